@@ -1,0 +1,656 @@
+//! The site config: parsed once, validated completely, then read-only.
+//!
+//! A config is either valid as a whole or rejected as a whole: an invalid
+//! config must never be half-applied (a typo in a purpose id must not quietly
+//! grant or drop anything). Structural errors (wrong types, unknown keys) come
+//! from serde with the JSON path attached; semantic rules (cross references,
+//! ordering, ranges) are checked afterwards by [`Config::validate`]. Every error
+//! names the JSON path and the rule, e.g.
+//! `events.purchase.purpose: unknown purpose "ads"`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Default consent lifetime before the visitor is asked again.
+pub const DEFAULT_EXPIRES_DAYS: u32 = 182;
+/// Default per-event contribution bound per window.
+pub const DEFAULT_MAX_PER_WINDOW: u32 = 100;
+/// Default aggregation window.
+pub const DEFAULT_WINDOW_SECONDS: u32 = 60;
+
+/// A validated site config.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The site's name as the collector knows it.
+    pub site: String,
+    /// Changing it asks every visitor again.
+    pub revision: String,
+    /// Where reports are POSTed. `null` disables uploads.
+    #[serde(default = "default_collector")]
+    pub collector: Option<String>,
+    /// `"auto"` follows the browser, otherwise a language tag.
+    #[serde(default = "default_language")]
+    pub language: String,
+    /// The language config texts fall back to.
+    #[serde(default = "default_default_language")]
+    pub default_language: String,
+    /// What the site would like to do, one entry per purpose.
+    pub purposes: Vec<Purpose>,
+    /// Every event the site may record, keyed by event name.
+    #[serde(default)]
+    pub events: BTreeMap<String, Event>,
+    /// How events are turned into reports.
+    #[serde(default)]
+    pub aggregation: Aggregation,
+    /// Days a decision stays valid.
+    #[serde(default = "default_expires_days")]
+    pub expires_days: u32,
+    /// Whether a persistent "Privacy choices" control is shown after a decision.
+    #[serde(default)]
+    pub reopen: Reopen,
+    /// Log every refused `track` call with its reason.
+    #[serde(default)]
+    pub debug: bool,
+    /// Days the local history of sent reports is kept.
+    #[serde(default = "default_history_days")]
+    pub history_days: u32,
+    /// QA presets: `true`, `false`, or `{hosts: [...]}`.
+    #[serde(default)]
+    pub qa: Qa,
+    /// Vendors' URL patterns per purpose (used by the QA leak checks).
+    #[serde(default)]
+    pub vendors: Vec<Vendor>,
+    /// Google Consent Mode v2 mapping: consent type → purposes that must all be granted.
+    #[serde(default)]
+    pub google_consent_mode: Option<BTreeMap<String, Vec<String>>>,
+    /// First-party decision cookie settings.
+    #[serde(default)]
+    pub cookie: Option<CookieConfig>,
+    /// Overrides of built-in UI strings, keyed by string id.
+    #[serde(default)]
+    pub texts: BTreeMap<String, Text>,
+}
+
+fn default_collector() -> Option<String> {
+    Some("/v1/reports".into())
+}
+fn default_language() -> String {
+    "auto".into()
+}
+fn default_default_language() -> String {
+    "en".into()
+}
+fn default_expires_days() -> u32 {
+    DEFAULT_EXPIRES_DAYS
+}
+fn default_history_days() -> u32 {
+    30
+}
+fn default_true() -> bool {
+    true
+}
+
+/// One purpose the site asks for.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Purpose {
+    /// Stable id, `^[a-z][a-z0-9_-]{0,31}$`.
+    pub id: String,
+    /// Required purposes need no consent and cannot be switched off.
+    #[serde(default)]
+    pub required: bool,
+    /// Short name.
+    pub label: Text,
+    /// What is collected and why.
+    pub explain: Text,
+    /// What the visitor gets in return.
+    pub benefit: Text,
+    /// How long data for this purpose is kept, in days.
+    #[serde(default)]
+    pub retention_days: Option<u32>,
+    /// Whether Global Privacy Control applies to this purpose.
+    #[serde(default = "default_true")]
+    pub gpc: bool,
+    /// Cookie name globs deleted when this purpose is withdrawn.
+    #[serde(default)]
+    pub cookies: Vec<String>,
+}
+
+/// A text, either one string or a map from language tag to string.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum Text {
+    /// The same text in every language.
+    Plain(String),
+    /// Per-language texts.
+    Localized(BTreeMap<String, String>),
+}
+
+impl Text {
+    /// The text for the first language in `chain` that has one, else any.
+    pub fn resolve<'a>(&'a self, chain: &[String]) -> &'a str {
+        match self {
+            Text::Plain(s) => s,
+            Text::Localized(map) => chain
+                .iter()
+                .find_map(|lang| map.get(lang))
+                .or_else(|| map.values().next())
+                .map(String::as_str)
+                .unwrap_or(""),
+        }
+    }
+
+    fn entries(&self) -> Vec<(Option<&str>, &str)> {
+        match self {
+            Text::Plain(s) => vec![(None, s.as_str())],
+            Text::Localized(map) => map.iter().map(|(k, v)| (Some(k.as_str()), v.as_str())).collect(),
+        }
+    }
+}
+
+/// A declared event.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    /// The purpose every record of this event serves.
+    pub purpose: String,
+    /// Declared fields; anything else is refused.
+    #[serde(default)]
+    pub fields: BTreeMap<String, Field>,
+    /// Contribution bound: events accepted per window.
+    #[serde(default = "default_max_per_window")]
+    pub max_per_window: u32,
+}
+
+fn default_max_per_window() -> u32 {
+    DEFAULT_MAX_PER_WINDOW
+}
+
+/// How one field of an event is aggregated.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Field {
+    /// One of the listed values; anything else counts as `"other"`.
+    Category {
+        /// Allowed values.
+        values: Vec<String>,
+    },
+    /// Bucket upper bounds (inclusive), plus an overflow bucket.
+    Histogram {
+        /// Strictly increasing upper bounds.
+        buckets: Vec<f64>,
+    },
+    /// A sum of values clamped to `[min, max]`.
+    Sum {
+        /// Lower clamp.
+        min: f64,
+        /// Upper clamp.
+        max: f64,
+    },
+    /// The event itself is counted; the field carries no value.
+    Count {},
+}
+
+/// Aggregation settings.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Aggregation {
+    /// Window length in seconds.
+    #[serde(default = "default_window")]
+    pub window_seconds: u32,
+    /// Optional local noise.
+    #[serde(default)]
+    pub noise: Option<Noise>,
+}
+
+fn default_window() -> u32 {
+    DEFAULT_WINDOW_SECONDS
+}
+
+impl Default for Aggregation {
+    fn default() -> Self {
+        Aggregation { window_seconds: DEFAULT_WINDOW_SECONDS, noise: None }
+    }
+}
+
+/// Local differential-privacy noise.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Noise {
+    /// Privacy budget per report.
+    pub epsilon: f64,
+}
+
+/// The reopen control after a decision.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Reopen {
+    /// A small persistent "Privacy choices" button.
+    #[default]
+    Button,
+    /// Nothing; the site provides `data-candor-open` or calls `candor.open()`.
+    None,
+}
+
+/// QA mode switch.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum Qa {
+    /// On or off everywhere.
+    Switch(bool),
+    /// On for the listed hosts only.
+    Hosts(QaHosts),
+    /// Off.
+    #[default]
+    #[serde(skip)]
+    Off,
+}
+
+/// QA mode limited to hosts.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct QaHosts {
+    /// Host names where QA presets are honoured.
+    pub hosts: Vec<String>,
+}
+
+impl Qa {
+    /// Whether QA presets are honoured on `host`.
+    pub fn enabled_on(&self, host: &str) -> bool {
+        match self {
+            Qa::Switch(on) => *on,
+            Qa::Hosts(h) => h.hosts.iter().any(|x| x.eq_ignore_ascii_case(host)),
+            Qa::Off => false,
+        }
+    }
+}
+
+/// A vendor's URL patterns, tied to a purpose.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Vendor {
+    /// The purpose the vendor's requests serve.
+    pub purpose: String,
+    /// URL globs (`*` matches anything).
+    pub urls: Vec<String>,
+    /// Optional display name.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// Settings of the `candor_consent` decision cookie.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CookieConfig {
+    /// Set the cookie at all.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// Cookie domain (defaults to the current host).
+    #[serde(default)]
+    pub domain: Option<String>,
+}
+
+/// A config error: where, and which rule was broken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    path: String,
+    message: String,
+}
+
+impl ConfigError {
+    #[cold]
+    fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        ConfigError { path: path.into(), message: message.into() }
+    }
+
+    /// The JSON path of the offending value (`""` for the whole document).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "config: {}", self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Purpose ids: `^[a-z][a-z0-9_-]{0,31}$`.
+pub fn is_purpose_id(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 32
+        && b[0].is_ascii_lowercase()
+        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-')
+}
+
+/// Event and field names: `^[A-Za-z][A-Za-z0-9_.:-]{0,63}$`.
+pub fn is_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 64
+        && b[0].is_ascii_alphabetic()
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b':' | b'-'))
+}
+
+/// Language tags: `^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$`.
+pub fn is_language_tag(s: &str) -> bool {
+    let mut parts = s.split('-');
+    let first = parts.next().unwrap_or("");
+    (2..=3).contains(&first.len())
+        && first.bytes().all(|c| c.is_ascii_alphabetic())
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|c| c.is_ascii_alphanumeric()))
+}
+
+const MAX_TEXT: usize = 2000;
+
+impl Config {
+    /// Parses and validates a config document.
+    pub fn from_json(text: &str) -> Result<Config, ConfigError> {
+        let de = &mut serde_json::Deserializer::from_str(text);
+        let config: Config = serde_path_to_error::deserialize(de).map_err(|e| {
+            let inner = e.inner();
+            if inner.is_syntax() || inner.is_eof() {
+                return ConfigError::new("", format!("not valid JSON: {inner}"));
+            }
+            let path = e.path().to_string();
+            let path = if path == "." || path == "?" { String::new() } else { path };
+            ConfigError::new(path, clean_serde_message(&inner.to_string()))
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks every rule serde cannot express.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        check_len("site", &self.site, 1, 253)?;
+        if self.site.chars().any(char::is_whitespace) {
+            return Err(ConfigError::new("site", "must not contain white space"));
+        }
+        check_len("revision", &self.revision, 1, 64)?;
+        if let Some(c) = &self.collector {
+            if !(c.starts_with('/') || c.starts_with("https://") || c.starts_with("http://")) {
+                return Err(ConfigError::new("collector", "must be a path starting with \"/\" or an http(s) URL"));
+            }
+        }
+        if self.language != "auto" && !is_language_tag(&self.language) {
+            return Err(ConfigError::new("language", format!("must be \"auto\" or a language tag, got {:?}", self.language)));
+        }
+        if !is_language_tag(&self.default_language) {
+            return Err(ConfigError::new("default_language", "must be a language tag such as \"en\""));
+        }
+        if self.purposes.is_empty() {
+            return Err(ConfigError::new("purposes", "must list at least one purpose"));
+        }
+        if self.purposes.len() > 32 {
+            return Err(ConfigError::new("purposes", "must list at most 32 purposes"));
+        }
+        for (i, p) in self.purposes.iter().enumerate() {
+            let at = format!("purposes[{i}]");
+            if !is_purpose_id(&p.id) {
+                return Err(ConfigError::new(format!("{at}.id"), format!("{:?} must match ^[a-z][a-z0-9_-]{{0,31}}$", p.id)));
+            }
+            if self.purposes[..i].iter().any(|q| q.id == p.id) {
+                return Err(ConfigError::new(format!("{at}.id"), format!("duplicate purpose id {:?}", p.id)));
+            }
+            check_text(&format!("{at}.label"), &p.label, 200)?;
+            check_text(&format!("{at}.explain"), &p.explain, MAX_TEXT)?;
+            check_text(&format!("{at}.benefit"), &p.benefit, MAX_TEXT)?;
+            if let Some(0) = p.retention_days {
+                return Err(ConfigError::new(format!("{at}.retention_days"), "must be at least 1"));
+            }
+            for (j, c) in p.cookies.iter().enumerate() {
+                check_len(&format!("{at}.cookies[{j}]"), c, 1, 128)?;
+                if c.contains(|ch: char| ch.is_whitespace() || ";=,".contains(ch)) {
+                    return Err(ConfigError::new(format!("{at}.cookies[{j}]"), "must be a cookie name glob without white space, ';', '=' or ','"));
+                }
+            }
+        }
+        if self.events.len() > 64 {
+            return Err(ConfigError::new("events", "must declare at most 64 events"));
+        }
+        for (name, ev) in &self.events {
+            let at = format!("events.{name}");
+            if !is_name(name) {
+                return Err(ConfigError::new(at, "event name must match ^[A-Za-z][A-Za-z0-9_.:-]{0,63}$"));
+            }
+            if self.purpose(&ev.purpose).is_none() {
+                return Err(ConfigError::new(format!("{at}.purpose"), format!("unknown purpose {:?}", ev.purpose)));
+            }
+            if ev.max_per_window == 0 {
+                return Err(ConfigError::new(format!("{at}.max_per_window"), "must be at least 1"));
+            }
+            if ev.fields.len() > 16 {
+                return Err(ConfigError::new(format!("{at}.fields"), "must declare at most 16 fields"));
+            }
+            for (fname, field) in &ev.fields {
+                check_field(&format!("{at}.fields.{fname}"), fname, field)?;
+            }
+        }
+        let agg = &self.aggregation;
+        if !(1..=86_400).contains(&agg.window_seconds) {
+            return Err(ConfigError::new("aggregation.window_seconds", "must be between 1 and 86400"));
+        }
+        if let Some(n) = agg.noise {
+            if !(n.epsilon.is_finite() && n.epsilon > 0.0 && n.epsilon <= 100.0) {
+                return Err(ConfigError::new("aggregation.noise.epsilon", "must be a number greater than 0 and at most 100"));
+            }
+        }
+        if !(1..=3650).contains(&self.expires_days) {
+            return Err(ConfigError::new("expires_days", "must be between 1 and 3650"));
+        }
+        if !(1..=3650).contains(&self.history_days) {
+            return Err(ConfigError::new("history_days", "must be between 1 and 3650"));
+        }
+        for (i, v) in self.vendors.iter().enumerate() {
+            if self.purpose(&v.purpose).is_none() {
+                return Err(ConfigError::new(format!("vendors[{i}].purpose"), format!("unknown purpose {:?}", v.purpose)));
+            }
+        }
+        if let Some(gcm) = &self.google_consent_mode {
+            for (kind, ids) in gcm {
+                for (j, id) in ids.iter().enumerate() {
+                    if self.purpose(id).is_none() {
+                        return Err(ConfigError::new(format!("google_consent_mode.{kind}[{j}]"), format!("unknown purpose {id:?}")));
+                    }
+                }
+            }
+        }
+        for (key, text) in &self.texts {
+            if !crate::texts::KEYS.contains(&key.as_str()) {
+                return Err(ConfigError::new(format!("texts.{key}"), format!("unknown text id; expected one of {}", crate::texts::KEYS.join(", "))));
+            }
+            check_text(&format!("texts.{key}"), text, MAX_TEXT)?;
+        }
+        Ok(())
+    }
+
+    /// The purpose with this id.
+    pub fn purpose(&self, id: &str) -> Option<&Purpose> {
+        self.purposes.iter().find(|p| p.id == id)
+    }
+
+    /// Purposes the visitor decides on, in config order.
+    pub fn optional_purposes(&self) -> impl Iterator<Item = &Purpose> {
+        self.purposes.iter().filter(|p| !p.required)
+    }
+}
+
+fn check_len(path: &str, s: &str, min: usize, max: usize) -> Result<(), ConfigError> {
+    let n = s.chars().count();
+    if n < min || n > max {
+        return Err(ConfigError::new(path, format!("must be {min} to {max} characters long, got {n}")));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(ConfigError::new(path, "must not contain control characters"));
+    }
+    Ok(())
+}
+
+fn check_text(path: &str, text: &Text, max: usize) -> Result<(), ConfigError> {
+    if let Text::Localized(map) = text {
+        if map.is_empty() {
+            return Err(ConfigError::new(path, "must have at least one language"));
+        }
+    }
+    for (lang, s) in text.entries() {
+        let at = match lang {
+            Some(l) if !is_language_tag(l) => {
+                return Err(ConfigError::new(format!("{path}.{l}"), "key must be a language tag such as \"en\" or \"pt-BR\""))
+            }
+            Some(l) => format!("{path}.{l}"),
+            None => path.to_string(),
+        };
+        let n = s.chars().count();
+        if s.trim().is_empty() || n > max {
+            return Err(ConfigError::new(at, format!("must be 1 to {max} characters of text, got {n}")));
+        }
+    }
+    Ok(())
+}
+
+fn check_field(at: &str, name: &str, field: &Field) -> Result<(), ConfigError> {
+    if !is_name(name) {
+        return Err(ConfigError::new(at, "field name must match ^[A-Za-z][A-Za-z0-9_.:-]{0,63}$"));
+    }
+    match field {
+        Field::Category { values } => {
+            if values.is_empty() || values.len() > 64 {
+                return Err(ConfigError::new(format!("{at}.values"), "must list 1 to 64 values"));
+            }
+            for (i, v) in values.iter().enumerate() {
+                check_len(&format!("{at}.values[{i}]"), v, 1, 128)?;
+                if v == "other" {
+                    return Err(ConfigError::new(format!("{at}.values[{i}]"), "\"other\" is reserved for unlisted values"));
+                }
+                if values[..i].contains(v) {
+                    return Err(ConfigError::new(format!("{at}.values[{i}]"), format!("duplicate value {v:?}")));
+                }
+            }
+        }
+        Field::Histogram { buckets } => {
+            if buckets.is_empty() || buckets.len() > 32 {
+                return Err(ConfigError::new(format!("{at}.buckets"), "must list 1 to 32 bucket bounds"));
+            }
+            if buckets.windows(2).any(|w| w[0] >= w[1]) {
+                return Err(ConfigError::new(format!("{at}.buckets"), "must be strictly increasing"));
+            }
+        }
+        Field::Sum { min, max } => {
+            if !(min < max) {
+                return Err(ConfigError::new(at, "min must be less than max"));
+            }
+            if min.abs() > 1e12 || max.abs() > 1e12 {
+                return Err(ConfigError::new(at, "min and max must be within ±1e12"));
+            }
+        }
+        Field::Count {} => {}
+    }
+    Ok(())
+}
+
+/// Shortens serde's messages: drops the position suffix (the path says where).
+fn clean_serde_message(msg: &str) -> String {
+    let msg = match msg.find(" at line ") {
+        Some(i) => &msg[..i],
+        None => msg,
+    };
+    if msg.starts_with("data did not match any variant of untagged enum Text") {
+        return "must be a string or an object of language → string".into();
+    }
+    if msg.starts_with("data did not match any variant of untagged enum Qa") {
+        return "must be true, false or {\"hosts\": [...]}".into();
+    }
+    msg.replace('`', "\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) const DEMO: &str = r#"{
+      "site": "shop.example", "revision": "2026-11-01",
+      "purposes": [
+        {"id": "necessary", "required": true, "label": "Keep the site working", "explain": "x", "benefit": "y"},
+        {"id": "analytics", "label": "Stats", "explain": "x", "benefit": "y", "retention_days": 30}
+      ],
+      "events": {
+        "page_view": {"purpose": "analytics", "fields": {
+          "path": {"kind": "category", "values": ["/", "/shop"]},
+          "load_ms": {"kind": "histogram", "buckets": [100, 300]}}},
+        "purchase": {"purpose": "analytics", "fields": {"amount": {"kind": "sum", "min": 0, "max": 500}}}
+      },
+      "aggregation": {"window_seconds": 60, "noise": {"epsilon": 1.0}}
+    }"#;
+
+    fn err(json: &str) -> String {
+        Config::from_json(json).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn demo_config_parses_with_defaults() {
+        let c = Config::from_json(DEMO).unwrap();
+        assert_eq!(c.collector.as_deref(), Some("/v1/reports"));
+        assert_eq!(c.expires_days, 182);
+        assert_eq!(c.events["purchase"].max_per_window, 100);
+        assert_eq!(c.optional_purposes().count(), 1);
+    }
+
+    #[test]
+    fn unknown_purpose_is_named_with_its_path() {
+        let bad = DEMO.replace(r#""purchase": {"purpose": "analytics""#, r#""purchase": {"purpose": "ads""#);
+        assert_eq!(err(&bad), r#"events.purchase.purpose: unknown purpose "ads""#);
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_with_path() {
+        let bad = DEMO.replace(r#""retention_days": 30"#, r#""retention_dayz": 30"#);
+        let e = err(&bad);
+        assert!(e.starts_with("purposes[1]"), "{e}");
+        assert!(e.contains("unknown field \"retention_dayz\""), "{e}");
+    }
+
+    #[test]
+    fn bad_purpose_id_and_duplicates() {
+        assert!(err(&DEMO.replace(r#""id": "analytics""#, r#""id": "Analytics""#)).starts_with("purposes[1].id:"));
+        assert!(err(&DEMO.replace(r#""id": "analytics""#, r#""id": "necessary""#)).contains("duplicate purpose id"));
+    }
+
+    #[test]
+    fn field_rules() {
+        let e = err(&DEMO.replace("[100, 300]", "[300, 100]"));
+        assert_eq!(e, "events.page_view.fields.load_ms.buckets: must be strictly increasing");
+        let e = err(&DEMO.replace(r#""min": 0, "max": 500"#, r#""min": 5, "max": 5"#));
+        assert_eq!(e, "events.purchase.fields.amount: min must be less than max");
+        let e = err(&DEMO.replace(r#""kind": "sum""#, r#""kind": "text""#));
+        assert!(e.starts_with("events.purchase.fields.amount"), "{e}");
+    }
+
+    #[test]
+    fn not_json_and_wrong_types() {
+        assert!(err("{").starts_with("config: "), "{}", err("{"));
+        assert!(err("[]").starts_with("config: "));
+        let e = err(&DEMO.replace(r#""window_seconds": 60"#, r#""window_seconds": "60""#));
+        assert!(e.starts_with("aggregation.window_seconds:"), "{e}");
+        let e = err(&DEMO.replace(r#""epsilon": 1.0"#, r#""epsilon": 0"#));
+        assert!(e.starts_with("aggregation.noise.epsilon:"), "{e}");
+    }
+
+    #[test]
+    fn localized_texts_resolve_along_the_chain() {
+        let t = Text::Localized([("en".to_string(), "Hi".to_string()), ("de".to_string(), "Hallo".to_string())].into());
+        assert_eq!(t.resolve(&["fr".into(), "de".into()]), "Hallo");
+        assert_eq!(t.resolve(&["fr".into(), "en".into()]), "Hi");
+        let bad = DEMO.replace(r#""label": "Stats""#, r#""label": {"english": "Stats"}"#);
+        assert!(err(&bad).starts_with("purposes[1].label.english:"));
+    }
+}

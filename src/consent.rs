@@ -1,0 +1,341 @@
+//! Consent state: what the visitor decided, and whether a stored decision
+//! still counts.
+//!
+//! One rule governs this module: a stored record is read as a grant only if
+//! it validates completely against the current config (version, revision,
+//! timestamps, exactly the config's optional purposes, booleans only).
+//! Anything else — corrupt JSON, another revision, an expired or future
+//! timestamp, an unknown or missing purpose — means "ask again", with every
+//! optional purpose denied. Required purposes are always granted and are not
+//! stored at all.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+
+/// How a decision was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// A button in the prompt.
+    Button,
+    /// A call to the JS API.
+    Api,
+    /// Global Privacy Control.
+    Gpc,
+}
+
+/// The record persisted in storage, written as one JSON value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoredRecord {
+    /// Record format version.
+    pub v: u32,
+    /// Config revision the decision was made under.
+    pub revision: String,
+    /// Optional purposes and their state.
+    pub purposes: BTreeMap<String, bool>,
+    /// Unix seconds of the decision.
+    pub updated_at: u64,
+    /// How it was made.
+    pub method: Method,
+}
+
+const RECORD_VERSION: u32 = 1;
+/// Clock skew tolerated for a record written "in the future".
+const FUTURE_SKEW_SECONDS: u64 = 600;
+
+/// The visitor's current decision, always complete for the config.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Consent {
+    /// Config revision.
+    pub revision: String,
+    /// Whether the visitor has chosen.
+    pub decided: bool,
+    /// Every purpose in config order, required ones included (always true).
+    pub purposes: BTreeMap<String, bool>,
+    /// Unix seconds of the decision, `None` before it.
+    pub updated_at: Option<u64>,
+    /// How the decision was made, `None` before it.
+    #[serde(skip)]
+    pub method: Option<Method>,
+}
+
+/// Why a stored record was not used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection {
+    /// Nothing stored.
+    Missing,
+    /// Not a valid record (JSON, shape, version or purposes).
+    Corrupt,
+    /// Made under another revision.
+    OtherRevision,
+    /// Older than `expires_days`, or dated in the future.
+    Expired,
+}
+
+impl Consent {
+    /// The undecided state: optional purposes denied, required granted.
+    pub fn undecided(config: &Config) -> Consent {
+        Consent {
+            revision: config.revision.clone(),
+            decided: false,
+            purposes: config.purposes.iter().map(|p| (p.id.clone(), p.required)).collect(),
+            updated_at: None,
+            method: None,
+        }
+    }
+
+    /// Reads a stored record. Anything short of a fully valid record gives
+    /// the undecided state and the reason.
+    pub fn load(config: &Config, stored: Option<&str>, now: u64) -> (Consent, Option<Rejection>) {
+        match Self::parse(config, stored, now) {
+            Ok(c) => (c, None),
+            Err(r) => (Self::undecided(config), Some(r)),
+        }
+    }
+
+    fn parse(config: &Config, stored: Option<&str>, now: u64) -> Result<Consent, Rejection> {
+        let text = stored.ok_or(Rejection::Missing)?;
+        let rec: StoredRecord = serde_json::from_str(text).map_err(|_| Rejection::Corrupt)?;
+        if rec.v != RECORD_VERSION {
+            return Err(Rejection::Corrupt);
+        }
+        if rec.revision != config.revision {
+            return Err(Rejection::OtherRevision);
+        }
+        let max_age = u64::from(config.expires_days) * 86_400;
+        if rec.updated_at > now.saturating_add(FUTURE_SKEW_SECONDS) || now.saturating_sub(rec.updated_at) >= max_age {
+            return Err(Rejection::Expired);
+        }
+        let optional: Vec<&str> = config.optional_purposes().map(|p| p.id.as_str()).collect();
+        if rec.purposes.len() != optional.len() || !optional.iter().all(|id| rec.purposes.contains_key(*id)) {
+            return Err(Rejection::Corrupt);
+        }
+        let mut consent = Self::undecided(config);
+        for (id, granted) in rec.purposes {
+            consent.purposes.insert(id, granted);
+        }
+        consent.decided = true;
+        consent.updated_at = Some(rec.updated_at);
+        consent.method = Some(rec.method);
+        Ok(consent)
+    }
+
+    /// The record to persist for this state (`None` while undecided).
+    pub fn to_record(&self, config: &Config) -> Option<StoredRecord> {
+        if !self.decided {
+            return None;
+        }
+        Some(StoredRecord {
+            v: RECORD_VERSION,
+            revision: self.revision.clone(),
+            purposes: config.optional_purposes().map(|p| (p.id.clone(), self.granted(&p.id))).collect(),
+            updated_at: self.updated_at.unwrap_or(0),
+            method: self.method.unwrap_or(Method::Api),
+        })
+    }
+
+    /// Whether `id` is granted right now. Unknown ids are never granted.
+    pub fn granted(&self, id: &str) -> bool {
+        self.purposes.get(id).copied().unwrap_or(false)
+    }
+
+    /// Applies a decision: `grant` and `deny` name purposes; required
+    /// purposes stay granted whatever is asked; unknown ids are refused.
+    /// Returns the purposes that went from granted to denied.
+    pub fn decide(
+        &mut self,
+        config: &Config,
+        grant: &[&str],
+        deny: &[&str],
+        method: Method,
+        now: u64,
+    ) -> Result<Vec<String>, UnknownPurpose> {
+        for id in grant.iter().chain(deny) {
+            if config.purpose(id).is_none() {
+                return Err(UnknownPurpose(id.to_string()));
+            }
+        }
+        let mut withdrawn = Vec::new();
+        for p in config.optional_purposes() {
+            let id = p.id.as_str();
+            let now_granted = if deny.contains(&id) {
+                false
+            } else if grant.contains(&id) {
+                true
+            } else {
+                continue;
+            };
+            if self.granted(id) && !now_granted {
+                withdrawn.push(p.id.clone());
+            }
+            self.purposes.insert(p.id.clone(), now_granted);
+        }
+        self.decided = true;
+        self.updated_at = Some(now);
+        self.method = Some(method);
+        Ok(withdrawn)
+    }
+}
+
+/// A purpose id that the config does not declare.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownPurpose(pub String);
+
+impl std::fmt::Display for UnknownPurpose {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "unknown purpose {:?}", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const NOW: u64 = 1_763_800_000;
+
+    fn config() -> Config {
+        Config::from_json(
+            r#"{"site":"s","revision":"r1","purposes":[
+              {"id":"necessary","required":true,"label":"a","explain":"b","benefit":"c"},
+              {"id":"stats","label":"a","explain":"b","benefit":"c"},
+              {"id":"ads","label":"a","explain":"b","benefit":"c"}]}"#,
+        )
+        .unwrap()
+    }
+
+    fn any_optional_granted(c: &Consent) -> bool {
+        c.granted("stats") || c.granted("ads")
+    }
+
+    #[test]
+    fn starts_denied_with_required_granted() {
+        let (c, why) = Consent::load(&config(), None, NOW);
+        assert_eq!(why, Some(Rejection::Missing));
+        assert!(!c.decided);
+        assert!(c.granted("necessary"));
+        assert!(!any_optional_granted(&c));
+    }
+
+    #[test]
+    fn round_trip_keeps_the_decision() {
+        let cfg = config();
+        let mut c = Consent::undecided(&cfg);
+        c.decide(&cfg, &["stats"], &[], Method::Button, NOW).unwrap();
+        let text = serde_json::to_string(&c.to_record(&cfg).unwrap()).unwrap();
+        let (back, why) = Consent::load(&cfg, Some(&text), NOW + 10);
+        assert_eq!(why, None);
+        assert_eq!(back, c);
+        assert!(back.granted("stats") && !back.granted("ads"));
+    }
+
+    #[test]
+    fn required_purposes_cannot_be_denied_and_unknown_ids_are_refused() {
+        let cfg = config();
+        let mut c = Consent::undecided(&cfg);
+        c.decide(&cfg, &[], &["necessary"], Method::Api, NOW).unwrap();
+        assert!(c.granted("necessary"));
+        assert_eq!(c.decide(&cfg, &["ghost"], &[], Method::Api, NOW), Err(UnknownPurpose("ghost".into())));
+    }
+
+    #[test]
+    fn withdrawal_is_reported() {
+        let cfg = config();
+        let mut c = Consent::undecided(&cfg);
+        c.decide(&cfg, &["stats", "ads"], &[], Method::Api, NOW).unwrap();
+        assert_eq!(c.decide(&cfg, &[], &["ads"], Method::Api, NOW).unwrap(), vec!["ads".to_string()]);
+    }
+
+    fn stored(revision: &str, purposes: &str, at: u64) -> String {
+        format!(r#"{{"v":1,"revision":"{revision}","purposes":{purposes},"updated_at":{at},"method":"button"}}"#)
+    }
+
+    #[test]
+    fn other_revision_expired_future_and_mismatched_purposes_ask_again() {
+        let cfg = config();
+        let all = r#"{"stats":true,"ads":true}"#;
+        assert_eq!(Consent::load(&cfg, Some(&stored("r1", all, NOW)), NOW).1, None);
+        assert_eq!(Consent::load(&cfg, Some(&stored("r0", all, NOW)), NOW).1, Some(Rejection::OtherRevision));
+        assert_eq!(Consent::load(&cfg, Some(&stored("r1", all, NOW - 182 * 86_400)), NOW).1, Some(Rejection::Expired));
+        assert_eq!(Consent::load(&cfg, Some(&stored("r1", all, NOW + 86_400)), NOW).1, Some(Rejection::Expired));
+        for p in [r#"{"stats":true}"#, r#"{"stats":true,"ads":true,"x":true}"#, r#"{"stats":true,"ads":"yes"}"#, r#"{"stats":1,"ads":1}"#] {
+            let (c, why) = Consent::load(&cfg, Some(&stored("r1", p, NOW)), NOW);
+            assert_eq!(why, Some(Rejection::Corrupt), "{p}");
+            assert!(!any_optional_granted(&c));
+        }
+    }
+
+    fn arb_json() -> impl Strategy<Value = serde_json::Value> {
+        use serde_json::{json, Value};
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            prop_oneof![Just("r1".to_string()), Just("stats".to_string()), ".{0,8}"].prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                prop::collection::btree_map(
+                    prop_oneof![Just("v".to_string()), Just("revision".to_string()), Just("purposes".to_string()),
+                                Just("updated_at".to_string()), Just("method".to_string()), Just("stats".to_string()),
+                                Just("ads".to_string()), "[a-z]{1,6}"],
+                    inner,
+                    0..6
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// Random bytes never produce a grant.
+        #[test]
+        fn garbage_text_never_grants(s in ".{0,200}") {
+            let (c, _) = Consent::load(&config(), Some(&s), NOW);
+            prop_assert!(!c.decided);
+            prop_assert!(!any_optional_granted(&c));
+        }
+
+        /// Random JSON documents, biased toward the record's own keys, grant
+        /// only when they are exactly a valid record.
+        #[test]
+        fn random_json_grants_only_when_fully_valid(v in arb_json()) {
+            let cfg = config();
+            let text = v.to_string();
+            let (c, why) = Consent::load(&cfg, Some(&text), NOW);
+            if why.is_some() {
+                prop_assert!(!c.decided && !any_optional_granted(&c));
+            } else {
+                let rec: StoredRecord = serde_json::from_str(&text).unwrap();
+                prop_assert_eq!(rec.revision, "r1");
+            }
+        }
+
+        /// Mutating one thing of a valid record (revision, version, time,
+        /// purpose set or value types) never grants.
+        #[test]
+        fn mutated_records_never_grant(
+            rev in prop_oneof![Just("r0".to_string()), Just("R1".to_string()), Just("".to_string()), "[a-z0-9]{1,4}"],
+            extra in "[a-z]{1,8}",
+            age_days in 182u64..20_000,
+            which in 0usize..4,
+        ) {
+            let cfg = config();
+            let text = match which {
+                0 if rev != "r1" => stored(&rev, r#"{"stats":true,"ads":true}"#, NOW),
+                1 => format!(r#"{{"v":2,"revision":"r1","purposes":{{"stats":true,"ads":true}},"updated_at":{NOW},"method":"api"}}"#),
+                2 => stored("r1", r#"{"stats":true,"ads":true}"#, NOW - age_days * 86_400),
+                _ if extra != "stats" && extra != "ads" => stored("r1", &format!(r#"{{"stats":true,"ads":true,"{extra}":true}}"#), NOW),
+                _ => stored("r1", r#"{"stats":"true","ads":true}"#, NOW),
+            };
+            let (c, why) = Consent::load(&cfg, Some(&text), NOW);
+            prop_assert!(why.is_some(), "accepted {}", text);
+            prop_assert!(!any_optional_granted(&c));
+        }
+    }
+}

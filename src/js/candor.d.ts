@@ -1,0 +1,51 @@
+// Types for window.candor (see the README's API section and CONTRACT.md §3).
+
+export type PurposeId = string;
+
+export interface Consent {
+  revision: string | null;
+  decided: boolean;
+  purposes: Record<PurposeId, boolean>;
+  updated_at: number | null;
+}
+
+export type TrackReason = "no-consent" | "unknown-event" | "invalid-field" | "not-ready" | "over-budget";
+
+export type TrackResult =
+  | { accepted: true }
+  | { accepted: false; reason: TrackReason }
+  /** Called before the SDK was ready: `result` settles once it is. */
+  | { accepted: false; reason: "queued"; result: Promise<TrackResult> };
+
+export type FieldValue = string | number;
+
+export interface CandorError { code: string; message: string }
+
+export interface Candor {
+  /** Resolves once config, stored consent and UI are in place (also after a failed boot: see `error`). */
+  readonly ready: Promise<void>;
+  /** Set when boot failed (invalid config, config or wasm not loadable). */
+  readonly error: CandorError | null;
+  readonly version: string;
+  consent(): Consent;
+  grant(ids: PurposeId[]): Consent;
+  deny(ids: PurposeId[]): Consent;
+  acceptAll(): Consent;
+  rejectAll(): Consent;
+  withdraw(): Consent;
+  open(view?: "preferences" | "data"): void;
+  track(name: string, fields?: Record<string, FieldValue>): TrackResult;
+  flush(): Promise<{ sent: number }>;
+  inspect(): Record<string, unknown>;
+  erase(): Consent;
+}
+
+declare global {
+  interface Window { candor: Candor }
+  interface DocumentEventMap {
+    "candor:ready": CustomEvent<Consent>;
+    "candor:consent": CustomEvent<Consent>;
+    "candor:report": CustomEvent<Record<string, unknown>>;
+    "candor:error": CustomEvent<CandorError>;
+  }
+}

@@ -1,0 +1,173 @@
+// Candor loader: the classic script a site adds with one tag.
+// It runs synchronously while the page parses, so it captures its own <script>
+// element, installs window.candor at once (calls made before the wasm is ready
+// are queued and answered later), finds the config (data-config URL or the
+// inline <script type="application/json" id="candor-config">, before or after
+// this tag), loads candor_bg.wasm next to itself, and boots the Rust core.
+// No eval, no inline styles: it runs under a strict CSP.
+var script = document.currentScript || document.querySelector('script[src*="candor.js"]');
+if (window.candor && window.candor.__candor) return;
+
+var sdk = null;
+var failure = null;
+var queue = [];
+var resolveReady;
+var ready = new Promise(function (resolve) { resolveReady = resolve; });
+var REASONS = ['no-consent', 'unknown-event', 'invalid-field', 'over-budget', 'not-ready'];
+var ACCEPTED = Object.freeze({ accepted: true });
+var REFUSED = REASONS.map(function (r) { return Object.freeze({ accepted: false, reason: r }); });
+var NOT_READY = REFUSED[4];
+var UNDECIDED = { revision: null, decided: false, purposes: {}, updated_at: null };
+
+function emit(name, detail) {
+  document.dispatchEvent(new CustomEvent('candor:' + name, { detail: detail }));
+}
+
+// Calls before boot wait in `queue`; after a failed boot they get `fallback`.
+function method(name, fallback) {
+  return function () {
+    var args = Array.prototype.slice.call(arguments);
+    if (sdk) return sdk[name].apply(sdk, args);
+    if (failure) return fallback;
+    return new Promise(function (resolve, reject) { queue.push([name, args, resolve, reject]); });
+  };
+}
+
+// track's fields become a flat [name, value, ...] array of strings and
+// numbers, so the Rust side never touches arbitrary JS objects (getters,
+// proxies, cycles). Returns null when the fields cannot be valid.
+function flatten(fields) {
+  if (fields === undefined || fields === null) return [];
+  if (typeof fields !== 'object' || Array.isArray(fields)) return null;
+  var out = [];
+  for (var key in fields) {
+    if (!Object.prototype.hasOwnProperty.call(fields, key)) continue;
+    if (out.length >= 64) return null;
+    var value = fields[key];
+    if (typeof value === 'string') {
+      // Listed category values are at most 128 characters; a longer string
+      // can only count as "other", so only a marker crosses the boundary.
+      if (value.length > 128) value = '\u0000';
+    } else if (typeof value !== 'number') {
+      return null;
+    }
+    out.push(String(key), value);
+  }
+  return out;
+}
+
+function track(name, fields) {
+  try {
+    if (!sdk) {
+      if (failure) return NOT_READY;
+      var pending = { accepted: false, reason: 'queued' };
+      pending.result = new Promise(function (resolve, reject) {
+        queue.push(['track', [name, fields], resolve, reject]);
+      });
+      return pending;
+    }
+    if (typeof name !== 'string' || name.length > 64) return REFUSED[1];
+    var flat = flatten(fields);
+    if (flat === null) return sdk.refuse(name, 2);
+    var code = sdk.track(name, flat);
+    return code === 0 ? ACCEPTED : REFUSED[code - 1];
+  } catch (e) {
+    return REFUSED[2];
+  }
+}
+
+var candor = {
+  __candor: true,
+  version: '0.1.0',
+  ready: ready,
+  error: null,
+  consent: function () { return sdk ? sdk.consent() : JSON.parse(JSON.stringify(UNDECIDED)); },
+  grant: method('grant', undefined),
+  deny: method('deny', undefined),
+  acceptAll: method('acceptAll', undefined),
+  rejectAll: method('rejectAll', undefined),
+  withdraw: method('withdraw', undefined),
+  open: method('open', undefined),
+  erase: method('erase', undefined),
+  inspect: method('inspect', null),
+  track: track,
+  flush: function () {
+    if (sdk) return sdk.flush();
+    if (failure) return Promise.resolve({ sent: 0 });
+    return new Promise(function (resolve, reject) { queue.push(['flush', [], resolve, reject]); });
+  },
+};
+Object.defineProperty(window, 'candor', { value: candor, configurable: false, writable: false, enumerable: true });
+
+function settle() {
+  var waiting = queue;
+  queue = [];
+  waiting.forEach(function (call) {
+    var name = call[0], args = call[1], resolve = call[2], reject = call[3];
+    if (name === 'track') return resolve(track(args[0], args[1]));
+    if (!sdk) return resolve(name === 'flush' ? { sent: 0 } : name === 'track' ? NOT_READY : undefined);
+    try { resolve(sdk[name].apply(sdk, args)); } catch (e) { reject(e); }
+  });
+  resolveReady();
+  if (sdk) emit('ready', sdk.consent());
+}
+
+function fail(code, message, alreadyReported) {
+  failure = { code: code, message: message };
+  candor.error = failure;
+  if (!alreadyReported) {
+    console.error('candor: ' + message);
+    emit('error', failure);
+  }
+  settle();
+}
+
+function configText() {
+  var url = script && script.getAttribute('data-config');
+  if (url) {
+    return fetch(new URL(url, document.baseURI), { credentials: 'same-origin' }).then(function (r) {
+      if (!r.ok) throw new Error('HTTP ' + r.status);
+      return r.text();
+    }).catch(function (e) {
+      throw { code: 'config-fetch', message: 'could not load config from ' + url + ': ' + (e && e.message || e) };
+    });
+  }
+  return new Promise(function (resolve, reject) {
+    function find() {
+      var el = document.getElementById('candor-config');
+      if (el) return resolve(el.textContent);
+      if (document.readyState === 'loading') return false;
+      reject({ code: 'config', message: 'no config: add data-config="/candor.config.json" to the script tag, ' +
+        'or a <script type="application/json" id="candor-config"> element to the page' });
+    }
+    if (find() === false) document.addEventListener('DOMContentLoaded', find);
+  });
+}
+
+function bodyReady() {
+  return new Promise(function (resolve) {
+    if (document.body) return resolve();
+    document.addEventListener('DOMContentLoaded', function () { resolve(); });
+  });
+}
+
+var wasmUrl = new URL('candor_bg.wasm', script ? script.src : document.baseURI);
+var wasm = wasm_bindgen({ module_or_path: wasmUrl }).catch(function (e) {
+  throw { code: 'wasm-load', message: 'could not load ' + wasmUrl + ': ' + (e && e.message || e) };
+});
+Promise.all([wasm, configText(), bodyReady()]).then(function (parts) {
+  try {
+    sdk = wasm_bindgen.boot(parts[1]);
+  } catch (e) {
+    return fail('config', String(e && e.message || e), true);
+  }
+  settle();
+}, function (e) {
+  if (e && e.code) {
+    return wasm.then(function () {
+      wasm_bindgen.bootError(e.code, e.message);
+      fail(e.code, e.message, true);
+    }, function () { fail(e.code, e.message); });
+  }
+  fail('boot', String(e));
+});

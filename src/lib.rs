@@ -1,0 +1,21 @@
+//! Candor: a consent SDK that asks in plain language, enforces purposes, and
+//! sends only aggregates.
+//!
+//! The crate has two halves. The **core** (`config`, `consent`, and the
+//! modules that follow them) is plain Rust with no browser in it, so its
+//! rules are tested natively with `cargo test`. The **shell** (`shell`,
+//! compiled only for `wasm32`) translates between the browser and the core:
+//! it reads storage, draws the prompt, activates gated content and talks to
+//! the network, and decides nothing on its own.
+#![deny(missing_docs)]
+
+pub mod config;
+pub mod consent;
+pub mod readability;
+pub mod texts;
+
+#[cfg(target_arch = "wasm32")]
+mod shell;
+
+/// The SDK version, as reported in `sdk` fields.
+pub const SDK: &str = concat!("candor/", env!("CARGO_PKG_VERSION"));

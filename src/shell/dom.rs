@@ -1,0 +1,72 @@
+//! Small DOM helpers: building elements with text only, dispatching
+//! `candor:*` events, and logging.
+//!
+//! Config texts are untrusted: they only ever reach the page through
+//! `set_text_content` and attribute setters, never as HTML.
+
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{CustomEvent, CustomEventInit, Document, Element};
+
+/// The page's document. Boot only runs in a window, so it exists.
+pub fn document() -> Document {
+    web_sys::window().and_then(|w| w.document()).expect("candor runs in a window with a document")
+}
+
+/// Creates `<tag>` with attributes and text (text may be empty).
+pub fn el(doc: &Document, tag: &str, attrs: &[(&str, &str)], text: &str) -> Result<Element, JsValue> {
+    let e = doc.create_element(tag)?;
+    for (k, v) in attrs {
+        e.set_attribute(k, v)?;
+    }
+    if !text.is_empty() {
+        e.set_text_content(Some(text));
+    }
+    Ok(e)
+}
+
+/// Appends children in order.
+pub fn append(parent: &Element, children: &[&Element]) -> Result<(), JsValue> {
+    for c in children {
+        parent.append_child(c)?;
+    }
+    Ok(())
+}
+
+/// Shows or hides an element with the `hidden` attribute.
+pub fn set_hidden(e: &Element, hidden: bool) {
+    let _ = if hidden { e.set_attribute("hidden", "") } else { e.remove_attribute("hidden") };
+}
+
+/// Dispatches `candor:<name>` on `document` with `detail`.
+pub fn dispatch(name: &str, detail: &JsValue) {
+    let init = CustomEventInit::new();
+    init.set_detail(detail);
+    if let Ok(ev) = CustomEvent::new_with_event_init_dict(&format!("candor:{name}"), &init) {
+        let _ = document().dispatch_event(ev.unchecked_ref());
+    }
+}
+
+/// Parses a JSON string produced by serde into a JS value.
+pub fn json(text: &str) -> JsValue {
+    js_sys::JSON::parse(text).unwrap_or(JsValue::NULL)
+}
+
+/// Logs one error and dispatches `candor:error` with `{code, message}`.
+#[cold]
+pub fn report_error(code: &str, message: &str) {
+    web_sys::console::error_1(&format!("candor: {message}").into());
+    let detail = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&detail, &"code".into(), &code.into());
+    let _ = js_sys::Reflect::set(&detail, &"message".into(), &message.into());
+    dispatch("error", &detail);
+}
+
+/// Logs a warning.
+pub fn warn(message: &str) {
+    web_sys::console::warn_1(&format!("candor: {message}").into());
+}
+
+/// Unix seconds now.
+pub fn now_seconds() -> u64 {
+    (js_sys::Date::now() / 1000.0) as u64
+}

@@ -1,0 +1,298 @@
+//! The consent prompt: one `<candor-consent>` element with an open shadow
+//! root holding a `<dialog>`.
+//!
+//! The view is built once and then only shown, hidden and re-labelled, so
+//! no listener is ever dropped while it runs. It never changes consent: each
+//! control turns a click into an [`Intent`] and hands it to the controller.
+//! Accept and reject are the same element type with the same class, so they
+//! have the same size and weight. The first layer is a non-modal banner (the
+//! page keeps working behind it); the preferences layer is modal (focus moves
+//! in, Tab is trapped, Esc goes back, focus returns where it was). Styles come
+//! from a constructable stylesheet, which strict CSPs allow.
+
+use std::rc::Rc;
+
+use gloo_events::{EventListener, EventListenerOptions};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Document, Element, HtmlDialogElement, HtmlElement, HtmlInputElement, KeyboardEvent, ShadowRoot};
+
+use super::dom::{append, el, set_hidden};
+use crate::config::Config;
+use crate::consent::Consent;
+use crate::texts::Resolved;
+
+/// What the visitor asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Intent {
+    /// Grant every optional purpose.
+    AcceptAll,
+    /// Deny every optional purpose.
+    RejectAll,
+    /// Apply the toggles: (purpose, granted).
+    Save(Vec<(String, bool)>),
+    /// Open the preferences layer.
+    Customize,
+    /// Leave the preferences layer (Esc).
+    Back,
+    /// Close without deciding.
+    Close,
+}
+
+const CSS: &str = include_str!("prompt.css");
+
+/// The rendered prompt and its listeners (dropped with it).
+pub struct Prompt {
+    host: Element,
+    shadow: ShadowRoot,
+    dialog: HtmlDialogElement,
+    heading: Element,
+    first: Element,
+    prefs: Element,
+    customize: Element,
+    save: Element,
+    reopen: Element,
+    gpc_note: Element,
+    toggles: Vec<(String, HtmlInputElement)>,
+    texts: Resolved,
+    return_focus: Option<HtmlElement>,
+    _listeners: Vec<EventListener>,
+}
+
+impl Prompt {
+    /// Builds the prompt (hidden) and inserts it as the first child of `<body>`.
+    pub fn new(doc: &Document, config: &Config, texts: &Resolved, on: Rc<dyn Fn(Intent)>) -> Result<Prompt, JsValue> {
+        let ui = &texts.ui;
+        let host = doc.create_element("candor-consent")?;
+        let shadow = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))?;
+        let sheet = web_sys::CssStyleSheet::new()?;
+        sheet.replace_sync(CSS)?;
+        js_sys::Reflect::set(&shadow, &"adoptedStyleSheets".into(), &js_sys::Array::of1(&sheet))?;
+
+        let dir = if texts.rtl { "rtl" } else { "ltr" };
+        let root = el(doc, "div", &[("class", "root"), ("lang", &texts.lang), ("dir", dir)], "")?;
+        let dialog = el(
+            doc,
+            "dialog",
+            &[("class", "prompt"), ("data-testid", "candor-prompt"), ("aria-labelledby", "candor-h"), ("aria-describedby", "candor-d")],
+            "",
+        )?;
+        let close = el(doc, "button", &[("type", "button"), ("class", "close"), ("data-testid", "candor-close"), ("aria-label", &ui.close)], "×")?;
+        let heading = el(doc, "h2", &[("id", "candor-h")], &ui.heading)?;
+        let first = el(doc, "div", &[("class", "first")], "")?;
+        let intro = el(doc, "p", &[("id", "candor-d")], &ui.intro)?;
+        let gpc_note = el(doc, "p", &[("class", "note"), ("hidden", "")], &ui.gpc)?;
+        append(&first, &[&intro, &gpc_note])?;
+
+        let prefs = el(doc, "div", &[("class", "prefs"), ("hidden", "")], "")?;
+        let prefs_intro = el(doc, "p", &[], &ui.prefs_intro)?;
+        let list = el(doc, "ul", &[("class", "purposes")], "")?;
+        let mut toggles = Vec::new();
+        for p in &config.purposes {
+            let chain = &texts.chain;
+            let li = el(doc, "li", &[("class", "purpose")], "")?;
+            let row = el(doc, "div", &[("class", "row")], "")?;
+            let input_id = format!("candor-t-{}", p.id);
+            let label = el(doc, "label", &[("for", &input_id), ("class", "label")], p.label.resolve(chain))?;
+            let input: HtmlInputElement = el(
+                doc,
+                "input",
+                &[("type", "checkbox"), ("role", "switch"), ("id", &input_id), ("data-testid", &format!("candor-toggle-{}", p.id)),
+                  ("aria-describedby", &format!("candor-e-{}", p.id))],
+                "",
+            )?
+            .unchecked_into();
+            append(&row, &[&label, &input])?;
+            let explain = el(doc, "p", &[("id", &format!("candor-e-{}", p.id))], p.explain.resolve(chain))?;
+            let benefit = el(doc, "p", &[], "")?;
+            let strong = el(doc, "strong", &[], &ui.benefit_prefix)?;
+            benefit.append_child(&strong)?;
+            benefit.append_child(&doc.create_text_node(&format!(" {}", p.benefit.resolve(chain))))?;
+            append(&li, &[&row, &explain, &benefit])?;
+            if let Some(days) = p.retention_days {
+                let note = el(doc, "p", &[("class", "muted")], &ui.retention.replace("{days}", &days.to_string()))?;
+                li.append_child(&note)?;
+            }
+            if p.required {
+                input.set_checked(true);
+                input.set_disabled(true);
+                let note = el(doc, "p", &[("class", "muted")], &format!("{} {}", ui.always_on, ui.required_why))?;
+                li.append_child(&note)?;
+            } else {
+                toggles.push((p.id.clone(), input.clone()));
+            }
+            list.append_child(&li)?;
+        }
+        append(&prefs, &[&prefs_intro, &list])?;
+
+        let actions = el(doc, "div", &[("class", "actions")], "")?;
+        let reject = el(doc, "button", &[("type", "button"), ("class", "choice"), ("data-testid", "candor-reject-all")], &ui.reject_all)?;
+        let accept = el(doc, "button", &[("type", "button"), ("class", "choice"), ("data-testid", "candor-accept-all")], &ui.accept_all)?;
+        let customize = el(doc, "button", &[("type", "button"), ("class", "secondary"), ("data-testid", "candor-customize")], &ui.customize)?;
+        let save = el(doc, "button", &[("type", "button"), ("class", "secondary"), ("data-testid", "candor-save"), ("hidden", "")], &ui.save)?;
+        append(&actions, &[&reject, &accept, &customize, &save])?;
+        append(&dialog, &[&close, &heading, &first, &prefs, &actions])?;
+        let reopen = el(doc, "button", &[("type", "button"), ("class", "reopen"), ("data-testid", "candor-reopen"), ("hidden", "")], &ui.reopen)?;
+        append(&root, &[&dialog, &reopen])?;
+        shadow.append_child(&root)?;
+
+        let dialog: HtmlDialogElement = dialog.unchecked_into();
+        let click = |target: &Element, intent: Intent| {
+            let on = on.clone();
+            EventListener::new(target, "click", move |_| on(intent.clone()))
+        };
+        let mut listeners = vec![
+            click(&accept, Intent::AcceptAll),
+            click(&reject, Intent::RejectAll),
+            click(&customize, Intent::Customize),
+            click(&close, Intent::Close),
+            click(&reopen, Intent::Customize),
+        ];
+        {
+            let on = on.clone();
+            let toggles = toggles.clone();
+            listeners.push(EventListener::new(&save, "click", move |_| {
+                on(Intent::Save(toggles.iter().map(|(id, t)| (id.clone(), t.checked())).collect()))
+            }));
+        }
+        {
+            let on = on.clone();
+            let shadow = shadow.clone();
+            let d = dialog.clone();
+            let opts = EventListenerOptions::enable_prevent_default();
+            listeners.push(EventListener::new_with_options(&dialog, "keydown", opts, move |e| {
+                let Some(k) = e.dyn_ref::<KeyboardEvent>() else { return };
+                if k.key() == "Escape" {
+                    k.prevent_default();
+                    k.stop_propagation();
+                    on(if d.class_list().contains("modal") { Intent::Back } else { Intent::Close });
+                } else if k.key() == "Tab" && d.class_list().contains("modal") {
+                    trap_tab(&shadow, &d, k);
+                }
+            }));
+        }
+        if let Some(body) = doc.body() {
+            body.insert_before(&host, body.first_child().as_ref())?;
+        }
+        Ok(Prompt {
+            host, shadow, dialog, heading, first, prefs, customize, save, reopen, gpc_note, toggles,
+            texts: texts.clone(), return_focus: None, _listeners: listeners,
+        })
+    }
+
+    /// The first layer, as a non-modal banner.
+    pub fn show_banner(&mut self, gpc: bool) {
+        self.leave_modal();
+        self.heading.set_text_content(Some(&self.texts.ui.heading));
+        set_hidden(&self.first, false);
+        set_hidden(&self.gpc_note, !gpc);
+        set_hidden(&self.prefs, true);
+        set_hidden(&self.customize, false);
+        set_hidden(&self.save, true);
+        set_hidden(&self.reopen, true);
+        // The `open` attribute shows it without moving focus: a banner must
+        // not steal focus from the page.
+        let _ = self.dialog.set_attribute("open", "");
+    }
+
+    /// The preferences layer, modal, toggles reflecting `consent`.
+    pub fn show_preferences(&mut self, consent: &Consent, gpc: bool) {
+        for (id, t) in &self.toggles {
+            t.set_checked(consent.granted(id));
+        }
+        if !self.dialog.class_list().contains("modal") {
+            self.return_focus = self.outside_focus();
+        }
+        self.dialog.close();
+        let _ = self.dialog.class_list().add_1("modal");
+        self.heading.set_text_content(Some(&self.texts.ui.prefs_heading));
+        set_hidden(&self.first, true);
+        set_hidden(&self.gpc_note, !gpc);
+        set_hidden(&self.prefs, false);
+        set_hidden(&self.customize, true);
+        set_hidden(&self.save, false);
+        set_hidden(&self.reopen, true);
+        let _ = self.dialog.show_modal();
+        if let Some((_, first)) = self.toggles.first() {
+            let _ = first.focus();
+        }
+    }
+
+    /// Hides everything but the reopen control (when `reopen` is true).
+    pub fn hide(&mut self, reopen: bool) {
+        let was_modal = self.dialog.class_list().contains("modal");
+        self.leave_modal();
+        self.dialog.close();
+        set_hidden(&self.reopen, !reopen);
+        if was_modal {
+            match self.return_focus.take() {
+                Some(e) => {
+                    let _ = e.focus();
+                }
+                None if reopen => {
+                    let _ = self.reopen.unchecked_ref::<HtmlElement>().focus();
+                }
+                None => {}
+            }
+        }
+    }
+
+    /// From the preferences layer back to the banner (or closed, once decided).
+    pub fn back(&mut self, decided: bool, gpc: bool, reopen: bool) {
+        if decided {
+            self.hide(reopen);
+        } else {
+            let focus = self.return_focus.take();
+            self.show_banner(gpc);
+            match focus {
+                Some(e) => {
+                    let _ = e.focus();
+                }
+                None => {
+                    let _ = self.customize.unchecked_ref::<HtmlElement>().focus();
+                }
+            }
+        }
+    }
+
+    fn leave_modal(&mut self) {
+        if self.dialog.class_list().contains("modal") {
+            self.dialog.close();
+            let _ = self.dialog.class_list().remove_1("modal");
+        }
+    }
+
+    /// The focused element outside our shadow root, to return focus to.
+    fn outside_focus(&self) -> Option<HtmlElement> {
+        let active = super::dom::document().active_element()?;
+        if active == self.host {
+            return None;
+        }
+        active.dyn_into::<HtmlElement>().ok()
+    }
+
+    /// The shadow root, for tests and the data view.
+    #[allow(dead_code)]
+    pub fn shadow(&self) -> &ShadowRoot {
+        &self.shadow
+    }
+}
+
+/// Keeps Tab and Shift+Tab inside the modal dialog.
+fn trap_tab(shadow: &ShadowRoot, dialog: &HtmlDialogElement, k: &KeyboardEvent) {
+    let Ok(nodes) = dialog.query_selector_all("button:not([hidden]):not([disabled]), input:not([disabled])") else { return };
+    let focusable: Vec<HtmlElement> = (0..nodes.length())
+        .filter_map(|i| nodes.item(i))
+        .filter_map(|n| n.dyn_into::<HtmlElement>().ok())
+        .filter(|e| e.offset_parent().is_some())
+        .collect();
+    let (Some(first), Some(last)) = (focusable.first(), focusable.last()) else { return };
+    let active = shadow.active_element();
+    let at = |e: &HtmlElement| active.as_ref().map(|a| a == e.unchecked_ref::<Element>()).unwrap_or(false);
+    if k.shift_key() && (at(first) || active.is_none()) {
+        k.prevent_default();
+        let _ = last.focus();
+    } else if !k.shift_key() && (at(last) || active.is_none()) {
+        k.prevent_default();
+        let _ = first.focus();
+    }
+}
