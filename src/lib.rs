@@ -9,13 +9,17 @@
 //! the network, and decides nothing on its own.
 #![deny(missing_docs)]
 
+pub mod aggregate;
 pub mod config;
 pub mod consent;
+pub mod gate;
+pub mod noise;
 pub mod readability;
+pub mod report;
 pub mod texts;
 
 #[cfg(target_arch = "wasm32")]
-mod shell;
+pub mod shell;
 
 /// The SDK version, as reported in `sdk` fields.
 pub const SDK: &str = concat!("candor/", env!("CARGO_PKG_VERSION"));

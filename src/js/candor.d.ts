@@ -36,6 +36,8 @@ export interface Candor {
   open(view?: "preferences" | "data"): void;
   track(name: string, fields?: Record<string, FieldValue>): TrackResult;
   flush(): Promise<{ sent: number }>;
+  /** Runs `callback` once `purpose` is granted (immediately if it already is). Returns a function that cancels it. */
+  on(purpose: PurposeId, callback: (consent: Consent) => void): () => void;
   inspect(): Record<string, unknown>;
   erase(): Consent;
 }

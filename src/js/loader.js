@@ -76,6 +76,19 @@ function track(name, fields) {
   }
 }
 
+// candor.on(purpose, callback): runs once the purpose is granted (now, if it already is).
+var watchers = [];
+function runWatchers() {
+  if (!sdk) return;
+  var c = sdk.consent();
+  watchers = watchers.filter(function (w) {
+    if (c.purposes[w.purpose] !== true) return true;
+    try { w.callback(c); } catch (e) { console.error('candor: callback for "' + w.purpose + '" threw', e); }
+    return false;
+  });
+}
+document.addEventListener('candor:consent', runWatchers);
+
 var candor = {
   __candor: true,
   version: '0.1.0',
@@ -91,6 +104,15 @@ var candor = {
   erase: method('erase', undefined),
   inspect: method('inspect', null),
   track: track,
+  on: function (purpose, callback) {
+    if (typeof purpose !== 'string' || typeof callback !== 'function') {
+      throw new TypeError('candor.on(purpose, callback): expected a purpose id and a function');
+    }
+    var w = { purpose: purpose, callback: callback };
+    watchers.push(w);
+    runWatchers();
+    return function off() { watchers = watchers.filter(function (x) { return x !== w; }); };
+  },
   flush: function () {
     if (sdk) return sdk.flush();
     if (failure) return Promise.resolve({ sent: 0 });
@@ -109,7 +131,10 @@ function settle() {
     try { resolve(sdk[name].apply(sdk, args)); } catch (e) { reject(e); }
   });
   resolveReady();
-  if (sdk) emit('ready', sdk.consent());
+  if (sdk) {
+    emit('ready', sdk.consent());
+    runWatchers();
+  }
 }
 
 function fail(code, message, alreadyReported) {

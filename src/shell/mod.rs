@@ -1,4 +1,4 @@
-//! The browser shell: boots the core from the page and translates between
+//! The browser shell (public only for the in-browser tests): boots the core from the page and translates between
 //! the two.
 //!
 //! The JS loader (`src/js/loader.js`) finds the config text and calls
@@ -6,20 +6,47 @@
 //! arrive as [`prompt::Intent`]s and are handled in a microtask, so no DOM
 //! listener is ever running while state is borrowed.
 
-mod dom;
+mod activate;
+pub mod dom;
 mod prompt;
-mod storage;
+mod queue;
+pub mod storage;
+mod upload;
 
-use std::cell::RefCell;
+use std::any::Any;
+use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
+use gloo_events::EventListener;
 use wasm_bindgen::prelude::*;
 
+use crate::aggregate::Aggregator;
 use crate::config::{Config, Reopen, Text};
 use crate::consent::{Consent, Method, Rejection};
+use crate::gate::{self, Value};
+use crate::noise::Entropy;
 use crate::readability;
+use crate::report;
 use crate::texts::{self, Resolved};
 use prompt::{Intent, Prompt};
+use upload::Outcome;
+
+/// Randomness from `crypto.getRandomValues`.
+struct Crypto;
+
+impl Entropy for Crypto {
+    fn next_u64(&mut self) -> u64 {
+        let mut b = [0u8; 8];
+        getrandom::getrandom(&mut b).expect("crypto.getRandomValues is available");
+        u64::from_le_bytes(b)
+    }
+}
+
+/// Retry delays: full jitter over an exponential ceiling, capped at 10 minutes.
+const RETRY_BASE_MS: f64 = 2_000.0;
+const RETRY_CAP_MS: f64 = 600_000.0;
+/// A crashed tab's open aggregates are adopted once this stale.
+const ORPHAN_AFTER_SECONDS: u64 = 3_600;
 
 /// Boot failure reported by the loader (config fetch, wasm load).
 #[wasm_bindgen(js_name = bootError)]
@@ -53,12 +80,19 @@ struct App {
     config: Config,
     texts: Resolved,
     gpc: bool,
+    tab: String,
     state: RefCell<State>,
+    uploading: Cell<bool>,
+    attempts: Cell<u32>,
+    retry_at_ms: Cell<f64>,
+    /// Listeners, observers and timers; dropping them unregisters them.
+    handles: RefCell<Vec<Box<dyn Any>>>,
 }
 
 struct State {
     consent: Consent,
     prompt: Option<Prompt>,
+    agg: Aggregator,
 }
 
 impl App {
@@ -75,7 +109,22 @@ impl App {
         if matches!(rejection, Some(Rejection::Corrupt | Rejection::Expired | Rejection::OtherRevision)) {
             storage::remove(storage::CONSENT);
         }
-        let app = Rc::new(App { config, texts, gpc, state: RefCell::new(State { consent, prompt: None }) });
+        let tab = queue::tab_id(|| report::uuid_v4(&mut Crypto));
+        let (agg, corrupt) = queue::load_open(&tab);
+        if corrupt {
+            dom::warn("stored aggregates were unreadable and have been discarded");
+        }
+        let app = Rc::new(App {
+            config,
+            texts,
+            gpc,
+            tab,
+            state: RefCell::new(State { consent, prompt: None, agg }),
+            uploading: Cell::new(false),
+            attempts: Cell::new(0),
+            retry_at_ms: Cell::new(0.0),
+            handles: RefCell::new(Vec::new()),
+        });
         let weak = Rc::downgrade(&app);
         let on: Rc<dyn Fn(Intent)> = Rc::new(move |intent| App::later(&weak, intent));
         let mut prompt = Prompt::new(&dom::document(), &app.config, &app.texts, on)?;
@@ -88,7 +137,223 @@ impl App {
             }
         }
         app.state.borrow_mut().prompt = Some(prompt);
+        app.adopt_orphans();
+        app.purge_denied();
+        app.watch(&window)?;
+        app.activate();
+        let first = app.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            first.flush(false, false).await;
+        });
         Ok(app)
+    }
+
+    fn now(&self) -> u64 {
+        dom::now_seconds()
+    }
+
+    /// Registers the page listeners, the observer and the upload timer.
+    fn watch(self: &Rc<Self>, window: &web_sys::Window) -> Result<(), JsValue> {
+        let doc = dom::document();
+        let mut handles = self.handles.borrow_mut();
+        let weak = Rc::downgrade(self);
+        handles.push(Box::new(EventListener::new(window, "pagehide", move |_| {
+            if let Some(app) = weak.upgrade() {
+                app.on_hide();
+            }
+        })));
+        let weak = Rc::downgrade(self);
+        let d = doc.clone();
+        handles.push(Box::new(EventListener::new(&doc, "visibilitychange", move |_| {
+            if d.visibility_state() == web_sys::VisibilityState::Hidden {
+                if let Some(app) = weak.upgrade() {
+                    app.on_hide();
+                }
+            }
+        })));
+        let weak = Rc::downgrade(self);
+        handles.push(Box::new(EventListener::new(window, "storage", move |e| {
+            let key = e.dyn_ref::<web_sys::StorageEvent>().and_then(|s| s.key());
+            if key.as_deref() == Some(storage::CONSENT) {
+                if let Some(app) = weak.upgrade() {
+                    App::later(&Rc::downgrade(&app), Intent::Reload);
+                }
+            }
+        })));
+        let weak = Rc::downgrade(self);
+        let observer = MutationGuard::new(move || {
+            if let Some(app) = weak.upgrade() {
+                app.activate();
+            }
+        })?;
+        observer.observe(&doc)?;
+        handles.push(Box::new(observer));
+        let tick = self.config.aggregation.window_seconds.clamp(1, 15) * 1000;
+        let weak = Rc::downgrade(self);
+        handles.push(Box::new(gloo_timers::callback::Interval::new(tick, move || {
+            if let Some(app) = weak.upgrade() {
+                if js_sys::Date::now() >= app.retry_at_ms.get() {
+                    wasm_bindgen_futures::spawn_local(async move {
+                        app.flush(false, false).await;
+                    });
+                }
+            }
+        })));
+        Ok(())
+    }
+
+    /// Activates gated content for the current consent (never while state is borrowed:
+    /// activated inline scripts may call `candor` synchronously).
+    fn activate(&self) {
+        let consent = self.state.borrow().consent.clone();
+        activate::activate_granted(&dom::document(), &consent);
+    }
+
+    /// Deletes open aggregates and pending reports of every purpose not granted.
+    fn purge_denied(&self) {
+        let mut st = self.state.borrow_mut();
+        let st = &mut *st;
+        let denied: Vec<&str> = self.config.purposes.iter().filter(|p| !st.consent.granted(&p.id)).map(|p| p.id.as_str()).collect();
+        for id in &denied {
+            st.agg.purge(id);
+        }
+        queue::save_open(&self.tab, &st.agg);
+        for r in queue::pending() {
+            if !st.consent.granted(&r.purpose) {
+                queue::remove(&r.report_id);
+            }
+        }
+    }
+
+    /// Takes over the open aggregates of tabs that crashed long ago.
+    fn adopt_orphans(&self) {
+        let now = self.now();
+        for key in queue::other_tabs(&self.tab) {
+            let stale = storage::get(&key)
+                .and_then(|t| serde_json::from_str::<Aggregator>(&t).ok())
+                .map(|a| a.open.iter().all(|x| x.start + u64::from(x.seconds) + ORPHAN_AFTER_SECONDS <= now))
+                .unwrap_or(true);
+            if stale {
+                if let Some(other) = queue::take_open(&key) {
+                    self.state.borrow_mut().agg.absorb(other);
+                }
+            }
+        }
+    }
+
+    /// Turns closed windows (all windows when `all`) into queued reports.
+    fn close_windows(&self, all: bool) {
+        let now = self.now();
+        let mut st = self.state.borrow_mut();
+        let closed = st.agg.close(now, all);
+        if closed.is_empty() {
+            return;
+        }
+        for agg in &closed {
+            if st.consent.granted(&agg.purpose) {
+                queue::push(&report::build(&self.config, agg, &mut Crypto, None));
+            }
+        }
+        queue::save_open(&self.tab, &st.agg);
+    }
+
+    /// Closes windows and uploads pending reports; resolves to how many were acknowledged.
+    async fn flush(self: Rc<Self>, all: bool, wait: bool) -> u32 {
+        self.close_windows(all);
+        if self.config.collector.is_none() {
+            return 0;
+        }
+        while self.uploading.get() {
+            gloo_timers::future::TimeoutFuture::new(20).await;
+        }
+        self.uploading.set(true);
+        let app = self.clone();
+        let sent = upload::with_lock(wait, move || app.send_pending()).await.unwrap_or(0);
+        self.uploading.set(false);
+        sent
+    }
+
+    /// Sends pending reports one by one until one fails.
+    async fn send_pending(self: Rc<Self>) -> u32 {
+        let Some(url) = self.config.collector.clone() else { return 0 };
+        let mut sent = 0;
+        for report in queue::pending() {
+            // Consent is checked again at send time: a withdrawn purpose's
+            // reports are deleted, not sent.
+            if !self.state.borrow().consent.granted(&report.purpose) || report.site != self.config.site {
+                queue::remove(&report.report_id);
+                continue;
+            }
+            if !queue::is_pending(&report.report_id) {
+                continue;
+            }
+            let body = serde_json::to_string(&report).expect("reports serialise");
+            let Ok(request) = upload::post(&url, &body, false) else { break };
+            let outcome = upload::outcome(request).await;
+            if !self.settle(&report.report_id, &body, outcome) {
+                break;
+            }
+            if outcome == Outcome::Acknowledged {
+                sent += 1;
+            }
+        }
+        sent
+    }
+
+    /// Applies an upload outcome; `false` means stop and retry later.
+    fn settle(&self, id: &str, body: &str, outcome: Outcome) -> bool {
+        match outcome {
+            Outcome::Acknowledged => {
+                queue::remove(id);
+                self.attempts.set(0);
+                self.retry_at_ms.set(0.0);
+                dom::dispatch("report", &dom::json(body));
+                true
+            }
+            Outcome::Rejected(status) => {
+                queue::remove(id);
+                dom::report_error("report-rejected", &format!("the collector refused report {id} (HTTP {status}); it was dropped"));
+                true
+            }
+            Outcome::Retry => {
+                let n = self.attempts.get().saturating_add(1);
+                self.attempts.set(n);
+                let ceiling = (RETRY_BASE_MS * 2f64.powi(n.min(20) as i32)).min(RETRY_CAP_MS);
+                self.retry_at_ms.set(js_sys::Date::now() + Crypto.uniform() * ceiling);
+                false
+            }
+        }
+    }
+
+    /// The page is being hidden or unloaded: close every window and send
+    /// what is pending with keepalive (sendBeacon past its budget).
+    fn on_hide(self: &Rc<Self>) {
+        self.close_windows(true);
+        let Some(url) = self.config.collector.clone() else { return };
+        if self.uploading.get() {
+            return;
+        }
+        let consent = self.state.borrow().consent.clone();
+        let mut budget = upload::KEEPALIVE_BUDGET;
+        let mut inflight = Vec::new();
+        for report in queue::pending().into_iter().filter(|r| consent.granted(&r.purpose)) {
+            let body = serde_json::to_string(&report).expect("reports serialise");
+            if body.len() <= budget {
+                if let Ok(request) = upload::post(&url, &body, true) {
+                    budget -= body.len();
+                    inflight.push((report.report_id, body, request));
+                    continue;
+                }
+            }
+            upload::beacon(&url, &body);
+        }
+        let app = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            for (id, body, request) in inflight {
+                let outcome = upload::outcome(request).await;
+                app.settle(&id, &body, outcome);
+            }
+        });
     }
 
     /// Handles an intent in a microtask, after the DOM listener returned.
@@ -116,6 +381,7 @@ impl App {
                     p.back(decided, gpc, reopen);
                 }
             }
+            Intent::Reload => self.reload_consent(),
             Intent::Close => {
                 let reopen = self.reopen();
                 if let Some(p) = self.state.borrow_mut().prompt.as_mut() {
@@ -123,6 +389,31 @@ impl App {
                 }
             }
         }
+    }
+
+    /// Another tab changed the decision: take it over.
+    fn reload_consent(&self) {
+        let stored = storage::get(storage::CONSENT);
+        let (fresh, _) = Consent::load(&self.config, stored.as_deref(), self.now());
+        {
+            let mut st = self.state.borrow_mut();
+            if st.consent == fresh {
+                return;
+            }
+            let (gpc, reopen) = (self.gpc_applies(), self.reopen());
+            let decided = fresh.decided;
+            st.consent = fresh;
+            if let Some(p) = st.prompt.as_mut() {
+                if decided {
+                    p.hide(reopen);
+                } else {
+                    p.show_banner(gpc);
+                }
+            }
+        }
+        self.purge_denied();
+        self.activate();
+        dom::dispatch("consent", &self.consent_js());
     }
 
     fn reopen(&self) -> bool {
@@ -136,7 +427,7 @@ impl App {
 
     fn open_preferences(&self) {
         let mut st = self.state.borrow_mut();
-        let State { consent, prompt } = &mut *st;
+        let State { consent, prompt, .. } = &mut *st;
         if let Some(p) = prompt.as_mut() {
             p.show_preferences(consent, self.gpc && !consent.decided);
         }
@@ -144,9 +435,10 @@ impl App {
 
     /// Applies a decision, persists it, closes the prompt and tells the page.
     fn decide(&self, grant: &[&str], deny: &[&str], method: Method) -> Result<(), crate::consent::UnknownPurpose> {
+        let withdrawn;
         {
             let mut st = self.state.borrow_mut();
-            st.consent.decide(&self.config, grant, deny, method, dom::now_seconds())?;
+            withdrawn = st.consent.decide(&self.config, grant, deny, method, self.now())?;
             if let Some(rec) = st.consent.to_record(&self.config) {
                 let text = serde_json::to_string(&rec).expect("records serialise");
                 if !storage::set(storage::CONSENT, &text) {
@@ -158,6 +450,11 @@ impl App {
                 p.hide(reopen);
             }
         }
+        self.purge_denied();
+        let cookies: Vec<String> =
+            withdrawn.iter().filter_map(|id| self.config.purpose(id)).flat_map(|p| p.cookies.iter().cloned()).collect();
+        activate::delete_cookies(&dom::document(), &cookies);
+        self.activate();
         dom::dispatch("consent", &self.consent_js());
         Ok(())
     }
@@ -254,9 +551,13 @@ impl Sdk {
     /// Deletes everything Candor stored and asks again.
     pub fn erase(&self) -> JsValue {
         storage::clear();
+        queue::forget_tab();
+        let cookies: Vec<String> = self.app.config.optional_purposes().flat_map(|p| p.cookies.iter().cloned()).collect();
+        activate::delete_cookies(&dom::document(), &cookies);
         {
             let mut st = self.app.state.borrow_mut();
             st.consent = Consent::undecided(&self.app.config);
+            st.agg = Aggregator::default();
             let gpc = self.app.gpc_applies();
             if let Some(p) = st.prompt.as_mut() {
                 p.show_banner(gpc);
@@ -271,23 +572,59 @@ impl Sdk {
     /// loader. Returns 0 when accepted, else 1 + the index of the reason in
     /// the loader's `REASONS`.
     pub fn track(&self, name: &str, flat: js_sys::Array) -> u8 {
-        let _ = (name, flat);
-        5
+        let app = &self.app;
+        let mut owned: Vec<(String, Result<String, f64>)> = Vec::with_capacity(flat.length() as usize / 2);
+        let mut i = 0;
+        while i + 1 < flat.length() {
+            let key = flat.get(i).as_string().unwrap_or_default();
+            let v = flat.get(i + 1);
+            match (v.as_string(), v.as_f64()) {
+                (Some(s), _) => owned.push((key, Ok(s))),
+                (None, Some(x)) => owned.push((key, Err(x))),
+                _ => return self.refuse(name, gate::Refusal::InvalidField.code()),
+            }
+            i += 2;
+        }
+        let fields: Vec<(&str, Value)> = owned
+            .iter()
+            .map(|(k, v)| (k.as_str(), match v { Ok(s) => Value::Text(s), Err(x) => Value::Number(*x) }))
+            .collect();
+        let now = app.now();
+        let mut st = app.state.borrow_mut();
+        let st = &mut *st;
+        let result = gate::check(&app.config, &st.consent, name, &fields).and_then(|o| st.agg.record(&app.config, &o, now));
+        match result {
+            Ok(()) => {
+                if !queue::save_open(&app.tab, &st.agg) {
+                    dom::warn("could not store the aggregate; it is kept in memory only");
+                }
+                0
+            }
+            Err(r) => {
+                if app.config.debug {
+                    web_sys::console::info_1(&format!("candor: track({name:?}) refused: {}", r.as_str()).into());
+                }
+                r.code()
+            }
+        }
     }
 
     /// Logs a refusal decided in the loader (when `debug` is on) and returns its code.
     pub fn refuse(&self, name: &str, code: u8) -> u8 {
         if self.app.config.debug {
-            web_sys::console::info_1(&format!("candor: track({name:?}) refused: code {code}").into());
+            let reason = ["no-consent", "unknown-event", "invalid-field", "over-budget", "not-ready"].get(code as usize - 1).unwrap_or(&"?");
+            web_sys::console::info_1(&format!("candor: track({name:?}) refused: {reason}").into());
         }
         code
     }
 
-    /// Sends every report whose window has closed, and the current one.
+    /// Closes the current window early and sends everything pending.
     pub fn flush(&self) -> js_sys::Promise {
-        let result = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&result, &"sent".into(), &0.into());
-        js_sys::Promise::resolve(&JsValue::from(result))
+        let app = self.app.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let sent = app.flush(true, true).await;
+            Ok(dom::json(&format!("{{\"sent\":{sent}}}")))
+        })
     }
 
     /// What is stored in this browser and what waits to be sent.
@@ -296,7 +633,43 @@ impl Sdk {
             .into_iter()
             .map(|(key, bytes)| serde_json::json!({"key": key, "bytes": bytes}))
             .collect();
-        let consent = serde_json::to_value(&self.app.state.borrow().consent).expect("consent serialises");
-        dom::json(&serde_json::json!({"consent": consent, "storage": storage, "pending": [], "open": []}).to_string())
+        let st = self.app.state.borrow();
+        let view = serde_json::json!({
+            "consent": st.consent,
+            "storage": storage,
+            "pending": queue::pending(),
+            "open": st.agg.open,
+            "dropped": queue::dropped_count(),
+        });
+        dom::json(&view.to_string())
+    }
+}
+
+/// A MutationObserver that disconnects when dropped.
+struct MutationGuard {
+    observer: web_sys::MutationObserver,
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl MutationGuard {
+    fn new(f: impl FnMut() + 'static) -> Result<MutationGuard, JsValue> {
+        let callback = Closure::<dyn FnMut()>::new(f);
+        let observer = web_sys::MutationObserver::new(callback.as_ref().unchecked_ref())?;
+        Ok(MutationGuard { observer, _callback: callback })
+    }
+
+    fn observe(&self, doc: &web_sys::Document) -> Result<(), JsValue> {
+        let init = web_sys::MutationObserverInit::new();
+        init.set_child_list(true);
+        init.set_subtree(true);
+        init.set_attributes(true);
+        init.set_attribute_filter(&js_sys::Array::of1(&"data-candor-purpose".into()));
+        self.observer.observe_with_options(doc, &init)
+    }
+}
+
+impl Drop for MutationGuard {
+    fn drop(&mut self) {
+        self.observer.disconnect();
     }
 }

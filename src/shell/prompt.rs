@@ -36,6 +36,8 @@ pub enum Intent {
     Back,
     /// Close without deciding.
     Close,
+    /// Another tab changed the stored decision.
+    Reload,
 }
 
 const CSS: &str = include_str!("prompt.css");

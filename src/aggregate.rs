@@ -1,0 +1,322 @@
+//! Local aggregation: accepted events become tallies per (purpose, window).
+//!
+//! This is the only place raw events exist, and only as increments: a count
+//! per event, counts per category value, bucket counts, clamped sums. The
+//! state is plain data, serialised whole after every accepted event, so a
+//! closed tab loses nothing. It also enforces the contribution bound
+//! (`max_per_window` per event and window), which noise calibration relies on.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Config, Field};
+use crate::gate::{Cell, Observation, Refusal};
+
+/// The tallies of one event in one aggregate.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventTally {
+    /// Events recorded.
+    pub count: u64,
+    /// Per-field tallies, by field name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, Tally>,
+}
+
+/// One field's tally.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Tally {
+    /// Counts per category value (and `"other"`).
+    Category(BTreeMap<String, u64>),
+    /// Counts per bucket, overflow last.
+    Histogram(Vec<u64>),
+    /// Sum of clamped values.
+    Sum(f64),
+}
+
+/// An open aggregate: one purpose, one window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Aggregate {
+    /// The purpose every event in it serves.
+    pub purpose: String,
+    /// Window start, Unix seconds, a multiple of `seconds`.
+    pub start: u64,
+    /// Window length.
+    pub seconds: u32,
+    /// Tallies by event name.
+    pub events: BTreeMap<String, EventTally>,
+}
+
+impl Aggregate {
+    /// Total events in it.
+    pub fn total(&self) -> u64 {
+        self.events.values().map(|e| e.count).sum()
+    }
+}
+
+/// Everything not yet turned into reports.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Aggregator {
+    /// Open aggregates, oldest first.
+    pub open: Vec<Aggregate>,
+    /// Contribution budget used: event → (window start, events accepted).
+    #[serde(default)]
+    pub budget: BTreeMap<String, (u64, u32)>,
+}
+
+/// The start of the window that contains `now`.
+pub fn window_start(now: u64, seconds: u32) -> u64 {
+    now - now % u64::from(seconds.max(1))
+}
+
+impl Aggregator {
+    /// Adds an accepted observation at time `now`.
+    pub fn record(&mut self, config: &Config, obs: &Observation<'_>, now: u64) -> Result<(), Refusal> {
+        let seconds = config.aggregation.window_seconds;
+        let start = window_start(now, seconds);
+        let max = config.events[obs.event].max_per_window;
+        let used = self.budget.entry(obs.event.to_string()).or_insert((start, 0));
+        if used.0 != start {
+            *used = (start, 0);
+        }
+        if used.1 >= max {
+            return Err(Refusal::OverBudget);
+        }
+        used.1 += 1;
+
+        let pos = self.open.iter().position(|a| a.purpose == obs.purpose && a.start == start && a.seconds == seconds);
+        let agg = match pos {
+            Some(i) => &mut self.open[i],
+            None => {
+                self.open.push(Aggregate { purpose: obs.purpose.to_string(), start, seconds, events: BTreeMap::new() });
+                self.open.last_mut().expect("just pushed")
+            }
+        };
+        let tally = agg.events.entry(obs.event.to_string()).or_default();
+        tally.count += 1;
+        let decl = &config.events[obs.event];
+        for (name, cell) in &obs.cells {
+            let field = &decl.fields[*name];
+            let slot = tally.fields.entry((*name).to_string()).or_insert_with(|| empty_tally(field));
+            match (slot, cell, field) {
+                (Tally::Category(map), Cell::Category(i), Field::Category { values }) => {
+                    let key = values.get(*i).map(String::as_str).unwrap_or("other");
+                    *map.entry(key.to_string()).or_insert(0) += 1;
+                }
+                (Tally::Histogram(b), Cell::Bucket(i), _) => {
+                    if let Some(n) = b.get_mut(*i) {
+                        *n += 1;
+                    }
+                }
+                (Tally::Sum(s), Cell::Sum(x), _) => *s += x,
+                _ => {} // a stored tally of another shape (config changed): leave it
+            }
+        }
+        self.prune_budget(start);
+        Ok(())
+    }
+
+    fn prune_budget(&mut self, current: u64) {
+        self.budget.retain(|_, (start, _)| *start == current);
+    }
+
+    /// Removes and returns aggregates whose window has ended by `now`, or
+    /// every aggregate when `all` (flush, page hide).
+    pub fn close(&mut self, now: u64, all: bool) -> Vec<Aggregate> {
+        let (closed, open): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.open).into_iter().partition(|a| all || a.start + u64::from(a.seconds) <= now);
+        self.open = open;
+        closed.into_iter().filter(|a| a.total() > 0).collect()
+    }
+
+    /// Drops everything recorded for `purpose` (withdrawal).
+    pub fn purge(&mut self, purpose: &str) {
+        self.open.retain(|a| a.purpose != purpose);
+    }
+
+    /// Merges another aggregator's open aggregates into this one (adoption
+    /// of a closed tab's leftovers). Budgets are not merged.
+    pub fn absorb(&mut self, other: Aggregator) {
+        for a in other.open {
+            match self.open.iter_mut().find(|b| b.purpose == a.purpose && b.start == a.start && b.seconds == a.seconds) {
+                Some(b) => merge(b, &a),
+                None => self.open.push(a),
+            }
+        }
+    }
+}
+
+fn empty_tally(field: &Field) -> Tally {
+    match field {
+        Field::Category { .. } => Tally::Category(BTreeMap::new()),
+        Field::Histogram { buckets } => Tally::Histogram(vec![0; buckets.len() + 1]),
+        Field::Sum { .. } | Field::Count {} => Tally::Sum(0.0),
+    }
+}
+
+/// Adds `from` into `into` (same purpose and window).
+pub fn merge(into: &mut Aggregate, from: &Aggregate) {
+    for (name, t) in &from.events {
+        let e = into.events.entry(name.clone()).or_default();
+        e.count += t.count;
+        for (f, tally) in &t.fields {
+            match (e.fields.get_mut(f), tally) {
+                (None, _) => {
+                    e.fields.insert(f.clone(), tally.clone());
+                }
+                (Some(Tally::Category(a)), Tally::Category(b)) => {
+                    for (k, n) in b {
+                        *a.entry(k.clone()).or_insert(0) += n;
+                    }
+                }
+                (Some(Tally::Histogram(a)), Tally::Histogram(b)) => {
+                    if a.len() < b.len() {
+                        a.resize(b.len(), 0);
+                    }
+                    for (x, y) in a.iter_mut().zip(b) {
+                        *x += y;
+                    }
+                }
+                (Some(Tally::Sum(a)), Tally::Sum(b)) => *a += b,
+                _ => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::consent::{Consent, Method};
+    use crate::gate::{check, tests::config, Value};
+    use proptest::prelude::*;
+
+    fn all_granted(cfg: &Config) -> Consent {
+        let mut c = Consent::undecided(cfg);
+        c.decide(cfg, &["stats", "ads"], &[], Method::Api, 1).unwrap();
+        c
+    }
+
+    fn track(agg: &mut Aggregator, cfg: &Config, c: &Consent, name: &str, fields: &[(&str, Value)], now: u64) -> Result<(), Refusal> {
+        let o = check(cfg, c, name, fields)?;
+        agg.record(cfg, &o, now)
+    }
+
+    #[test]
+    fn tallies_by_purpose_and_window() {
+        let cfg = config();
+        let c = all_granted(&cfg);
+        let mut a = Aggregator::default();
+        track(&mut a, &cfg, &c, "page_view", &[("path", Value::Text("/")), ("load_ms", Value::Number(50.0))], 125).unwrap();
+        track(&mut a, &cfg, &c, "page_view", &[("path", Value::Text("/x")), ("load_ms", Value::Number(5000.0))], 130).unwrap();
+        track(&mut a, &cfg, &c, "purchase", &[("amount", Value::Number(42.5))], 170).unwrap();
+        assert_eq!(a.open.len(), 2);
+        let pv = &a.open[0].events["page_view"];
+        assert_eq!(a.open[0].start, 120);
+        assert_eq!(pv.count, 2);
+        assert_eq!(pv.fields["path"], Tally::Category([("/".to_string(), 1), ("other".to_string(), 1)].into()));
+        assert_eq!(pv.fields["load_ms"], Tally::Histogram(vec![1, 0, 1]));
+        assert_eq!(a.close(179, false).len(), 0, "window 120..180 closes at 180, not before");
+        assert_eq!(a.close(180, false).len(), 2, "one per purpose");
+        assert!(a.open.is_empty());
+    }
+
+    #[test]
+    fn contribution_bound_per_event_and_window() {
+        let mut cfg = config();
+        cfg.events.get_mut("page_view").unwrap().max_per_window = 3;
+        let c = all_granted(&cfg);
+        let mut a = Aggregator::default();
+        for _ in 0..3 {
+            track(&mut a, &cfg, &c, "page_view", &[], 60).unwrap();
+        }
+        assert_eq!(track(&mut a, &cfg, &c, "page_view", &[], 61), Err(Refusal::OverBudget));
+        a.close(61, true);
+        assert_eq!(track(&mut a, &cfg, &c, "page_view", &[], 62), Err(Refusal::OverBudget), "flushing early does not reset the budget");
+        assert!(track(&mut a, &cfg, &c, "page_view", &[], 120).is_ok(), "a new window has a new budget");
+    }
+
+    #[test]
+    fn purge_drops_a_purpose() {
+        let cfg = config();
+        let c = all_granted(&cfg);
+        let mut a = Aggregator::default();
+        track(&mut a, &cfg, &c, "page_view", &[], 1).unwrap();
+        track(&mut a, &cfg, &c, "purchase", &[], 1).unwrap();
+        a.purge("stats");
+        assert_eq!(a.open.len(), 1);
+        assert_eq!(a.open[0].purpose, "ads");
+    }
+
+    fn arb_event() -> impl Strategy<Value = (u8, u8, f64, u64)> {
+        (0u8..3, 0u8..4, -10.0f64..1000.0, 0u64..600)
+    }
+
+    fn apply(a: &mut Aggregator, cfg: &Config, c: &Consent, (kind, cat, x, t): (u8, u8, f64, u64)) {
+        let path = ["/", "/shop", "/other", "/x"][cat as usize];
+        let _ = match kind {
+            0 => track(a, cfg, c, "page_view", &[("path", Value::Text(path)), ("load_ms", Value::Number(x))], t),
+            1 => track(a, cfg, c, "purchase", &[("amount", Value::Number(x))], t),
+            _ => track(a, cfg, c, "heartbeat", &[], t),
+        };
+    }
+
+    fn totals(closed: &[Aggregate]) -> BTreeMap<(String, u64), Aggregate> {
+        let mut m: BTreeMap<(String, u64), Aggregate> = BTreeMap::new();
+        for a in closed {
+            match m.get_mut(&(a.purpose.clone(), a.start)) {
+                Some(b) => merge(b, a),
+                None => {
+                    m.insert((a.purpose.clone(), a.start), a.clone());
+                }
+            }
+        }
+        m
+    }
+
+    proptest! {
+        /// Merging many events gives the same totals in any order, and
+        /// nothing is lost across serialise → reload at any point.
+        #[test]
+        fn order_and_persistence_do_not_change_totals(events in prop::collection::vec(arb_event(), 1..60), cut in 0usize..60, seed in any::<u64>()) {
+            let mut cfg = config();
+            for e in cfg.events.values_mut() { e.max_per_window = 1000; }
+            let c = all_granted(&cfg);
+            let mut straight = Aggregator::default();
+            for e in &events { apply(&mut straight, &cfg, &c, *e); }
+
+            let mut shuffled = events.clone();
+            let mut s = seed | 1;
+            for i in (1..shuffled.len()).rev() {
+                s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+                shuffled.swap(i, (s % (i as u64 + 1)) as usize);
+            }
+            let mut other = Aggregator::default();
+            for (i, e) in shuffled.iter().enumerate() {
+                if i == cut.min(shuffled.len()) {
+                    let text = serde_json::to_string(&other).unwrap();
+                    other = serde_json::from_str(&text).unwrap();
+                }
+                apply(&mut other, &cfg, &c, *e);
+            }
+            let a = totals(&straight.close(u64::MAX / 2, true));
+            let b = totals(&other.close(u64::MAX / 2, true));
+            prop_assert_eq!(a.len(), b.len());
+            for (k, x) in &a {
+                let y = &b[k];
+                prop_assert_eq!(x.total(), y.total());
+                for (name, ex) in &x.events {
+                    let ey = &y.events[name];
+                    prop_assert_eq!(ex.count, ey.count);
+                    for (f, t) in &ex.fields {
+                        match (t, &ey.fields[f]) {
+                            (Tally::Sum(p), Tally::Sum(q)) => prop_assert!((p - q).abs() < 1e-6),
+                            (p, q) => prop_assert_eq!(p, q),
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

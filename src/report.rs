@@ -1,0 +1,238 @@
+//! Reports: what leaves the browser, exactly as contract §6 describes.
+//!
+//! A report is built from one closed [`Aggregate`] and carries nothing else:
+//! no identifier of the visitor, no user agent, no URL beyond the declared
+//! categories, no time finer than the window. The `report_id` is a fresh
+//! random UUIDv4 used by the collector as an idempotency key.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::aggregate::{Aggregate, Tally};
+use crate::config::{Config, Field};
+use crate::noise::{self, Entropy};
+
+/// One report, as sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Report {
+    /// Random UUIDv4; the collector's idempotency key.
+    pub report_id: String,
+    /// The config's `site`.
+    pub site: String,
+    /// The config's `revision`.
+    pub revision: String,
+    /// The purpose every event in it serves.
+    pub purpose: String,
+    /// The window it covers.
+    pub window: Window,
+    /// Per-event counts and field cells.
+    pub events: BTreeMap<String, ReportEvent>,
+    /// The noise applied, `None` when exact.
+    pub noise: Option<NoiseInfo>,
+    /// `candor/<version>`.
+    pub sdk: String,
+}
+
+/// A report's time window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    /// Unix seconds, a multiple of `seconds`.
+    pub start: u64,
+    /// Length in seconds.
+    pub seconds: u32,
+}
+
+/// One event's figures in a report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportEvent {
+    /// Events counted (noisy when noise is on).
+    pub count: i64,
+    /// Field cells by field name.
+    #[serde(default)]
+    pub fields: BTreeMap<String, ReportCell>,
+}
+
+/// A field's cells.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ReportCell {
+    /// Counts per category value.
+    Category(BTreeMap<String, i64>),
+    /// Counts per bucket, overflow last.
+    Histogram(Vec<i64>),
+    /// A (clamped) total.
+    Sum(f64),
+}
+
+/// What noise was applied.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoiseInfo {
+    /// Always `"geometric"` (Laplace for sums).
+    pub mechanism: Mechanism,
+    /// ε of the whole report.
+    pub epsilon: f64,
+}
+
+/// The noise mechanism.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mechanism {
+    /// Two-sided geometric on counts, Laplace on sums.
+    Geometric,
+}
+
+/// A random UUIDv4 string.
+pub fn uuid_v4(rng: &mut impl Entropy) -> String {
+    let mut b = [0u8; 16];
+    b[..8].copy_from_slice(&rng.next_u64().to_le_bytes());
+    b[8..].copy_from_slice(&rng.next_u64().to_le_bytes());
+    uuid::Builder::from_random_bytes(b).into_uuid().hyphenated().to_string()
+}
+
+/// Builds the report for a closed aggregate. `epsilon` overrides the
+/// config's noise (QA mode may switch it off with `Some(None)`).
+pub fn build(config: &Config, agg: &Aggregate, rng: &mut impl Entropy, noise_override: Option<Option<f64>>) -> Report {
+    let epsilon = noise_override.unwrap_or(config.aggregation.noise.map(|n| n.epsilon));
+    let mut events = BTreeMap::new();
+    match epsilon {
+        None => {
+            for (name, t) in &agg.events {
+                let fields = t
+                    .fields
+                    .iter()
+                    .map(|(f, tally)| {
+                        let cell = match tally {
+                            Tally::Category(m) => ReportCell::Category(m.iter().filter(|(_, n)| **n > 0).map(|(k, n)| (k.clone(), *n as i64)).collect()),
+                            Tally::Histogram(b) => ReportCell::Histogram(b.iter().map(|n| *n as i64).collect()),
+                            Tally::Sum(s) => ReportCell::Sum(*s),
+                        };
+                        (f.clone(), cell)
+                    })
+                    .collect();
+                events.insert(name.clone(), ReportEvent { count: t.count as i64, fields });
+            }
+        }
+        Some(eps) => {
+            // Every declared event of the purpose and every cell appears, so
+            // absence reveals nothing; ε is split over the components.
+            let declared: Vec<_> = config.events.iter().filter(|(_, e)| e.purpose == agg.purpose).collect();
+            let components: usize = declared.iter().map(|(_, e)| 1 + e.fields.values().filter(|f| !matches!(f, Field::Count {})).count()).sum();
+            let eps_c = eps / components.max(1) as f64;
+            for (name, decl) in declared {
+                let m = f64::from(decl.max_per_window);
+                let empty = Default::default();
+                let t = agg.events.get(name).unwrap_or(&empty);
+                let count = t.count as i64 + noise::geometric(rng, eps_c, m);
+                let mut fields = BTreeMap::new();
+                for (f, field) in &decl.fields {
+                    let cell = match (field, t.fields.get(f)) {
+                        (Field::Category { values }, tally) => {
+                            let counts = match tally {
+                                Some(Tally::Category(c)) => c.clone(),
+                                _ => BTreeMap::new(),
+                            };
+                            let cells = values.iter().map(String::as_str).chain(["other"]).map(|v| {
+                                let n = counts.get(v).copied().unwrap_or(0) as i64;
+                                (v.to_string(), n + noise::geometric(rng, eps_c, 2.0 * m))
+                            });
+                            ReportCell::Category(cells.collect())
+                        }
+                        (Field::Histogram { buckets }, tally) => {
+                            let counts = match tally {
+                                Some(Tally::Histogram(h)) => h.clone(),
+                                _ => vec![0; buckets.len() + 1],
+                            };
+                            let cells = (0..=buckets.len()).map(|i| counts.get(i).copied().unwrap_or(0) as i64 + noise::geometric(rng, eps_c, 2.0 * m));
+                            ReportCell::Histogram(cells.collect())
+                        }
+                        (Field::Sum { min, max }, tally) => {
+                            let s = match tally {
+                                Some(Tally::Sum(s)) => *s,
+                                _ => 0.0,
+                            };
+                            let sens = (m * max).max(0.0) - (m * min).min(0.0);
+                            ReportCell::Sum(s + noise::laplace(rng, eps_c, sens))
+                        }
+                        (Field::Count {}, _) => continue,
+                    };
+                    fields.insert(f.clone(), cell);
+                }
+                events.insert(name.clone(), ReportEvent { count, fields });
+            }
+        }
+    }
+    Report {
+        report_id: uuid_v4(rng),
+        site: config.site.clone(),
+        revision: config.revision.clone(),
+        purpose: agg.purpose.clone(),
+        window: Window { start: agg.start, seconds: agg.seconds },
+        events,
+        noise: epsilon.map(|epsilon| NoiseInfo { mechanism: Mechanism::Geometric, epsilon }),
+        sdk: crate::SDK.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aggregate::Aggregator;
+    use crate::consent::{Consent, Method};
+    use crate::gate::{check, tests::config, Value};
+    use crate::noise::Seeded;
+
+    fn aggregate() -> (Config, Aggregate) {
+        let cfg = config();
+        let mut c = Consent::undecided(&cfg);
+        c.decide(&cfg, &["stats", "ads"], &[], Method::Api, 1).unwrap();
+        let mut a = Aggregator::default();
+        for (path, ms) in [("/shop", 50.0), ("/shop", 500.0), ("/", 150.0), ("/private?id=7", 50.0)] {
+            let o = check(&cfg, &c, "page_view", &[("path", Value::Text(path)), ("load_ms", Value::Number(ms))]).unwrap();
+            a.record(&cfg, &o, 1_763_800_021).unwrap();
+        }
+        (cfg, a.close(0, true).remove(0))
+    }
+
+    #[test]
+    fn exact_report_matches_the_contract_shape() {
+        let (cfg, agg) = aggregate();
+        let r = build(&cfg, &agg, &mut Seeded(1), None);
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["window"], serde_json::json!({"start": 1_763_800_020u64, "seconds": 60}));
+        assert_eq!(v["events"]["page_view"]["count"], 4);
+        assert_eq!(v["events"]["page_view"]["fields"]["path"], serde_json::json!({"/shop": 2, "/": 1, "other": 1}));
+        assert_eq!(v["events"]["page_view"]["fields"]["load_ms"], serde_json::json!([2, 1, 1]));
+        assert_eq!(v["noise"], serde_json::Value::Null);
+        assert_eq!(v["purpose"], "stats");
+        let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["events", "noise", "purpose", "report_id", "revision", "sdk", "site", "window"]);
+        assert!(!serde_json::to_string(&r).unwrap().contains("private"), "unlisted values never leave");
+        let id = uuid::Uuid::parse_str(&r.report_id).unwrap();
+        assert_eq!(id.get_version_num(), 4);
+    }
+
+    #[test]
+    fn noisy_report_lists_every_declared_cell() {
+        let (mut cfg, agg) = aggregate();
+        cfg.aggregation.noise = Some(crate::config::Noise { epsilon: 1.0 });
+        let r = build(&cfg, &agg, &mut Seeded(1), None);
+        assert_eq!(r.noise, Some(NoiseInfo { mechanism: Mechanism::Geometric, epsilon: 1.0 }));
+        let ReportCell::Category(path) = &r.events["page_view"].fields["path"] else { panic!() };
+        assert_eq!(path.keys().collect::<Vec<_>>(), ["/", "/shop", "other"]);
+        let exact = build(&cfg, &agg, &mut Seeded(1), Some(None));
+        assert_eq!(exact.noise, None, "QA can switch noise off");
+        assert_eq!(exact.events["page_view"].count, 4);
+    }
+
+    #[test]
+    fn report_ids_are_fresh() {
+        let (cfg, agg) = aggregate();
+        let mut rng = Seeded(5);
+        assert_ne!(build(&cfg, &agg, &mut rng, None).report_id, build(&cfg, &agg, &mut rng, None).report_id);
+    }
+}

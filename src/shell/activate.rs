@@ -1,0 +1,125 @@
+//! Purpose-gated page content: `<script type="text/plain">`, `<iframe>` and
+//! `<img>` tagged `data-candor-purpose` stay inert until every purpose they
+//! list is granted, then run or load once, in document order.
+//!
+//! An inert script's type is `text/plain`, so the browser neither runs nor
+//! fetches it; iframes and images carry their URL in `data-src`, so nothing
+//! is requested before consent. Activation copies a script into a fresh
+//! element (keeping `async`/`defer` order, `nonce`, `integrity`,
+//! `crossorigin`), or moves `data-src` into `src`. A MutationObserver
+//! handles elements added later, for single-page apps.
+
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Document, Element};
+
+use crate::consent::Consent;
+
+const DONE: &str = "data-candor-activated";
+const SELECTOR: &str = "[data-candor-purpose]:not([data-candor-activated])";
+
+/// Activates every waiting element whose purposes are all granted.
+pub fn activate_granted(doc: &Document, consent: &Consent) {
+    let Ok(nodes) = doc.query_selector_all(SELECTOR) else { return };
+    for i in 0..nodes.length() {
+        if let Some(el) = nodes.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+            if allowed(&el, consent) {
+                let _ = activate(doc, &el);
+            }
+        }
+    }
+}
+
+/// Whether every purpose the element lists is granted (an empty list never is).
+pub fn allowed(el: &Element, consent: &Consent) -> bool {
+    let list = el.get_attribute("data-candor-purpose").unwrap_or_default();
+    let mut ids = list.split_ascii_whitespace().peekable();
+    ids.peek().is_some() && ids.all(|id| consent.granted(id))
+}
+
+fn activate(doc: &Document, el: &Element) -> Result<(), JsValue> {
+    el.set_attribute(DONE, "")?;
+    match el.tag_name().to_ascii_lowercase().as_str() {
+        "script" => {
+            let fresh = doc.create_element("script")?;
+            let attrs = el.attributes();
+            for i in 0..attrs.length() {
+                let Some(a) = attrs.item(i) else { continue };
+                let name = a.name();
+                if matches!(name.as_str(), "type" | "data-type" | "nonce" | DONE) {
+                    continue;
+                }
+                fresh.set_attribute(&name, &a.value())?;
+            }
+            if let Some(t) = el.get_attribute("data-type") {
+                fresh.set_attribute("type", &t)?;
+            }
+            // The nonce attribute is hidden after parsing; the property keeps it.
+            let nonce = js_sys::Reflect::get(el, &"nonce".into())?;
+            if nonce.as_string().is_some_and(|n| !n.is_empty()) {
+                js_sys::Reflect::set(&fresh, &"nonce".into(), &nonce)?;
+            }
+            // Inserted scripts are async by default; keep document order for
+            // ones that were not marked async.
+            if !el.has_attribute("async") {
+                js_sys::Reflect::set(&fresh, &"async".into(), &JsValue::FALSE)?;
+            }
+            fresh.set_text_content(el.text_content().as_deref());
+            el.after_with_node_1(&fresh)?;
+        }
+        "iframe" | "img" | "video" | "audio" | "source" | "embed" => {
+            if let Some(srcset) = el.get_attribute("data-srcset") {
+                el.set_attribute("srcset", &srcset)?;
+            }
+            if let Some(src) = el.get_attribute("data-src") {
+                el.set_attribute("src", &src)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Deletes cookies whose names match any glob (`*` wildcard), on this host
+/// and every parent domain.
+pub fn delete_cookies(doc: &Document, globs: &[String]) {
+    if globs.is_empty() {
+        return;
+    }
+    let Ok(html) = doc.clone().dyn_into::<web_sys::HtmlDocument>() else { return };
+    let jar = html.cookie().unwrap_or_default();
+    let host = web_sys::window().and_then(|w| w.location().hostname().ok()).unwrap_or_default();
+    let labels: Vec<&str> = host.split('.').collect();
+    for pair in jar.split(';') {
+        let name = pair.split('=').next().unwrap_or("").trim();
+        if name.is_empty() || !globs.iter().any(|g| glob(g, name)) {
+            continue;
+        }
+        let expire = format!("{name}=; Max-Age=0; path=/");
+        let _ = html.set_cookie(&expire);
+        for i in 0..labels.len().saturating_sub(1) {
+            let domain = labels[i..].join(".");
+            let _ = html.set_cookie(&format!("{expire}; domain={domain}"));
+            let _ = html.set_cookie(&format!("{expire}; domain=.{domain}"));
+        }
+    }
+}
+
+/// `*` matches any run of characters; everything else matches itself.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !text.starts_with(first) || !text[first.len()..].ends_with(last) || text.len() < first.len() + last.len() {
+        return false;
+    }
+    let mut rest = &text[first.len()..text.len() - last.len()];
+    for mid in &parts[1..parts.len() - 1] {
+        match rest.find(mid) {
+            Some(i) => rest = &rest[i + mid.len()..],
+            None => return false,
+        }
+    }
+    true
+}

@@ -1,0 +1,148 @@
+//! Where recorded data waits: the open aggregates of this tab and the
+//! pending reports, in localStorage.
+//!
+//! Keys are laid out so that no two writers ever read-modify-write the same
+//! value: each tab owns `candor.open.<tab>` (its id lives in sessionStorage,
+//! so a reload keeps it), and each pending report is its own key
+//! `candor.report.<report_id>`, created once and removed once acknowledged.
+//! The queue is bounded (200 reports, 256 KB): when full, the oldest reports
+//! are dropped and counted in `candor.dropped`.
+
+use crate::aggregate::Aggregator;
+use crate::report::Report;
+
+use super::storage;
+
+const OPEN: &str = "candor.open.";
+const REPORT: &str = "candor.report.";
+const DROPPED: &str = "candor.dropped";
+/// At most this many pending reports.
+pub const MAX_REPORTS: usize = 200;
+/// At most this many bytes of pending reports.
+pub const MAX_BYTES: usize = 256 * 1024;
+
+/// This tab's id, kept in sessionStorage across reloads.
+pub fn tab_id(fresh: impl FnOnce() -> String) -> String {
+    let session = web_sys::window().and_then(|w| w.session_storage().ok().flatten());
+    if let Some(s) = &session {
+        if let Ok(Some(id)) = s.get_item("candor.tab") {
+            if id.len() == 36 {
+                return id;
+            }
+        }
+    }
+    let id = fresh();
+    if let Some(s) = session {
+        let _ = s.set_item("candor.tab", &id);
+    }
+    id
+}
+
+/// Removes this tab's id (erase).
+pub fn forget_tab() {
+    if let Some(s) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) {
+        let _ = s.remove_item("candor.tab");
+    }
+}
+
+/// The open aggregates of `tab`; a corrupt value is dropped (and said so).
+pub fn load_open(tab: &str) -> (Aggregator, bool) {
+    match storage::get(&format!("{OPEN}{tab}")) {
+        None => (Aggregator::default(), false),
+        Some(text) => match serde_json::from_str(&text) {
+            Ok(a) => (a, false),
+            Err(_) => {
+                storage::remove(&format!("{OPEN}{tab}"));
+                (Aggregator::default(), true)
+            }
+        },
+    }
+}
+
+/// Persists the open aggregates of `tab` (removes the key when empty).
+pub fn save_open(tab: &str, agg: &Aggregator) -> bool {
+    let key = format!("{OPEN}{tab}");
+    if agg.open.is_empty() && agg.budget.is_empty() {
+        storage::remove(&key);
+        return true;
+    }
+    storage::set(&key, &serde_json::to_string(agg).expect("aggregates serialise"))
+}
+
+/// Open-aggregate keys of other tabs.
+pub fn other_tabs(tab: &str) -> Vec<String> {
+    storage::entries()
+        .into_iter()
+        .map(|(k, _)| k)
+        .filter(|k| k.starts_with(OPEN) && &k[OPEN.len()..] != tab)
+        .collect()
+}
+
+/// Takes another tab's open aggregates (removing them from storage).
+pub fn take_open(key: &str) -> Option<Aggregator> {
+    let text = storage::get(key)?;
+    storage::remove(key);
+    serde_json::from_str(&text).ok()
+}
+
+/// Every pending report, oldest window first. Corrupt entries are removed.
+pub fn pending() -> Vec<Report> {
+    let mut out: Vec<Report> = storage::entries()
+        .into_iter()
+        .filter(|(k, _)| k.starts_with(REPORT))
+        .filter_map(|(k, _)| {
+            let parsed = storage::get(&k).and_then(|t| serde_json::from_str::<Report>(&t).ok());
+            if parsed.is_none() {
+                storage::remove(&k);
+            }
+            parsed
+        })
+        .collect();
+    out.sort_by(|a, b| a.window.start.cmp(&b.window.start).then_with(|| a.report_id.cmp(&b.report_id)));
+    out
+}
+
+/// Whether the report is still pending (another tab may have sent it).
+pub fn is_pending(id: &str) -> bool {
+    storage::get(&format!("{REPORT}{id}")).is_some()
+}
+
+/// Queues a report, dropping the oldest when over the bounds.
+pub fn push(report: &Report) {
+    let text = serde_json::to_string(report).expect("reports serialise");
+    storage::set(&format!("{REPORT}{}", report.report_id), &text);
+    let mut all: Vec<(String, usize, u64)> = storage::entries()
+        .into_iter()
+        .filter(|(k, _)| k.starts_with(REPORT))
+        .map(|(k, bytes)| {
+            let start = storage::get(&k).and_then(|t| serde_json::from_str::<Report>(&t).ok()).map(|r| r.window.start).unwrap_or(0);
+            (k, bytes, start)
+        })
+        .collect();
+    all.sort_by_key(|(_, _, start)| *start);
+    let mut bytes: usize = all.iter().map(|(_, b, _)| b).sum();
+    let mut count = all.len();
+    let mut dropped = 0u64;
+    for (k, b, _) in &all {
+        if count <= MAX_REPORTS && bytes <= MAX_BYTES {
+            break;
+        }
+        storage::remove(k);
+        count -= 1;
+        bytes -= b;
+        dropped += 1;
+    }
+    if dropped > 0 {
+        storage::set(DROPPED, &(dropped_count() + dropped).to_string());
+    }
+}
+
+/// Removes a pending report.
+pub fn remove(id: &str) {
+    storage::remove(&format!("{REPORT}{id}"));
+}
+
+/// Reports dropped because the queue was full.
+pub fn dropped_count() -> u64 {
+    storage::get(DROPPED).and_then(|s| s.parse().ok()).unwrap_or(0)
+}

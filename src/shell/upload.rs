@@ -1,0 +1,92 @@
+//! Network: POSTing reports to the collector.
+//!
+//! Requests carry no cookies (`credentials: "omit"`) and no referrer, so the
+//! only thing that leaves is the report body. While the page is being hidden
+//! they use `keepalive` (within its 64 KB budget), falling back to
+//! `sendBeacon`, whose answer we never see: such reports stay queued and the
+//! next send gets `200 duplicate` for them.
+
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Request, RequestCredentials, RequestInit, Response};
+
+/// The keepalive budget a page has in flight.
+pub const KEEPALIVE_BUDGET: usize = 64 * 1024;
+
+/// What became of one POST.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// 2xx: stored (or a duplicate of a stored report).
+    Acknowledged,
+    /// 4xx other than 408/429: the collector will never take it.
+    Rejected(u16),
+    /// Network error, 5xx, 408 or 429: try again later.
+    Retry,
+}
+
+/// Starts a POST of `body` to `url`; await the returned future for the outcome.
+pub fn post(url: &str, body: &str, keepalive: bool) -> Result<JsFuture, JsValue> {
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&JsValue::from_str(body));
+    init.set_credentials(RequestCredentials::Omit);
+    js_sys::Reflect::set(&init, &"keepalive".into(), &JsValue::from_bool(keepalive))?;
+    js_sys::Reflect::set(&init, &"referrerPolicy".into(), &"no-referrer".into())?;
+    let req = Request::new_with_str_and_init(url, &init)?;
+    req.headers().set("Content-Type", "application/json")?;
+    let window = web_sys::window().ok_or("no window")?;
+    Ok(JsFuture::from(window.fetch_with_request(&req)))
+}
+
+/// Turns a settled fetch into an [`Outcome`].
+pub async fn outcome(pending: JsFuture) -> Outcome {
+    match pending.await {
+        Ok(v) => {
+            let Ok(resp) = v.dyn_into::<Response>() else { return Outcome::Retry };
+            match resp.status() {
+                200..=299 => Outcome::Acknowledged,
+                408 | 429 => Outcome::Retry,
+                s @ 400..=499 => Outcome::Rejected(s),
+                _ => Outcome::Retry,
+            }
+        }
+        Err(_) => Outcome::Retry,
+    }
+}
+
+/// Queues `body` with `navigator.sendBeacon` (no answer comes back).
+pub fn beacon(url: &str, body: &str) -> bool {
+    let Some(window) = web_sys::window() else { return false };
+    let parts = js_sys::Array::of1(&JsValue::from_str(body));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type("application/json");
+    match web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) {
+        Ok(blob) => window.navigator().send_beacon_with_opt_blob(url, Some(&blob)).unwrap_or(false),
+        Err(_) => false,
+    }
+}
+
+/// Runs `task` holding the `candor.upload` Web Lock, so one tab uploads at a
+/// time. With `wait == false` it gives up at once when another tab holds it.
+/// Without Web Locks it just runs (the collector deduplicates anyway).
+pub async fn with_lock<F, Fut>(wait: bool, task: F) -> Option<u32>
+where
+    F: FnOnce() -> Fut + 'static,
+    Fut: std::future::Future<Output = u32> + 'static,
+{
+    let navigator = web_sys::window()?.navigator();
+    let locks = js_sys::Reflect::get(&navigator, &"locks".into()).ok().filter(|l| !l.is_undefined());
+    let Some(locks) = locks else { return Some(task().await) };
+    let request: js_sys::Function = js_sys::Reflect::get(&locks, &"request".into()).ok()?.dyn_into().ok()?;
+    let opts = js_sys::Object::new();
+    js_sys::Reflect::set(&opts, &"ifAvailable".into(), &JsValue::from_bool(!wait)).ok()?;
+    let callback = wasm_bindgen::closure::Closure::once_into_js(move |lock: JsValue| -> js_sys::Promise {
+        if lock.is_null() {
+            return js_sys::Promise::resolve(&JsValue::NULL);
+        }
+        wasm_bindgen_futures::future_to_promise(async move { Ok(JsValue::from(task().await)) })
+    });
+    let promise: js_sys::Promise = request.call3(&locks, &"candor.upload".into(), &opts, &callback).ok()?.dyn_into().ok()?;
+    let result: JsValue = JsFuture::from(promise).await.ok()?;
+    result.as_f64().map(|n| n as u32)
+}

@@ -1,0 +1,169 @@
+// Foundation: the script tag boots from URL or inline config, the decision
+// persists, and anything doubtful (new revision, garbage, bad config) asks
+// again or grants nothing.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const h = require('./harness');
+
+let server, chrome, www;
+
+test.before(async () => {
+  www = h.site({
+    'candor.config.json': h.config(),
+    'index.html': h.html(),
+    'inline-after.html': h.html({ attrs: 'async', body: `<script type="application/json" id="candor-config">${JSON.stringify(h.config())}</script>` }),
+    'inline-before.html': `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>t</title>
+<script type="application/json" id="candor-config">${JSON.stringify(h.config())}</script>
+<script src="/candor/candor.js" defer></script></head><body><p>x</p></body></html>`,
+    'sync-queued.html': h.html({ attrs: 'data-config="/candor.config.json"', head: '<script src="/queue-early.js"></script>' }),
+    'queue-early.js': 'window.__early = window.candor.grant(["stats"]); window.__earlyTrack = window.candor.track("page_view", {path: "/"});',
+    'bad.html': h.html({ attrs: 'data-config="/bad.config.json" async' }),
+    'bad.config.json': h.config({ events: { purchase: { purpose: 'ads', fields: {} } } }),
+    'missing.html': h.html({ attrs: 'data-config="/nope.json" async' }),
+  });
+  server = await h.collector({ www });
+  chrome = await h.browser();
+});
+test.after(async () => { await chrome?.close(); await server?.stop(); });
+
+async function fresh(path = '/') {
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  await p.goto(server.url + path);
+  await h.ready(p);
+  return { context, p };
+}
+
+test('boots from a config URL: prompt shown, nothing granted, ready event', async () => {
+  const { context, p } = await fresh('/');
+  await assertUndecidedWithPrompt(p);
+  assert.equal((await h.events(p, 'ready')).length, 1);
+  await context.close();
+});
+
+test('boots from an inline config placed after an async script tag', async () => {
+  const { context, p } = await fresh('/inline-after.html');
+  await assertUndecidedWithPrompt(p);
+  await context.close();
+});
+
+test('boots from an inline config placed before a defer script tag', async () => {
+  const { context, p } = await fresh('/inline-before.html');
+  await assertUndecidedWithPrompt(p);
+  await context.close();
+});
+
+test('calls made before the wasm is ready are queued and answered', async () => {
+  const { context, p } = await fresh('/sync-queued.html');
+  const c = await h.consent(p);
+  assert.equal(c.decided, true);
+  assert.equal(c.purposes.stats, true);
+  assert.equal(c.purposes.video, false);
+  const early = await p.evaluate(async () => [await window.__early, window.__earlyTrack.reason, await window.__earlyTrack.result]);
+  assert.equal(early[0].purposes.stats, true, 'the queued grant resolved with the new consent');
+  assert.equal(early[1], 'queued');
+  assert.equal(typeof early[2].accepted, 'boolean', 'the queued track got its real answer');
+  await context.close();
+});
+
+test('a choice persists across a reload; a new revision asks again', async () => {
+  const local = h.site({ 'candor.config.json': h.config(), 'index.html': h.html() });
+  const own = await h.collector({ www: local });
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  await p.goto(own.url + '/');
+  await h.ready(p);
+  await p.locator('[data-testid="candor-accept-all"]').click();
+  await p.waitForFunction(() => window.candor.consent().decided);
+  await h.prompt(p).waitFor({ state: 'hidden' });
+
+  await p.reload();
+  await h.ready(p);
+  let c = await h.consent(p);
+  assert.equal(c.decided, true);
+  assert.equal(c.purposes.stats, true);
+  assert.equal(await h.prompt(p).isVisible(), false);
+
+  h.write(local, { 'candor.config.json': h.config({ revision: 'r2' }) });
+  await p.reload();
+  await h.ready(p);
+  c = await h.consent(p);
+  assert.equal(c.decided, false);
+  assert.equal(c.revision, 'r2');
+  assert.equal(c.purposes.stats, false);
+  assert.equal(await h.prompt(p).isVisible(), true);
+  await context.close();
+  await own.stop();
+});
+
+test('garbage or doubtful stored records ask again and grant nothing', async () => {
+  const now = Math.floor(Date.now() / 1000);
+  const rec = (o) => JSON.stringify({ v: 1, revision: 'r1', purposes: { stats: true, video: true }, updated_at: now, method: 'button', ...o });
+  const cases = [
+    'garbage{', '', 'null', 'true', '[]', '{}',
+    rec({ revision: 'r0' }),
+    rec({ v: 2 }),
+    rec({ updated_at: now - 200 * 86400 }),
+    rec({ updated_at: now + 30 * 86400 }),
+    rec({ purposes: { stats: 'yes', video: true } }),
+    rec({ purposes: { stats: true } }),
+    rec({ purposes: { stats: true, video: true, ads: true } }),
+    rec({ extra: 1 }),
+  ];
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  await p.goto(server.url + '/');
+  for (const value of cases) {
+    await p.evaluate((v) => localStorage.setItem('candor.consent', v), value);
+    await p.reload();
+    await h.ready(p);
+    const c = await h.consent(p);
+    assert.equal(c.decided, false, `decided from ${value}`);
+    assert.equal(c.purposes.stats || c.purposes.video, false, `granted from ${value}`);
+    assert.equal(await h.prompt(p).isVisible(), true, `no prompt for ${value}`);
+  }
+  // The control: a valid record is honoured.
+  await p.evaluate((v) => localStorage.setItem('candor.consent', v), rec({}));
+  await p.reload();
+  await h.ready(p);
+  assert.equal((await h.consent(p)).purposes.video, true);
+  await context.close();
+});
+
+test('an invalid config: one console.error naming the path, candor:error, no prompt, nothing granted', async () => {
+  const { context, p } = await fresh('/bad.html');
+  const errors = p.logs.filter((l) => l.type === 'error');
+  assert.equal(errors.length, 1, JSON.stringify(p.logs));
+  assert.match(errors[0].text, /events\.purchase\.purpose: unknown purpose "ads"/);
+  const ev = await h.events(p, 'error');
+  assert.equal(ev.length, 1);
+  assert.equal(ev[0].detail.code, 'config');
+  assert.equal(await p.locator('candor-consent').count(), 0);
+  const c = await h.consent(p);
+  assert.equal(c.decided, false);
+  assert.deepEqual(Object.values(c.purposes).filter(Boolean), []);
+  assert.deepEqual(await p.evaluate(() => window.candor.track('page_view', { path: '/' })), { accepted: false, reason: 'not-ready' });
+  assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 0 });
+  assert.equal((await h.events(p, 'ready')).length, 0);
+  await context.close();
+});
+
+test('a config URL that does not load is reported the same way', async () => {
+  const { context, p } = await fresh('/missing.html');
+  const ev = await h.events(p, 'error');
+  assert.equal(ev.length, 1);
+  assert.equal(ev[0].detail.code, 'config-fetch');
+  assert.equal(await p.locator('candor-consent').count(), 0);
+  await context.close();
+});
+
+async function assertUndecidedWithPrompt(p) {
+  const c = await h.consent(p);
+  assert.equal(c.decided, false);
+  assert.equal(c.revision, 'r1');
+  assert.deepEqual(c.purposes, { necessary: true, stats: false, video: false });
+  assert.equal(c.updated_at, null);
+  await h.prompt(p).waitFor({ state: 'visible' });
+  assert.equal(await p.locator('candor-consent').count(), 1);
+}

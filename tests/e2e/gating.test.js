@@ -1,0 +1,175 @@
+// Purpose-gated content and track(): nothing whose purpose is not granted is
+// fetched, run or recorded. Every request the page makes is recorded.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const h = require('./harness');
+
+const GATED_PAGE = h.html({
+  body: `
+<script type="text/plain" data-candor-purpose="stats" src="/vendor/stats.js"></script>
+<script type="text/plain" data-candor-purpose="stats">window.__order = (window.__order || []).concat('inline-stats');</script>
+<script type="text/plain" data-candor-purpose="stats video" src="/vendor/both.js"></script>
+<iframe title="video" data-candor-purpose="video" data-src="/vendor/video.html"></iframe>
+<img alt="" data-candor-purpose="video" data-src="/vendor/pixel.svg">
+<script src="/page.js"></script>`,
+});
+
+let server, chrome, www;
+test.before(async () => {
+  www = h.site({
+    'candor.config.json': h.config({ purposes: [...h.config().purposes.slice(0, 2),
+      { ...h.config().purposes[2], cookies: ['_vid*', 'track_me'] }] }),
+    'index.html': GATED_PAGE,
+    'page.js': 'window.__pageRan = true;',
+    'vendor/stats.js': "window.__order = (window.__order || []).concat('stats'); window.__statsRuns = (window.__statsRuns || 0) + 1;",
+    'vendor/both.js': "window.__order = (window.__order || []).concat('both');",
+    'vendor/video.html': '<!doctype html><title>v</title><p>video</p>',
+    'vendor/pixel.svg': '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>',
+    'vendor/late.js': 'window.__late = (window.__late || 0) + 1;',
+  });
+  server = await h.collector({ www });
+  chrome = await h.browser();
+});
+test.after(async () => { await chrome?.close(); await server?.stop(); });
+
+async function open(context) {
+  const p = await h.page(context);
+  p.requests = [];
+  p.on('request', (r) => p.requests.push(new URL(r.url()).pathname));
+  await p.goto(server.url + '/');
+  await h.ready(p);
+  return p;
+}
+const vendorHits = (p) => p.requests.filter((u) => u.startsWith('/vendor/'));
+
+test('before consent and after reject: zero requests to gated URLs, across reloads', async () => {
+  const context = await chrome.newContext();
+  const p = await open(context);
+  assert.equal(await p.evaluate(() => window.__pageRan), true, 'the site keeps working');
+  assert.deepEqual(vendorHits(p), []);
+  await p.locator('[data-testid="candor-reject-all"]').click();
+  await p.waitForFunction(() => window.candor.consent().decided);
+  for (let i = 0; i < 2; i++) {
+    await p.reload();
+    await h.ready(p);
+    await p.waitForTimeout(200);
+  }
+  assert.deepEqual(vendorHits(p), [], 'no gated request at any point');
+  assert.equal(await p.evaluate(() => window.__order), undefined, 'no gated script ran');
+  await context.close();
+});
+
+test('granting one purpose activates exactly its elements, once, in document order', async () => {
+  const context = await chrome.newContext();
+  const p = await open(context);
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await p.waitForFunction(() => (window.__order || []).length >= 2);
+  await p.waitForTimeout(200);
+  assert.deepEqual(await p.evaluate(() => window.__order), ['stats', 'inline-stats']);
+  assert.deepEqual(vendorHits(p), ['/vendor/stats.js'], 'only the stats script; not the two-purpose one, not video');
+  // Granting again, or another purpose, never re-runs what ran.
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await p.evaluate(() => window.candor.grant(['video']));
+  await p.waitForFunction(() => (window.__order || []).includes('both'));
+  await p.waitForTimeout(200);
+  assert.equal(await p.evaluate(() => window.__statsRuns), 1);
+  assert.deepEqual(vendorHits(p).sort(), ['/vendor/both.js', '/vendor/pixel.svg', '/vendor/stats.js', '/vendor/video.html']);
+  await context.close();
+});
+
+test('elements added later are gated too', async () => {
+  const context = await chrome.newContext();
+  const p = await open(context);
+  await p.evaluate(() => {
+    const s = document.createElement('script');
+    s.type = 'text/plain';
+    s.dataset.candorPurpose = 'video';
+    s.src = '/vendor/late.js';
+    document.body.append(s);
+  });
+  await p.waitForTimeout(200);
+  assert.equal(vendorHits(p).includes('/vendor/late.js'), false);
+  await p.evaluate(() => window.candor.grant(['video']));
+  await p.waitForFunction(() => window.__late === 1);
+  // Added after the grant: activates straight away.
+  await p.evaluate(() => {
+    const i = document.createElement('iframe');
+    i.dataset.candorPurpose = 'video';
+    i.dataset.src = '/vendor/video.html?late';
+    document.body.append(i);
+  });
+  await p.waitForFunction(() => document.querySelector('iframe[src="/vendor/video.html?late"]') !== null);
+  await context.close();
+});
+
+test('withdrawal deletes the purpose\'s declared cookies and fires candor:consent', async () => {
+  const context = await chrome.newContext();
+  const p = await open(context);
+  await p.evaluate(() => window.candor.grant(['video']));
+  await p.evaluate(() => {
+    document.cookie = '_vid_a=1; path=/';
+    document.cookie = '_vid_b=2; path=/';
+    document.cookie = 'track_me=3; path=/';
+    document.cookie = 'site_cart=keep; path=/';
+  });
+  await p.evaluate(() => window.candor.withdraw());
+  const jar = await p.evaluate(() => document.cookie);
+  assert.equal(jar, 'site_cart=keep');
+  const consent = (await h.events(p, 'consent')).at(-1).detail;
+  assert.equal(consent.purposes.video, false);
+  await context.close();
+});
+
+test('candor.on runs a callback once its purpose is granted', async () => {
+  const context = await chrome.newContext();
+  const p = await open(context);
+  await p.evaluate(() => { window.__on = 0; window.candor.on('stats', () => { window.__on += 1; }); });
+  assert.equal(await p.evaluate(() => window.__on), 0);
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await p.evaluate(() => window.candor.grant(['video']));
+  assert.equal(await p.evaluate(() => window.__on), 1);
+  await p.evaluate(() => window.candor.on('stats', () => { window.__on += 10; }));
+  assert.equal(await p.evaluate(() => window.__on), 11, 'already granted: runs at once');
+  await context.close();
+});
+
+test('track refuses without consent and never throws on hostile input', async () => {
+  const context = await chrome.newContext();
+  const p = await open(context);
+  const results = await p.evaluate(() => {
+    const c = window.candor;
+    const cyclic = {}; cyclic.self = cyclic;
+    const throwing = new Proxy({}, { ownKeys() { throw new Error('boom'); } });
+    const getter = { get path() { throw new Error('boom'); } };
+    const out = { before: c.track('page_view', { path: '/' }) };
+    c.grant(['stats']);
+    const inputs = {
+      undef: [undefined, undefined], nul: [null, null], num: [42, {}], obj: [{}, {}],
+      unknown: ['nope', {}], huge: ['page_view', { path: 'x'.repeat(1e6) }],
+      cyclic: ['page_view', cyclic], proxy: ['page_view', throwing], getter: ['page_view', getter],
+      nan: ['page_view', { load_ms: NaN }], inf: ['page_view', { load_ms: Infinity }],
+      wrongType: ['page_view', { load_ms: '12' }], undeclared: ['page_view', { email: 'a@b.c' }],
+      array: ['page_view', ['/']], symbol: ['page_view', { path: Symbol('x') }], bigint: ['page_view', { load_ms: 10n }],
+      ok: ['page_view', { path: '/shop', load_ms: 120 }], other: ['page_view', { path: '/private?u=1' }],
+      sumOk: ['purchase', { amount: 1e9 }],
+    };
+    for (const [k, args] of Object.entries(inputs)) {
+      try { out[k] = c.track(...args); } catch (e) { out[k] = { threw: String(e) }; }
+    }
+    return out;
+  });
+  assert.deepEqual(results.before, { accepted: false, reason: 'no-consent' });
+  for (const k of ['undef', 'nul', 'num', 'obj', 'unknown']) assert.deepEqual(results[k], { accepted: false, reason: 'unknown-event' }, k);
+  for (const k of ['cyclic', 'proxy', 'getter', 'nan', 'inf', 'wrongType', 'undeclared', 'array', 'symbol', 'bigint']) {
+    assert.deepEqual(results[k], { accepted: false, reason: 'invalid-field' }, k);
+  }
+  for (const k of ['huge', 'ok', 'other', 'sumOk']) assert.deepEqual(results[k], { accepted: true }, k);
+  const open = await p.evaluate(() => window.candor.inspect().open);
+  const pv = open.find((a) => a.purpose === 'stats').events.page_view;
+  assert.equal(pv.count, 3);
+  assert.deepEqual(pv.fields.path, { '/shop': 1, other: 2 });
+  assert.equal(open.find((a) => a.purpose === 'stats').events.purchase.fields.amount, 500);
+  assert.equal(JSON.stringify(open).includes('private'), false);
+  await context.close();
+});

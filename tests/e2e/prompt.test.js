@@ -1,0 +1,224 @@
+// The prompt: fair (equal accept/reject, nothing pre-ticked), keyboard
+// operable, accessible (axe), safe (text only, strict CSP), GPC-aware and
+// localised.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const h = require('./harness');
+
+const AXE = path.join(h.ROOT, 'node_modules/axe-core/axe.min.js');
+const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'";
+const HOSTILE = '<img src=x onerror="window.__pwned=1">';
+
+let server, chrome;
+test.before(async () => {
+  const cfg = h.config();
+  const hostile = h.config({ purposes: [cfg.purposes[0],
+    { ...cfg.purposes[1], label: HOSTILE, explain: '<script>window.__pwned=2</script> We count.', benefit: '"><svg onload="window.__pwned=3">' }] });
+  const intl = h.config({ purposes: [cfg.purposes[0], { ...cfg.purposes[1],
+    label: { en: 'Count visits', de: 'Besuche zählen', ar: 'عدّ الزيارات' } }, cfg.purposes[2]] });
+  const www = h.site({
+    'candor.config.json': cfg,
+    'index.html': h.html({ body: '<button type="button" data-candor-open id="open-link">Privacy choices</button>' }),
+    'hostile.config.json': hostile,
+    'hostile.html': h.html({ attrs: 'data-config="/hostile.config.json" async' }),
+    'intl.config.json': intl,
+    'intl.html': h.html({ attrs: 'data-config="/intl.config.json" async' }),
+    'fr.config.json': { ...intl, language: 'fr' },
+    'fr.html': h.html({ attrs: 'data-config="/fr.config.json" async' }),
+    'csp.html': h.html({ head: `<meta http-equiv="Content-Security-Policy" content="${CSP}">` }),
+  });
+  server = await h.collector({ www });
+  chrome = await h.browser();
+});
+test.after(async () => { await chrome?.close(); await server?.stop(); });
+
+async function open(url = '/', options = {}) {
+  const context = await chrome.newContext({ reducedMotion: 'reduce', ...options });
+  const p = await h.page(context);
+  await p.goto(server.url + url);
+  await h.ready(p);
+  await h.prompt(p).waitFor({ state: 'visible' });
+  return { context, p };
+}
+const byId = (p, id) => p.locator(`[data-testid="${id}"]`);
+const focused = (p) => p.evaluate(() => {
+  const host = document.activeElement;
+  const inner = host && host.shadowRoot ? host.shadowRoot.activeElement : host;
+  return inner ? inner.getAttribute('data-testid') || inner.id || inner.tagName : null;
+});
+
+test('accept and reject have the same size and style, on desktop and on a 375 px phone', async () => {
+  for (const viewport of [{ width: 1280, height: 800 }, { width: 375, height: 740 }]) {
+    const { context, p } = await open('/', { viewport });
+    const a = await byId(p, 'candor-accept-all').boundingBox();
+    const r = await byId(p, 'candor-reject-all').boundingBox();
+    assert.equal(Math.round(a.width), Math.round(r.width), JSON.stringify(viewport));
+    assert.equal(Math.round(a.height), Math.round(r.height), JSON.stringify(viewport));
+    const style = (id) => byId(p, id).evaluate((e) => {
+      const s = getComputedStyle(e);
+      return [e.tagName, s.backgroundColor, s.color, s.fontSize, s.fontWeight, s.borderTopWidth].join('|');
+    });
+    assert.equal(await style('candor-accept-all'), await style('candor-reject-all'));
+    for (const id of ['candor-accept-all', 'candor-reject-all', 'candor-customize', 'candor-close']) {
+      assert.equal(await byId(p, id).isVisible(), true, `${id} on the first layer`);
+    }
+    await context.close();
+  }
+});
+
+test('nothing is pre-ticked; closing, scrolling or waiting is never consent', async () => {
+  const { context, p } = await open('/');
+  await p.mouse.wheel(0, 800);
+  await p.waitForTimeout(300);
+  await byId(p, 'candor-customize').click();
+  for (const id of ['stats', 'video']) assert.equal(await byId(p, `candor-toggle-${id}`).isChecked(), false);
+  assert.equal(await byId(p, 'candor-toggle-necessary').isChecked(), true);
+  assert.equal(await byId(p, 'candor-toggle-necessary').isDisabled(), true);
+  await p.keyboard.press('Escape');
+  await byId(p, 'candor-close').click();
+  await h.prompt(p).waitFor({ state: 'hidden' });
+  const c = await h.consent(p);
+  assert.equal(c.decided, false);
+  assert.deepEqual(c.purposes, { necessary: true, stats: false, video: false });
+  assert.equal(await byId(p, 'candor-reopen').isVisible(), true, 'a way back is left');
+  await context.close();
+});
+
+test('keyboard only: reach the banner, customise, trap Tab, Esc goes back, save', async () => {
+  const { context, p } = await open('/');
+  await p.keyboard.press('Tab');
+  assert.equal(await focused(p), 'candor-close', 'the prompt comes first in tab order');
+  await p.keyboard.press('Tab');
+  assert.equal(await focused(p), 'candor-reject-all');
+  await p.keyboard.press('Tab');
+  assert.equal(await focused(p), 'candor-accept-all');
+  await p.keyboard.press('Tab');
+  assert.equal(await focused(p), 'candor-customize');
+  await p.keyboard.press('Enter');
+  await byId(p, 'candor-save').waitFor({ state: 'visible' });
+  assert.equal(await focused(p), 'candor-toggle-stats', 'focus moves into the modal');
+  // Tab is trapped: cycle through every control and come back round.
+  const seen = [];
+  for (let i = 0; i < 8; i++) { await p.keyboard.press('Tab'); seen.push(await focused(p)); }
+  assert.ok(seen.every((id) => id && id.startsWith('candor-')), `focus left the dialog: ${seen}`);
+  await p.keyboard.press('Shift+Tab');
+  assert.ok((await focused(p)).startsWith('candor-'));
+  await p.keyboard.press('Escape');
+  await byId(p, 'candor-customize').waitFor({ state: 'visible' });
+  assert.equal(await focused(p), 'candor-customize', 'Esc goes back and focus returns');
+  assert.equal((await h.consent(p)).decided, false);
+  await p.keyboard.press('Enter');
+  await byId(p, 'candor-save').waitFor({ state: 'visible' });
+  await p.keyboard.press('Space');
+  assert.equal(await byId(p, 'candor-toggle-stats').isChecked(), true);
+  await byId(p, 'candor-save').focus();
+  await p.keyboard.press('Enter');
+  await p.waitForFunction(() => window.candor.consent().decided);
+  assert.deepEqual((await h.consent(p)).purposes, { necessary: true, stats: true, video: false });
+  await context.close();
+});
+
+test('withdrawing is as easy as giving: reopen control, data-candor-open and candor.open()', async () => {
+  const { context, p } = await open('/');
+  await byId(p, 'candor-accept-all').click();
+  await p.waitForFunction(() => window.candor.consent().decided);
+  await byId(p, 'candor-reopen').click();
+  await byId(p, 'candor-save').waitFor({ state: 'visible' });
+  assert.equal(await byId(p, 'candor-toggle-video').isChecked(), true, 'toggles show the current choice');
+  await byId(p, 'candor-reject-all').click();
+  await p.waitForFunction(() => window.candor.consent().purposes.video === false);
+  await p.locator('#open-link').click();
+  await byId(p, 'candor-save').waitFor({ state: 'visible' });
+  await p.keyboard.press('Escape');
+  await byId(p, 'candor-save').waitFor({ state: 'hidden' });
+  assert.equal(await focused(p), 'open-link', 'focus returns to the element that opened it');
+  await p.evaluate(() => window.candor.open());
+  await byId(p, 'candor-save').waitFor({ state: 'visible' });
+  await context.close();
+});
+
+test('axe-core: zero violations on both layers, light and dark', async () => {
+  for (const colorScheme of ['light', 'dark']) {
+    const { context, p } = await open('/', { colorScheme });
+    await p.addScriptTag({ path: AXE });
+    const run = () => p.evaluate(async () => {
+      const r = await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] });
+      return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    });
+    assert.deepEqual(await run(), [], `${colorScheme} first layer`);
+    await byId(p, 'candor-customize').click();
+    await byId(p, 'candor-save').waitFor({ state: 'visible' });
+    assert.deepEqual(await run(), [], `${colorScheme} preferences`);
+    await context.close();
+  }
+});
+
+test('hostile config strings render as text and execute nothing', async () => {
+  const { context, p } = await open('/hostile.html');
+  await byId(p, 'candor-customize').click();
+  await p.waitForTimeout(200);
+  assert.equal(await p.evaluate(() => window.__pwned), undefined);
+  const label = await p.locator('candor-consent label[for="candor-t-stats"]').textContent();
+  assert.equal(label, HOSTILE);
+  assert.equal(await p.locator('candor-consent img, candor-consent svg, candor-consent script').count(), 0);
+  await context.close();
+});
+
+test('a strict-CSP page boots with no securitypolicyviolation, styled', async () => {
+  const context = await chrome.newContext({ reducedMotion: 'reduce' });
+  const p = await h.page(context);
+  await p.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  await p.goto(server.url + '/csp.html');
+  await h.ready(p);
+  await h.prompt(p).waitFor({ state: 'visible' });
+  await byId(p, 'candor-customize').click();
+  await byId(p, 'candor-accept-all').click();
+  await p.waitForFunction(() => window.candor.consent().decided);
+  assert.deepEqual(await p.evaluate(() => window.__csp), []);
+  assert.equal(await byId(p, 'candor-reopen').evaluate((e) => getComputedStyle(e).position), 'fixed', 'the stylesheet applied');
+  await context.close();
+});
+
+test('GPC: optional purposes stay denied and the prompt says so; an explicit choice wins', async () => {
+  const context = await chrome.newContext({ reducedMotion: 'reduce' });
+  await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true }));
+  const p = await h.page(context);
+  await p.goto(server.url + '/');
+  await h.ready(p);
+  const note = p.locator('candor-consent .note');
+  await note.waitFor({ state: 'visible' });
+  assert.match(await note.textContent(), /Your browser asked us not to share or sell your data/);
+  assert.deepEqual((await h.consent(p)).purposes, { necessary: true, stats: false, video: false });
+  await byId(p, 'candor-accept-all').click();
+  await p.waitForFunction(() => window.candor.consent().decided);
+  assert.equal((await h.consent(p)).purposes.stats, true);
+  await context.close();
+
+  const { context: c2, p: p2 } = await open('/');
+  assert.equal(await p2.locator('candor-consent .note').isVisible(), false, 'no GPC, no note');
+  await c2.close();
+});
+
+test('language: the browser\'s, a fixed one, and right-to-left', async () => {
+  let { context, p } = await open('/intl.html', { locale: 'de-DE' });
+  assert.equal(await byId(p, 'candor-accept-all').textContent(), 'Alle akzeptieren');
+  await byId(p, 'candor-customize').click();
+  assert.equal(await p.locator('candor-consent label[for="candor-t-stats"]').textContent(), 'Besuche zählen');
+  await context.close();
+
+  ({ context, p } = await open('/fr.html', { locale: 'de-DE' }));
+  assert.equal(await byId(p, 'candor-reject-all').textContent(), 'Tout refuser');
+  await context.close();
+
+  ({ context, p } = await open('/intl.html', { locale: 'ar' }));
+  assert.equal(await p.locator('candor-consent .root').getAttribute('dir'), 'rtl');
+  assert.equal(await p.locator('candor-consent .root').getAttribute('lang'), 'ar');
+  await byId(p, 'candor-customize').click();
+  assert.equal(await p.locator('candor-consent label[for="candor-t-stats"]').textContent(), 'عدّ الزيارات');
+  await context.close();
+});

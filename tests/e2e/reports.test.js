@@ -1,0 +1,145 @@
+// Only aggregates leave, and each is counted exactly once: the real
+// collector, stopped and restarted mid-run, a reload between flushes, two
+// tabs; and nothing is sent for a purpose after it is withdrawn.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const h = require('./harness');
+
+let pages, sink, chrome, sinkPort, sinkDb;
+
+async function startSink() {
+  sink = await h.collector({ www: h.site(), db: sinkDb, extra: ['--cors-origin', pages.url] });
+  return sink;
+}
+
+test.before(async () => {
+  const www = h.site({ 'index.html': h.html() });
+  pages = await h.collector({ www });
+  sinkDb = require('node:path').join(require('node:fs').mkdtempSync(require('node:os').tmpdir() + '/candor-sink-'), 'sink.db');
+  await startSink();
+  sinkPort = new URL(sink.url).port;
+  h.write(www, { 'candor.config.json': h.config({ collector: `${sink.url}/v1/reports`, aggregation: { window_seconds: 3600 } }) });
+  chrome = await h.browser();
+});
+test.after(async () => { await chrome?.close(); await pages?.stop(); await sink?.stop(); });
+
+async function aggregates(event) {
+  const r = await fetch(`${sink.url}/v1/aggregates?site=test.example&event=${event}`);
+  return r.json();
+}
+
+function watch(p, log) {
+  p.on('response', (r) => {
+    if (r.url().includes('/v1/reports') && r.request().method() === 'POST') log.push(r.status());
+  });
+}
+
+async function track(p, n, path = '/shop') {
+  const results = await p.evaluate(({ n, path }) => {
+    const out = [];
+    for (let i = 0; i < n; i++) out.push(window.candor.track('page_view', { path, load_ms: 50 + i }).accepted);
+    return out;
+  }, { n, path });
+  assert.ok(results.every(Boolean), 'every event accepted');
+}
+
+test('N tracked events arrive as exactly N across a collector restart, a reload and two tabs', async () => {
+  const context = await chrome.newContext();
+  const statuses = [];
+  const a = await h.page(context);
+  watch(a, statuses);
+  await a.goto(pages.url + '/');
+  await h.ready(a);
+  await a.evaluate(() => window.candor.grant(['stats']));
+
+  await track(a, 5);
+  assert.deepEqual(await a.evaluate(() => window.candor.flush()), { sent: 1 });
+  assert.equal((await aggregates('page_view')).count, 5);
+
+  await sink.stop();
+  await track(a, 3);
+  assert.deepEqual(await a.evaluate(() => window.candor.flush()), { sent: 0 });
+  assert.equal((await a.evaluate(() => window.candor.inspect())).pending.length, 1, 'kept until acknowledged');
+  await a.reload();
+  await h.ready(a);
+  await track(a, 2, '/');
+
+  sink = await h.collector({ www: h.site(), db: sinkDb, listen: `127.0.0.1:${sinkPort}`, extra: ['--cors-origin', pages.url] });
+  assert.equal(new URL(sink.url).port, sinkPort);
+  const sent = await a.evaluate(() => window.candor.flush());
+  assert.ok(sent.sent >= 2, JSON.stringify(sent));
+
+  const b = await h.page(context);
+  watch(b, statuses);
+  await b.goto(pages.url + '/');
+  await h.ready(b);
+  await track(b, 4);
+  await track(a, 1);
+  await Promise.all([a.evaluate(() => window.candor.flush()), b.evaluate(() => window.candor.flush())]);
+
+  const agg = await aggregates('page_view');
+  assert.equal(agg.count, 15, JSON.stringify(agg));
+  assert.deepEqual(agg.fields.path, { '/shop': 13, '/': 2 });
+  assert.equal((await a.evaluate(() => window.candor.inspect())).pending.length, 0);
+  const received = statuses.filter((s) => s === 202).length;
+  const duplicates = statuses.filter((s) => s === 200).length;
+  assert.equal(received, agg.reports, `each stored report was received once (${JSON.stringify(statuses)})`);
+  console.log(`# e2e totals: tracked 15, counted ${agg.count}, reports stored ${agg.reports}, 202s ${received}, duplicate 200s ${duplicates}, responses ${statuses.length}`);
+  await context.close();
+});
+
+test('no report is sent for a purpose after it is withdrawn, even one already queued', async () => {
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  const posted = [];
+  p.on('request', (r) => { if (r.url().includes('/v1/reports')) posted.push(r.postData()); });
+  await p.goto(pages.url + '/');
+  await h.ready(p);
+  await p.evaluate(() => window.candor.grant(['stats']));
+  const before = (await aggregates('purchase')).count || 0;
+  await p.evaluate(() => window.candor.track('purchase', { amount: 10 }));
+
+  // Queue a report while the collector is down, then withdraw.
+  await sink.stop();
+  await p.evaluate(() => window.candor.flush());
+  assert.equal((await p.evaluate(() => window.candor.inspect())).pending.length, 1);
+  await p.evaluate(() => window.candor.track('purchase', { amount: 20 }));
+  await p.evaluate(() => window.candor.withdraw());
+  const view = await p.evaluate(() => window.candor.inspect());
+  assert.deepEqual(view.pending, []);
+  assert.deepEqual(view.open, []);
+  posted.length = 0;
+
+  sink = await h.collector({ www: h.site(), db: sinkDb, listen: `127.0.0.1:${sinkPort}`, extra: ['--cors-origin', pages.url] });
+  assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 0 });
+  assert.equal(await p.evaluate(() => window.candor.track('purchase', { amount: 5 }).reason), 'no-consent');
+  assert.deepEqual(posted, []);
+  assert.equal((await aggregates('purchase')).count || 0, before);
+  await context.close();
+});
+
+test('a report carries only aggregates: no identifiers, no URL, no fine time', async () => {
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  const bodies = [];
+  p.on('request', (r) => { if (r.url().includes('/v1/reports')) bodies.push({ body: r.postData(), headers: r.headers() }); });
+  await p.goto(pages.url + '/?email=visitor@example.com');
+  await h.ready(p);
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await p.evaluate(() => window.candor.track('page_view', { path: location.pathname + location.search }));
+  await p.evaluate(() => window.candor.flush());
+  assert.equal(bodies.length, 1);
+  const report = JSON.parse(bodies[0].body);
+  assert.deepEqual(Object.keys(report).sort(), ['events', 'noise', 'purpose', 'report_id', 'revision', 'sdk', 'site', 'window']);
+  assert.match(report.report_id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.equal(report.window.start % 3600, 0);
+  assert.deepEqual(report.events.page_view.fields.path, { other: 1 });
+  assert.equal(bodies[0].body.includes('example.com'), false);
+  assert.equal(bodies[0].headers.cookie, undefined);
+  assert.equal(bodies[0].headers.referer, undefined);
+  const fired = await h.events(p, 'report');
+  assert.equal(fired.length, 1);
+  assert.equal(fired[0].detail.report_id, report.report_id);
+  await context.close();
+});
