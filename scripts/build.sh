@@ -17,6 +17,7 @@ node_modules/.bin/wasm-opt -Oz --enable-reference-types --enable-bulk-memory --e
   cat "$OUT/candor.js"
   cat src/js/loader.js
   printf '})();\n'
-} > dist/candor.js
+} > "$OUT/candor.full.js"
+node_modules/.bin/terser "$OUT/candor.full.js" --compress passes=2 --mangle --comments '/^!/' --ecma 2017 -o dist/candor.js
 cp src/js/candor.d.ts dist/candor.d.ts
 ls -l dist

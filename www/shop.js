@@ -3,7 +3,12 @@
 (function () {
   var status = document.getElementById('status');
   function show(text) { if (status) status.textContent = text; }
-  window.candor.ready.then(function () {
+  // candor.js loads async: window.candor may not exist yet when this runs.
+  function whenCandor(start) {
+    if (window.candor) window.candor.ready.then(start);
+    else document.addEventListener('candor:ready', start, { once: true });
+  }
+  whenCandor(function () {
     var path = new URLSearchParams(location.search).get('p') === 'shop' ? '/shop' : '/';
     var loadMs = Math.round(performance.now());
     var r = window.candor.track('page_view', { path: path, load_ms: loadMs });
@@ -12,6 +17,7 @@
   document.addEventListener('click', function (e) {
     var t = e.target;
     if (!(t instanceof HTMLElement)) return;
+    if (!window.candor) return;
     if (t.dataset.product) {
       var r = window.candor.track('product_view', { product: t.dataset.product });
       show('product_view: ' + (r.accepted ? 'counted' : 'not counted (' + r.reason + ')'));
