@@ -4,7 +4,7 @@ export PATH := $(HOME)/.cache/candor-tools/bin:$(PATH)
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 PORT ?= 8080
 
-.PHONY: setup build demo test test-native test-wasm test-e2e bench clean
+.PHONY: setup build demo test test-native test-wasm test-e2e bench screenshots clean
 
 setup:
 	@bash scripts/setup.sh
@@ -33,6 +33,10 @@ test-e2e:
 
 bench: build
 	bash benches/run.sh
+
+screenshots: build
+	cargo build --release -p candor-collector
+	node scripts/screenshots.js
 
 clean:
 	rm -rf dist target/bindgen

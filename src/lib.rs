@@ -14,6 +14,7 @@ pub mod config;
 pub mod consent;
 pub mod gate;
 pub mod noise;
+pub mod qa;
 pub mod readability;
 pub mod report;
 pub mod texts;

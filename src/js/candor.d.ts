@@ -21,7 +21,20 @@ export type FieldValue = string | number;
 
 export interface CandorError { code: string; message: string }
 
+/** Present only when the config's `qa` allows this host. */
+export interface CandorQa {
+  /** Moves the SDK clock forward, closing windows and running the upload timer. */
+  advance(seconds: number): Promise<{ sent: number }>;
+  /** The reports that would be sent next. */
+  reports(): Record<string, unknown>[];
+  /** Resolves when no upload is in flight. */
+  idle(): Promise<void>;
+  /** `false` switches noise off for exact assertions. */
+  noise(on: boolean): void;
+}
+
 export interface Candor {
+  readonly qa?: CandorQa;
   /** Resolves once config, stored consent and UI are in place (also after a failed boot: see `error`). */
   readonly ready: Promise<void>;
   /** Set when boot failed (invalid config, config or wasm not loadable). */

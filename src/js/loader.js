@@ -121,6 +121,20 @@ var candor = {
 };
 Object.defineProperty(window, 'candor', { value: candor, configurable: false, writable: false, enumerable: true });
 
+// candor.qa, present only in QA mode (config "qa").
+function qaApi(sdk) {
+  return Object.freeze({
+    advance: function (seconds) { return sdk.qaAdvance(seconds); },
+    reports: function () { return sdk.qaReports(); },
+    noise: function (on) { sdk.qaNoise(Boolean(on)); },
+    idle: function () {
+      return new Promise(function (resolve) {
+        (function poll() { if (sdk.qaBusy()) setTimeout(poll, 10); else resolve(); })();
+      });
+    },
+  });
+}
+
 function settle() {
   var waiting = queue;
   queue = [];
@@ -181,8 +195,12 @@ var wasm = wasm_bindgen({ module_or_path: wasmUrl }).catch(function (e) {
   throw { code: 'wasm-load', message: 'could not load ' + wasmUrl + ': ' + (e && e.message || e) };
 });
 Promise.all([wasm, configText(), bodyReady()]).then(function (parts) {
+  var preset, urlPreset;
+  try { preset = window.candorPreset === undefined ? undefined : JSON.stringify(window.candorPreset); } catch (e) { preset = '!'; }
+  try { urlPreset = new URLSearchParams(location.search).get('candor') || undefined; } catch (e) { urlPreset = undefined; }
   try {
-    sdk = wasm_bindgen.boot(parts[1]);
+    sdk = wasm_bindgen.boot(parts[1], preset, urlPreset);
+    if (sdk.qaEnabled()) candor.qa = qaApi(sdk);
   } catch (e) {
     return fail('config', String(e && e.message || e), true);
   }

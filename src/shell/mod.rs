@@ -57,8 +57,11 @@ pub fn boot_error(code: &str, message: &str) {
 /// Parses the config and starts the SDK. On an invalid config it logs one
 /// `console.error`, dispatches `candor:error`, and returns an error: no
 /// prompt is shown and nothing is granted or sent.
+///
+/// `preset` (JSON of `window.candorPreset`) and `url_preset` (the `candor`
+/// URL parameter) are honoured only when the config's `qa` allows this host.
 #[wasm_bindgen]
-pub fn boot(config_text: &str) -> Result<Sdk, JsValue> {
+pub fn boot(config_text: &str, preset: Option<String>, url_preset: Option<String>) -> Result<Sdk, JsValue> {
     let config = match Config::from_json(config_text) {
         Ok(c) => c,
         Err(e) => {
@@ -67,7 +70,7 @@ pub fn boot(config_text: &str) -> Result<Sdk, JsValue> {
             return Err(JsError::new(&message).into());
         }
     };
-    App::start(config).map(|app| Sdk { app })
+    App::start(config, preset, url_preset).map(|app| Sdk { app })
 }
 
 /// The object behind `window.candor`.
@@ -83,6 +86,12 @@ struct App {
     tab: String,
     state: RefCell<State>,
     uploading: Cell<bool>,
+    /// QA mode is on for this host.
+    qa: bool,
+    /// QA clock offset in seconds (`candor.qa.advance`).
+    clock_offset: Cell<u64>,
+    /// QA: reports are built without noise.
+    exact: Cell<bool>,
     attempts: Cell<u32>,
     retry_at_ms: Cell<f64>,
     /// Listeners, observers and timers; dropping them unregisters them.
@@ -96,8 +105,10 @@ struct State {
 }
 
 impl App {
-    fn start(config: Config) -> Result<Rc<App>, JsValue> {
+    fn start(config: Config, preset: Option<String>, url_preset: Option<String>) -> Result<Rc<App>, JsValue> {
         let window = web_sys::window().ok_or("no window")?;
+        let host = window.location().hostname().unwrap_or_default();
+        let qa = config.qa.enabled_on(&host);
         let navigator = window.navigator();
         let languages: Vec<String> = navigator.languages().iter().filter_map(|l| l.as_string()).collect();
         let texts = texts::resolve(&config, &languages);
@@ -121,6 +132,9 @@ impl App {
             tab,
             state: RefCell::new(State { consent, prompt: None, agg }),
             uploading: Cell::new(false),
+            qa,
+            clock_offset: Cell::new(0),
+            exact: Cell::new(false),
             attempts: Cell::new(0),
             retry_at_ms: Cell::new(0.0),
             handles: RefCell::new(Vec::new()),
@@ -137,6 +151,7 @@ impl App {
             }
         }
         app.state.borrow_mut().prompt = Some(prompt);
+        app.apply_preset(preset.as_deref(), url_preset.as_deref());
         app.adopt_orphans();
         app.purge_denied();
         app.watch(&window)?;
@@ -149,7 +164,40 @@ impl App {
     }
 
     fn now(&self) -> u64 {
-        dom::now_seconds()
+        dom::now_seconds() + self.clock_offset.get()
+    }
+
+    /// Applies a QA preset when QA mode allows it; says so once either way.
+    fn apply_preset(&self, object: Option<&str>, url: Option<&str>) {
+        if object.is_none() && url.is_none_or(str::is_empty) {
+            return;
+        }
+        if !self.qa {
+            dom::warn("a QA preset was ignored: QA mode is off for this host (config \"qa\")");
+            return;
+        }
+        match crate::qa::read(&self.config, object, url) {
+            Err(e) => dom::report_error("qa-preset", &format!("invalid QA preset: {e}")),
+            Ok(None) => {}
+            Ok(Some(preset)) => {
+                web_sys::console::info_1(&format!("candor: QA preset active ({})", preset.source).into());
+                if preset.noise == Some(false) {
+                    self.exact.set(true);
+                }
+                match preset.grant {
+                    Some(ids) => {
+                        let grant: Vec<&str> = ids.iter().map(String::as_str).collect();
+                        let deny: Vec<&str> =
+                            self.config.optional_purposes().map(|p| p.id.as_str()).filter(|id| !grant.contains(id)).collect();
+                        self.decide(&grant, &deny, Method::Api).expect("preset ids were checked");
+                    }
+                    None => {
+                        storage::remove(storage::CONSENT);
+                        self.state.borrow_mut().consent = Consent::undecided(&self.config);
+                    }
+                }
+            }
+        }
     }
 
     /// Registers the page listeners, the observer and the upload timer.
@@ -251,7 +299,8 @@ impl App {
         }
         for agg in &closed {
             if st.consent.granted(&agg.purpose) {
-                queue::push(&report::build(&self.config, agg, &mut Crypto, None));
+                let noise = if self.exact.get() { Some(None) } else { None };
+                queue::push(&report::build(&self.config, agg, &mut Crypto, noise));
             }
         }
         queue::save_open(&self.tab, &st.agg);
@@ -625,6 +674,50 @@ impl Sdk {
             let sent = app.flush(true, true).await;
             Ok(dom::json(&format!("{{\"sent\":{sent}}}")))
         })
+    }
+
+    /// Whether QA mode is on (the loader then exposes `candor.qa`).
+    #[wasm_bindgen(js_name = qaEnabled)]
+    pub fn qa_enabled(&self) -> bool {
+        self.app.qa
+    }
+
+    /// QA: moves the SDK clock forward, closes the windows that ended and
+    /// runs the upload timer's work. Resolves to `{sent}`.
+    #[wasm_bindgen(js_name = qaAdvance)]
+    pub fn qa_advance(&self, seconds: f64) -> Result<js_sys::Promise, JsError> {
+        if !self.app.qa {
+            return Err(JsError::new("candor.qa is only available in QA mode"));
+        }
+        if !(seconds.is_finite() && seconds >= 0.0 && seconds <= 10.0 * 365.0 * 86_400.0) {
+            return Err(JsError::new("candor.qa.advance(seconds): expected a number of seconds ≥ 0"));
+        }
+        self.app.clock_offset.set(self.app.clock_offset.get() + seconds as u64);
+        self.app.retry_at_ms.set(0.0);
+        let app = self.app.clone();
+        Ok(wasm_bindgen_futures::future_to_promise(async move {
+            let sent = app.flush(false, true).await;
+            Ok(dom::json(&format!("{{\"sent\":{sent}}}")))
+        }))
+    }
+
+    /// QA: the reports that would be sent next (windows ended by the SDK clock included).
+    #[wasm_bindgen(js_name = qaReports)]
+    pub fn qa_reports(&self) -> JsValue {
+        self.app.close_windows(false);
+        dom::json(&serde_json::to_string(&queue::pending()).expect("reports serialise"))
+    }
+
+    /// QA: whether an upload is in flight.
+    #[wasm_bindgen(js_name = qaBusy)]
+    pub fn qa_busy(&self) -> bool {
+        self.app.uploading.get()
+    }
+
+    /// QA: switch noise off (`false`) or back to the config's (`true`).
+    #[wasm_bindgen(js_name = qaNoise)]
+    pub fn qa_noise(&self, on: bool) {
+        self.app.exact.set(!on);
     }
 
     /// What is stored in this browser and what waits to be sent.

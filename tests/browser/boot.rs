@@ -29,7 +29,7 @@ fn shadow_query(sel: &str) -> Option<web_sys::Element> {
 #[wasm_bindgen_test]
 fn boot_renders_the_prompt_with_every_contract_selector_and_text_only_labels() {
     reset();
-    let sdk = boot(CONFIG).unwrap();
+    let sdk = boot(CONFIG, None, None).unwrap();
     assert_eq!(get(&sdk.consent(), &["decided"]), JsValue::FALSE);
     for id in ["candor-prompt", "candor-accept-all", "candor-reject-all", "candor-customize", "candor-save", "candor-close",
                "candor-toggle-stats", "candor-toggle-necessary"] {
@@ -50,7 +50,7 @@ fn boot_renders_the_prompt_with_every_contract_selector_and_text_only_labels() {
 #[wasm_bindgen_test]
 fn grant_persists_one_record_and_a_second_boot_reads_it() {
     reset();
-    let sdk = boot(CONFIG).unwrap();
+    let sdk = boot(CONFIG, None, None).unwrap();
     let ids = js_sys::Array::of1(&"stats".into());
     sdk.grant(ids.into()).map_err(JsValue::from).unwrap();
     let stored = storage::get(storage::CONSENT).expect("decision stored");
@@ -58,7 +58,7 @@ fn grant_persists_one_record_and_a_second_boot_reads_it() {
     assert_eq!(storage::entries().len(), 1, "one key, written as one value");
     drop(sdk);
     reset_dom_only();
-    let again = boot(CONFIG).unwrap();
+    let again = boot(CONFIG, None, None).unwrap();
     assert_eq!(get(&again.consent(), &["purposes", "stats"]), JsValue::TRUE);
     reset();
 }
@@ -66,7 +66,7 @@ fn grant_persists_one_record_and_a_second_boot_reads_it() {
 #[wasm_bindgen_test]
 fn unknown_purpose_ids_are_refused_and_nothing_changes() {
     reset();
-    let sdk = boot(CONFIG).unwrap();
+    let sdk = boot(CONFIG, None, None).unwrap();
     let err = sdk.grant(js_sys::Array::of1(&"ads".into()).into()).map_err(JsValue::from).unwrap_err();
     let message = js_sys::Reflect::get(&err, &"message".into()).unwrap().as_string().unwrap();
     assert!(message.contains("unknown purpose \"ads\""), "{message}");
@@ -80,7 +80,7 @@ fn unknown_purpose_ids_are_refused_and_nothing_changes() {
 fn an_invalid_config_fails_without_a_prompt() {
     reset();
     let bad = CONFIG.replace("\"stats\"", "\"Stats\"");
-    assert!(boot(&bad).is_err());
+    assert!(boot(&bad, None, None).is_err());
     assert!(doc().query_selector("candor-consent").unwrap().is_none());
     reset();
 }

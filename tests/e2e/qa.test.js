@@ -1,0 +1,95 @@
+// QA mode: presets only where the config allows them; a deterministic clock.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const h = require('./harness');
+
+let server, chrome;
+test.before(async () => {
+  const www = h.site({
+    'qa-on.json': h.config({ qa: true, aggregation: { window_seconds: 60, noise: { epsilon: 1 } } }),
+    'qa-host.json': h.config({ qa: { hosts: ['127.0.0.1'] } }),
+    'qa-other-host.json': h.config({ qa: { hosts: ['staging.example'] } }),
+    'qa-off.json': h.config(),
+    'on.html': h.html({ attrs: 'data-config="/qa-on.json" async' }),
+    'host.html': h.html({ attrs: 'data-config="/qa-host.json" async' }),
+    'other.html': h.html({ attrs: 'data-config="/qa-other-host.json" async' }),
+    'off.html': h.html({ attrs: 'data-config="/qa-off.json" async' }),
+  });
+  server = await h.collector({ www });
+  chrome = await h.browser();
+});
+test.after(async () => { await chrome?.close(); await server?.stop(); });
+
+async function open(url, preset) {
+  const context = await chrome.newContext();
+  if (preset) await context.addInitScript((p) => { window.candorPreset = p; }, preset);
+  const p = await h.page(context);
+  await p.goto(server.url + url);
+  await h.ready(p);
+  return { context, p };
+}
+
+test('presets apply where qa allows the host, and say so once', async () => {
+  for (const url of ['/on.html?candor=grant:video', '/host.html?candor=grant:video']) {
+    const { context, p } = await open(url);
+    const c = await h.consent(p);
+    assert.equal(c.decided, true, url);
+    assert.deepEqual(c.purposes, { necessary: true, stats: false, video: true }, url);
+    assert.equal(await h.prompt(p).isVisible(), false);
+    assert.equal(p.logs.filter((l) => /QA preset active/.test(l.text)).length, 1);
+    await context.close();
+  }
+  const { context, p } = await open('/on.html', { purposes: { stats: true }, decided: true });
+  assert.deepEqual((await h.consent(p)).purposes, { necessary: true, stats: true, video: false });
+  await context.close();
+});
+
+test('presets are ignored when qa is off or the host does not match', async () => {
+  for (const url of ['/off.html?candor=accept-all', '/other.html?candor=accept-all']) {
+    const { context, p } = await open(url, { purposes: { stats: true, video: true } });
+    const c = await h.consent(p);
+    assert.equal(c.decided, false, url);
+    assert.deepEqual(c.purposes, { necessary: true, stats: false, video: false }, url);
+    assert.equal(await h.prompt(p).isVisible(), true);
+    assert.equal(await p.evaluate(() => window.candor.qa), undefined, 'no QA API either');
+    assert.equal(p.logs.filter((l) => /QA preset was ignored/.test(l.text)).length, 1);
+    await context.close();
+  }
+});
+
+test('an invalid preset is an error naming the problem, and grants nothing', async () => {
+  const { context, p } = await open('/on.html?candor=grant:ads');
+  const ev = await h.events(p, 'error');
+  assert.equal(ev.length, 1);
+  assert.match(ev[0].detail.message, /unknown optional purpose "ads"/);
+  assert.equal((await h.consent(p)).decided, false);
+  await context.close();
+});
+
+test('qa.advance closes windows exactly; noise can be switched off', async () => {
+  const { context, p } = await open('/on.html?candor=accept-all');
+  const out = await p.evaluate(async () => {
+    const qa = window.candor.qa;
+    qa.noise(false);
+    window.candor.track('page_view', { path: '/' });
+    window.candor.track('page_view', { path: '/shop' });
+    const start = window.candor.inspect().open[0].start;
+    const toEnd = start + 60 - Math.floor(Date.now() / 1000);
+    const before = qa.reports().length;
+    // One second before the window ends nothing closes; at its end it does.
+    const early = toEnd > 2 ? await qa.advance(toEnd - 2) : { sent: 0 };
+    const stillOpen = window.candor.inspect().open.length;
+    const atEnd = await qa.advance(toEnd > 2 ? 2 : toEnd);
+    await qa.idle();
+    return { before, early, stillOpen, atEnd, events: window.__events.filter((e) => e.name === 'report').map((e) => e.detail) };
+  });
+  assert.equal(out.before, 0);
+  assert.equal(out.early.sent, 0);
+  assert.equal(out.stillOpen, 1);
+  assert.equal(out.atEnd.sent, 1);
+  assert.equal(out.events.length, 1);
+  assert.equal(out.events[0].noise, null, 'noise off: exact counts');
+  assert.equal(out.events[0].events.page_view.count, 2);
+  await context.close();
+});
