@@ -68,7 +68,7 @@ function track(name, fields) {
     }
     if (typeof name !== 'string' || name.length > 64) return REFUSED[1];
     var flat = flatten(fields);
-    if (flat === null) return sdk.refuse(name, 2);
+    if (flat === null) return REFUSED[sdk.refuse(name, 3) - 1];
     var code = sdk.track(name, flat);
     return code === 0 ? ACCEPTED : REFUSED[code - 1];
   } catch (e) {

@@ -9,6 +9,9 @@
 //! `crossorigin`), or moves `data-src` into `src`. A MutationObserver
 //! handles elements added later, for single-page apps.
 
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element};
 
@@ -17,16 +20,42 @@ use crate::consent::Consent;
 const DONE: &str = "data-candor-activated";
 const SELECTOR: &str = "[data-candor-purpose]:not([data-candor-activated])";
 
-/// Activates every waiting element whose purposes are all granted.
+thread_local! {
+    /// Elements waiting to be activated, in order, and whether a runner is
+    /// working through them. One runner at a time keeps document order even
+    /// when a decision and the observer ask at once.
+    static QUEUE: RefCell<VecDeque<Element>> = const { RefCell::new(VecDeque::new()) };
+    static RUNNING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Activates every waiting element whose purposes are all granted, in
+/// document order: after an external script that is not `async`, the rest
+/// wait for it to load (or fail), as the parser would have.
 pub fn activate_granted(doc: &Document, consent: &Consent) {
     let Ok(nodes) = doc.query_selector_all(SELECTOR) else { return };
-    for i in 0..nodes.length() {
-        if let Some(el) = nodes.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
-            if allowed(&el, consent) {
-                let _ = activate(doc, &el);
+    QUEUE.with_borrow_mut(|q| {
+        for el in (0..nodes.length()).filter_map(|i| nodes.item(i).and_then(|n| n.dyn_into::<Element>().ok())) {
+            if allowed(&el, consent) && !q.contains(&el) {
+                q.push_back(el);
             }
         }
+    });
+    if RUNNING.get() || QUEUE.with_borrow(VecDeque::is_empty) {
+        return;
     }
+    RUNNING.set(true);
+    let doc = doc.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        while let Some(el) = QUEUE.with_borrow_mut(VecDeque::pop_front) {
+            if el.has_attribute(DONE) {
+                continue;
+            }
+            if let Ok(Some(loaded)) = activate(&doc, &el) {
+                let _ = wasm_bindgen_futures::JsFuture::from(loaded).await;
+            }
+        }
+        RUNNING.set(false);
+    });
 }
 
 /// Whether every purpose the element lists is granted (an empty list never is).
@@ -36,11 +65,16 @@ pub fn allowed(el: &Element, consent: &Consent) -> bool {
     ids.peek().is_some() && ids.all(|id| consent.granted(id))
 }
 
-fn activate(doc: &Document, el: &Element) -> Result<(), JsValue> {
+/// Activates one element; for an in-order external script, returns a
+/// promise that settles when it has loaded or failed.
+fn activate(doc: &Document, el: &Element) -> Result<Option<js_sys::Promise>, JsValue> {
     el.set_attribute(DONE, "")?;
     match el.tag_name().to_ascii_lowercase().as_str() {
         "script" => {
             let fresh = doc.create_element("script")?;
+            // The copy keeps data-candor-purpose (for QA) and is marked done,
+            // so the observer never activates it again.
+            fresh.set_attribute(DONE, "")?;
             let attrs = el.attributes();
             for i in 0..attrs.length() {
                 let Some(a) = attrs.item(i) else { continue };
@@ -63,8 +97,16 @@ fn activate(doc: &Document, el: &Element) -> Result<(), JsValue> {
             if !el.has_attribute("async") {
                 js_sys::Reflect::set(&fresh, &"async".into(), &JsValue::FALSE)?;
             }
+            let in_order = fresh.has_attribute("src") && !el.has_attribute("async");
+            let loaded = in_order.then(|| {
+                js_sys::Promise::new(&mut |resolve, _| {
+                    let _ = js_sys::Reflect::set(&fresh, &"onload".into(), &resolve);
+                    let _ = js_sys::Reflect::set(&fresh, &"onerror".into(), &resolve);
+                })
+            });
             fresh.set_text_content(el.text_content().as_deref());
             el.after_with_node_1(&fresh)?;
+            return Ok(loaded);
         }
         "iframe" | "img" | "video" | "audio" | "source" | "embed" => {
             if let Some(srcset) = el.get_attribute("data-srcset") {
@@ -76,7 +118,7 @@ fn activate(doc: &Document, el: &Element) -> Result<(), JsValue> {
         }
         _ => {}
     }
-    Ok(())
+    Ok(None)
 }
 
 /// Deletes cookies whose names match any glob (`*` wildcard), on this host

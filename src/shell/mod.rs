@@ -228,6 +228,18 @@ impl App {
                 }
             }
         })));
+        // Any element with data-candor-open opens the preferences on click.
+        let weak = Rc::downgrade(self);
+        let opts = gloo_events::EventListenerOptions::enable_prevent_default();
+        handles.push(Box::new(EventListener::new_with_options(&doc, "click", opts, move |e| {
+            let target = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+            if let Some(opener) = target.and_then(|t| t.closest("[data-candor-open]").ok().flatten()) {
+                if opener.tag_name().eq_ignore_ascii_case("a") {
+                    e.prevent_default();
+                }
+                App::later(&weak, Intent::Customize);
+            }
+        })));
         let weak = Rc::downgrade(self);
         let observer = MutationGuard::new(move || {
             if let Some(app) = weak.upgrade() {
@@ -528,8 +540,9 @@ fn warn_unplain_texts(config: &Config) {
             let score = readability::score(&s);
             if !score.is_plain() {
                 dom::warn(&format!(
-                    "purposes[{i}].{name} is hard to read (Flesch {:.0}, longest sentence {} words; aim for ≥ {} and ≤ {})",
-                    score.ease, score.longest_sentence, readability::MIN_EASE, readability::MAX_WORDS
+                    "purposes[{i}].{name} is hard to read: Flesch score {}, longest sentence {} words \
+                     (aim for a score of at least {} and sentences of at most {} words)",
+                    score.ease.round() as i64, score.longest_sentence, readability::MIN_EASE as i64, readability::MAX_WORDS
                 ));
             }
         }

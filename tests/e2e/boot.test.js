@@ -16,7 +16,7 @@ test.before(async () => {
     'inline-before.html': `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>t</title>
 <script type="application/json" id="candor-config">${JSON.stringify(h.config())}</script>
 <script src="/candor/candor.js" defer></script></head><body><p>x</p></body></html>`,
-    'sync-queued.html': h.html({ attrs: 'data-config="/candor.config.json"', head: '<script src="/queue-early.js"></script>' }),
+    'sync-queued.html': h.html({ attrs: 'data-config="/candor.config.json"', body: '<script src="/queue-early.js"></script>' }),
     'queue-early.js': 'window.__early = window.candor.grant(["stats"]); window.__earlyTrack = window.candor.track("page_view", {path: "/"});',
     'bad.html': h.html({ attrs: 'data-config="/bad.config.json" async' }),
     'bad.config.json': h.config({ events: { purchase: { purpose: 'ads', fields: {} } } }),

@@ -165,11 +165,11 @@ test('track refuses without consent and never throws on hostile input', async ()
     assert.deepEqual(results[k], { accepted: false, reason: 'invalid-field' }, k);
   }
   for (const k of ['huge', 'ok', 'other', 'sumOk']) assert.deepEqual(results[k], { accepted: true }, k);
-  const open = await p.evaluate(() => window.candor.inspect().open);
-  const pv = open.find((a) => a.purpose === 'stats').events.page_view;
+  const aggregates = await p.evaluate(() => window.candor.inspect().open);
+  const pv = aggregates.find((a) => a.purpose === 'stats').events.page_view;
   assert.equal(pv.count, 3);
   assert.deepEqual(pv.fields.path, { '/shop': 1, other: 2 });
-  assert.equal(open.find((a) => a.purpose === 'stats').events.purchase.fields.amount, 500);
-  assert.equal(JSON.stringify(open).includes('private'), false);
+  assert.equal(aggregates.find((a) => a.purpose === 'stats').events.purchase.fields.amount, 500);
+  assert.equal(JSON.stringify(aggregates).includes('private'), false);
   await context.close();
 });

@@ -123,12 +123,15 @@ test('a report carries only aggregates: no identifiers, no URL, no fine time', a
   const context = await chrome.newContext();
   const p = await h.page(context);
   const bodies = [];
-  p.on('request', (r) => { if (r.url().includes('/v1/reports')) bodies.push({ body: r.postData(), headers: r.headers() }); });
+  p.on('requestfinished', async (r) => {
+    if (r.url().includes('/v1/reports')) bodies.push({ body: r.postData(), headers: await r.allHeaders() });
+  });
   await p.goto(pages.url + '/?email=visitor@example.com');
   await h.ready(p);
   await p.evaluate(() => window.candor.grant(['stats']));
   await p.evaluate(() => window.candor.track('page_view', { path: location.pathname + location.search }));
   await p.evaluate(() => window.candor.flush());
+  await p.waitForTimeout(100);
   assert.equal(bodies.length, 1);
   const report = JSON.parse(bodies[0].body);
   assert.deepEqual(Object.keys(report).sort(), ['events', 'noise', 'purpose', 'report_id', 'revision', 'sdk', 'site', 'window']);
@@ -136,8 +139,8 @@ test('a report carries only aggregates: no identifiers, no URL, no fine time', a
   assert.equal(report.window.start % 3600, 0);
   assert.deepEqual(report.events.page_view.fields.path, { other: 1 });
   assert.equal(bodies[0].body.includes('example.com'), false);
-  assert.equal(bodies[0].headers.cookie, undefined);
-  assert.equal(bodies[0].headers.referer, undefined);
+  assert.equal(bodies[0].headers.cookie, undefined, JSON.stringify(bodies[0].headers));
+  assert.equal(bodies[0].headers.referer, undefined, JSON.stringify(bodies[0].headers));
   const fired = await h.events(p, 'report');
   assert.equal(fired.length, 1);
   assert.equal(fired[0].detail.report_id, report.report_id);

@@ -1,0 +1,145 @@
+//! HTTP routes: reports, aggregates, receipts, revisions, health.
+//! Every error answer is JSON `{"error": "..."}`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+
+use crate::store::{Insert, Store};
+use crate::{sum, validate};
+
+/// Bodies above this get 413.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// Shared state of the handlers.
+pub struct AppState {
+    pub store: Store,
+    pub sites: Vec<String>,
+    pub min_reports: u64,
+}
+
+pub type Shared = Arc<AppState>;
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({"error": message.into()}))).into_response()
+}
+
+#[cold]
+fn internal(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "storage failure");
+    error(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable; try again later")
+}
+
+/// Reads a JSON body: content type, size and syntax are checked here.
+async fn json_body(headers: &HeaderMap, body: Body) -> Result<Value, Response> {
+    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if ct.split(';').next().map(str::trim) != Some("application/json") {
+        return Err(error(StatusCode::BAD_REQUEST, "Content-Type: must be application/json"));
+    }
+    let bytes = to_bytes(body, MAX_BODY).await.map_err(|_| error(StatusCode::PAYLOAD_TOO_LARGE, "body: larger than 64 KB"))?;
+    serde_json::from_slice(&bytes).map_err(|e| error(StatusCode::BAD_REQUEST, format!("body: not valid JSON ({e})")))
+}
+
+fn insert_answer(what: &str, result: Insert) -> Response {
+    match result {
+        Insert::Stored => (StatusCode::ACCEPTED, Json(json!({"status": "stored"}))).into_response(),
+        Insert::Duplicate => (StatusCode::OK, Json(json!({"status": "duplicate"}))).into_response(),
+        Insert::Conflict => error(StatusCode::CONFLICT, format!("{what}: already stored with different content")),
+    }
+}
+
+pub async fn post_report(State(st): State<Shared>, headers: HeaderMap, body: Body) -> Response {
+    let v = match json_body(&headers, body).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let (meta, canonical) = match validate::report(&v, &st.sites) {
+        Ok(x) => x,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e),
+    };
+    match st.store.insert_report(&meta, &canonical).await {
+        Ok(r) => {
+            tracing::info!(site = %meta.site, purpose = %meta.purpose, result = ?r, "report");
+            insert_answer("report_id", r)
+        }
+        Err(e) => internal(e),
+    }
+}
+
+pub async fn get_aggregates(State(st): State<Shared>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let Some(site) = q.get("site").filter(|s| !s.is_empty()) else {
+        return error(StatusCode::BAD_REQUEST, "site: query parameter is required");
+    };
+    let bodies = match st.store.reports(site).await {
+        Ok(b) => b,
+        Err(e) => return internal(e),
+    };
+    match q.get("event").filter(|e| !e.is_empty()) {
+        Some(event) => Json(sum::aggregate(site, event, &bodies, st.min_reports)).into_response(),
+        None => Json(json!({"site": site, "events": sum::event_names(&bodies)})).into_response(),
+    }
+}
+
+pub async fn post_receipt(State(st): State<Shared>, headers: HeaderMap, body: Body) -> Response {
+    let v = match json_body(&headers, body).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let (meta, canonical) = match validate::receipt(&v, &st.sites) {
+        Ok(x) => x,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e),
+    };
+    match st.store.insert_receipt(&meta, &canonical).await {
+        Ok(r) => insert_answer("receipt_id", r),
+        Err(e) => internal(e),
+    }
+}
+
+pub async fn get_receipt(State(st): State<Shared>, Path(id): Path<String>) -> Response {
+    if !validate::is_uuid_v4(&id) {
+        return error(StatusCode::BAD_REQUEST, "receipt_id: must be a lowercase UUID v4");
+    }
+    match st.store.receipt(&id).await {
+        Ok(Some(body)) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
+        Ok(None) => error(StatusCode::NOT_FOUND, "receipt_id: no such receipt"),
+        Err(e) => internal(e),
+    }
+}
+
+pub async fn delete_receipt(State(st): State<Shared>, Path(id): Path<String>) -> Response {
+    if !validate::is_uuid_v4(&id) {
+        return error(StatusCode::BAD_REQUEST, "receipt_id: must be a lowercase UUID v4");
+    }
+    match st.store.delete_receipt(&id).await {
+        Ok(true) => StatusCode::NO_CONTENT.into_response(),
+        Ok(false) => error(StatusCode::NOT_FOUND, "receipt_id: no such receipt"),
+        Err(e) => internal(e),
+    }
+}
+
+pub async fn get_revision(State(st): State<Shared>, Path(revision): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let Some(site) = q.get("site").filter(|s| !s.is_empty()) else {
+        return error(StatusCode::BAD_REQUEST, "site: query parameter is required");
+    };
+    match st.store.revision(site, &revision).await {
+        Ok(b) if b.is_empty() => error(StatusCode::NOT_FOUND, "revision: no texts stored for this site and revision"),
+        Ok(b) => {
+            let bundles: Vec<Value> = b
+                .into_iter()
+                .map(|(h, t)| json!({"texts_sha256": h, "texts": serde_json::from_str::<Value>(&t).unwrap_or(Value::Null)}))
+                .collect();
+            Json(json!({"site": site, "revision": revision, "bundles": bundles})).into_response()
+        }
+        Err(e) => internal(e),
+    }
+}
+
+pub async fn healthz() -> &'static str {
+    "ok"
+}

@@ -1,0 +1,116 @@
+//! Storage: SQLite by default, PostgreSQL for production, same semantics.
+//!
+//! Idempotency lives in the database: `report_id` (and `receipt_id`) is the
+//! primary key, and inserts use `ON CONFLICT DO NOTHING`. When nothing was
+//! inserted, the stored body is compared with the new one to tell a
+//! duplicate (same content) from a conflict. No check-then-insert race, no IP
+//! address or user agent anywhere.
+
+mod postgres;
+mod sqlite;
+
+use crate::validate::{ReceiptMeta, ReportMeta};
+
+/// What an idempotent insert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Insert {
+    /// Stored now.
+    Stored,
+    /// Already stored with the same content.
+    Duplicate,
+    /// Already stored with different content.
+    Conflict,
+}
+
+/// A storage error (message only: the cause is logged, not sent to clients).
+#[derive(Debug)]
+pub struct StoreError(pub String);
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<E: std::error::Error> From<E> for StoreError {
+    fn from(e: E) -> Self {
+        StoreError(e.to_string())
+    }
+}
+
+/// The database behind the collector.
+pub enum Store {
+    /// A SQLite file.
+    Sqlite(sqlite::Sqlite),
+    /// A PostgreSQL server.
+    Postgres(postgres::Postgres),
+}
+
+impl Store {
+    /// Opens `db` (a file path, or a `postgres://` URL) and creates the schema.
+    pub async fn open(db: &str) -> Result<Store, StoreError> {
+        if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+            Ok(Store::Postgres(postgres::Postgres::open(db).await?))
+        } else {
+            Ok(Store::Sqlite(sqlite::Sqlite::open(db).await?))
+        }
+    }
+
+    /// Stores a report once.
+    pub async fn insert_report(&self, meta: &ReportMeta, body: &str) -> Result<Insert, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.insert_report(meta, body).await,
+            Store::Postgres(p) => p.insert_report(meta, body).await,
+        }
+    }
+
+    /// Bodies of every report of `site`.
+    pub async fn reports(&self, site: &str) -> Result<Vec<String>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.reports(site).await,
+            Store::Postgres(p) => p.reports(site).await,
+        }
+    }
+
+    /// Stores a receipt once (and its texts bundle, once per hash).
+    pub async fn insert_receipt(&self, meta: &ReceiptMeta, body: &str) -> Result<Insert, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.insert_receipt(meta, body).await,
+            Store::Postgres(p) => p.insert_receipt(meta, body).await,
+        }
+    }
+
+    /// A receipt's body.
+    pub async fn receipt(&self, id: &str) -> Result<Option<String>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.receipt(id).await,
+            Store::Postgres(p) => p.receipt(id).await,
+        }
+    }
+
+    /// Deletes a receipt; `false` if there was none.
+    pub async fn delete_receipt(&self, id: &str) -> Result<bool, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.delete_receipt(id).await,
+            Store::Postgres(p) => p.delete_receipt(id).await,
+        }
+    }
+
+    /// Text bundles seen for a site's revision: (hash, texts JSON).
+    pub async fn revision(&self, site: &str, revision: &str) -> Result<Vec<(String, String)>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.revision(site, revision).await,
+            Store::Postgres(p) => p.revision(site, revision).await,
+        }
+    }
+}
+
+/// The schema, shared by both backends (plain SQL both accept).
+pub const SCHEMA: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS reports (report_id TEXT PRIMARY KEY, site TEXT NOT NULL, purpose TEXT NOT NULL, \
+     window_start BIGINT NOT NULL, body TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS reports_site ON reports (site)",
+    "CREATE TABLE IF NOT EXISTS receipts (receipt_id TEXT PRIMARY KEY, site TEXT NOT NULL, body TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS revisions (site TEXT NOT NULL, revision TEXT NOT NULL, texts_sha256 TEXT NOT NULL, \
+     texts TEXT NOT NULL, PRIMARY KEY (site, revision, texts_sha256))",
+];

@@ -1,0 +1,89 @@
+//! PostgreSQL backend: one pipelined tokio-postgres client. Every write is a
+//! single statement, so no transaction is needed for idempotency.
+
+use tokio_postgres::{Client, NoTls};
+
+use super::{Insert, StoreError, SCHEMA};
+use crate::validate::{ReceiptMeta, ReportMeta};
+
+pub struct Postgres {
+    client: Client,
+}
+
+impl Postgres {
+    pub async fn open(url: &str) -> Result<Postgres, StoreError> {
+        let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::error!(error = %e, "postgres connection ended");
+            }
+        });
+        for stmt in SCHEMA {
+            client.batch_execute(stmt).await?;
+        }
+        Ok(Postgres { client })
+    }
+
+    pub async fn insert_report(&self, m: &ReportMeta, body: &str) -> Result<Insert, StoreError> {
+        let n = self
+            .client
+            .execute(
+                "INSERT INTO reports (report_id, site, purpose, window_start, body) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (report_id) DO NOTHING",
+                &[&m.report_id, &m.site, &m.purpose, &(m.window_start as i64), &body],
+            )
+            .await?;
+        if n == 1 {
+            return Ok(Insert::Stored);
+        }
+        let row = self.client.query_one("SELECT body FROM reports WHERE report_id = $1", &[&m.report_id]).await?;
+        let stored: String = row.get(0);
+        Ok(if stored == body { Insert::Duplicate } else { Insert::Conflict })
+    }
+
+    pub async fn reports(&self, site: &str) -> Result<Vec<String>, StoreError> {
+        let rows = self.client.query("SELECT body FROM reports WHERE site = $1", &[&site]).await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    pub async fn insert_receipt(&self, m: &ReceiptMeta, body: &str) -> Result<Insert, StoreError> {
+        if let Some(texts) = &m.texts {
+            self.client
+                .execute(
+                    "INSERT INTO revisions (site, revision, texts_sha256, texts) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                    &[&m.site, &m.revision, &m.texts_sha256, texts],
+                )
+                .await?;
+        }
+        let n = self
+            .client
+            .execute(
+                "INSERT INTO receipts (receipt_id, site, body) VALUES ($1, $2, $3) ON CONFLICT (receipt_id) DO NOTHING",
+                &[&m.receipt_id, &m.site, &body],
+            )
+            .await?;
+        if n == 1 {
+            return Ok(Insert::Stored);
+        }
+        let row = self.client.query_one("SELECT body FROM receipts WHERE receipt_id = $1", &[&m.receipt_id]).await?;
+        let stored: String = row.get(0);
+        Ok(if stored == body { Insert::Duplicate } else { Insert::Conflict })
+    }
+
+    pub async fn receipt(&self, id: &str) -> Result<Option<String>, StoreError> {
+        let row = self.client.query_opt("SELECT body FROM receipts WHERE receipt_id = $1", &[&id]).await?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    pub async fn delete_receipt(&self, id: &str) -> Result<bool, StoreError> {
+        Ok(self.client.execute("DELETE FROM receipts WHERE receipt_id = $1", &[&id]).await? == 1)
+    }
+
+    pub async fn revision(&self, site: &str, revision: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = self
+            .client
+            .query("SELECT texts_sha256, texts FROM revisions WHERE site = $1 AND revision = $2 ORDER BY texts_sha256", &[&site, &revision])
+            .await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+}

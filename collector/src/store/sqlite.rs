@@ -1,0 +1,111 @@
+//! SQLite backend: one connection in WAL mode, used from blocking tasks.
+
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{Insert, StoreError, SCHEMA};
+use crate::validate::{ReceiptMeta, ReportMeta};
+
+pub struct Sqlite {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl Sqlite {
+    pub async fn open(path: &str) -> Result<Sqlite, StoreError> {
+        let path = path.to_string();
+        let conn = tokio::task::spawn_blocking(move || -> Result<Connection, StoreError> {
+            let conn = Connection::open(&path)?;
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            conn.busy_timeout(std::time::Duration::from_secs(5))?;
+            for stmt in SCHEMA {
+                conn.execute(stmt, [])?;
+            }
+            Ok(conn)
+        })
+        .await
+        .map_err(|e| StoreError(e.to_string()))??;
+        Ok(Sqlite { conn: Arc::new(Mutex::new(conn)) })
+    }
+
+    async fn with<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static) -> Result<T, StoreError> {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let guard = conn.lock().map_err(|_| StoreError("database lock poisoned".into()))?;
+            f(&guard)
+        })
+        .await
+        .map_err(|e| StoreError(e.to_string()))?
+    }
+
+    pub async fn insert_report(&self, meta: &ReportMeta, body: &str) -> Result<Insert, StoreError> {
+        let (m, body) = (meta.clone(), body.to_string());
+        self.with(move |c| {
+            let n = c.execute(
+                "INSERT INTO reports (report_id, site, purpose, window_start, body) VALUES (?1, ?2, ?3, ?4, ?5) \
+                 ON CONFLICT (report_id) DO NOTHING",
+                params![m.report_id, m.site, m.purpose, m.window_start as i64, body],
+            )?;
+            if n == 1 {
+                return Ok(Insert::Stored);
+            }
+            let stored: String = c.query_row("SELECT body FROM reports WHERE report_id = ?1", [&m.report_id], |r| r.get(0))?;
+            Ok(if stored == body { Insert::Duplicate } else { Insert::Conflict })
+        })
+        .await
+    }
+
+    pub async fn reports(&self, site: &str) -> Result<Vec<String>, StoreError> {
+        let site = site.to_string();
+        self.with(move |c| {
+            let mut stmt = c.prepare_cached("SELECT body FROM reports WHERE site = ?1")?;
+            let rows = stmt.query_map([&site], |r| r.get::<_, String>(0))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    pub async fn insert_receipt(&self, meta: &ReceiptMeta, body: &str) -> Result<Insert, StoreError> {
+        let (m, body) = (meta.clone(), body.to_string());
+        self.with(move |c| {
+            if let Some(texts) = &m.texts {
+                c.execute(
+                    "INSERT INTO revisions (site, revision, texts_sha256, texts) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+                    params![m.site, m.revision, m.texts_sha256, texts],
+                )?;
+            }
+            let n = c.execute(
+                "INSERT INTO receipts (receipt_id, site, body) VALUES (?1, ?2, ?3) ON CONFLICT (receipt_id) DO NOTHING",
+                params![m.receipt_id, m.site, body],
+            )?;
+            if n == 1 {
+                return Ok(Insert::Stored);
+            }
+            let stored: String = c.query_row("SELECT body FROM receipts WHERE receipt_id = ?1", [&m.receipt_id], |r| r.get(0))?;
+            Ok(if stored == body { Insert::Duplicate } else { Insert::Conflict })
+        })
+        .await
+    }
+
+    pub async fn receipt(&self, id: &str) -> Result<Option<String>, StoreError> {
+        let id = id.to_string();
+        self.with(move |c| Ok(c.query_row("SELECT body FROM receipts WHERE receipt_id = ?1", [&id], |r| r.get(0)).optional()?))
+            .await
+    }
+
+    pub async fn delete_receipt(&self, id: &str) -> Result<bool, StoreError> {
+        let id = id.to_string();
+        self.with(move |c| Ok(c.execute("DELETE FROM receipts WHERE receipt_id = ?1", [&id])? == 1)).await
+    }
+
+    pub async fn revision(&self, site: &str, revision: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let (site, revision) = (site.to_string(), revision.to_string());
+        self.with(move |c| {
+            let mut stmt = c.prepare("SELECT texts_sha256, texts FROM revisions WHERE site = ?1 AND revision = ?2 ORDER BY texts_sha256")?;
+            let rows = stmt.query_map([&site, &revision], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+}

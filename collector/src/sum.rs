@@ -1,0 +1,144 @@
+//! Sums stored reports into `/v1/aggregates` answers, withholding any cell
+//! backed by fewer than `min_reports` reports.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Map, Value};
+
+#[derive(Default)]
+struct Cell {
+    total: f64,
+    reports: u64,
+}
+
+enum FieldSum {
+    Category(BTreeMap<String, Cell>),
+    Histogram(Vec<Cell>),
+    Sum(Cell),
+}
+
+/// The aggregate of `event` over `bodies` (report JSON texts of one site).
+pub fn aggregate(site: &str, event: &str, bodies: &[String], min_reports: u64) -> Value {
+    let mut reports = 0u64;
+    let mut count = 0f64;
+    let mut fields: BTreeMap<String, FieldSum> = BTreeMap::new();
+    for body in bodies {
+        let Ok(report) = serde_json::from_str::<Value>(body) else { continue };
+        let Some(e) = report["events"].get(event) else { continue };
+        reports += 1;
+        count += e["count"].as_f64().unwrap_or(0.0);
+        let Some(fs) = e.get("fields").and_then(Value::as_object) else { continue };
+        for (name, v) in fs {
+            match (fields.get_mut(name), v) {
+                (None, _) => {
+                    if let Some(f) = start(v) {
+                        fields.insert(name.clone(), f);
+                    }
+                }
+                (Some(FieldSum::Category(m)), Value::Object(o)) => add_category(m, o),
+                (Some(FieldSum::Histogram(h)), Value::Array(a)) => add_histogram(h, a),
+                (Some(FieldSum::Sum(c)), Value::Number(n)) => {
+                    c.total += n.as_f64().unwrap_or(0.0);
+                    c.reports += 1;
+                }
+                _ => {} // the shape changed between config revisions: skip
+            }
+        }
+    }
+    if reports < min_reports {
+        return json!({"site": site, "event": event, "reports": reports, "count": null, "fields": {}});
+    }
+    let shown = |c: &Cell| (c.reports >= min_reports).then(|| json!(round(c.total)));
+    let mut out = Map::new();
+    for (name, f) in fields {
+        let v = match f {
+            FieldSum::Category(m) => {
+                let cells: Map<String, Value> = m.iter().filter_map(|(k, c)| shown(c).map(|v| (k.clone(), v))).collect();
+                if cells.is_empty() { continue } else { Value::Object(cells) }
+            }
+            FieldSum::Histogram(h) => {
+                if h.iter().any(|c| c.reports < min_reports) { continue }
+                Value::Array(h.iter().map(|c| json!(round(c.total))).collect())
+            }
+            FieldSum::Sum(c) => match shown(&c) { Some(v) => v, None => continue },
+        };
+        out.insert(name, v);
+    }
+    json!({"site": site, "event": event, "reports": reports, "count": round(count), "fields": out})
+}
+
+fn start(v: &Value) -> Option<FieldSum> {
+    Some(match v {
+        Value::Object(o) => {
+            let mut m = BTreeMap::new();
+            add_category(&mut m, o);
+            FieldSum::Category(m)
+        }
+        Value::Array(a) => {
+            let mut h = Vec::new();
+            add_histogram(&mut h, a);
+            FieldSum::Histogram(h)
+        }
+        Value::Number(n) => FieldSum::Sum(Cell { total: n.as_f64()?, reports: 1 }),
+        _ => return None,
+    })
+}
+
+fn add_category(m: &mut BTreeMap<String, Cell>, o: &Map<String, Value>) {
+    for (k, n) in o {
+        let c = m.entry(k.clone()).or_default();
+        c.total += n.as_f64().unwrap_or(0.0);
+        c.reports += 1;
+    }
+}
+
+fn add_histogram(h: &mut Vec<Cell>, a: &[Value]) {
+    if h.len() < a.len() {
+        h.resize_with(a.len(), Cell::default);
+    }
+    for (c, n) in h.iter_mut().zip(a) {
+        c.total += n.as_f64().unwrap_or(0.0);
+        c.reports += 1;
+    }
+}
+
+/// Whole numbers print as integers; sums keep two decimals.
+fn round(x: f64) -> Value {
+    if x.fract() == 0.0 && x.abs() < 9e15 { json!(x as i64) } else { json!((x * 100.0).round() / 100.0) }
+}
+
+/// Event names seen in a site's reports.
+pub fn event_names(bodies: &[String]) -> Vec<String> {
+    let mut names = std::collections::BTreeSet::new();
+    for body in bodies {
+        if let Ok(r) = serde_json::from_str::<Value>(body) {
+            if let Some(e) = r["events"].as_object() {
+                names.extend(e.keys().cloned());
+            }
+        }
+    }
+    names.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(count: u64, path: &str) -> String {
+        json!({"events": {"pv": {"count": count, "fields": {"path": {path: count}, "ms": [count, 0], "amount": 1.5}}}}).to_string()
+    }
+
+    #[test]
+    fn sums_and_withholds() {
+        let bodies = vec![body(2, "/"), body(3, "/"), body(1, "/rare")];
+        let a = aggregate("s", "pv", &bodies, 2);
+        assert_eq!(a["reports"], 3);
+        assert_eq!(a["count"], 6);
+        assert_eq!(a["fields"]["path"], json!({"/": 5}), "/rare has one report: withheld");
+        assert_eq!(a["fields"]["ms"], json!([6, 0]));
+        assert_eq!(a["fields"]["amount"], json!(4.5));
+        let few = aggregate("s", "pv", &bodies, 4);
+        assert_eq!(few["count"], Value::Null);
+        assert_eq!(aggregate("s", "nope", &bodies, 1)["reports"], 0);
+    }
+}
