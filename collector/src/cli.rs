@@ -8,7 +8,7 @@ use clap::Parser;
 /// candor-collector: receives aggregate reports and consent receipts, stores
 /// each exactly once (SQLite or PostgreSQL), and serves the demo site.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(version, about, args_override_self = true)]
 pub struct Args {
     /// Address to listen on; port 0 picks a free one (printed as `listening on <addr>`).
     #[arg(long, env = "CANDOR_LISTEN", default_value = "127.0.0.1:8080")]

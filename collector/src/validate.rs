@@ -182,7 +182,7 @@ pub fn report(v: &Value, sites: &[String]) -> Result<(ReportMeta, String), Inval
             if nm["mechanism"] != "geometric" {
                 return fail("noise.mechanism", "must be \"geometric\"");
             }
-            if !(finite(&nm["epsilon"], "noise.epsilon")? > 0.0) {
+            if finite(&nm["epsilon"], "noise.epsilon")? <= 0.0 {
                 return fail("noise.epsilon", "must be greater than 0");
             }
         }

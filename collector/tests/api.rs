@@ -1,0 +1,203 @@
+//! The collector's HTTP API against real storage: SQLite in a temp file and
+//! a throwaway PostgreSQL server. Each scenario runs on both.
+
+mod common;
+
+use common::{report, uuid, Collector, Postgres};
+
+fn backends() -> Vec<(&'static str, String, Option<Postgres>)> {
+    let mut v = vec![("sqlite", common::sqlite_db(), None)];
+    if let Some(pg) = Postgres::start() {
+        v.push(("postgres", pg.url.clone(), Some(pg)));
+    }
+    v
+}
+
+fn count(c: &Collector) -> serde_json::Value {
+    let (status, body) = c.get("/v1/aggregates?site=shop.example&event=page_view");
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+#[test]
+fn stored_then_duplicate_then_conflict() {
+    for (name, db, _pg) in backends() {
+        let c = Collector::start(&db, &[]);
+        assert_eq!(c.post_json("/v1/reports", &report(&uuid(1), 3)).0, 202, "{name}");
+        assert_eq!(c.post_json("/v1/reports", &report(&uuid(1), 3)).0, 200, "{name}: same id, same content");
+        // Same content with keys in another order is still a duplicate.
+        let mut v: serde_json::Value = serde_json::from_str(&report(&uuid(1), 3)).unwrap();
+        let reordered = serde_json::to_string(&v).unwrap();
+        assert_eq!(c.post_json("/v1/reports", &reordered).0, 200, "{name}");
+        v["events"]["page_view"]["count"] = 4.into();
+        let (status, body) = c.post_json("/v1/reports", &v.to_string());
+        assert_eq!(status, 409, "{name}: {body}");
+        assert!(body.contains("report_id"), "{body}");
+        let agg = count(&c);
+        assert_eq!(agg["reports"], 1, "{name}");
+        assert_eq!(agg["count"], 3, "{name}");
+    }
+}
+
+#[test]
+fn concurrent_duplicates_store_exactly_one() {
+    for (name, db, _pg) in backends() {
+        let c = Collector::start(&db, &[]);
+        let addr = c.addr.clone();
+        let statuses: Vec<u16> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..40)
+                .map(|_| {
+                    let addr = addr.clone();
+                    s.spawn(move || common::request(&addr, "POST", "/v1/reports", Some("application/json"), report(&uuid(7), 5).as_bytes()).0)
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(statuses.iter().filter(|s| **s == 202).count(), 1, "{name}: {statuses:?}");
+        assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 39, "{name}: {statuses:?}");
+        let agg = count(&c);
+        assert_eq!((agg["reports"].as_u64(), agg["count"].as_u64()), (Some(1), Some(5)), "{name}");
+    }
+}
+
+#[test]
+fn bad_bodies_get_the_right_status_and_name_the_field() {
+    for (name, db, _pg) in backends() {
+        let c = Collector::start(&db, &[]);
+        let ok = report(&uuid(2), 1);
+        let cases: Vec<(String, u16, &str)> = vec![
+            ("{not json".into(), 400, "body"),
+            (ok.replace("\"noise\":null", "\"noise\":null,\"user_agent\":\"x\""), 400, "user_agent: unknown field"),
+            (ok.replace(&uuid(2), "not-a-uuid"), 400, "report_id"),
+            (ok.replace("shop.example", "evil.example"), 400, "site"),
+            (ok.replace("1763800020", "1763800021"), 400, "window.start"),
+            (ok.replace("\"seconds\":60", "\"seconds\":60.5"), 400, "window.seconds"),
+            (ok.replace("\"/shop\":1", "\"/shop\":\"many\""), 400, "events.page_view.fields.path./shop"),
+            (ok.replace(",\"sdk\":\"candor/0.1.0\"", ""), 400, "sdk"),
+        ];
+        for (body, want, field) in cases {
+            let (status, answer) = c.post_json("/v1/reports", &body);
+            assert_eq!(status, want, "{name}: {answer} for {body}");
+            let err: serde_json::Value = serde_json::from_str(&answer).unwrap_or_else(|_| panic!("JSON error body: {answer}"));
+            assert!(err["error"].as_str().unwrap().starts_with(field), "{name}: {answer}");
+        }
+        let (status, _) = c.request("POST", "/v1/reports", Some("text/plain"), ok.as_bytes());
+        assert_eq!(status, 400, "{name}: wrong content type");
+        let big = format!("{{\"pad\":\"{}\"}}", "x".repeat(70 * 1024));
+        let (status, answer) = c.post_json("/v1/reports", &big);
+        assert_eq!(status, 413, "{name}: {answer}");
+        assert!(answer.contains("error"));
+        assert_eq!(count(&c)["reports"], 0, "{name}: nothing stored");
+    }
+}
+
+#[test]
+fn aggregates_sum_and_withhold_below_min_reports() {
+    for (name, db, _pg) in backends() {
+        let c = Collector::start(&db, &["--min-reports", "3"]);
+        for i in 0..2 {
+            assert_eq!(c.post_json("/v1/reports", &report(&uuid(100 + i), 2)).0, 202);
+        }
+        let agg = count(&c);
+        assert_eq!(agg["count"], serde_json::Value::Null, "{name}: 2 reports < 3: withheld");
+        assert_eq!(agg["fields"], serde_json::json!({}));
+        assert_eq!(c.post_json("/v1/reports", &report(&uuid(102), 2)).0, 202);
+        let agg = count(&c);
+        assert_eq!(agg["count"], 6, "{name}");
+        assert_eq!(agg["fields"]["path"]["/shop"], 6);
+        assert_eq!(agg["fields"]["load_ms"], serde_json::json!([3, 6, 0]));
+        let (_, list) = c.get("/v1/aggregates?site=shop.example");
+        assert!(list.contains("page_view"), "{list}");
+        assert_eq!(c.get("/v1/aggregates?event=page_view").0, 400);
+    }
+}
+
+#[test]
+fn data_survives_a_restart_and_sigterm_exits_cleanly() {
+    for (name, db, _pg) in backends() {
+        let c = Collector::start(&db, &[]);
+        assert_eq!(c.post_json("/v1/reports", &report(&uuid(200), 9)).0, 202);
+        assert_eq!(c.terminate(), Some(0), "{name}: SIGTERM exits 0");
+        let c = Collector::start(&db, &[]);
+        assert_eq!(count(&c)["count"], 9, "{name}");
+        assert_eq!(c.post_json("/v1/reports", &report(&uuid(200), 9)).0, 200, "{name}: still a duplicate after restart");
+        assert_eq!(c.get("/healthz").0, 200);
+    }
+}
+
+fn receipt(id: &str) -> serde_json::Value {
+    use sha2_free::hex_sha256;
+    let texts = serde_json::json!({"heading": "Your privacy, your choice", "purposes": {"analytics": {"label": "Count visits"}}});
+    serde_json::json!({"receipt_id": id, "site": "shop.example", "revision": "r1", "language": "en",
+        "texts_sha256": hex_sha256(&texts.to_string()), "choices": {"analytics": true}, "method": "button",
+        "timestamp": 1763800000u64, "sdk": "candor/0.1.0", "texts": texts})
+}
+
+/// SHA-256 via the system's sha256sum, to keep the test independent of the collector's own code.
+mod sha2_free {
+    pub fn hex_sha256(s: &str) -> String {
+        use std::io::Write;
+        let mut child = std::process::Command::new("sha256sum")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        String::from_utf8(out.stdout).unwrap().split_whitespace().next().unwrap().to_string()
+    }
+}
+
+#[test]
+fn receipts_are_stored_once_served_and_deleted() {
+    for (name, db, _pg) in backends() {
+        let c = Collector::start(&db, &[]);
+        let id = uuid(300);
+        let r = receipt(&id);
+        assert_eq!(c.post_json("/v1/receipts", &r.to_string()).0, 202, "{name}");
+        assert_eq!(c.post_json("/v1/receipts", &r.to_string()).0, 200, "{name}");
+        let mut other = r.clone();
+        other["choices"]["analytics"] = false.into();
+        assert_eq!(c.post_json("/v1/receipts", &other.to_string()).0, 409, "{name}");
+        let mut forged = r.clone();
+        forged["texts"]["heading"] = "Something else".into();
+        let (status, body) = c.post_json("/v1/receipts", &forged.to_string());
+        assert_eq!((status, body.contains("texts_sha256")), (400, true), "{name}: {body}");
+        let mut bad = r.clone();
+        bad["method"] = "scroll".into();
+        assert_eq!(c.post_json("/v1/receipts", &bad.to_string()).0, 400, "{name}");
+
+        let (status, body) = c.get(&format!("/v1/receipts/{id}"));
+        assert_eq!(status, 200, "{name}");
+        let got: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(got["choices"]["analytics"], true);
+        assert!(got.get("texts").is_none(), "texts are kept per revision, not per receipt");
+
+        let (status, body) = c.get("/v1/revisions/r1?site=shop.example");
+        assert_eq!(status, 200, "{name}: {body}");
+        let rev: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(rev["bundles"][0]["texts_sha256"], r["texts_sha256"]);
+        assert_eq!(rev["bundles"][0]["texts"], r["texts"]);
+        assert_eq!(c.get("/v1/revisions/r9?site=shop.example").0, 404);
+
+        assert_eq!(c.request("DELETE", &format!("/v1/receipts/{id}"), None, b"").0, 204, "{name}");
+        assert_eq!(c.get(&format!("/v1/receipts/{id}")).0, 404, "{name}");
+        assert_eq!(c.request("DELETE", &format!("/v1/receipts/{id}"), None, b"").0, 404, "{name}");
+    }
+}
+
+#[test]
+fn cors_only_for_listed_origins() {
+    let c = Collector::start(&common::sqlite_db(), &["--cors-origin", "https://shop.example"]);
+    let preflight = |origin: &str| {
+        let mut s = std::net::TcpStream::connect(&c.addr).unwrap();
+        use std::io::{Read, Write};
+        write!(s, "OPTIONS /v1/reports HTTP/1.1\r\nHost: x\r\nOrigin: {origin}\r\nAccess-Control-Request-Method: POST\r\n\
+                   Access-Control-Request-Headers: content-type\r\nConnection: close\r\n\r\n").unwrap();
+        let mut out = String::new();
+        let _ = s.read_to_string(&mut out);
+        out.to_ascii_lowercase()
+    };
+    assert!(preflight("https://shop.example").contains("access-control-allow-origin: https://shop.example"));
+    assert!(!preflight("https://evil.example").contains("access-control-allow-origin"));
+}
