@@ -356,6 +356,10 @@ const MAX_TEXT: usize = 2000;
 impl Config {
     /// Parses and validates a config document.
     pub fn from_json(text: &str) -> Result<Config, ConfigError> {
+        // serde would read a struct from an array too; a config is an object.
+        if !text.trim_start().starts_with('{') {
+            return Err(ConfigError::new("", "must be a JSON object"));
+        }
         let de = &mut serde_json::Deserializer::from_str(text);
         let config: Config = serde_path_to_error::deserialize(de).map_err(|e| {
             let inner = e.inner();

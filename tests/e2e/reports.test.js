@@ -134,6 +134,10 @@ test('a report carries only aggregates: no identifiers, no URL, no fine time', a
   await p.waitForTimeout(100);
   assert.equal(bodies.length, 1);
   const report = JSON.parse(bodies[0].body);
+  const Ajv2020 = require('ajv/dist/2020');
+  const schema = require('../../pkg-config/report.schema.json');
+  const valid = new Ajv2020({ strict: true }).compile(schema);
+  assert.ok(valid(report), JSON.stringify(valid.errors));
   assert.deepEqual(Object.keys(report).sort(), ['events', 'noise', 'purpose', 'report_id', 'revision', 'sdk', 'site', 'window']);
   assert.match(report.report_id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   assert.equal(report.window.start % 3600, 0);
