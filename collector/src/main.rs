@@ -4,13 +4,14 @@
 //! It never stores or logs an IP address or a user agent: the request log
 //! holds method, path, status and duration only.
 
+mod canonical;
 mod cli;
 mod routes;
 mod store;
 mod sum;
 mod validate;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -18,7 +19,7 @@ use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::Router;
 use clap::Parser;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -29,7 +30,8 @@ use crate::routes::AppState;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false).init();
+    // key=value lines on stderr; colour only for a terminal.
+    tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false).with_ansi(std::io::stderr().is_terminal()).init();
     let args = cli::Args::parse();
     if let Err(e) = run(args).await {
         tracing::error!(error = %e, "collector stopped");
@@ -48,6 +50,8 @@ async fn run(args: cli::Args) -> Result<(), Box<dyn std::error::Error>> {
         .route("/v1/receipts", post(routes::post_receipt))
         .route("/v1/receipts/{id}", get(routes::get_receipt).delete(routes::delete_receipt))
         .route("/v1/revisions/{revision}", get(routes::get_revision))
+        .route("/v1/{*rest}", any(routes::no_route))
+        .method_not_allowed_fallback(routes::wrong_method)
         .with_state(state);
     let api = if args.cors_origin.is_empty() {
         api

@@ -76,7 +76,8 @@ pub async fn get_aggregates(State(st): State<Shared>, Query(q): Query<HashMap<St
     let Some(site) = q.get("site").filter(|s| !s.is_empty()) else {
         return error(StatusCode::BAD_REQUEST, "site: query parameter is required");
     };
-    let bodies = match st.store.reports(site).await {
+    let purpose = q.get("purpose").filter(|p| !p.is_empty()).map(String::as_str);
+    let bodies = match st.store.reports(site, purpose).await {
         Ok(b) => b,
         Err(e) => return internal(e),
     };
@@ -142,4 +143,14 @@ pub async fn get_revision(State(st): State<Shared>, Path(revision): Path<String>
 
 pub async fn healthz() -> &'static str {
     "ok"
+}
+
+/// Unknown paths under `/v1/` answer JSON too (not the static 404).
+pub async fn no_route() -> Response {
+    error(StatusCode::NOT_FOUND, "path: no such API route")
+}
+
+/// A known API path with the wrong method.
+pub async fn wrong_method() -> Response {
+    error(StatusCode::METHOD_NOT_ALLOWED, "method: not allowed on this route")
 }

@@ -3,10 +3,12 @@
 //! `pkg-config/receipt.schema.json`.
 //!
 //! Validation works on a parsed `serde_json::Value` and returns it in
-//! canonical form (object keys sorted), so two equal reports compare equal
-//! as text whatever their key order.
+//! canonical form (see `canonical`), so two equal reports compare equal as
+//! text whatever their key order or spacing.
 
 use serde_json::{Map, Value};
+
+use crate::canonical;
 
 /// `<path>: <what is wrong>`.
 pub type Invalid = String;
@@ -189,7 +191,7 @@ pub fn report(v: &Value, sites: &[String]) -> Result<(ReportMeta, String), Inval
     }
     sdk(&m["sdk"])?;
     let meta = ReportMeta { report_id: id.to_string(), site, purpose: purpose.to_string(), window_start: start };
-    Ok((meta, v.to_string()))
+    Ok((meta, canonical::to_string(v)))
 }
 
 /// The indexed fields of a receipt, and its texts bundle if it carries one.
@@ -242,24 +244,24 @@ pub fn receipt(v: &Value, sites: &[String]) -> Result<(ReceiptMeta, String), Inv
     let texts = match m.get("texts") {
         None => None,
         Some(Value::Object(_)) => {
-            let canonical = m["texts"].to_string();
-            if canonical.len() > 32 * 1024 {
+            let text = canonical::to_string(&m["texts"]);
+            if text.len() > 32 * 1024 {
                 return fail("texts", "must be at most 32 KB");
             }
             use sha2::Digest;
-            let digest = sha2::Sha256::digest(canonical.as_bytes());
+            let digest = sha2::Sha256::digest(text.as_bytes());
             let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
             if hex != hash {
                 return fail("texts_sha256", "does not match the SHA-256 of texts");
             }
-            Some(canonical)
+            Some(text)
         }
         Some(_) => return fail("texts", "must be an object"),
     };
     let mut stored = m.clone();
     stored.remove("texts");
     let meta = ReceiptMeta { receipt_id: id.to_string(), site, revision: revision.to_string(), texts_sha256: hash.to_string(), texts };
-    Ok((meta, Value::Object(stored).to_string()))
+    Ok((meta, canonical::to_string(&Value::Object(stored))))
 }
 
 #[cfg(test)]
@@ -276,6 +278,42 @@ mod tests {
 
     fn err(v: Value) -> String {
         report(&v, &["s".into()]).unwrap_err()
+    }
+
+    /// The published schemas and this validator know the same keys.
+    #[test]
+    fn schemas_list_the_same_keys() {
+        let keys = |schema: &str, at: &[&str]| -> (Vec<String>, Vec<String>) {
+            let mut v: Value = serde_json::from_str(schema).unwrap();
+            for k in at {
+                v = v["properties"][*k].clone();
+            }
+            let mut props: Vec<String> = v["properties"].as_object().unwrap().keys().cloned().collect();
+            let mut req: Vec<String> = v["required"].as_array().unwrap().iter().map(|k| k.as_str().unwrap().to_string()).collect();
+            props.sort();
+            req.sort();
+            (props, req)
+        };
+        let sorted = |k: &[&str]| -> Vec<String> {
+            let mut v: Vec<String> = k.iter().map(|s| s.to_string()).collect();
+            v.sort();
+            v
+        };
+        let report_schema = include_str!("../../pkg-config/report.schema.json");
+        let all = ["report_id", "site", "revision", "purpose", "window", "events", "noise", "sdk"];
+        assert_eq!(keys(report_schema, &[]), (sorted(&all), sorted(&all)));
+        assert_eq!(keys(report_schema, &["window"]), (sorted(&["start", "seconds"]), sorted(&["start", "seconds"])));
+        let receipt_schema = include_str!("../../pkg-config/receipt.schema.json");
+        let all = ["receipt_id", "site", "revision", "language", "texts_sha256", "choices", "method", "timestamp", "sdk", "texts"];
+        assert_eq!(keys(receipt_schema, &[]), (sorted(&all), sorted(&all[..9])));
+    }
+
+    #[test]
+    fn equal_reports_have_one_canonical_text() {
+        let mut v = ok();
+        v["events"]["page_view"]["count"] = json!(7.0);
+        let reordered: Value = serde_json::from_str(&canonical::to_string(&ok())).unwrap();
+        assert_eq!(report(&v, &["s".into()]).unwrap().1, report(&reordered, &["s".into()]).unwrap().1);
     }
 
     #[test]

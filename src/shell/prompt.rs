@@ -117,7 +117,7 @@ impl Prompt {
             if p.required {
                 input.set_checked(true);
                 input.set_disabled(true);
-                let note = el(doc, "p", &[("class", "muted")], &format!("{} {}", ui.always_on, ui.required_why))?;
+                let note = el(doc, "p", &[("class", "muted")], &format!("{}. {}", ui.always_on.trim_end_matches('.'), ui.required_why))?;
                 li.append_child(&note)?;
             } else {
                 toggles.push((p.id.clone(), input.clone()));

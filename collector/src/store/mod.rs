@@ -64,11 +64,11 @@ impl Store {
         }
     }
 
-    /// Bodies of every report of `site`.
-    pub async fn reports(&self, site: &str) -> Result<Vec<String>, StoreError> {
+    /// Bodies of every report of `site` (of one purpose, if given).
+    pub async fn reports(&self, site: &str, purpose: Option<&str>) -> Result<Vec<String>, StoreError> {
         match self {
-            Store::Sqlite(s) => s.reports(site).await,
-            Store::Postgres(p) => p.reports(site).await,
+            Store::Sqlite(s) => s.reports(site, purpose).await,
+            Store::Postgres(p) => p.reports(site, purpose).await,
         }
     }
 

@@ -1,32 +1,52 @@
-//! PostgreSQL backend: one pipelined tokio-postgres client. Every write is a
-//! single statement, so no transaction is needed for idempotency.
+//! PostgreSQL backend: one pipelined tokio-postgres client, reconnected on
+//! first use after the server went away. Every write is a single statement,
+//! so no transaction is needed for idempotency.
 
+use std::sync::Arc;
+
+use tokio::sync::Mutex;
 use tokio_postgres::{Client, NoTls};
 
 use super::{Insert, StoreError, SCHEMA};
 use crate::validate::{ReceiptMeta, ReportMeta};
 
 pub struct Postgres {
-    client: Client,
+    url: String,
+    client: Mutex<Arc<Client>>,
+}
+
+async fn connect(url: &str) -> Result<Client, StoreError> {
+    let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::error!(error = %e, "postgres connection ended");
+        }
+    });
+    Ok(client)
 }
 
 impl Postgres {
     pub async fn open(url: &str) -> Result<Postgres, StoreError> {
-        let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::error!(error = %e, "postgres connection ended");
-            }
-        });
+        let client = connect(url).await?;
         for stmt in SCHEMA {
             client.batch_execute(stmt).await?;
         }
-        Ok(Postgres { client })
+        Ok(Postgres { url: url.to_string(), client: Mutex::new(Arc::new(client)) })
+    }
+
+    /// The shared client; a new one if the old connection closed.
+    async fn client(&self) -> Result<Arc<Client>, StoreError> {
+        let mut current = self.client.lock().await;
+        if current.is_closed() {
+            tracing::warn!("postgres connection lost; reconnecting");
+            *current = Arc::new(connect(&self.url).await?);
+        }
+        Ok(current.clone())
     }
 
     pub async fn insert_report(&self, m: &ReportMeta, body: &str) -> Result<Insert, StoreError> {
-        let n = self
-            .client
+        let client = self.client().await?;
+        let n = client
             .execute(
                 "INSERT INTO reports (report_id, site, purpose, window_start, body) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (report_id) DO NOTHING",
@@ -36,27 +56,30 @@ impl Postgres {
         if n == 1 {
             return Ok(Insert::Stored);
         }
-        let row = self.client.query_one("SELECT body FROM reports WHERE report_id = $1", &[&m.report_id]).await?;
+        let row = client.query_one("SELECT body FROM reports WHERE report_id = $1", &[&m.report_id]).await?;
         let stored: String = row.get(0);
         Ok(if stored == body { Insert::Duplicate } else { Insert::Conflict })
     }
 
-    pub async fn reports(&self, site: &str) -> Result<Vec<String>, StoreError> {
-        let rows = self.client.query("SELECT body FROM reports WHERE site = $1", &[&site]).await?;
+    pub async fn reports(&self, site: &str, purpose: Option<&str>) -> Result<Vec<String>, StoreError> {
+        let client = self.client().await?;
+        let rows = client
+            .query("SELECT body FROM reports WHERE site = $1 AND ($2::text IS NULL OR purpose = $2)", &[&site, &purpose])
+            .await?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
     pub async fn insert_receipt(&self, m: &ReceiptMeta, body: &str) -> Result<Insert, StoreError> {
+        let client = self.client().await?;
         if let Some(texts) = &m.texts {
-            self.client
+            client
                 .execute(
                     "INSERT INTO revisions (site, revision, texts_sha256, texts) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
                     &[&m.site, &m.revision, &m.texts_sha256, texts],
                 )
                 .await?;
         }
-        let n = self
-            .client
+        let n = client
             .execute(
                 "INSERT INTO receipts (receipt_id, site, body) VALUES ($1, $2, $3) ON CONFLICT (receipt_id) DO NOTHING",
                 &[&m.receipt_id, &m.site, &body],
@@ -65,23 +88,25 @@ impl Postgres {
         if n == 1 {
             return Ok(Insert::Stored);
         }
-        let row = self.client.query_one("SELECT body FROM receipts WHERE receipt_id = $1", &[&m.receipt_id]).await?;
+        let row = client.query_one("SELECT body FROM receipts WHERE receipt_id = $1", &[&m.receipt_id]).await?;
         let stored: String = row.get(0);
         Ok(if stored == body { Insert::Duplicate } else { Insert::Conflict })
     }
 
     pub async fn receipt(&self, id: &str) -> Result<Option<String>, StoreError> {
-        let row = self.client.query_opt("SELECT body FROM receipts WHERE receipt_id = $1", &[&id]).await?;
+        let client = self.client().await?;
+        let row = client.query_opt("SELECT body FROM receipts WHERE receipt_id = $1", &[&id]).await?;
         Ok(row.map(|r| r.get(0)))
     }
 
     pub async fn delete_receipt(&self, id: &str) -> Result<bool, StoreError> {
-        Ok(self.client.execute("DELETE FROM receipts WHERE receipt_id = $1", &[&id]).await? == 1)
+        let client = self.client().await?;
+        Ok(client.execute("DELETE FROM receipts WHERE receipt_id = $1", &[&id]).await? == 1)
     }
 
     pub async fn revision(&self, site: &str, revision: &str) -> Result<Vec<(String, String)>, StoreError> {
-        let rows = self
-            .client
+        let client = self.client().await?;
+        let rows = client
             .query("SELECT texts_sha256, texts FROM revisions WHERE site = $1 AND revision = $2 ORDER BY texts_sha256", &[&site, &revision])
             .await?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())

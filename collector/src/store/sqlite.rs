@@ -56,11 +56,11 @@ impl Sqlite {
         .await
     }
 
-    pub async fn reports(&self, site: &str) -> Result<Vec<String>, StoreError> {
-        let site = site.to_string();
+    pub async fn reports(&self, site: &str, purpose: Option<&str>) -> Result<Vec<String>, StoreError> {
+        let (site, purpose) = (site.to_string(), purpose.map(str::to_string));
         self.with(move |c| {
-            let mut stmt = c.prepare_cached("SELECT body FROM reports WHERE site = ?1")?;
-            let rows = stmt.query_map([&site], |r| r.get::<_, String>(0))?;
+            let mut stmt = c.prepare_cached("SELECT body FROM reports WHERE site = ?1 AND (?2 IS NULL OR purpose = ?2)")?;
+            let rows = stmt.query_map(params![site, purpose], |r| r.get::<_, String>(0))?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
         .await
