@@ -1,6 +1,7 @@
 # Candor: `make demo` and `make test` are all a newcomer needs.
 SHELL := /bin/bash
-export PATH := $(HOME)/.cache/candor-tools/bin:$(PATH)
+export CANDOR_TOOLS ?= $(HOME)/.cache/candor-tools
+export PATH := $(CANDOR_TOOLS)/bin:$(PATH)
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 PORT ?= 8080
 

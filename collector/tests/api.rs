@@ -29,6 +29,9 @@ fn stored_then_duplicate_then_conflict() {
         let mut v: serde_json::Value = serde_json::from_str(&report(&uuid(1), 3)).unwrap();
         let reordered = serde_json::to_string(&v).unwrap();
         assert_eq!(c.post_json("/v1/reports", &reordered).0, 200, "{name}");
+        // 3.0 is the same number as 3.
+        let respelled = report(&uuid(1), 3).replace("\"count\":3", "\"count\":3.0");
+        assert_eq!(c.post_json("/v1/reports", &respelled).0, 200, "{name}");
         v["events"]["page_view"]["count"] = 4.into();
         let (status, body) = c.post_json("/v1/reports", &v.to_string());
         assert_eq!(status, 409, "{name}: {body}");
@@ -200,4 +203,71 @@ fn cors_only_for_listed_origins() {
     };
     assert!(preflight("https://shop.example").contains("access-control-allow-origin: https://shop.example"));
     assert!(!preflight("https://evil.example").contains("access-control-allow-origin"));
+}
+
+#[test]
+fn aggregates_filter_by_purpose() {
+    for (name, db, _pg) in backends() {
+        let c = Collector::start(&db, &[]);
+        assert_eq!(c.post_json("/v1/reports", &report(&uuid(400), 2)).0, 202);
+        let other = report(&uuid(401), 5).replace("\"purpose\":\"analytics\"", "\"purpose\":\"marketing\"");
+        assert_eq!(c.post_json("/v1/reports", &other).0, 202);
+        assert_eq!(count(&c)["count"], 7, "{name}: all purposes");
+        let (_, body) = c.get("/v1/aggregates?site=shop.example&event=page_view&purpose=marketing");
+        let agg: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!((agg["reports"].as_u64(), agg["count"].as_u64()), (Some(1), Some(5)), "{name}: {body}");
+    }
+}
+
+#[test]
+fn postgres_restart_is_survived() {
+    let Some(pg) = Postgres::start() else { return };
+    let c = Collector::start(&pg.url, &[]);
+    assert_eq!(c.post_json("/v1/reports", &report(&uuid(500), 1)).0, 202);
+    pg.restart();
+    // The first request may meet the dead connection (503); the next one reconnects.
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let (status, _) = c.post_json("/v1/reports", &report(&uuid(501), 1));
+        statuses.push(status);
+        if status == 202 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert_eq!(statuses.last(), Some(&202), "{statuses:?}");
+    assert_eq!(count(&c)["reports"], 2);
+}
+
+#[test]
+fn serves_the_site_and_answers_json_under_v1() {
+    let dir = common::temp_dir("static");
+    std::fs::create_dir_all(dir.join("www/shop")).unwrap();
+    std::fs::create_dir_all(dir.join("dist")).unwrap();
+    std::fs::write(dir.join("www/shop/index.html"), "<h1>shop</h1>").unwrap();
+    std::fs::write(dir.join("dist/candor_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    std::fs::write(dir.join("dist/candor.js"), "window.x=1").unwrap();
+    let www = dir.join("www").to_string_lossy().to_string();
+    let dist = dir.join("dist").to_string_lossy().to_string();
+    let c = Collector::start(&common::sqlite_db(), &["--www", &www, "--dist", &dist]);
+    let head = |path: &str| {
+        let mut s = std::net::TcpStream::connect(&c.addr).unwrap();
+        use std::io::{Read, Write};
+        write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+        let mut out = String::new();
+        let _ = s.read_to_string(&mut out);
+        out.to_ascii_lowercase()
+    };
+    let wasm = head("/candor/candor_bg.wasm");
+    assert!(wasm.starts_with("http/1.1 200"), "{wasm}");
+    assert!(wasm.contains("content-type: application/wasm"), "{wasm}");
+    assert!(wasm.contains("cache-control: no-cache"), "{wasm}");
+    assert!(head("/candor/candor.js").contains("javascript"));
+    assert!(head("/shop/").contains("<h1>shop</h1>"), "index.html for a directory");
+    assert!(head("/missing.html").starts_with("http/1.1 404"));
+    let (status, body) = c.get("/v1/nothing-here");
+    assert_eq!((status, body.contains("\"error\"")), (404, true), "{body}");
+    let (status, body) = c.get("/v1/reports");
+    assert_eq!((status, body.contains("\"error\"")), (405, true), "{body}");
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -139,10 +139,26 @@ impl Postgres {
     }
 }
 
+impl Postgres {
+    /// Stops and starts the server again (same port, same data).
+    pub fn restart(&self) {
+        let data = self.dir.join("data");
+        run_as_postgres(&self.bin, &[self.bin.join("pg_ctl").to_str().unwrap(), "-D", data.to_str().unwrap(), "-m", "fast", "-w",
+            "restart"], false);
+    }
+}
+
 impl Drop for Postgres {
+    /// Runs on test failure too (the guard unwinds with the panic).
     fn drop(&mut self) {
-        run_as_postgres(&self.bin, &[self.bin.join("pg_ctl").to_str().unwrap(), "-D", self.dir.join("data").to_str().unwrap(),
-            "-m", "immediate", "stop"], false);
+        let data = self.dir.join("data");
+        let _ = Command::new("runuser")
+            .args(["-u", "postgres", "--"])
+            .arg(self.bin.join("pg_ctl"))
+            .args(["-D", data.to_str().unwrap(), "-m", "fast", "-w", "stop"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
