@@ -11,6 +11,13 @@ const { chromium } = require('playwright-core');
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'target/release/candor-collector');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+// Every collector this process started. A test that fails before it stops its
+// own must not keep the test file alive (and CI waiting) forever: the
+// children's pipes do not hold the event loop, and whatever is still running
+// when the file's tests are done is killed.
+const children = new Set();
+process.on('exit', () => { for (const c of children) if (c.exitCode === null) c.kill('SIGKILL'); });
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync'];
 
@@ -36,6 +43,11 @@ async function collector({ www, db, listen = '127.0.0.1:0', sites = ['shop.examp
   const args = ['--listen', listen, '--db', db, '--sites', sites.join(','), '--min-reports', String(minReports),
     '--www', www, '--dist', path.join(ROOT, 'dist'), ...extra];
   const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  child.unref();
+  child.stdout.unref();
+  child.stderr.unref();
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
   const line = await new Promise((resolve, reject) => {
