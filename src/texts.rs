@@ -34,13 +34,17 @@ pub struct UiTexts {
     pub gpc: String,
     pub back: String,
     pub your_data: String,
+    /// Placeholder of a gated iframe; contains `{purpose}`.
+    pub placeholder: String,
+    /// Its button; contains `{purpose}`.
+    pub allow: String,
 }
 
 /// The ids of [`UiTexts`], which are the valid keys of config `texts`.
 pub const KEYS: &[&str] = &[
     "heading", "intro", "accept_all", "reject_all", "customize", "save", "close", "prefs_heading",
     "prefs_intro", "always_on", "required_why", "benefit_prefix", "retention", "reopen", "gpc", "back",
-    "your_data",
+    "your_data", "placeholder", "allow",
 ];
 
 /// Built-in locales: (language, JSON).

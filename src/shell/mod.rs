@@ -8,6 +8,7 @@
 
 mod activate;
 pub mod dom;
+mod placeholder;
 mod prompt;
 mod queue;
 pub mod storage;
@@ -96,6 +97,9 @@ struct App {
     retry_at_ms: Cell<f64>,
     /// Listeners, observers and timers; dropping them unregisters them.
     handles: RefCell<Vec<Box<dyn Any>>>,
+    placeholders: RefCell<placeholder::Placeholders>,
+    /// Placeholder buttons grant through here.
+    on_allow: RefCell<Option<Rc<dyn Fn(Vec<String>)>>>,
 }
 
 struct State {
@@ -138,9 +142,13 @@ impl App {
             attempts: Cell::new(0),
             retry_at_ms: Cell::new(0.0),
             handles: RefCell::new(Vec::new()),
+            placeholders: RefCell::new(placeholder::Placeholders::default()),
+            on_allow: RefCell::new(None),
         });
         let weak = Rc::downgrade(&app);
         let on: Rc<dyn Fn(Intent)> = Rc::new(move |intent| App::later(&weak, intent));
+        let weak = Rc::downgrade(&app);
+        *app.on_allow.borrow_mut() = Some(Rc::new(move |ids: Vec<String>| App::later(&weak, Intent::Allow(ids))));
         let mut prompt = Prompt::new(&dom::document(), &app.config, &app.texts, on)?;
         {
             let st = app.state.borrow();
@@ -266,7 +274,11 @@ impl App {
     /// activated inline scripts may call `candor` synchronously).
     fn activate(&self) {
         let consent = self.state.borrow().consent.clone();
-        activate::activate_granted(&dom::document(), &consent);
+        let doc = dom::document();
+        activate::activate_granted(&doc, &consent);
+        if let Some(on_allow) = self.on_allow.borrow().as_ref() {
+            self.placeholders.borrow_mut().sync(&doc, &self.config, &self.texts, &consent, on_allow);
+        }
     }
 
     /// Deletes open aggregates and pending reports of every purpose not granted.
@@ -329,7 +341,7 @@ impl App {
         }
         self.uploading.set(true);
         let app = self.clone();
-        let sent = upload::with_lock(wait, move || app.send_pending()).await.unwrap_or(0);
+        let sent = upload::with_lock(wait, &self.tab, move || app.send_pending()).await.unwrap_or(0);
         self.uploading.set(false);
         sent
     }
@@ -443,6 +455,12 @@ impl App {
                 }
             }
             Intent::Reload => self.reload_consent(),
+            Intent::Allow(ids) => {
+                let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+                if self.decide(&ids, &[], Method::Button).is_err() {
+                    dom::warn("a placeholder named a purpose the config does not declare");
+                }
+            }
             Intent::Close => {
                 let reopen = self.reopen();
                 if let Some(p) = self.state.borrow_mut().prompt.as_mut() {

@@ -38,6 +38,8 @@ pub enum Intent {
     Close,
     /// Another tab changed the stored decision.
     Reload,
+    /// A placeholder's button: grant just these purposes.
+    Allow(Vec<String>),
 }
 
 const CSS: &str = include_str!("prompt.css");

@@ -173,3 +173,60 @@ test('track refuses without consent and never throws on hostile input', async ()
   assert.equal(JSON.stringify(aggregates).includes('private'), false);
   await context.close();
 });
+
+test('debug: true logs each refusal with its reason; by default nothing is logged', async () => {
+  const www2 = h.site({ 'candor.config.json': h.config({ debug: true }), 'index.html': h.html() });
+  const own = await h.collector({ www: www2 });
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  await p.goto(own.url + '/');
+  await h.ready(p);
+  await p.evaluate(() => { window.candor.track('page_view', {}); window.candor.track('nope'); });
+  const lines = p.logs.filter((l) => /refused/.test(l.text)).map((l) => l.text);
+  assert.deepEqual(lines, ['candor: track("page_view") refused: no-consent', 'candor: track("nope") refused: unknown-event']);
+  await context.close();
+  await own.stop();
+
+  const quiet = await chrome.newContext();
+  const q = await open(quiet);
+  await q.evaluate(() => window.candor.track('page_view', {}));
+  assert.deepEqual(q.logs.filter((l) => /refused/.test(l.text)), []);
+  await quiet.close();
+});
+
+test('over-budget: past max_per_window an event is refused until the next window', async () => {
+  const context = await chrome.newContext();
+  const p = await open(context);
+  await p.evaluate(() => window.candor.grant(['stats']));
+  const reasons = await p.evaluate(() => Array.from({ length: 102 }, () => window.candor.track('purchase', { amount: 1 }).reason || 'ok'));
+  assert.equal(reasons.filter((r) => r === 'ok').length, 100);
+  assert.deepEqual(reasons.slice(100), ['over-budget', 'over-budget']);
+  await context.close();
+});
+
+test('a gated iframe can show a placeholder whose button grants just its purpose', async () => {
+  h.write(www, { 'placeholder.html': h.html({ body: `
+<iframe title="video" data-candor-purpose="video" data-src="/vendor/video.html?ph" data-candor-placeholder></iframe>
+<iframe title="own words" data-candor-purpose="video" data-src="/vendor/video.html?own" data-candor-placeholder="Our video host sees who watches."></iframe>` }) });
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  p.requests = [];
+  p.on('request', (r) => p.requests.push(new URL(r.url()).pathname + new URL(r.url()).search));
+  await p.goto(server.url + '/placeholder.html');
+  await h.ready(p);
+  const holders = p.locator('candor-placeholder');
+  await holders.first().waitFor({ state: 'visible' });
+  assert.equal(await holders.count(), 2);
+  assert.match(await holders.nth(0).locator('p').textContent(), /Allow “Show videos” to show it here/);
+  assert.equal(await holders.nth(1).locator('p').textContent(), 'Our video host sees who watches.');
+  assert.equal(await p.locator('iframe').first().isVisible(), false);
+  assert.deepEqual(p.requests.filter((u) => u.startsWith('/vendor/')), []);
+  await p.locator('[data-testid="candor-placeholder-allow-video"]').first().click();
+  await p.waitForFunction(() => window.candor.consent().purposes.video === true);
+  await holders.first().waitFor({ state: 'detached' });
+  assert.equal(await holders.count(), 0);
+  assert.deepEqual((await h.consent(p)).purposes, { necessary: true, stats: false, video: true }, 'just that purpose');
+  await p.waitForFunction(() => document.querySelector('iframe').getAttribute('src') === '/vendor/video.html?ph');
+  assert.equal(await p.locator('iframe').first().isVisible(), true);
+  await context.close();
+});
