@@ -4,9 +4,13 @@
 //! Keys are laid out so that no two writers ever read-modify-write the same
 //! value: each tab owns `candor.open.<tab>` (its id lives in sessionStorage,
 //! so a reload keeps it), and each pending report is its own key
-//! `candor.report.<report_id>`, created once and removed once acknowledged.
+//! `candor.report.<enqueued>.<report_id>`, created once and removed once
+//! acknowledged. `<enqueued>` (local milliseconds plus a counter) orders the
+//! queue; it stays in this browser and is never sent.
 //! The queue is bounded (200 reports, 256 KB): when full, the oldest reports
 //! are dropped and counted in `candor.dropped`.
+
+use std::cell::Cell;
 
 use crate::aggregate::Aggregator;
 use crate::report::Report;
@@ -85,11 +89,21 @@ pub fn take_open(key: &str) -> Option<Aggregator> {
     serde_json::from_str(&text).ok()
 }
 
-/// Every pending report, oldest window first. Corrupt entries are removed.
+/// Pending-report keys with their sizes, oldest first.
+fn report_keys() -> Vec<(String, usize)> {
+    let mut keys: Vec<(String, usize)> = storage::entries().into_iter().filter(|(k, _)| k.starts_with(REPORT)).collect();
+    keys.sort();
+    keys
+}
+
+fn key_of(id: &str) -> Option<String> {
+    report_keys().into_iter().map(|(k, _)| k).find(|k| k.ends_with(id) && k.len() > id.len() && k.as_bytes()[k.len() - id.len() - 1] == b'.')
+}
+
+/// Every pending report, oldest first. Corrupt entries are removed.
 pub fn pending() -> Vec<Report> {
-    let mut out: Vec<Report> = storage::entries()
+    report_keys()
         .into_iter()
-        .filter(|(k, _)| k.starts_with(REPORT))
         .filter_map(|(k, _)| {
             let parsed = storage::get(&k).and_then(|t| serde_json::from_str::<Report>(&t).ok());
             if parsed.is_none() {
@@ -97,33 +111,30 @@ pub fn pending() -> Vec<Report> {
             }
             parsed
         })
-        .collect();
-    out.sort_by(|a, b| a.window.start.cmp(&b.window.start).then_with(|| a.report_id.cmp(&b.report_id)));
-    out
+        .collect()
 }
 
 /// Whether the report is still pending (another tab may have sent it).
 pub fn is_pending(id: &str) -> bool {
-    storage::get(&format!("{REPORT}{id}")).is_some()
+    key_of(id).is_some()
+}
+
+thread_local! {
+    static COUNTER: Cell<u32> = const { Cell::new(0) };
 }
 
 /// Queues a report, dropping the oldest when over the bounds.
 pub fn push(report: &Report) {
     let text = serde_json::to_string(report).expect("reports serialise");
-    storage::set(&format!("{REPORT}{}", report.report_id), &text);
-    let mut all: Vec<(String, usize, u64)> = storage::entries()
-        .into_iter()
-        .filter(|(k, _)| k.starts_with(REPORT))
-        .map(|(k, bytes)| {
-            let start = storage::get(&k).and_then(|t| serde_json::from_str::<Report>(&t).ok()).map(|r| r.window.start).unwrap_or(0);
-            (k, bytes, start)
-        })
-        .collect();
-    all.sort_by_key(|(_, _, start)| *start);
-    let mut bytes: usize = all.iter().map(|(_, b, _)| b).sum();
+    let n = COUNTER.get().wrapping_add(1);
+    COUNTER.set(n);
+    let key = format!("{REPORT}{:015}{:04}.{}", js_sys::Date::now() as u64, n % 10_000, report.report_id);
+    storage::set(&key, &text);
+    let all = report_keys();
+    let mut bytes: usize = all.iter().map(|(_, b)| b).sum();
     let mut count = all.len();
     let mut dropped = 0u64;
-    for (k, b, _) in &all {
+    for (k, b) in &all {
         if count <= MAX_REPORTS && bytes <= MAX_BYTES {
             break;
         }
@@ -139,7 +150,9 @@ pub fn push(report: &Report) {
 
 /// Removes a pending report.
 pub fn remove(id: &str) {
-    storage::remove(&format!("{REPORT}{id}"));
+    if let Some(k) = key_of(id) {
+        storage::remove(&k);
+    }
 }
 
 /// Reports dropped because the queue was full.

@@ -66,17 +66,54 @@ pub fn beacon(url: &str, body: &str) -> bool {
     }
 }
 
+/// The storage lease used where Web Locks are missing: `<owner> <until ms>`.
+const LEASE: &str = "candor.lease";
+const LEASE_MS: f64 = 30_000.0;
+
+/// Takes the storage lease for `owner` unless another live owner holds it.
+fn take_lease(owner: &str) -> bool {
+    let now = js_sys::Date::now();
+    if let Some(v) = super::storage::get(LEASE) {
+        let mut parts = v.split(' ');
+        let (holder, until) = (parts.next().unwrap_or(""), parts.next().and_then(|t| t.parse::<f64>().ok()).unwrap_or(0.0));
+        if holder != owner && until > now {
+            return false;
+        }
+    }
+    super::storage::set(LEASE, &format!("{owner} {}", now + LEASE_MS));
+    super::storage::get(LEASE).is_some_and(|v| v.starts_with(owner))
+}
+
+fn drop_lease(owner: &str) {
+    if super::storage::get(LEASE).is_some_and(|v| v.starts_with(owner)) {
+        super::storage::remove(LEASE);
+    }
+}
+
 /// Runs `task` holding the `candor.upload` Web Lock, so one tab uploads at a
 /// time. With `wait == false` it gives up at once when another tab holds it.
-/// Without Web Locks it just runs (the collector deduplicates anyway).
-pub async fn with_lock<F, Fut>(wait: bool, task: F) -> Option<u32>
+/// Without Web Locks it holds a storage lease instead (waiting up to 10 s
+/// for it when `wait`); the collector deduplicates whatever slips through.
+pub async fn with_lock<F, Fut>(wait: bool, owner: &str, task: F) -> Option<u32>
 where
     F: FnOnce() -> Fut + 'static,
     Fut: std::future::Future<Output = u32> + 'static,
 {
     let navigator = web_sys::window()?.navigator();
     let locks = js_sys::Reflect::get(&navigator, &"locks".into()).ok().filter(|l| !l.is_undefined());
-    let Some(locks) = locks else { return Some(task().await) };
+    let Some(locks) = locks else {
+        let mut tries = 0;
+        while !take_lease(owner) {
+            tries += 1;
+            if !wait || tries > 100 {
+                return None;
+            }
+            gloo_timers::future::TimeoutFuture::new(100).await;
+        }
+        let sent = task().await;
+        drop_lease(owner);
+        return Some(sent);
+    };
     let request: js_sys::Function = js_sys::Reflect::get(&locks, &"request".into()).ok()?.dyn_into().ok()?;
     let opts = js_sys::Object::new();
     js_sys::Reflect::set(&opts, &"ifAvailable".into(), &JsValue::from_bool(!wait)).ok()?;

@@ -150,3 +150,42 @@ test('a report carries only aggregates: no identifiers, no URL, no fine time', a
   assert.equal(fired[0].detail.report_id, report.report_id);
   await context.close();
 });
+
+test('without Web Locks, two tabs share a storage lease and still count each event once', async () => {
+  const context = await chrome.newContext();
+  await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined }));
+  const [a, b] = [await h.page(context), await h.page(context)];
+  for (const p of [a, b]) { await p.goto(pages.url + '/'); await h.ready(p); }
+  await a.evaluate(() => window.candor.grant(['stats']));
+  await b.waitForFunction(() => window.candor.consent().purposes.stats === true);
+  const before = (await aggregates('purchase')).count || 0;
+  await a.evaluate(() => { for (let i = 0; i < 3; i++) window.candor.track('purchase', { amount: 1 }); });
+  await b.evaluate(() => { for (let i = 0; i < 4; i++) window.candor.track('purchase', { amount: 1 }); });
+  await Promise.all([a.evaluate(() => window.candor.flush()), b.evaluate(() => window.candor.flush())]);
+  await a.evaluate(() => window.candor.flush());
+  assert.equal((await aggregates('purchase')).count - before, 7);
+  assert.equal(await a.evaluate(() => localStorage.getItem('candor.lease')), null, 'the lease is released');
+  await context.close();
+});
+
+test('the pending queue is bounded at 200 reports; the oldest are dropped and counted', async () => {
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  await p.goto(pages.url + '/');
+  await h.ready(p);
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await sink.stop();
+  const view = await p.evaluate(async () => {
+    for (let i = 0; i < 205; i++) {
+      window.candor.track('purchase', { amount: i });
+      await window.candor.flush();
+    }
+    return window.candor.inspect();
+  });
+  assert.equal(view.pending.length, 200);
+  assert.equal(view.dropped, 5);
+  assert.deepEqual(view.pending.map((r) => r.events.purchase.fields.amount).slice(0, 2), [5, 6], 'the oldest went first');
+  sink = await h.collector({ www: h.site(), db: sinkDb, listen: `127.0.0.1:${sinkPort}`, extra: ['--cors-origin', pages.url] });
+  await p.evaluate(() => window.candor.withdraw());
+  await context.close();
+});
