@@ -1,7 +1,12 @@
-//! PostgreSQL backend: one pipelined tokio-postgres client, reconnected on
-//! first use after the server went away. Every write is a single statement,
-//! so no transaction is needed for idempotency.
+//! PostgreSQL backend: a few pipelined tokio-postgres connections, used in
+//! turn, each reconnected on first use after the server went away.
+//!
+//! Why several: each insert is its own transaction and waits for its WAL
+//! flush; on one connection those waits queue up (a few hundred reports/s),
+//! on several the server commits them together. Every write is a single
+//! statement, so idempotency needs no explicit transaction.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use tokio::sync::Mutex;
@@ -10,9 +15,13 @@ use tokio_postgres::{Client, NoTls};
 use super::{Insert, StoreError, SCHEMA};
 use crate::validate::{ReceiptMeta, ReportMeta};
 
+/// Connections kept open.
+const POOL: usize = 8;
+
 pub struct Postgres {
     url: String,
-    client: Mutex<Arc<Client>>,
+    clients: Vec<Mutex<Arc<Client>>>,
+    next: AtomicUsize,
 }
 
 async fn connect(url: &str) -> Result<Client, StoreError> {
@@ -27,16 +36,21 @@ async fn connect(url: &str) -> Result<Client, StoreError> {
 
 impl Postgres {
     pub async fn open(url: &str) -> Result<Postgres, StoreError> {
-        let client = connect(url).await?;
+        let first = connect(url).await?;
         for stmt in SCHEMA {
-            client.batch_execute(stmt).await?;
+            first.batch_execute(stmt).await?;
         }
-        Ok(Postgres { url: url.to_string(), client: Mutex::new(Arc::new(client)) })
+        let mut clients = vec![Mutex::new(Arc::new(first))];
+        for _ in 1..POOL {
+            clients.push(Mutex::new(Arc::new(connect(url).await?)));
+        }
+        Ok(Postgres { url: url.to_string(), clients, next: AtomicUsize::new(0) })
     }
 
-    /// The shared client; a new one if the old connection closed.
+    /// The next connection in turn; a new one if it had closed.
     async fn client(&self) -> Result<Arc<Client>, StoreError> {
-        let mut current = self.client.lock().await;
+        let slot = &self.clients[self.next.fetch_add(1, Ordering::Relaxed) % self.clients.len()];
+        let mut current = slot.lock().await;
         if current.is_closed() {
             tracing::warn!("postgres connection lost; reconnecting");
             *current = Arc::new(connect(&self.url).await?);
