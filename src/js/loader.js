@@ -164,7 +164,7 @@ function fail(code, message, alreadyReported) {
 function configText() {
   var url = script && script.getAttribute('data-config');
   if (url) {
-    return fetch(new URL(url, document.baseURI), { credentials: 'same-origin' }).then(function (r) {
+    return fetch(new URL(url, document.baseURI), { credentials: 'same-origin', cache: 'no-cache' }).then(function (r) {
       if (!r.ok) throw new Error('HTTP ' + r.status);
       return r.text();
     }).catch(function (e) {

@@ -85,6 +85,8 @@ test('a choice persists across a reload; a new revision asks again', async () =>
   assert.equal(c.purposes.stats, true);
   assert.equal(await h.prompt(p).isVisible(), false);
 
+  // Last-Modified has one-second resolution: make the new file's mtime differ.
+  await new Promise((r) => setTimeout(r, 1100));
   h.write(local, { 'candor.config.json': h.config({ revision: 'r2' }) });
   await p.reload();
   await h.ready(p);

@@ -222,3 +222,64 @@ test('language: the browser\'s, a fixed one, and right-to-left', async () => {
   assert.equal(await p.locator('candor-consent label[for="candor-t-stats"]').textContent(), 'عدّ الزيارات');
   await context.close();
 });
+
+test('the banner overlays the page: no layout shift, and the page keeps working behind it', async () => {
+  const context = await chrome.newContext({ reducedMotion: 'reduce' });
+  const p = await h.page(context);
+  await p.addInitScript(() => {
+    window.__cls = 0;
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) if (!e.hadRecentInput) window.__cls += e.value; })
+      .observe({ type: 'layout-shift', buffered: true });
+  });
+  await p.goto(server.url + '/');
+  await h.ready(p);
+  await h.prompt(p).waitFor({ state: 'visible' });
+  await p.waitForTimeout(300);
+  assert.equal(await p.evaluate(() => window.__cls), 0);
+  await p.evaluate(() => document.getElementById('page-button').addEventListener('click', () => { window.__clicked = true; }));
+  await p.locator('#page-button').click();
+  assert.equal(await p.evaluate(() => window.__clicked), true);
+  assert.equal((await h.consent(p)).decided, false, 'using the page is not consent');
+  await context.close();
+});
+
+test('theming: CSS custom properties set by the page reach the prompt', async () => {
+  const { context, p } = await open('/');
+  await p.evaluate(() => {
+    const host = document.querySelector('candor-consent');
+    host.style.setProperty('--candor-accent', 'rgb(0, 100, 0)');
+    host.style.setProperty('--candor-radius', '2px');
+  });
+  const s = await byId(p, 'candor-accept-all').evaluate((e) => [getComputedStyle(e).backgroundColor, getComputedStyle(e).borderTopLeftRadius]);
+  assert.deepEqual(s, ['rgb(0, 100, 0)', '1.32px']);
+  assert.equal(await byId(p, 'candor-reject-all').evaluate((e) => getComputedStyle(e).backgroundColor), 'rgb(0, 100, 0)');
+  await context.close();
+});
+
+test('hard-to-read config texts get one console.warn naming them; plain ones none', async () => {
+  const plain = { id: 'stats', label: 'Count visits', explain: 'We count the pages you see.', benefit: 'We fix the slow ones.' };
+  const www = h.site({
+    'plain.json': { site: 'test.example', revision: 'r1', purposes: [plain] },
+    'hard.json': { site: 'test.example', revision: 'r1', purposes: [{ ...plain,
+      explain: 'Notwithstanding the aforementioned stipulations, the controller shall process personal information pursuant to legitimate organisational interests and applicable regulatory obligations.' }] },
+    'plain.html': h.html({ attrs: 'data-config="/plain.json" async' }),
+    'hard.html': h.html({ attrs: 'data-config="/hard.json" async' }),
+  });
+  const own = await h.collector({ www });
+  const warnings = async (page) => {
+    const context = await chrome.newContext();
+    const p = await h.page(context);
+    await p.goto(own.url + page);
+    await h.ready(p);
+    const out = { warns: p.logs.filter((l) => l.type === 'warning' && /hard to read/.test(l.text)).map((l) => l.text),
+      errors: (await h.events(p, 'error')).length };
+    await context.close();
+    return out;
+  };
+  assert.deepEqual(await warnings('/plain.html'), { warns: [], errors: 0 });
+  const hard = await warnings('/hard.html');
+  assert.equal(hard.warns.length, 1, JSON.stringify(hard));
+  assert.match(hard.warns[0], /purposes\[0\]\.explain is hard to read: Flesch score -?\d+, longest sentence 21 words/);
+  assert.equal(hard.errors, 0, 'never an error');
+  await own.stop();
+});
