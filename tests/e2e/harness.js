@@ -45,9 +45,6 @@ async function collector({ www, db, listen = '127.0.0.1:0', sites = ['shop.examp
   const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   child.once('exit', () => children.delete(child));
-  child.unref();
-  child.stdout.unref();
-  child.stderr.unref();
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
   const line = await new Promise((resolve, reject) => {
@@ -57,12 +54,16 @@ async function collector({ www, db, listen = '127.0.0.1:0', sites = ['shop.examp
   });
   const m = /^listening on (\S+)$/.exec(line);
   if (!m) throw new Error(`unexpected first line: ${line}`);
+  // Running, it no longer holds the test file open (see `children`).
+  const hold = (on) => { for (const h of [child, child.stdout, child.stderr]) on ? h.ref() : h.unref(); };
+  hold(false);
   return {
     url: `http://${m[1]}`,
     db,
     child,
     stop: () => new Promise((resolve) => {
       if (child.exitCode !== null) return resolve();
+      hold(true);
       child.once('exit', resolve);
       child.kill('SIGTERM');
     }),
