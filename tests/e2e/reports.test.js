@@ -14,12 +14,16 @@ async function startSink() {
 }
 
 test.before(async () => {
-  const www = h.site({ 'index.html': h.html() });
+  const www = h.site({ 'index.html': h.html(), 'bounded.html': h.html({ attrs: 'data-config="/bounded.json" async' }) });
   pages = await h.collector({ www });
   sinkDb = require('node:path').join(require('node:fs').mkdtempSync(require('node:os').tmpdir() + '/candor-sink-'), 'sink.db');
   await startSink();
   sinkPort = new URL(sink.url).port;
-  h.write(www, { 'candor.config.json': h.config({ collector: `${sink.url}/v1/reports`, aggregation: { window_seconds: 3600 } }) });
+  const base = h.config({ collector: `${sink.url}/v1/reports`, aggregation: { window_seconds: 3600 } });
+  // The contribution bound holds per window even across early flushes, so the
+  // queue test raises it to fill 205 reports within one window.
+  const bounded = { ...base, events: { ...base.events, purchase: { ...base.events.purchase, max_per_window: 1000 } } };
+  h.write(www, { 'candor.config.json': base, 'bounded.json': bounded });
   chrome = await h.browser();
 });
 test.after(async () => { await chrome?.close(); await pages?.stop(); await sink?.stop(); });
@@ -171,17 +175,19 @@ test('without Web Locks, two tabs share a storage lease and still count each eve
 test('the pending queue is bounded at 200 reports; the oldest are dropped and counted', async () => {
   const context = await chrome.newContext();
   const p = await h.page(context);
-  await p.goto(pages.url + '/');
+  await p.goto(pages.url + '/bounded.html');
   await h.ready(p);
   await p.evaluate(() => window.candor.grant(['stats']));
   await sink.stop();
-  const view = await p.evaluate(async () => {
+  const { view, accepted } = await p.evaluate(async () => {
+    let accepted = 0;
     for (let i = 0; i < 205; i++) {
-      window.candor.track('purchase', { amount: i });
+      accepted += window.candor.track('purchase', { amount: i }).accepted ? 1 : 0;
       await window.candor.flush();
     }
-    return window.candor.inspect();
+    return { view: window.candor.inspect(), accepted };
   });
+  assert.equal(accepted, 205);
   assert.equal(view.pending.length, 200);
   assert.equal(view.dropped, 5);
   assert.deepEqual(view.pending.map((r) => r.events.purchase.fields.amount).slice(0, 2), [5, 6], 'the oldest went first');
