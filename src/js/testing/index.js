@@ -40,9 +40,16 @@ const byId = (page, id) => page.locator(sel(id));
 
 /** `url` with `?candor=<preset>` set (preset: accept-all, reject-all or grant:a,b). */
 function presetUrl(url, preset) {
-  const u = new URL(url, 'http://placeholder.invalid');
-  u.searchParams.set('candor', preset);
-  return /^[a-z][a-z0-9+.-]*:/i.test(url) ? u.href : u.pathname + u.search + u.hash;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(url)) {
+    const u = new URL(url);
+    u.searchParams.set('candor', preset);
+    return u.href;
+  }
+  // Relative (to the page or to baseURL): keep it relative.
+  const [head, ...hash] = String(url).split('#');
+  const param = `candor=${encodeURIComponent(preset).replace(/%2C/g, ',').replace(/%3A/g, ':')}`;
+  const rest = hash.length ? `#${hash.join('#')}` : '';
+  return `${head}${head.includes('?') ? '&' : '?'}${param}${rest}`;
 }
 
 function checkPreset(preset) {
