@@ -31,6 +31,8 @@ test-e2e:
 	cargo build --release -p candor-collector
 	npm run --silent test:schema
 	npm run --silent test:e2e
+	npm exec --silent -- playwright test -c tests/qa-example/playwright.config.js
+	node --test tests/qa-example/selenium.example.js
 
 bench: build
 	bash benches/run.sh
