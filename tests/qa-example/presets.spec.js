@@ -27,7 +27,9 @@ test.describe('preset {stats} without noise', () => {
     expect(await kit.reports(candorPage)).toEqual([]);
     // Move the clock to the end of the window: one report, exact.
     const toEnd = await candorPage.evaluate(() => window.candor.inspect().open[0].start + 60 - Math.floor(Date.now() / 1000));
-    const reports = new Promise((resolve) => candorPage.exposeFunction('__sent', resolve));
+    let resolveSent;
+    const reports = new Promise((resolve) => { resolveSent = resolve; });
+    await candorPage.exposeFunction('__sent', (detail) => resolveSent(detail));
     await candorPage.evaluate(() => document.addEventListener('candor:report', (e) => window.__sent(e.detail), { once: true }));
     expect((await kit.advance(candorPage, toEnd)).sent).toBe(1);
     await kit.idle(candorPage);
@@ -51,6 +53,7 @@ test.describe('Global Privacy Control', () => {
   test('the prompt still asks, nothing is on, nothing leaks', async ({ candorPage, expectNoLeaks }) => {
     await candorPage.goto('./');
     await kit.expectPrompt(candorPage);
+    await expect(candorPage.getByText('Your browser asked us not to share or sell your data')).toBeVisible();
     expect((await kit.consent(candorPage)).purposes).toEqual({ necessary: true, stats: false, video: false, ads: false });
     await kit.rejectAll(candorPage);
     await expectNoLeaks({ purposes: [] });

@@ -1,6 +1,4 @@
 // ESM entry of candor/testing: the same kit as index.js (CommonJS).
-// `test` and `expect` load @playwright/test on first use, so importing the
-// plain helpers never needs it.
 import { createRequire } from 'node:module';
 
 const kit = createRequire(import.meta.url)('./index.js');
@@ -9,6 +7,9 @@ export const {
   TESTIDS, presetUrl, usePreset, waitForReady, consent, reports, advance, idle, noise,
   acceptAll, rejectAll, grant, openPreferences, expectPrompt, startLeakWatch,
 } = kit;
-/** The @playwright/test fixture (loads @playwright/test when called). */
-export const fixture = () => ({ test: kit.test, expect: kit.expect });
+// `test` and `expect` when @playwright/test is installed (undefined otherwise:
+// ES modules cannot load it lazily, and the plain helpers must not need it).
+let pw = {};
+try { pw = { test: kit.test, expect: kit.expect }; } catch (e) { /* playwright-core only */ }
+export const { test, expect } = pw;
 export default kit;
