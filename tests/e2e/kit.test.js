@@ -20,6 +20,13 @@ const CONFIG = h.config({
     { name: 'Video Co', purpose: 'video', urls: ['/vendor/video/*'] },
   ],
 });
+// A vendor on another origin (a real server on its own port), which answers
+// with a Set-Cookie header; listed in the config once its port is known.
+const http = require('node:http');
+const vendor = http.createServer((req, res) => {
+  res.writeHead(200, { 'content-type': 'image/svg+xml', 'set-cookie': '_st_srv=9; Path=/; HttpOnly' });
+  res.end('<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>');
+});
 // A gated tag done right, an embed done right, first-party storage that is
 // tied to no purpose.
 const CLEAN = h.html({ body: `
@@ -36,12 +43,19 @@ const LEAKY = h.html({ body: `
 
 let server, chrome;
 test.before(async () => {
+  await new Promise((resolve) => vendor.listen(0, '127.0.0.1', resolve));
+  const vendorUrl = `127.0.0.1:${vendor.address().port}`;
+  CONFIG.vendors.push({ name: 'Stats Co servers', purpose: 'stats', urls: [`${vendorUrl}/*`] });
   const www = h.site({
     'candor.config.json': CONFIG,
     'clean.html': CLEAN,
     'leaky.html': LEAKY,
     'site.js': "localStorage.setItem('cart', '[]');",
     'early-cookie.js': "document.cookie = '_vid_pref=hd; path=/';",
+    'sneaky.html': h.html({ body: '<script src="/sneaky.js"></script>' }),
+    'sneaky.js': `localStorage._st_last = '1'; new Image().src = 'http://${vendorUrl}/pixel.svg';`,
+    'broken.json': { ...CONFIG, vendors: [{ purpose: 'ads', urls: ['/x/*'] }] },
+    'broken.html': h.html({ attrs: 'data-config="/broken.json" async' }),
     'vendor/stats/tag.js': "document.cookie = '_st_id=42; path=/'; localStorage.setItem('stats_seen', '1'); new Image().src = '/vendor/stats/hit.gif';",
     'vendor/stats/hit.gif': 'GIF89a',
     'vendor/video/embed.html': '<!doctype html><title>v</title><p>video</p>',
@@ -49,7 +63,7 @@ test.before(async () => {
   server = await h.collector({ www });
   chrome = await h.browser();
 });
-test.after(async () => { await chrome?.close(); await server?.stop(); });
+test.after(async () => { await chrome?.close(); await server?.stop(); vendor.close(); });
 
 async function watched(path, preset) {
   const context = await chrome.newContext();
@@ -142,4 +156,27 @@ test('presets and the QA clock through the kit; acceptAll clicks the real button
   assert.deepEqual(all.purposes, { necessary: true, stats: true, video: true });
   await ui.watch.expectNoLeaks({ purposes: { stats: true, video: true } });
   await ui.context.close();
+});
+
+test('set-cookie headers, cookies that appear in the jar and storage assignments are caught too', async () => {
+  const { context, p, watch } = await watched('/sneaky.html');
+  await p.waitForFunction(() => performance.getEntriesByType('resource').some((e) => e.name.endsWith('/pixel.svg')));
+  await context.addCookies([{ name: '_vid_elsewhere', value: '1', url: server.url }]);
+  const found = (await watch.leaks()).join('\n');
+  assert.match(found, /request GET http:\/\/127\.0\.0\.1:\d+\/pixel\.svg \(image\).*purpose "stats" was not granted.*vendor "Stats Co servers" pattern "127\.0\.0\.1:\d+\/\*"/);
+  assert.match(found, /cookie "_st_srv" set by a Set-Cookie header of http:\/\/127\.0\.0\.1:\d+\/pixel\.svg: purpose "stats" was not granted/);
+  assert.match(found, /cookie "_vid_elsewhere" \(domain 127\.0\.0\.1\) is in the cookie jar at the end: purpose "video" was not granted/);
+  assert.match(found, /localStorage key "_st_last" is stored at the end on .*sneaky\.html: purpose "stats" was not granted/);
+  await assert.rejects(watch.leaks({ purposes: ['ads'] }), /unknown purpose "ads"/);
+  await context.close();
+});
+
+test('waitForReady names why Candor did not start; a bad vendors entry is named too', async () => {
+  const context = await chrome.newContext();
+  const p = await context.newPage();
+  const watch = await kit.startLeakWatch(p, { configUrl: '/broken.json' });
+  await p.goto(server.url + '/broken.html');
+  await assert.rejects(kit.waitForReady(p), /Candor did not start: config: invalid config: vendors\[0\]\.purpose: unknown purpose "ads"/);
+  await assert.rejects(watch.leaks(), /leak watch: vendors\[0\]\.purpose: unknown purpose "ads"/);
+  await context.close();
 });
