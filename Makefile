@@ -16,7 +16,7 @@ build: setup
 demo: build
 	cargo build --release -p candor-collector
 	target/release/candor-collector --listen 127.0.0.1:$(PORT) --db candor.db \
-	  --sites shop.example --min-reports 1 --www www --dist dist
+	  --sites shop.example,recipes.example --min-reports 1 --www www --dist dist
 
 test: build
 	$(MAKE) test-native test-wasm test-e2e
