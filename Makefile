@@ -16,7 +16,7 @@ build: setup
 demo: build
 	cargo build --release -p candor-collector
 	target/release/candor-collector --listen 127.0.0.1:$(PORT) --db candor.db \
-	  --sites shop.example --min-reports 1 --www www --dist dist
+	  --sites shop.example,recipes.example --min-reports 1 --www www --dist dist
 
 test: build
 	$(MAKE) test-native test-wasm test-e2e
@@ -31,6 +31,8 @@ test-e2e:
 	cargo build --release -p candor-collector
 	npm run --silent test:schema
 	npm run --silent test:e2e
+	npm exec --silent -- playwright test -c tests/qa-example/playwright.config.js
+	node --test tests/qa-example/selenium.example.js
 
 bench: build
 	bash benches/run.sh
