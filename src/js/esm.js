@@ -5,7 +5,8 @@
 // candor.js (wasm-bindgen glue + loader) above this file as
 // `candorCore(options)`; nothing runs until load() is called, so importing
 // the module has no side effects. The first valid call starts Candor; every
-// later call returns the same promise (options are not applied twice).
+// later valid call returns the same promise (its options are not applied
+// again); invalid options always reject.
 
 var CANDOR_LOAD_KEYS = ['config', 'configUrl', 'wasmUrl'];
 var candorLoading = null;
@@ -62,10 +63,11 @@ function candorOptions(options) {
  * Invalid options reject with a TypeError and start nothing.
  */
 export function load(options) {
-  if (candorLoading) return candorLoading;
   var checked;
   try { checked = candorOptions(options); } catch (e) { return Promise.reject(e); }
-  var candor = candorCore(checked);
-  candorLoading = candor.ready.then(function () { return candor; });
+  if (!candorLoading) {
+    var candor = candorCore(checked);
+    candorLoading = candor.ready.then(function () { return candor; });
+  }
   return candorLoading;
 }
