@@ -172,7 +172,8 @@ export interface Inspection {
   consent: Consent;
   storage: { key: string; bytes: number }[];
   pending: Report[];
-  open: unknown;
+  /** This tab's open aggregates, one per purpose and window. */
+  open: { purpose: PurposeId; start: number; seconds: number; events: { [event: string]: ReportEvent } }[];
   dropped: number;
 }
 
@@ -234,8 +235,10 @@ export interface LoadOptions {
 
 /**
  * Starts Candor once and resolves to `window.candor` when it is ready (also after a
- * failed boot: then `candor.error` is set). Later calls return the same promise.
- * Invalid options reject with a `TypeError` and start nothing.
+ * failed boot: then `candor.error` is set). Later valid calls return the same promise
+ * without applying their options; if a classic `<script src=".../candor.js">` already
+ * started Candor, that instance is returned. Invalid options (and a call without a
+ * `document`, as in server rendering) reject with a `TypeError` and start nothing.
  */
 export function load(options?: LoadOptions): Promise<Candor>;
 

@@ -13,6 +13,9 @@ var candorLoading = null;
 
 // Checks load()'s options; throws a TypeError naming what is wrong.
 function candorOptions(options) {
+  if (typeof document === 'undefined') {
+    throw new TypeError('candor load(): there is no document here; call load() in the browser (not during server rendering)');
+  }
   if (options === undefined || options === null) options = {};
   if (typeof options !== 'object' || Array.isArray(options)) {
     throw new TypeError('candor load(options): options must be an object, got ' + (Array.isArray(options) ? 'an array' : typeof options));

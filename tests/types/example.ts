@@ -107,6 +107,7 @@ async function whole(): Promise<void> {
 
   const seen: Inspection = candor.inspect();
   console.log(seen.storage.map((s) => s.key + s.bytes), seen.pending.map((p: Report) => p.report_id), seen.dropped);
+  console.log(seen.consent.decided, seen.open.map((a) => a.purpose + a.start + a.seconds + Object.keys(a.events)));
   console.log(candor.erase().decided);
 
   if (candor.qa) {
