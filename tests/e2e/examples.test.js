@@ -36,6 +36,7 @@ test.before(async () => {
 test.after(async () => {
   await chrome?.close();
   for (const s of servers) await s.stop();
+  if (app) fs.rmSync(app, { recursive: true, force: true });
 });
 
 async function serve(www) {
@@ -133,6 +134,11 @@ test('Vite builds the ESM example from the installed package, and it boots and g
   const files = [].concat(result).flatMap((r) => r.output.map((o) => o.fileName));
   const wasm = files.filter((f) => f.endsWith('.wasm'));
   assert.equal(wasm.length, 1, `one wasm asset emitted: ${files}`);
+  // Vite also rewrote load()'s default (new URL('./candor_bg.wasm', import.meta.url)) to that asset, so an
+  // app that passes no wasmUrl works too: the relative name is gone, the asset is named twice.
+  const chunk = [].concat(result).flatMap((r) => r.output).find((o) => o.type === 'chunk').code;
+  assert.ok(!chunk.includes('./candor_bg.wasm'), 'the default wasm URL was rewritten');
+  assert.equal(chunk.split(path.basename(wasm[0])).length - 1, 2, 'the asset URL is used by ?url and by the default');
 
   const server = await serve(outDir);
   const p = await open(server, '/');
