@@ -1,7 +1,9 @@
 // Types for Candor: window.candor (README "JavaScript API", CONTRACT.md §3),
 // the ES module's load(), the candor:* events, and the site config
-// (pkg-config/candor.config.schema.json, CONTRACT.md §2). tests/types/example.ts
-// uses every name here and is checked with `tsc --noEmit -p tests/types`.
+// (pkg-config/candor.config.schema.json, CONTRACT.md §2). One file serves the
+// classic script and the npm package's "types". tests/types/example.ts uses the
+// whole API and a full config (`make test-types`); tests/schema/types.test.js
+// keeps CandorConfig's keys equal to the schema's.
 
 // ---------------------------------------------------------------- config
 
