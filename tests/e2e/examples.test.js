@@ -292,3 +292,13 @@ test('ES module without a bundler: importing starts nothing, bad options are nam
   assert.equal(await r.locator('[data-testid="candor-prompt"]').count(), 0);
   await p.context().close();
 });
+
+test('server rendering: importing candor.mjs in Node has no side effects, and load() rejects naming why', async () => {
+  const { pathToFileURL } = require('node:url');
+  const m = await import(pathToFileURL(path.join(h.ROOT, 'dist/candor.mjs')).href);
+  assert.deepEqual(Object.keys(m), ['load']);
+  assert.equal(globalThis.candor, undefined);
+  await assert.rejects(m.load({ configUrl: '/candor.config.json' }),
+    { name: 'TypeError', message: /there is no document here; call load\(\) in the browser/ });
+  assert.equal(globalThis.candor, undefined);
+});
