@@ -30,9 +30,19 @@ test-wasm:
 test-e2e:
 	cargo build --release -p candor-collector
 	npm run --silent test:schema
+	$(MAKE) --no-print-directory test-types
 	npm run --silent test:e2e
 	npm exec --silent -- playwright test -c tests/qa-example/playwright.config.js
 	node --test tests/qa-example/selenium.example.js
+
+.PHONY: package test-types
+# The npm package in dist/ (package.json, schema.json, locales/) and its tarball in target/package/.
+package: build
+	@bash scripts/package.sh
+
+# TypeScript checks the public types against an example that uses all of them.
+test-types:
+	node_modules/.bin/tsc --noEmit -p tests/types
 
 bench: build
 	bash benches/run.sh

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds dist/: candor.js (loader + wasm-bindgen glue, one classic script),
-# candor_bg.wasm (release, wasm-opt -Oz) and candor.d.ts.
+# candor_bg.wasm (release, wasm-opt -Oz), candor.d.ts, and candor.mjs (the same
+# code as an ES module exporting load(); see src/js/esm.js).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TOOLS="${CANDOR_TOOLS:-$HOME/.cache/candor-tools}"
@@ -13,11 +14,17 @@ node_modules/.bin/wasm-opt -Oz --enable-reference-types --enable-bulk-memory --e
   --enable-sign-ext --enable-mutable-globals --enable-multivalue --strip-debug --strip-producers \
   "$OUT/candor_bg.wasm" -o dist/candor_bg.wasm
 {
-  printf '/*! Candor %s | MIT OR Apache-2.0 */\n(function () {\n"use strict";\n' "$(awk -F'"' '/^version/ {print $2; exit}' Cargo.toml)"
+  printf '/*! Candor %s | MIT OR Apache-2.0 */\n(function (options) {\n"use strict";\n' "$(awk -F'"' '/^version/ {print $2; exit}' Cargo.toml)"
   cat "$OUT/candor.js"
   cat src/js/loader.js
-  printf '})();\n'
+  printf '})(null);\n'
 } > "$OUT/candor.full.js"
 node_modules/.bin/terser "$OUT/candor.full.js" --compress passes=2 --mangle --comments '/^!/' --ecma 2017 -o dist/candor.js
+# candor.mjs, the ES module: the same body as candor.js, as candorCore(options), plus src/js/esm.js's load().
+sed -e '2s/^(function (options) {$/function candorCore(options) {/' -e '$s/^})(null);$/}/' "$OUT/candor.full.js" > "$OUT/candor.full.mjs"
+[ "$(sed -n 2p "$OUT/candor.full.mjs")" = 'function candorCore(options) {' ] && [ "$(tail -n1 "$OUT/candor.full.mjs")" = '}' ] \
+  || { echo "build.sh: candor.full.js no longer starts with (function (options) { and ends with })(null);" >&2; exit 1; }
+cat src/js/esm.js >> "$OUT/candor.full.mjs"
+node_modules/.bin/terser "$OUT/candor.full.mjs" --module --compress passes=2 --mangle --comments '/^!/' --ecma 2017 -o dist/candor.mjs
 cp src/js/candor.d.ts dist/candor.d.ts
 ls -l dist

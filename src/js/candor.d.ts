@@ -1,11 +1,139 @@
-// Types for window.candor (see the README's API section and CONTRACT.md §3).
+// Types for Candor: window.candor (README "JavaScript API", CONTRACT.md §3),
+// the ES module's load(), the candor:* events, and the site config
+// (pkg-config/candor.config.schema.json, CONTRACT.md §2). One file serves the
+// classic script and the npm package's "types". tests/types/example.ts uses the
+// whole API and a full config (`make test-types`); tests/schema/types.test.js
+// keeps CandorConfig's keys equal to the schema's.
 
+// ---------------------------------------------------------------- config
+
+/** `^[a-z][a-z0-9_-]{0,31}$` */
 export type PurposeId = string;
+
+/** A language tag such as `"en"` or `"pt-BR"`. */
+export type LanguageTag = string;
+
+/** One text for every language, or per-language texts (`{"en": "...", "de": "..."}`). */
+export type Text = string | { [language: LanguageTag]: string };
+
+export interface PurposeConfig {
+  /** Stable id, `^[a-z][a-z0-9_-]{0,31}$`. */
+  id: PurposeId;
+  /** Needs no consent and cannot be switched off. Default `false`. */
+  required?: boolean;
+  /** Short name of the purpose (at most 200 characters). */
+  label: Text;
+  /** What is collected and why, in plain sentences. */
+  explain: Text;
+  /** What the visitor gets in return. */
+  benefit: Text;
+  /** How long data for this purpose is kept, in days. */
+  retention_days?: number;
+  /** Global Privacy Control applies to this purpose. Default `true`. */
+  gpc?: boolean;
+  /** Cookie-name globs (`_ga*`) deleted when the purpose is withdrawn. */
+  cookies?: string[];
+}
+
+/** One of the listed values; anything else counts as `"other"` (reserved). */
+export interface CategoryField { kind: "category"; values: string[] }
+/** Strictly increasing bucket upper bounds; an overflow bucket is added. */
+export interface HistogramField { kind: "histogram"; buckets: number[] }
+/** A sum of values clamped to `[min, max]`. */
+export interface SumField { kind: "sum"; min: number; max: number }
+/** The event itself is counted; the field carries no value. */
+export interface CountField { kind: "count" }
+export type FieldConfig = CategoryField | HistogramField | SumField | CountField;
+export type FieldKind = FieldConfig["kind"];
+
+export interface EventConfig {
+  /** A declared purpose id: the event is recorded only while it is granted. */
+  purpose: PurposeId;
+  /** Declared fields (at most 16); anything else makes `track` refuse the event. */
+  fields?: { [field: string]: FieldConfig };
+  /** Contribution bound: events accepted per window. Default 100. */
+  max_per_window?: number;
+}
+
+export interface NoiseConfig {
+  /** Privacy budget per report, in `(0, 100]`. */
+  epsilon: number;
+}
+
+export interface AggregationConfig {
+  /** Window length in seconds, 1 to 86400. Default 60. */
+  window_seconds?: number;
+  /** Local noise; `null` or absent: exact counts. */
+  noise?: NoiseConfig | null;
+}
+
+/** `true`/`false` everywhere, or on for the listed hosts only. */
+export type QaConfig = boolean | { hosts: string[] };
+
+export interface VendorConfig {
+  purpose: PurposeId;
+  /** URL globs (`*` matches anything). */
+  urls: string[];
+  name?: string | null;
+}
+
+/** Google Consent Mode type (`ad_storage`, `analytics_storage`, …) → purposes that must all be granted. */
+export type GoogleConsentModeConfig = { [consentType: string]: PurposeId[] };
+
+export interface CookieConfig {
+  /** Set the `candor_consent` cookie at all. Default `true`. */
+  enabled?: boolean;
+  /** Cookie domain; `null` or absent: the current host. */
+  domain?: string | null;
+}
+
+/** Ids of the built-in UI strings (`pkg-config/locales/en.json`). */
+export type TextId =
+  | "heading" | "intro" | "accept_all" | "reject_all" | "customize" | "save" | "close"
+  | "prefs_heading" | "prefs_intro" | "always_on" | "required_why" | "benefit_prefix"
+  | "retention" | "reopen" | "gpc" | "back" | "your_data" | "placeholder" | "allow";
+
+/** The site config. Unknown keys are errors (the SDK refuses the whole config). */
+export interface CandorConfig {
+  /** The site's name, as the collector's `--sites` knows it. */
+  site: string;
+  /** Changing it asks every visitor again. */
+  revision: string;
+  /** Where reports are POSTed (`/path` or `http(s)://`); `null` keeps them local. Default `"/v1/reports"`. */
+  collector?: string | null;
+  /** `"auto"` follows `navigator.languages`; or a language tag. Default `"auto"`. */
+  language?: "auto" | LanguageTag;
+  /** The end of the language fallback chain. Default `"en"`. */
+  default_language?: LanguageTag;
+  /** 1 to 32 purposes. */
+  purposes: PurposeConfig[];
+  /** Every event the site may record, by name (at most 64). */
+  events?: { [event: string]: EventConfig };
+  aggregation?: AggregationConfig;
+  /** A decision older than this asks again, 1 to 3650. Default 182. */
+  expires_days?: number;
+  /** `"button"` shows a small "Your choices" control after a decision. Default `"button"`. */
+  reopen?: "button" | "none";
+  /** Log every refused `track` with its reason. Default `false`. */
+  debug?: boolean;
+  /** Days the local history of sent reports is kept, 1 to 3650. Default 30. */
+  history_days?: number;
+  /** QA presets and clock (README "QA guide"). Default off. */
+  qa?: QaConfig;
+  vendors?: VendorConfig[];
+  google_consent_mode?: GoogleConsentModeConfig | null;
+  cookie?: CookieConfig | null;
+  /** Overrides of built-in UI strings. */
+  texts?: { [id in TextId]?: Text };
+}
+
+// ---------------------------------------------------------------- runtime
 
 export interface Consent {
   revision: string | null;
   decided: boolean;
   purposes: Record<PurposeId, boolean>;
+  /** Unix seconds of the decision; `null` before one. */
   updated_at: number | null;
 }
 
@@ -19,18 +147,55 @@ export type TrackResult =
 
 export type FieldValue = string | number;
 
-export interface CandorError { code: string; message: string }
+export type CandorErrorCode = "config" | "config-fetch" | "wasm-load" | "report-rejected" | "boot";
+
+export interface CandorError { code: CandorErrorCode | (string & {}); message: string }
+
+/** One event's aggregate in a report: category cells by value, histogram buckets, or a clamped sum. */
+export interface ReportEvent {
+  count: number;
+  fields?: { [field: string]: Record<string, number> | number[] | number };
+}
+
+/** What is uploaded, one per purpose and window (CONTRACT.md §6). */
+export interface Report {
+  report_id: string;
+  site: string;
+  revision: string;
+  purpose: PurposeId;
+  window: { start: number; seconds: number };
+  events: { [event: string]: ReportEvent };
+  noise: { mechanism: string; epsilon: number } | null;
+  sdk: string;
+}
+
+/** `candor.inspect()`: what is stored in this browser and what waits to be sent. */
+export interface Inspection {
+  consent: Consent;
+  storage: { key: string; bytes: number }[];
+  pending: Report[];
+  /** This tab's open aggregates, one per purpose and window. */
+  open: { purpose: PurposeId; start: number; seconds: number; events: { [event: string]: ReportEvent } }[];
+  dropped: number;
+}
 
 /** Present only when the config's `qa` allows this host. */
 export interface CandorQa {
   /** Moves the SDK clock forward, closing windows and running the upload timer. */
   advance(seconds: number): Promise<{ sent: number }>;
   /** The reports that would be sent next. */
-  reports(): Record<string, unknown>[];
+  reports(): Report[];
   /** Resolves when no upload is in flight. */
   idle(): Promise<void>;
   /** `false` switches noise off for exact assertions. */
   noise(on: boolean): void;
+}
+
+/** `window.candorPreset`, honoured only in QA mode. */
+export interface CandorPreset {
+  purposes?: Record<PurposeId, boolean>;
+  decided?: boolean;
+  noise?: boolean;
 }
 
 export interface Candor {
@@ -41,26 +206,55 @@ export interface Candor {
   readonly error: CandorError | null;
   readonly version: string;
   consent(): Consent;
+  /** Throws an `Error` naming an unknown id, and changes nothing. */
   grant(ids: PurposeId[]): Consent;
   deny(ids: PurposeId[]): Consent;
   acceptAll(): Consent;
   rejectAll(): Consent;
+  /** Denies every optional purpose and discards their pending data. */
   withdraw(): Consent;
   open(view?: "preferences" | "data"): void;
+  /** Never throws. */
   track(name: string, fields?: Record<string, FieldValue>): TrackResult;
   flush(): Promise<{ sent: number }>;
   /** Runs `callback` once `purpose` is granted (immediately if it already is). Returns a function that cancels it. */
   on(purpose: PurposeId, callback: (consent: Consent) => void): () => void;
-  inspect(): Record<string, unknown>;
+  inspect(): Inspection;
   erase(): Consent;
 }
 
+// ---------------------------------------------------------------- ES module
+
+/** Options of `load()`. Give `config` or `configUrl` (or neither: then the page's `#candor-config` element). */
+export interface LoadOptions {
+  /** The config itself, as an object or a JSON string. */
+  config?: CandorConfig | string;
+  /** Where to fetch the config from (resolved against the page). */
+  configUrl?: string | URL;
+  /** Where `candor_bg.wasm` is. Default: next to `candor.mjs` (`new URL("./candor_bg.wasm", import.meta.url)`). */
+  wasmUrl?: string | URL;
+}
+
+/**
+ * Starts Candor once and resolves to `window.candor` when it is ready (also after a
+ * failed boot: then `candor.error` is set). Later valid calls return the same promise
+ * without applying their options; if a classic `<script src=".../candor.js">` already
+ * started Candor, that instance is returned. Invalid options (and a call without a
+ * `document`, as in server rendering) reject with a `TypeError` and start nothing.
+ */
+export function load(options?: LoadOptions): Promise<Candor>;
+
+export interface CandorEventMap {
+  "candor:ready": CustomEvent<Consent>;
+  "candor:consent": CustomEvent<Consent>;
+  "candor:report": CustomEvent<Report>;
+  "candor:error": CustomEvent<CandorError>;
+}
+
 declare global {
-  interface Window { candor: Candor }
-  interface DocumentEventMap {
-    "candor:ready": CustomEvent<Consent>;
-    "candor:consent": CustomEvent<Consent>;
-    "candor:report": CustomEvent<Record<string, unknown>>;
-    "candor:error": CustomEvent<CandorError>;
+  interface Window {
+    candor: Candor;
+    candorPreset?: CandorPreset;
   }
+  interface DocumentEventMap extends CandorEventMap {}
 }

@@ -5,8 +5,17 @@
 // inline <script type="application/json" id="candor-config">, before or after
 // this tag), loads candor_bg.wasm next to itself, and boots the Rust core.
 // No eval, no inline styles: it runs under a strict CSP.
-var script = document.currentScript || document.querySelector('script[src*="candor.js"]');
-if (window.candor && window.candor.__candor) return;
+//
+// The same code also backs the ES module (dist/candor.mjs): build.sh wraps it
+// in a function of `options` ({config | configUrl, wasmUrl}, already checked
+// by src/js/esm.js); the classic script passes null and reads its own tag.
+// Either way it returns window.candor (the existing one if Candor already runs).
+var script = options ? null : document.currentScript || document.querySelector('script[src*="candor.js"]');
+if (window.candor && window.candor.__candor) return window.candor;
+var start = options || {
+  configUrl: script && script.getAttribute('data-config'),
+  wasmUrl: new URL('candor_bg.wasm', script ? script.src : document.baseURI),
+};
 
 var sdk = null;
 var failure = null;
@@ -162,7 +171,8 @@ function fail(code, message, alreadyReported) {
 }
 
 function configText() {
-  var url = script && script.getAttribute('data-config');
+  if (typeof start.config === 'string') return Promise.resolve(start.config);
+  var url = start.configUrl;
   if (url) {
     return fetch(new URL(url, document.baseURI), { credentials: 'same-origin', cache: 'no-cache' }).then(function (r) {
       if (!r.ok) throw new Error('HTTP ' + r.status);
@@ -176,8 +186,9 @@ function configText() {
       var el = document.getElementById('candor-config');
       if (el) return resolve(el.textContent);
       if (document.readyState === 'loading') return false;
-      reject({ code: 'config', message: 'no config: add data-config="/candor.config.json" to the script tag, ' +
-        'or a <script type="application/json" id="candor-config"> element to the page' });
+      reject({ code: 'config', message: 'no config: ' + (options ? 'pass load({config}) or load({configUrl}), '
+        : 'add data-config="/candor.config.json" to the script tag, ') +
+        'or add a <script type="application/json" id="candor-config"> element to the page' });
     }
     if (find() === false) document.addEventListener('DOMContentLoaded', find);
   });
@@ -190,7 +201,7 @@ function bodyReady() {
   });
 }
 
-var wasmUrl = new URL('candor_bg.wasm', script ? script.src : document.baseURI);
+var wasmUrl = new URL(start.wasmUrl, document.baseURI);
 var wasm = wasm_bindgen({ module_or_path: wasmUrl }).catch(function (e) {
   throw { code: 'wasm-load', message: 'could not load ' + wasmUrl + ': ' + (e && e.message || e) };
 });
@@ -214,3 +225,4 @@ Promise.all([wasm, configText(), bodyReady()]).then(function (parts) {
   }
   fail('boot', String(e));
 });
+return candor;
