@@ -20,11 +20,15 @@ VERSION="$VERSION" node -e '
   const pkg = JSON.parse(fs.readFileSync("pkg-config/package.json", "utf8"));
   pkg.version = process.env.VERSION;
   if (fs.existsSync("dist/testing/index.js")) {
-    const testing = {};
-    if (fs.existsSync("dist/testing/index.d.ts")) testing.types = "./testing/index.d.ts";
-    testing.default = "./testing/index.js";
-    pkg.exports["./testing"] = testing;
+    // candor/testing: ESM and CommonJS, each with its types. Playwright is
+    // brought by the user (optional peers: playwright-core suffices for the helpers).
+    pkg.exports["./testing"] = {
+      import: { types: "./testing/index.d.mts", default: "./testing/index.mjs" },
+      require: { types: "./testing/index.d.ts", default: "./testing/index.js" },
+    };
     pkg.files.push("testing/");
+    pkg.peerDependencies = { "@playwright/test": ">=1.40", "playwright-core": ">=1.40" };
+    pkg.peerDependenciesMeta = { "@playwright/test": { optional: true }, "playwright-core": { optional: true } };
   }
   fs.writeFileSync("dist/package.json", JSON.stringify(pkg, null, 2) + "\n");
 '

@@ -99,7 +99,8 @@ test('make package: the tarball holds exactly the intended files, and every expo
   assert.equal(pkg.types, './candor.d.ts');
   assert.ok(pkg.license && pkg.sideEffects, 'license and sideEffects are set');
   // Every export target (with * standing for any file) is a file in the package.
-  const targets = Object.values(pkg.exports).flatMap((t) => (typeof t === 'string' ? [t] : Object.values(t)));
+  const leaves = (t) => (typeof t === 'string' ? [t] : Object.values(t).flatMap(leaves));
+  const targets = Object.values(pkg.exports).flatMap(leaves);
   for (const t of targets) {
     const re = new RegExp('^' + t.replace(/^\.\//, '').replace(/[.]/g, '\\.').replace('*', '.+') + '$');
     assert.ok(expected.some((f) => re.test(f)), `export target ${t} is in the package`);
