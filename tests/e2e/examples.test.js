@@ -105,7 +105,14 @@ test('make package: the tarball holds exactly the intended files, and every expo
     const re = new RegExp('^' + t.replace(/^\.\//, '').replace(/[.]/g, '\\.').replace('*', '.+') + '$');
     assert.ok(expected.some((f) => re.test(f)), `export target ${t} is in the package`);
   }
-  if (testing.length) assert.ok(pkg.exports['./testing'], 'the QA kit is exported as candor/testing');
+  if (testing.length) {
+    assert.ok(pkg.exports['./testing'], 'the QA kit is exported as candor/testing');
+    // Both module systems resolve it from an installed package, without Playwright installed there.
+    const { execFileSync } = require('node:child_process');
+    const cjs = execFileSync(process.execPath, ['-e', 'process.stdout.write(typeof require("candor/testing").acceptAll)'], { cwd: app }).toString();
+    const esm = execFileSync(process.execPath, ['--input-type=module', '-e', 'import { acceptAll } from "candor/testing"; process.stdout.write(typeof acceptAll)'], { cwd: app }).toString();
+    assert.deepEqual([cjs, esm], ['function', 'function']);
+  }
   // The installed files are the built ones.
   for (const f of ['candor.js', 'candor.mjs', 'candor_bg.wasm']) {
     assert.ok(fs.readFileSync(path.join(app, 'node_modules/candor', f)).equals(fs.readFileSync(path.join(h.ROOT, 'dist', f))), f);
