@@ -255,6 +255,12 @@ fn date_time(t: u64, off: i64) -> String {
     format!("{y:04}-{m:02}-{d:02} at {}", hm(t, off))
 }
 
+/// "2026-11-23" (UTC) of Unix seconds.
+pub fn iso_date(t: u64) -> String {
+    let (y, m, d) = civil((t / 86_400) as i64);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
 /// Days since 1970-01-01 → (year, month, day), proleptic Gregorian.
 fn civil(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
