@@ -261,6 +261,8 @@ impl Prompt {
         set_hidden(&self.data.section, false);
         self.dialog.show_modal()?;
         self.data.focus();
+        // Focusing the section scrolls it into view; the heading above it must stay visible.
+        self.dialog.set_scroll_top(0);
         Ok(())
     }
 
