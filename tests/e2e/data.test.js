@@ -182,7 +182,7 @@ test('erase leaves zero Candor keys and zero declared cookies, and deletes the r
   await byId(p, 'candor-erase').click();
   assert.equal((await deleted).status(), 204);
 
-  const left = await p.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('candor.')));
+  const left = await p.evaluate(() => [...Object.keys(localStorage), ...Object.keys(sessionStorage)].filter((k) => k.startsWith('candor.')));
   assert.deepEqual(left, []);
   assert.equal(await p.evaluate(() => document.cookie), 'site_pref=kept');
   assert.equal((await fetch(`${server.url}/v1/receipts/${id}`)).status, 404);
@@ -194,6 +194,19 @@ test('erase leaves zero Candor keys and zero declared cookies, and deletes the r
   await p.evaluate(() => window.candor.erase());
   assert.deepEqual(await p.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('candor.'))), []);
   assert.equal(p.receipts.length, 1);
+
+  // A decision erased while its receipt is still on its way: deleted as soon as it lands.
+  const racing = p.waitForResponse((r) => /\/v1\/receipts\/[0-9a-f-]{36}$/.test(r.url()) && r.request().method() === 'DELETE');
+  const raced = await p.evaluate(() => {
+    window.candor.acceptAll();
+    const id = window.candor.inspect().receipts[0].receipt_id;
+    window.candor.erase();
+    return id;
+  });
+  const gone = await racing;
+  assert.ok(gone.url().endsWith(raced));
+  assert.equal(gone.status(), 204);
+  assert.equal((await fetch(`${server.url}/v1/receipts/${raced}`)).status, 404);
   await context.close();
 });
 
