@@ -10,6 +10,10 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const h = require('./harness');
+const Ajv2020 = require('ajv/dist/2020');
+
+const receiptSchema = new Ajv2020({ allErrors: true, strict: true })
+  .compile(JSON.parse(fs.readFileSync(path.join(h.ROOT, 'pkg-config/receipt.schema.json'), 'utf8')));
 
 const AXE = path.join(h.ROOT, 'node_modules/axe-core/axe.min.js');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -219,6 +223,7 @@ test('the receipt arrives at the collector and its text hash matches the texts i
   assert.equal(p.receipts.length, 1);
   const posted = p.receipts[0];
   assert.deepEqual(Object.keys(posted).sort(), [...RECEIPT_KEYS, 'texts'].sort());
+  assert.ok(receiptSchema(posted), JSON.stringify(receiptSchema.errors));
   assert.match(posted.receipt_id, UUID);
   assert.deepEqual(posted.choices, { necessary: true, stats: false, video: true });
   assert.equal(posted.method, 'button');
