@@ -354,6 +354,7 @@ impl App {
         let sent = upload::with_lock(wait, &self.tab, move || app.send_pending()).await.unwrap_or(0);
         self.uploading.set(false);
         self.resend_receipts().await;
+        self.refresh_data();
         sent
     }
 
@@ -688,6 +689,10 @@ impl Sdk {
             Ok(()) => {
                 if !queue::save_open(&app.tab, &st.agg) {
                     dom::warn("could not store the aggregate; it is kept in memory only");
+                }
+                if st.prompt.as_ref().is_some_and(|p| p.data_open()) {
+                    let app = app.clone();
+                    wasm_bindgen_futures::spawn_local(async move { app.refresh_data() });
                 }
                 0
             }

@@ -266,6 +266,16 @@ impl Prompt {
         Ok(())
     }
 
+    /// Whether the "Your data" view is showing.
+    pub fn data_open(&self) -> bool {
+        self.dialog.open() && !self.data.section.has_attribute("hidden")
+    }
+
+    /// Redraws the "Your data" view in place (focus stays where it is).
+    pub fn render_data(&self, view: &crate::transparency::View, history_days: u32) -> Result<(), JsValue> {
+        self.data.render(&super::dom::document(), view, history_days)
+    }
+
     /// Downloads an export (see [`DataView::download`]).
     pub fn download(&mut self, name: &str, text: &str) -> Result<(), JsValue> {
         self.data.download(&super::dom::document(), name, text)

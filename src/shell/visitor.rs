@@ -92,15 +92,35 @@ impl App {
 
     /// Opens the "Your data" view, drawn from the live state.
     pub(super) fn open_data(&self) {
+        let view = self.data_view();
+        if let Some(p) = self.state.borrow_mut().prompt.as_mut() {
+            if let Err(e) = p.show_data(&view, self.config.history_days) {
+                dom::warn(&format!("could not show the data view: {e:?}"));
+            }
+        }
+    }
+
+    /// Redraws the "Your data" view if it is showing (after a track or a flush).
+    pub(super) fn refresh_data(&self) {
+        if !self.state.borrow().prompt.as_ref().is_some_and(|p| p.data_open()) {
+            return;
+        }
+        let view = self.data_view();
+        if let Some(p) = self.state.borrow().prompt.as_ref() {
+            let _ = p.render_data(&view, self.config.history_days);
+        }
+    }
+
+    /// The view's content, from the live state.
+    fn data_view(&self) -> transparency::View {
         let history = records::history(self.now(), self.config.history_days);
         let entries = storage::entries();
         let pending = queue::pending();
         let offset = -(js_sys::Date::new_0().get_timezone_offset() as i64);
-        let mut st = self.state.borrow_mut();
-        let st = &mut *st;
+        let st = self.state.borrow();
         let consent = &st.consent;
         let granted = |id: &str| consent.granted(id);
-        let view = transparency::view(
+        transparency::view(
             &self.config,
             &self.texts.chain,
             &transparency::State {
@@ -111,12 +131,7 @@ impl App {
                 storage: &entries,
                 utc_offset_minutes: offset,
             },
-        );
-        if let Some(p) = st.prompt.as_mut() {
-            if let Err(e) = p.show_data(&view, self.config.history_days) {
-                dom::warn(&format!("could not show the data view: {e:?}"));
-            }
-        }
+        )
     }
 
     /// Downloads `candor-export-<site>-<date>.json`: `inspect()` plus receipts.

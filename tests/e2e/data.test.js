@@ -140,6 +140,15 @@ test('the data view lists exactly what inspect() says, is keyboard operable and 
   // And candor.open("data") opens it directly; an unknown view is an error naming it.
   await p.evaluate(() => window.candor.open('data'));
   await view.waitFor({ state: 'visible' });
+  // While open, it follows the state: a tracked event, then a flush.
+  await p.evaluate(() => window.candor.track('page_view', { path: '/', load_ms: 5 }));
+  const waitingNow = byId(p, 'candor-data-waiting-stats').locator('li');
+  await waitingNow.filter({ hasText: /^3 page views/ }).waitFor();
+  assert.equal((await inspect(p)).open[0].events.page_view.count, 3);
+  assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 1 });
+  await waitingNow.filter({ hasText: 'Nothing is waiting to be sent.' }).waitFor();
+  assert.equal(await byId(p, 'candor-data-sent-stats').locator('li').count(), (await inspect(p)).history.length);
+  assert.equal((await inspect(p)).history.length, 2);
   const err = await p.evaluate(() => { try { window.candor.open('dat'); return null; } catch (e) { return e.message; } });
   assert.match(err, /unknown view "dat"/);
   await context.close();
