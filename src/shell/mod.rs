@@ -392,7 +392,8 @@ impl App {
                 queue::remove(id);
                 self.attempts.set(0);
                 self.retry_at_ms.set(0.0);
-                records::remember_sent(body, self.now(), self.config.history_days);
+                let decided = self.state.borrow().consent.decided;
+                records::remember_sent(body, self.now(), self.config.history_days, decided);
                 dom::dispatch("report", &dom::json(body));
                 true
             }

@@ -60,8 +60,13 @@ pub fn history(now: u64, days: u32) -> Vec<Sent> {
     h
 }
 
-/// Remembers an acknowledged report (its body as sent).
-pub fn remember_sent(body: &str, now: u64, days: u32) {
+/// Remembers an acknowledged report (its body as sent). Not after an
+/// erase (`decided` is false then): a report that lands after the visitor
+/// erased everything must not bring a key back.
+pub fn remember_sent(body: &str, now: u64, days: u32, decided: bool) {
+    if !decided {
+        return;
+    }
     let Ok(report) = serde_json::from_str::<Report>(body) else { return };
     let mut h = history(now, days);
     transparency::record_sent(&mut h, report, now, days);
