@@ -15,6 +15,7 @@ const Ajv2020 = require('ajv/dist/2020');
 const receiptSchema = new Ajv2020({ allErrors: true, strict: true })
   .compile(JSON.parse(fs.readFileSync(path.join(h.ROOT, 'pkg-config/receipt.schema.json'), 'utf8')));
 
+const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'";
 const AXE = path.join(h.ROOT, 'node_modules/axe-core/axe.min.js');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const RECEIPT_KEYS = ['choices', 'language', 'method', 'receipt_id', 'revision', 'sdk', 'site', 'texts_sha256', 'timestamp'];
@@ -28,6 +29,7 @@ test.before(async () => {
     'index.html': h.html(),
     'local.config.json': { ...base, collector: null },
     'local.html': h.html({ attrs: 'data-config="/local.config.json" async' }),
+    'csp.html': h.html({ head: `<meta http-equiv="Content-Security-Policy" content="${CSP}">` }),
   });
   server = await h.collector({ www });
   chrome = await h.browser();
@@ -40,6 +42,10 @@ const inspect = (p) => p.evaluate(() => window.candor.inspect());
 async function open(file = '/') {
   const context = await chrome.newContext({ reducedMotion: 'reduce' });
   const p = await h.page(context);
+  await p.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
   p.receipts = [];
   p.on('request', (r) => {
     if (r.url().includes('/v1/receipts') && r.method() === 'POST') p.receipts.push(JSON.parse(r.postData()));
@@ -154,8 +160,8 @@ test('the data view lists exactly what inspect() says, is keyboard operable and 
   await context.close();
 });
 
-test('export downloads candor-export-<site>-<date>.json holding inspect() plus receipts', async () => {
-  const { context, p } = await open();
+test('export downloads candor-export-<site>-<date>.json holding inspect() plus receipts, under a strict CSP', async () => {
+  const { context, p } = await open('/csp.html');
   await byId(p, 'candor-accept-all').click();
   await acknowledged(p, 1);
   await p.evaluate(() => window.candor.track('purchase', { amount: 42 }));
@@ -173,6 +179,7 @@ test('export downloads candor-export-<site>-<date>.json holding inspect() plus r
   assert.deepEqual(file.receipts[0].choices, { necessary: true, stats: true, video: true });
   assert.equal(file.open[0].events.purchase.count, 1);
   assert.equal(file.consent.decided, true);
+  assert.deepEqual(await p.evaluate(() => window.__csp), [], 'no CSP violation');
   await context.close();
 });
 
