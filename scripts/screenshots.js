@@ -26,6 +26,25 @@ const h = require('../tests/e2e/harness');
         await context.close();
       }
     }
+    // The "Your data" view, with something sent and something waiting.
+    {
+      const context = await chrome.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light', reducedMotion: 'reduce', deviceScaleFactor: 1 });
+      const p = await context.newPage();
+      await p.goto(server.url + '/');
+      await p.evaluate(() => window.candor.ready);
+      await p.locator('[data-testid="candor-accept-all"]').click();
+      await p.waitForFunction(() => window.candor.consent().decided);
+      await p.evaluate(async () => {
+        for (const path of ['/', '/shop', '/shop', '/cart']) window.candor.track('page_view', { path, load_ms: 240 });
+        await window.candor.flush();
+        for (const product of ['kettle', 'mug']) window.candor.track('product_view', { product });
+        window.candor.track('purchase', { amount: 42 });
+        window.candor.open('data');
+      });
+      await p.locator('[data-testid="candor-data-view"]').waitFor({ state: 'visible' });
+      await p.screenshot({ path: path.join(out, 'data-view-desktop-light.png') });
+      await context.close();
+    }
   } finally {
     await chrome.close();
     await server.stop();

@@ -16,8 +16,10 @@ pub mod gate;
 pub mod noise;
 pub mod qa;
 pub mod readability;
+pub mod receipt;
 pub mod report;
 pub mod texts;
+pub mod transparency;
 
 #[cfg(target_arch = "wasm32")]
 pub mod shell;

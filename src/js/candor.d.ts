@@ -169,16 +169,6 @@ export interface Report {
   sdk: string;
 }
 
-/** `candor.inspect()`: what is stored in this browser and what waits to be sent. */
-export interface Inspection {
-  consent: Consent;
-  storage: { key: string; bytes: number }[];
-  pending: Report[];
-  /** This tab's open aggregates, one per purpose and window. */
-  open: { purpose: PurposeId; start: number; seconds: number; events: { [event: string]: ReportEvent } }[];
-  dropped: number;
-}
-
 /** Present only when the config's `qa` allows this host. */
 export interface CandorQa {
   /** Moves the SDK clock forward, closing windows and running the upload timer. */
@@ -198,6 +188,38 @@ export interface CandorPreset {
   noise?: boolean;
 }
 
+/** A consent receipt (ISO/IEC TS 27560-style), as POSTed to `/v1/receipts` without `texts`. */
+export interface Receipt {
+  receipt_id: string;
+  site: string;
+  revision: string;
+  language: string;
+  /** SHA-256 (hex) of the canonical JSON text bundle shown. */
+  texts_sha256: string;
+  choices: Record<PurposeId, boolean>;
+  method: "button" | "api" | "gpc";
+  /** Unix seconds. */
+  timestamp: number;
+  sdk: string;
+}
+
+/** What `inspect()` returns; the export file holds the same plus `site` and `exported_at`. */
+export interface Inspection {
+  consent: Consent;
+  /** Every `candor.` key in localStorage and its size (UTF-16 code units × 2). */
+  storage: { key: string; bytes: number }[];
+  /** Reports waiting to be sent. */
+  pending: Report[];
+  /** This tab's aggregates whose window is still open, one per purpose and window. */
+  open: { purpose: PurposeId; start: number; seconds: number; events: { [event: string]: ReportEvent } }[];
+  /** Reports dropped because the queue was full. */
+  dropped: number;
+  /** The last 20 acknowledged reports, kept for `history_days`. */
+  history: { sent_at: number; report: Report }[];
+  /** Receipts of this browser's decisions; `acknowledged` once the collector stored them. */
+  receipts: (Receipt & { acknowledged: boolean })[];
+}
+
 export interface Candor {
   readonly qa?: CandorQa;
   /** Resolves once config, stored consent and UI are in place (also after a failed boot: see `error`). */
@@ -213,6 +235,7 @@ export interface Candor {
   rejectAll(): Consent;
   /** Denies every optional purpose and discards their pending data. */
   withdraw(): Consent;
+  /** Opens the preferences layer, or the "Your data" view; any other view throws. */
   open(view?: "preferences" | "data"): void;
   /** Never throws. */
   track(name: string, fields?: Record<string, FieldValue>): TrackResult;
@@ -220,6 +243,7 @@ export interface Candor {
   /** Runs `callback` once `purpose` is granted (immediately if it already is). Returns a function that cancels it. */
   on(purpose: PurposeId, callback: (consent: Consent) => void): () => void;
   inspect(): Inspection;
+  /** Deletes every Candor key and declared cookie, asks the collector to delete this browser's receipts, asks again. */
   erase(): Consent;
 }
 

@@ -7,12 +7,15 @@
 //! listener is ever running while state is borrowed.
 
 mod activate;
+mod dataview;
 pub mod dom;
 mod placeholder;
 mod prompt;
 mod queue;
+mod records;
 pub mod storage;
 mod upload;
+mod visitor;
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
@@ -100,6 +103,9 @@ struct App {
     placeholders: RefCell<placeholder::Placeholders>,
     /// Placeholder buttons grant through here.
     on_allow: RefCell<Option<Rc<dyn Fn(Vec<String>)>>>,
+    /// The canonical text bundle of this prompt, and its SHA-256 (receipts).
+    bundle: String,
+    bundle_hash: String,
 }
 
 struct State {
@@ -129,7 +135,11 @@ impl App {
         if corrupt {
             dom::warn("stored aggregates were unreadable and have been discarded");
         }
+        let bundle = crate::receipt::text_bundle(&config, &texts);
+        let bundle_hash = crate::receipt::sha256_hex(&bundle);
         let app = Rc::new(App {
+            bundle,
+            bundle_hash,
             config,
             texts,
             gpc,
@@ -343,6 +353,8 @@ impl App {
         let app = self.clone();
         let sent = upload::with_lock(wait, &self.tab, move || app.send_pending()).await.unwrap_or(0);
         self.uploading.set(false);
+        self.resend_receipts().await;
+        self.refresh_data();
         sent
     }
 
@@ -380,6 +392,8 @@ impl App {
                 queue::remove(id);
                 self.attempts.set(0);
                 self.retry_at_ms.set(0.0);
+                let decided = self.state.borrow().consent.decided;
+                records::remember_sent(body, self.now(), self.config.history_days, decided);
                 dom::dispatch("report", &dom::json(body));
                 true
             }
@@ -461,6 +475,11 @@ impl App {
                     dom::warn("a placeholder named a purpose the config does not declare");
                 }
             }
+            Intent::YourData => self.open_data(),
+            Intent::Export => self.export(),
+            Intent::Erase => {
+                self.erase();
+            }
             Intent::Close => {
                 let reopen = self.reopen();
                 if let Some(p) = self.state.borrow_mut().prompt.as_mut() {
@@ -535,6 +554,7 @@ impl App {
         activate::delete_cookies(&dom::document(), &cookies);
         self.activate();
         dom::dispatch("consent", &self.consent_js());
+        self.issue_receipt();
         Ok(())
     }
 
@@ -623,29 +643,22 @@ impl Sdk {
         self.reject_all()
     }
 
-    /// Opens the preferences view.
-    pub fn open(&self, _view: Option<String>) {
-        self.app.open_preferences();
-    }
-
-    /// Deletes everything Candor stored and asks again.
-    pub fn erase(&self) -> JsValue {
-        storage::clear();
-        queue::forget_tab();
-        let cookies: Vec<String> = self.app.config.optional_purposes().flat_map(|p| p.cookies.iter().cloned()).collect();
-        activate::delete_cookies(&dom::document(), &cookies);
-        {
-            let mut st = self.app.state.borrow_mut();
-            st.consent = Consent::undecided(&self.app.config);
-            st.agg = Aggregator::default();
-            let gpc = self.app.gpc_applies();
-            if let Some(p) = st.prompt.as_mut() {
-                p.show_banner(gpc);
+    /// Opens the preferences view, or with `"data"` the "Your data" view.
+    pub fn open(&self, view: Option<String>) -> Result<(), JsError> {
+        match view.as_deref() {
+            None | Some("preferences") => self.app.open_preferences(),
+            Some("data") => self.app.open_data(),
+            Some(other) => {
+                return Err(JsError::new(&format!("candor.open: unknown view {other:?} (expected \"preferences\" or \"data\")")))
             }
         }
-        let c = self.consent();
-        dom::dispatch("consent", &c);
-        c
+        Ok(())
+    }
+
+    /// Deletes everything Candor stored (asking the collector to delete
+    /// this browser's receipts) and asks again.
+    pub fn erase(&self) -> JsValue {
+        self.app.erase()
     }
 
     /// Records an event. `flat` is `[field, value, ...]` built by the
@@ -677,6 +690,10 @@ impl Sdk {
             Ok(()) => {
                 if !queue::save_open(&app.tab, &st.agg) {
                     dom::warn("could not store the aggregate; it is kept in memory only");
+                }
+                if st.prompt.as_ref().is_some_and(|p| p.data_open()) {
+                    let app = app.clone();
+                    wasm_bindgen_futures::spawn_local(async move { app.refresh_data() });
                 }
                 0
             }
@@ -753,19 +770,7 @@ impl Sdk {
 
     /// What is stored in this browser and what waits to be sent.
     pub fn inspect(&self) -> JsValue {
-        let storage: Vec<serde_json::Value> = storage::entries()
-            .into_iter()
-            .map(|(key, bytes)| serde_json::json!({"key": key, "bytes": bytes}))
-            .collect();
-        let st = self.app.state.borrow();
-        let view = serde_json::json!({
-            "consent": st.consent,
-            "storage": storage,
-            "pending": queue::pending(),
-            "open": st.agg.open,
-            "dropped": queue::dropped_count(),
-        });
-        dom::json(&view.to_string())
+        dom::json(&self.app.inspect_value().to_string())
     }
 }
 

@@ -16,6 +16,7 @@ use gloo_events::{EventListener, EventListenerOptions};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlDialogElement, HtmlElement, HtmlInputElement, KeyboardEvent, ShadowRoot};
 
+use super::dataview::DataView;
 use super::dom::{append, el, set_hidden};
 use crate::config::Config;
 use crate::consent::Consent;
@@ -40,6 +41,12 @@ pub enum Intent {
     Reload,
     /// A placeholder's button: grant just these purposes.
     Allow(Vec<String>),
+    /// Open the "Your data" view.
+    YourData,
+    /// Download everything Candor holds as JSON.
+    Export,
+    /// Erase everything Candor stored and ask again.
+    Erase,
 }
 
 const CSS: &str = include_str!("prompt.css");
@@ -57,6 +64,8 @@ pub struct Prompt {
     reopen: Element,
     gpc_note: Element,
     toggles: Vec<(String, HtmlInputElement)>,
+    actions: Element,
+    data: DataView,
     texts: Resolved,
     return_focus: Option<HtmlElement>,
     _listeners: Vec<EventListener>,
@@ -126,7 +135,10 @@ impl Prompt {
             }
             list.append_child(&li)?;
         }
-        append(&prefs, &[&prefs_intro, &list])?;
+        let your_data =
+            el(doc, "button", &[("type", "button"), ("class", "secondary link"), ("data-testid", "candor-your-data")], &ui.your_data)?;
+        append(&prefs, &[&prefs_intro, &list, &your_data])?;
+        let data = DataView::new(doc, ui, &on)?;
 
         let actions = el(doc, "div", &[("class", "actions")], "")?;
         let reject = el(doc, "button", &[("type", "button"), ("class", "choice"), ("data-testid", "candor-reject-all")], &ui.reject_all)?;
@@ -134,7 +146,7 @@ impl Prompt {
         let customize = el(doc, "button", &[("type", "button"), ("class", "secondary"), ("data-testid", "candor-customize")], &ui.customize)?;
         let save = el(doc, "button", &[("type", "button"), ("class", "secondary"), ("data-testid", "candor-save"), ("hidden", "")], &ui.save)?;
         append(&actions, &[&reject, &accept, &customize, &save])?;
-        append(&dialog, &[&close, &heading, &first, &prefs, &actions])?;
+        append(&dialog, &[&close, &heading, &first, &prefs, &data.section, &actions])?;
         let reopen = el(doc, "button", &[("type", "button"), ("class", "reopen"), ("data-testid", "candor-reopen"), ("hidden", "")], &ui.reopen)?;
         append(&root, &[&dialog, &reopen])?;
         shadow.append_child(&root)?;
@@ -150,6 +162,7 @@ impl Prompt {
             click(&customize, Intent::Customize),
             click(&close, Intent::Close),
             click(&reopen, Intent::Customize),
+            click(&your_data, Intent::YourData),
         ];
         {
             let on = on.clone();
@@ -162,13 +175,20 @@ impl Prompt {
             let on = on.clone();
             let shadow = shadow.clone();
             let d = dialog.clone();
+            let data_section = data.section.clone();
             let opts = EventListenerOptions::enable_prevent_default();
             listeners.push(EventListener::new_with_options(&dialog, "keydown", opts, move |e| {
                 let Some(k) = e.dyn_ref::<KeyboardEvent>() else { return };
                 if k.key() == "Escape" {
                     k.prevent_default();
                     k.stop_propagation();
-                    on(if d.class_list().contains("modal") { Intent::Back } else { Intent::Close });
+                    on(if !data_section.has_attribute("hidden") {
+                        Intent::Customize
+                    } else if d.class_list().contains("modal") {
+                        Intent::Back
+                    } else {
+                        Intent::Close
+                    });
                 } else if k.key() == "Tab" && d.class_list().contains("modal") {
                     trap_tab(&shadow, &d, k);
                 }
@@ -178,7 +198,7 @@ impl Prompt {
             body.insert_before(&host, body.first_child().as_ref())?;
         }
         Ok(Prompt {
-            host, shadow, dialog, heading, first, prefs, customize, save, reopen, gpc_note, toggles,
+            host, shadow, dialog, heading, first, prefs, customize, save, reopen, gpc_note, toggles, actions, data,
             texts: texts.clone(), return_focus: None, _listeners: listeners,
         })
     }
@@ -188,6 +208,8 @@ impl Prompt {
         self.leave_modal();
         self.heading.set_text_content(Some(&self.texts.ui.heading));
         set_hidden(&self.first, false);
+        set_hidden(&self.data.section, true);
+        set_hidden(&self.actions, false);
         set_hidden(&self.gpc_note, !gpc);
         set_hidden(&self.prefs, true);
         set_hidden(&self.customize, false);
@@ -210,6 +232,8 @@ impl Prompt {
         let _ = self.dialog.class_list().add_1("modal");
         self.heading.set_text_content(Some(&self.texts.ui.prefs_heading));
         set_hidden(&self.first, true);
+        set_hidden(&self.data.section, true);
+        set_hidden(&self.actions, false);
         set_hidden(&self.gpc_note, !gpc);
         set_hidden(&self.prefs, false);
         set_hidden(&self.customize, true);
@@ -219,6 +243,42 @@ impl Prompt {
         if let Some((_, first)) = self.toggles.first() {
             let _ = first.focus();
         }
+    }
+
+    /// The "Your data" layer, modal, drawn from `view`.
+    pub fn show_data(&mut self, view: &crate::transparency::View, history_days: u32) -> Result<(), JsValue> {
+        self.data.render(&super::dom::document(), view, history_days)?;
+        if !self.dialog.class_list().contains("modal") {
+            self.return_focus = self.outside_focus();
+        }
+        self.dialog.close();
+        let _ = self.dialog.class_list().add_1("modal");
+        self.heading.set_text_content(Some(&self.texts.ui.your_data));
+        set_hidden(&self.first, true);
+        set_hidden(&self.prefs, true);
+        set_hidden(&self.actions, true);
+        set_hidden(&self.reopen, true);
+        set_hidden(&self.data.section, false);
+        self.dialog.show_modal()?;
+        self.data.focus();
+        // Focusing the section scrolls it into view; the heading above it must stay visible.
+        self.dialog.set_scroll_top(0);
+        Ok(())
+    }
+
+    /// Whether the "Your data" view is showing.
+    pub fn data_open(&self) -> bool {
+        self.dialog.open() && !self.data.section.has_attribute("hidden")
+    }
+
+    /// Redraws the "Your data" view in place (focus stays where it is).
+    pub fn render_data(&self, view: &crate::transparency::View, history_days: u32) -> Result<(), JsValue> {
+        self.data.render(&super::dom::document(), view, history_days)
+    }
+
+    /// Downloads an export (see [`DataView::download`]).
+    pub fn download(&mut self, name: &str, text: &str) -> Result<(), JsValue> {
+        self.data.download(&super::dom::document(), name, text)
     }
 
     /// Hides everything but the reopen control (when `reopen` is true).

@@ -127,3 +127,16 @@ where
     let result: JsValue = JsFuture::from(promise).await.ok()?;
     result.as_f64().map(|n| n as u32)
 }
+
+/// Starts a `DELETE` of `url` (no cookies, no referrer, `keepalive` so it
+/// survives the page going away); await the returned future for the outcome.
+pub fn delete(url: &str) -> Result<JsFuture, JsValue> {
+    let init = RequestInit::new();
+    init.set_method("DELETE");
+    init.set_credentials(RequestCredentials::Omit);
+    js_sys::Reflect::set(&init, &"keepalive".into(), &JsValue::TRUE)?;
+    js_sys::Reflect::set(&init, &"referrerPolicy".into(), &"no-referrer".into())?;
+    let req = Request::new_with_str_and_init(url, &init)?;
+    let window = web_sys::window().ok_or("no window")?;
+    Ok(JsFuture::from(window.fetch_with_request(&req)))
+}

@@ -55,7 +55,10 @@ fn grant_persists_one_record_and_a_second_boot_reads_it() {
     sdk.grant(ids.into()).map_err(JsValue::from).unwrap();
     let stored = storage::get(storage::CONSENT).expect("decision stored");
     assert!(stored.contains("\"stats\":true"), "{stored}");
-    assert_eq!(storage::entries().len(), 1, "one key, written as one value");
+    // The decision is one key written as one value; its consent receipt is kept beside it.
+    let mut keys: Vec<String> = storage::entries().into_iter().map(|(k, _)| k).collect();
+    keys.sort();
+    assert_eq!(keys, ["candor.consent", "candor.receipts"]);
     drop(sdk);
     reset_dom_only();
     let again = boot(CONFIG, None, None).unwrap();

@@ -1,0 +1,143 @@
+//! The "Your data" view: a section of the prompt's dialog that shows, in
+//! the sentences `transparency` builds, what waits to be sent, what was
+//! sent, and what is stored, with an export and an erase button.
+//!
+//! Like the rest of the prompt it only draws and turns clicks into
+//! [`Intent`]s; it is redrawn from a fresh [`View`] each time it opens.
+//! Text reaches the DOM only through `set_text_content`. Export is a Blob
+//! behind an object URL clicked through `<a download>`, which a strict CSP
+//! allows; the URL is revoked when the next export replaces it or the view
+//! is dropped.
+
+use std::rc::Rc;
+
+use gloo_events::EventListener;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Document, Element, HtmlElement};
+
+use super::dom::{append, el};
+use super::prompt::Intent;
+use crate::texts::UiTexts;
+use crate::transparency::{self, View};
+
+const INTRO: &str = "This is everything Candor keeps about you in this browser, and what it sends. \
+                     Nothing here identifies you.";
+const WAITING: &str = "Waiting to be sent";
+const SENT: &str = "Sent";
+const STORED: &str = "Stored in this browser";
+const NOTHING_STORED: &str = "Nothing is stored.";
+const ON: &str = "on";
+const OFF: &str = "off";
+const EXPORT: &str = "Download my data";
+const ERASE: &str = "Erase my data";
+
+/// The rendered data section and its listeners.
+pub struct DataView {
+    /// The section (hidden unless the data view is open).
+    pub section: Element,
+    body: Element,
+    focus: Element,
+    object_url: Option<String>,
+    _listeners: Vec<EventListener>,
+}
+
+impl DataView {
+    /// Builds the (hidden) section.
+    pub fn new(doc: &Document, ui: &UiTexts, on: &Rc<dyn Fn(Intent)>) -> Result<DataView, JsValue> {
+        let section = el(
+            doc,
+            "section",
+            &[("class", "data"), ("data-testid", "candor-data-view"), ("aria-label", &ui.your_data), ("hidden", ""), ("tabindex", "-1")],
+            "",
+        )?;
+        let intro = el(doc, "p", &[], INTRO)?;
+        let body = el(doc, "div", &[("class", "data-body")], "")?;
+        let actions = el(doc, "div", &[("class", "data-actions")], "")?;
+        let export = el(doc, "button", &[("type", "button"), ("class", "secondary"), ("data-testid", "candor-export")], EXPORT)?;
+        let erase = el(doc, "button", &[("type", "button"), ("class", "secondary"), ("data-testid", "candor-erase")], ERASE)?;
+        let back = el(doc, "button", &[("type", "button"), ("class", "secondary"), ("data-testid", "candor-data-back")], &ui.back)?;
+        append(&actions, &[&export, &erase, &back])?;
+        append(&section, &[&intro, &body, &actions])?;
+        let click = |target: &Element, intent: Intent| {
+            let on = on.clone();
+            EventListener::new(target, "click", move |_| on(intent.clone()))
+        };
+        let listeners = vec![click(&export, Intent::Export), click(&erase, Intent::Erase), click(&back, Intent::Customize)];
+        Ok(DataView { focus: section.clone(), section, body, object_url: None, _listeners: listeners })
+    }
+
+    /// Redraws the content from `view`.
+    pub fn render(&self, doc: &Document, view: &View, history_days: u32) -> Result<(), JsValue> {
+        self.body.set_text_content(None);
+        for p in &view.purposes {
+            let part = el(doc, "div", &[("class", "data-purpose"), ("data-testid", &format!("candor-data-{}", p.id))], "")?;
+            let title = el(doc, "h3", &[], &format!("{} ({})", p.label, if p.granted { ON } else { OFF }))?;
+            part.append_child(&title)?;
+            list(doc, &part, WAITING, &format!("candor-data-waiting-{}", p.id), &p.waiting, transparency::NOTHING_WAITING)?;
+            list(doc, &part, SENT, &format!("candor-data-sent-{}", p.id), &p.sent, &transparency::nothing_sent(history_days))?;
+            self.body.append_child(&part)?;
+        }
+        let part = el(doc, "div", &[("class", "data-purpose")], "")?;
+        let h = el(doc, "h3", &[], STORED)?;
+        part.append_child(&h)?;
+        let ul = el(doc, "ul", &[("data-testid", "candor-data-storage")], "")?;
+        for (key, line) in &view.storage {
+            let li = el(doc, "li", &[("data-key", key)], line)?;
+            ul.append_child(&li)?;
+        }
+        if view.storage.is_empty() {
+            let li = el(doc, "li", &[("class", "muted")], NOTHING_STORED)?;
+            ul.append_child(&li)?;
+        }
+        part.append_child(&ul)?;
+        self.body.append_child(&part)?;
+        Ok(())
+    }
+
+    /// Moves focus to the section's start (screen readers read from the top).
+    pub fn focus(&self) {
+        if let Some(e) = self.focus.dyn_ref::<HtmlElement>() {
+            let _ = e.focus();
+        }
+    }
+
+    /// Downloads `text` as `name` (JSON), replacing the previous export's URL.
+    pub fn download(&mut self, doc: &Document, name: &str, text: &str) -> Result<(), JsValue> {
+        let parts = js_sys::Array::of1(&JsValue::from_str(text));
+        let opts = web_sys::BlobPropertyBag::new();
+        opts.set_type("application/json");
+        let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)?;
+        let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+        if let Some(old) = self.object_url.replace(url.clone()) {
+            let _ = web_sys::Url::revoke_object_url(&old);
+        }
+        let a: HtmlElement = el(doc, "a", &[("href", &url), ("download", name)], "")?.unchecked_into();
+        a.click();
+        Ok(())
+    }
+}
+
+impl Drop for DataView {
+    fn drop(&mut self) {
+        if let Some(url) = self.object_url.take() {
+            let _ = web_sys::Url::revoke_object_url(&url);
+        }
+    }
+}
+
+/// `<h4>heading</h4><ul data-testid=…><li>…</li></ul>`, or one muted line when empty.
+fn list(doc: &Document, parent: &Element, heading: &str, testid: &str, lines: &[String], empty: &str) -> Result<(), JsValue> {
+    let h = el(doc, "h4", &[], heading)?;
+    parent.append_child(&h)?;
+    let ul = el(doc, "ul", &[("data-testid", testid)], "")?;
+    for line in lines {
+        let li = el(doc, "li", &[], line)?;
+        ul.append_child(&li)?;
+    }
+    if lines.is_empty() {
+        let li = el(doc, "li", &[("class", "muted"), ("data-empty", "")], empty)?;
+        ul.append_child(&li)?;
+    }
+    parent.append_child(&ul)?;
+    Ok(())
+}

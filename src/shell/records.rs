@@ -1,0 +1,105 @@
+//! What Candor remembers for the visitor's own eyes: the recently sent
+//! reports (`candor.history`) and the receipts of their decisions
+//! (`candor.receipts`), in localStorage.
+//!
+//! Both are bounded (20 entries each; history also by `history_days`) and
+//! both are read defensively: a value that does not parse is removed and
+//! read as empty, never half-used.
+
+use serde::{Deserialize, Serialize};
+
+use crate::receipt::Receipt;
+use crate::report::Report;
+use crate::transparency::{self, Sent};
+
+use super::storage;
+
+/// Sent reports, newest last.
+pub const HISTORY: &str = "candor.history";
+/// Receipts of decisions, newest last.
+pub const RECEIPTS: &str = "candor.receipts";
+/// At most this many receipts are kept in this browser.
+pub const RECEIPTS_MAX: usize = 20;
+
+/// A receipt as kept here: whether the collector has acknowledged it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Kept {
+    /// The receipt, exactly as sent.
+    pub receipt: Receipt,
+    /// The collector answered 2xx.
+    pub acknowledged: bool,
+}
+
+fn read<T: for<'de> Deserialize<'de>>(key: &str) -> Vec<T> {
+    match storage::get(key) {
+        None => Vec::new(),
+        Some(text) => serde_json::from_str(&text).unwrap_or_else(|_| {
+            storage::remove(key);
+            Vec::new()
+        }),
+    }
+}
+
+fn write<T: Serialize>(key: &str, items: &[T]) {
+    if items.is_empty() {
+        storage::remove(key);
+    } else {
+        storage::set(key, &serde_json::to_string(items).expect("records serialise"));
+    }
+}
+
+/// The sent history, pruned to `days` (and written back when pruning changed it).
+pub fn history(now: u64, days: u32) -> Vec<Sent> {
+    let mut h: Vec<Sent> = read(HISTORY);
+    let before = h.len();
+    transparency::prune(&mut h, now, days);
+    if h.len() != before {
+        write(HISTORY, &h);
+    }
+    h
+}
+
+/// Remembers an acknowledged report (its body as sent). Not after an
+/// erase (`decided` is false then): a report that lands after the visitor
+/// erased everything must not bring a key back.
+pub fn remember_sent(body: &str, now: u64, days: u32, decided: bool) {
+    if !decided {
+        return;
+    }
+    let Ok(report) = serde_json::from_str::<Report>(body) else { return };
+    let mut h = history(now, days);
+    transparency::record_sent(&mut h, report, now, days);
+    write(HISTORY, &h);
+}
+
+/// Every kept receipt, oldest first.
+pub fn receipts() -> Vec<Kept> {
+    read(RECEIPTS)
+}
+
+/// Keeps a new receipt (not yet acknowledged), dropping the oldest beyond the bound.
+pub fn keep(receipt: &Receipt) {
+    let mut all = receipts();
+    all.push(Kept { receipt: receipt.clone(), acknowledged: false });
+    if all.len() > RECEIPTS_MAX {
+        all.drain(..all.len() - RECEIPTS_MAX);
+    }
+    write(RECEIPTS, &all);
+}
+
+/// Marks a receipt acknowledged by the collector.
+pub fn acknowledge(id: &str) {
+    let mut all = receipts();
+    if let Some(k) = all.iter_mut().find(|k| k.receipt.receipt_id == id) {
+        k.acknowledged = true;
+        write(RECEIPTS, &all);
+    }
+}
+
+/// Drops a receipt the collector refused.
+pub fn forget(id: &str) {
+    let mut all = receipts();
+    all.retain(|k| k.receipt.receipt_id != id);
+    write(RECEIPTS, &all);
+}

@@ -1,0 +1,233 @@
+//! The visitor's side of their data: receipts of each decision, the "Your
+//! data" view, export and erase.
+//!
+//! Kept apart from `mod.rs` because these are the controller's duties
+//! towards the visitor rather than towards the page: they read the same
+//! state, but only to show it, hand it over, or delete it.
+//!
+//! Receipts are issued for decisions only (`decide`, which every button,
+//! API call and preset goes through); opening, closing, tracking and
+//! flushing never make one. They go to the collector's `/v1/receipts` with
+//! the text bundle attached (so the collector can check the hash and keep
+//! the texts per revision), without cookies or referrer, and never when the
+//! config's `collector` is `null`.
+
+use std::cell::RefCell;
+
+use wasm_bindgen::JsValue;
+
+use super::{activate, dom, queue, records, report, storage, upload, App, Crypto};
+use crate::aggregate::Aggregator;
+use crate::consent::Consent;
+use crate::receipt::{self, Receipt};
+use crate::transparency;
+use upload::Outcome;
+
+thread_local! {
+    /// Receipts erased while their POST was still in flight: deleted once it lands.
+    static ERASED: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    /// Receipts being POSTed now (not resent meanwhile).
+    static INFLIGHT: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+impl App {
+    /// Builds, keeps and sends the receipt of the decision just made.
+    pub(super) fn issue_receipt(&self) {
+        let r = {
+            let st = self.state.borrow();
+            receipt::build(&self.config, &self.texts, &st.consent, report::uuid_v4(&mut Crypto), &self.bundle_hash)
+        };
+        let Some(r) = r else { return };
+        records::keep(&r);
+        if let Some(url) = self.receipts_url() {
+            let body = receipt::body(&r, Some(&self.bundle));
+            wasm_bindgen_futures::spawn_local(send(url, r.receipt_id, body));
+        }
+    }
+
+    /// Sends kept receipts the collector has not acknowledged yet.
+    pub(super) async fn resend_receipts(&self) {
+        let Some(url) = self.receipts_url() else { return };
+        let busy = |id: &str| INFLIGHT.with(|f| f.borrow().iter().any(|x| x == id));
+        for kept in records::receipts().into_iter().filter(|k| !k.acknowledged && !busy(&k.receipt.receipt_id)) {
+            let body = receipt::body(&kept.receipt, self.bundle_for(&kept.receipt));
+            send(url.clone(), kept.receipt.receipt_id, body).await;
+        }
+    }
+
+    /// The bundle, when `r` was made with exactly these texts.
+    fn bundle_for(&self, r: &Receipt) -> Option<&str> {
+        (r.texts_sha256 == self.bundle_hash && r.revision == self.config.revision).then_some(self.bundle.as_str())
+    }
+
+    fn receipts_url(&self) -> Option<String> {
+        self.config.collector.as_deref().map(receipt::receipts_url)
+    }
+
+    /// Everything `inspect()` shows, as JSON.
+    pub(super) fn inspect_value(&self) -> serde_json::Value {
+        let storage: Vec<serde_json::Value> = storage::entries()
+            .into_iter()
+            .map(|(key, bytes)| serde_json::json!({"key": key, "bytes": bytes}))
+            .collect();
+        let st = self.state.borrow();
+        let receipts: Vec<serde_json::Value> = records::receipts()
+            .into_iter()
+            .map(|k| {
+                let mut v = serde_json::to_value(&k.receipt).expect("receipts serialise");
+                v["acknowledged"] = k.acknowledged.into();
+                v
+            })
+            .collect();
+        serde_json::json!({
+            "consent": st.consent,
+            "storage": storage,
+            "pending": queue::pending(),
+            "open": st.agg.open,
+            "dropped": queue::dropped_count(),
+            "history": records::history(self.now(), self.config.history_days),
+            "receipts": receipts,
+        })
+    }
+
+    /// Opens the "Your data" view, drawn from the live state.
+    pub(super) fn open_data(&self) {
+        let view = self.data_view();
+        if let Some(p) = self.state.borrow_mut().prompt.as_mut() {
+            if let Err(e) = p.show_data(&view, self.config.history_days) {
+                dom::warn(&format!("could not show the data view: {e:?}"));
+            }
+        }
+    }
+
+    /// Redraws the "Your data" view if it is showing (after a track or a flush).
+    pub(super) fn refresh_data(&self) {
+        if !self.state.borrow().prompt.as_ref().is_some_and(|p| p.data_open()) {
+            return;
+        }
+        let view = self.data_view();
+        if let Some(p) = self.state.borrow().prompt.as_ref() {
+            let _ = p.render_data(&view, self.config.history_days);
+        }
+    }
+
+    /// The view's content, from the live state.
+    fn data_view(&self) -> transparency::View {
+        let history = records::history(self.now(), self.config.history_days);
+        let entries = storage::entries();
+        let pending = queue::pending();
+        let offset = -(js_sys::Date::new_0().get_timezone_offset() as i64);
+        let st = self.state.borrow();
+        let consent = &st.consent;
+        let granted = |id: &str| consent.granted(id);
+        transparency::view(
+            &self.config,
+            &self.texts.chain,
+            &transparency::State {
+                granted: &granted,
+                open: &st.agg.open,
+                pending: &pending,
+                history: &history,
+                storage: &entries,
+                utc_offset_minutes: offset,
+            },
+        )
+    }
+
+    /// Downloads `candor-export-<site>-<date>.json`: `inspect()` plus receipts.
+    pub(super) fn export(&self) {
+        let now = self.now();
+        let mut v = self.inspect_value();
+        v["site"] = self.config.site.clone().into();
+        v["exported_at"] = now.into();
+        let site: String =
+            self.config.site.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect();
+        let name = format!("candor-export-{site}-{}.json", transparency::iso_date(now));
+        let text = serde_json::to_string_pretty(&v).expect("exports serialise");
+        if let Some(p) = self.state.borrow_mut().prompt.as_mut() {
+            if let Err(e) = p.download(&name, &text) {
+                dom::warn(&format!("could not start the download: {e:?}"));
+            }
+        }
+    }
+
+    /// Deletes every Candor key and declared cookie, asks the collector to
+    /// delete this browser's receipts, forgets the decision and asks again.
+    pub(super) fn erase(&self) -> JsValue {
+        let kept = records::receipts();
+        storage::clear();
+        queue::forget_tab();
+        let cookies: Vec<String> = self.config.optional_purposes().flat_map(|p| p.cookies.iter().cloned()).collect();
+        activate::delete_cookies(&dom::document(), &cookies);
+        if let Some(url) = self.receipts_url() {
+            for k in kept {
+                if k.acknowledged {
+                    wasm_bindgen_futures::spawn_local(delete(format!("{url}/{}", k.receipt.receipt_id)));
+                } else {
+                    ERASED.with(|e| e.borrow_mut().push(k.receipt.receipt_id));
+                }
+            }
+        }
+        {
+            let mut st = self.state.borrow_mut();
+            st.consent = Consent::undecided(&self.config);
+            st.agg = Aggregator::default();
+            let gpc = self.gpc_applies();
+            if let Some(p) = st.prompt.as_mut() {
+                p.show_banner(gpc);
+            }
+        }
+        let c = self.consent_js();
+        dom::dispatch("consent", &c);
+        c
+    }
+}
+
+/// POSTs one receipt; marks it acknowledged (or deletes it, if erased meanwhile).
+/// A refused receipt that carried its texts is sent once more without them
+/// (a bundle over the collector's 32 KB limit must not cost the receipt).
+async fn send(url: String, id: String, body: String) {
+    INFLIGHT.with(|f| f.borrow_mut().push(id.clone()));
+    let mut body = body;
+    let outcome = loop {
+        let Ok(request) = upload::post(&url, &body, false) else { break Outcome::Retry };
+        let outcome = upload::outcome(request).await;
+        match (outcome, without_texts(&body)) {
+            (Outcome::Rejected(_), Some(bare)) => body = bare,
+            _ => break outcome,
+        }
+    };
+    INFLIGHT.with(|f| f.borrow_mut().retain(|x| *x != id));
+    match outcome {
+        Outcome::Acknowledged => {
+            let erased = ERASED.with(|e| {
+                let mut e = e.borrow_mut();
+                let at = e.iter().position(|x| *x == id);
+                at.map(|i| e.remove(i)).is_some()
+            });
+            if erased {
+                delete(format!("{url}/{id}")).await;
+            } else {
+                records::acknowledge(&id);
+            }
+        }
+        Outcome::Rejected(status) => {
+            // Never accepted: kept no longer, so it is not resent forever.
+            records::forget(&id);
+            dom::warn(&format!("the collector refused receipt {id} (HTTP {status}); it was dropped"));
+        }
+        Outcome::Retry => {}
+    }
+}
+
+fn without_texts(body: &str) -> Option<String> {
+    let mut v: serde_json::Value = serde_json::from_str(body).ok()?;
+    v.as_object_mut()?.remove("texts")?;
+    Some(v.to_string())
+}
+
+async fn delete(url: String) {
+    if let Ok(request) = upload::delete(&url) {
+        let _ = upload::outcome(request).await;
+    }
+}

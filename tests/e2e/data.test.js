@@ -1,0 +1,317 @@
+// Visitors own their data: the "Your data" view says exactly what inspect()
+// says, export downloads it, erase leaves nothing behind (here and, for
+// receipts, at the collector), and every decision, and only a decision,
+// leaves a consent receipt whose text hash matches the texts the collector
+// keeps for the revision.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const h = require('./harness');
+const Ajv2020 = require('ajv/dist/2020');
+
+const receiptSchema = new Ajv2020({ allErrors: true, strict: true })
+  .compile(JSON.parse(fs.readFileSync(path.join(h.ROOT, 'pkg-config/receipt.schema.json'), 'utf8')));
+
+const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'";
+const AXE = path.join(h.ROOT, 'node_modules/axe-core/axe.min.js');
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const RECEIPT_KEYS = ['choices', 'language', 'method', 'receipt_id', 'revision', 'sdk', 'site', 'texts_sha256', 'timestamp'];
+
+let server, chrome;
+test.before(async () => {
+  const base = h.config({ aggregation: { window_seconds: 3600 } });
+  base.purposes[2] = { ...base.purposes[2], cookies: ['_vid*', 'track_me'] };
+  const www = h.site({
+    'candor.config.json': base,
+    'index.html': h.html(),
+    'local.config.json': { ...base, collector: null },
+    'local.html': h.html({ attrs: 'data-config="/local.config.json" async' }),
+    'csp.html': h.html({ head: `<meta http-equiv="Content-Security-Policy" content="${CSP}">` }),
+  });
+  server = await h.collector({ www });
+  chrome = await h.browser();
+});
+test.after(async () => { await chrome?.close(); await server?.stop(); });
+
+const byId = (p, id) => p.locator(`[data-testid="${id}"]`);
+const inspect = (p) => p.evaluate(() => window.candor.inspect());
+
+async function open(file = '/') {
+  const context = await chrome.newContext({ reducedMotion: 'reduce' });
+  const p = await h.page(context);
+  await p.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  p.receipts = [];
+  p.on('request', (r) => {
+    if (r.url().includes('/v1/receipts') && r.method() === 'POST') p.receipts.push(JSON.parse(r.postData()));
+  });
+  await p.goto(server.url + file);
+  await h.ready(p);
+  return { context, p };
+}
+
+/** Waits until every receipt kept in the browser was acknowledged by the collector. */
+async function acknowledged(p, n) {
+  await p.waitForFunction((n) => {
+    const r = window.candor.inspect().receipts;
+    return r.length === n && r.every((x) => x.acknowledged);
+  }, n);
+}
+
+/** RFC 8785-style canonical JSON, as the collector and the SDK write it. */
+function canonical(v) {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+const texts = (loc) => loc.evaluateAll((els) => els.map((e) => e.textContent));
+
+test('the data view lists exactly what inspect() says, is keyboard operable and axe-clean', async () => {
+  const { context, p } = await open();
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await acknowledged(p, 1);
+  await p.evaluate(() => { for (let i = 0; i < 3; i++) window.candor.track('page_view', { path: '/shop', load_ms: 50 }); });
+  assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 1 });
+  await p.evaluate(() => {
+    window.candor.track('page_view', { path: '/', load_ms: 500 });
+    window.candor.track('page_view', { path: '/shop', load_ms: 50 });
+  });
+
+  // Reached from the preferences layer, with the keyboard only.
+  await p.evaluate(() => window.candor.open());
+  await byId(p, 'candor-save').waitFor({ state: 'visible' });
+  await byId(p, 'candor-your-data').focus();
+  await p.keyboard.press('Enter');
+  const view = byId(p, 'candor-data-view');
+  await view.waitFor({ state: 'visible' });
+  const state = await inspect(p);
+
+  // Stored keys: one line per key, with its size, and nothing else.
+  const keys = await byId(p, 'candor-data-storage').locator('li[data-key]').evaluateAll((els) => els.map((e) => [e.dataset.key, e.textContent]));
+  assert.deepEqual(keys.map((k) => k[0]).sort(), state.storage.map((s) => s.key).sort());
+  for (const s of state.storage) {
+    const line = keys.find((k) => k[0] === s.key)[1];
+    assert.ok(line.includes(`(${s.bytes} bytes)`), `${line} names ${s.bytes} bytes`);
+  }
+  assert.ok(state.storage.some((s) => s.key === 'candor.receipts') && state.storage.some((s) => s.key === 'candor.history'));
+
+  // Waiting: the open aggregate, in a plain sentence with its window.
+  assert.equal(state.open.length, 1);
+  assert.equal(state.pending.length, 0);
+  const waiting = await texts(byId(p, 'candor-data-waiting-stats').locator('li'));
+  assert.equal(waiting.length, 1, JSON.stringify(waiting));
+  assert.match(waiting[0], /^2 page views, grouped by path, with load ms in ranges, will be sent as totals for \d\d:\d\d–\d\d:\d\d\.$/);
+  // Sent: the acknowledged report, once.
+  assert.equal(state.history.length, 1);
+  assert.equal(state.history[0].report.events.page_view.count, 3);
+  const sent = await texts(byId(p, 'candor-data-sent-stats').locator('li'));
+  assert.equal(sent.length, 1);
+  assert.match(sent[0], /^Sent on \d{4}-\d\d-\d\d at \d\d:\d\d: 3 page views, grouped by path, with load ms in ranges, as totals for/);
+  // A purpose with nothing says so.
+  assert.deepEqual(await texts(byId(p, 'candor-data-waiting-video').locator('li')), ['Nothing is waiting to be sent.']);
+  assert.deepEqual(await texts(byId(p, 'candor-data-sent-video').locator('li')), ['Nothing was sent in the last 30 days.']);
+  // Opening the view changed nothing.
+  assert.deepEqual(await inspect(p), state);
+
+  // axe-core, light and dark.
+  await p.addScriptTag({ path: AXE });
+  for (const colorScheme of ['light', 'dark']) {
+    await p.emulateMedia({ colorScheme });
+    const violations = await p.evaluate(async () => {
+      const r = await window.axe.run({ include: [['candor-consent']] }, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] });
+      return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    });
+    assert.deepEqual(violations, [], colorScheme);
+  }
+
+  // Tab stays inside and reaches the buttons; Esc goes back to the preferences.
+  const reached = [];
+  for (let i = 0; i < 5; i++) {
+    await p.keyboard.press('Tab');
+    reached.push(await p.evaluate(() => document.querySelector('candor-consent').shadowRoot.activeElement?.dataset.testid));
+  }
+  for (const id of ['candor-export', 'candor-erase', 'candor-data-back', 'candor-close']) assert.ok(reached.includes(id), `${id} in ${reached}`);
+  await p.keyboard.press('Escape');
+  await byId(p, 'candor-save').waitFor({ state: 'visible' });
+  assert.ok(await view.isHidden());
+
+  // And candor.open("data") opens it directly; an unknown view is an error naming it.
+  await p.evaluate(() => window.candor.open('data'));
+  await view.waitFor({ state: 'visible' });
+  // While open, it follows the state: a tracked event, then a flush.
+  await p.evaluate(() => window.candor.track('page_view', { path: '/', load_ms: 5 }));
+  const waitingNow = byId(p, 'candor-data-waiting-stats').locator('li');
+  await waitingNow.filter({ hasText: /^3 page views/ }).waitFor();
+  assert.equal((await inspect(p)).open[0].events.page_view.count, 3);
+  assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 1 });
+  await waitingNow.filter({ hasText: 'Nothing is waiting to be sent.' }).waitFor();
+  assert.equal(await byId(p, 'candor-data-sent-stats').locator('li').count(), (await inspect(p)).history.length);
+  assert.equal((await inspect(p)).history.length, 2);
+  const err = await p.evaluate(() => { try { window.candor.open('dat'); return null; } catch (e) { return e.message; } });
+  assert.match(err, /unknown view "dat"/);
+  await context.close();
+});
+
+test('export downloads candor-export-<site>-<date>.json holding inspect() plus receipts, under a strict CSP', async () => {
+  const { context, p } = await open('/csp.html');
+  await byId(p, 'candor-accept-all').click();
+  await acknowledged(p, 1);
+  await p.evaluate(() => window.candor.track('purchase', { amount: 42 }));
+  await p.evaluate(() => window.candor.open('data'));
+  const [download] = await Promise.all([p.waitForEvent('download'), byId(p, 'candor-export').click()]);
+  const today = new Date().toISOString().slice(0, 10);
+  assert.equal(download.suggestedFilename(), `candor-export-test.example-${today}.json`);
+  const file = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
+  const state = await inspect(p);
+  for (const k of ['consent', 'storage', 'pending', 'open', 'dropped', 'history', 'receipts']) {
+    assert.deepEqual(file[k], state[k], k);
+  }
+  assert.equal(file.site, 'test.example');
+  assert.equal(file.receipts.length, 1);
+  assert.deepEqual(file.receipts[0].choices, { necessary: true, stats: true, video: true });
+  assert.equal(file.open[0].events.purchase.count, 1);
+  assert.equal(file.consent.decided, true);
+  assert.deepEqual(await p.evaluate(() => window.__csp), [], 'no CSP violation');
+  await context.close();
+});
+
+test('erase leaves zero Candor keys and zero declared cookies, and deletes the receipt at the collector', async () => {
+  const { context, p } = await open();
+  await byId(p, 'candor-accept-all').click();
+  await acknowledged(p, 1);
+  const id = (await inspect(p)).receipts[0].receipt_id;
+  assert.equal((await fetch(`${server.url}/v1/receipts/${id}`)).status, 200);
+  await p.evaluate(() => {
+    document.cookie = '_vid_session=1; path=/';
+    document.cookie = 'track_me=1; path=/';
+    document.cookie = 'site_pref=kept; path=/';
+    window.candor.track('page_view', { path: '/' });
+  });
+  assert.ok((await inspect(p)).storage.length >= 3);
+
+  await p.evaluate(() => window.candor.open('data'));
+  const deleted = p.waitForResponse((r) => r.url().endsWith(`/v1/receipts/${id}`) && r.request().method() === 'DELETE');
+  await byId(p, 'candor-erase').click();
+  assert.equal((await deleted).status(), 204);
+
+  const left = await p.evaluate(() => [...Object.keys(localStorage), ...Object.keys(sessionStorage)].filter((k) => k.startsWith('candor.')));
+  assert.deepEqual(left, []);
+  assert.equal(await p.evaluate(() => document.cookie), 'site_pref=kept');
+  assert.equal((await fetch(`${server.url}/v1/receipts/${id}`)).status, 404);
+  await h.prompt(p).waitFor({ state: 'visible' });
+  assert.ok(await byId(p, 'candor-accept-all').isVisible(), 'the first layer asks again');
+  assert.equal((await h.consent(p)).decided, false);
+  assert.deepEqual((await inspect(p)).receipts, []);
+  // The API does the same (nothing left to delete now, and no receipt for erasing).
+  await p.evaluate(() => window.candor.erase());
+  assert.deepEqual(await p.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('candor.'))), []);
+  assert.equal(p.receipts.length, 1);
+
+  // A decision erased while its receipt is still on its way: deleted as soon as it lands.
+  const racing = p.waitForResponse((r) => /\/v1\/receipts\/[0-9a-f-]{36}$/.test(r.url()) && r.request().method() === 'DELETE');
+  const raced = await p.evaluate(() => {
+    window.candor.acceptAll();
+    const id = window.candor.inspect().receipts[0].receipt_id;
+    window.candor.erase();
+    return id;
+  });
+  const gone = await racing;
+  assert.ok(gone.url().endsWith(raced));
+  assert.equal(gone.status(), 204);
+  assert.equal((await fetch(`${server.url}/v1/receipts/${raced}`)).status, 404);
+  await context.close();
+});
+
+test('the receipt arrives at the collector and its text hash matches the texts it serves for the revision', async () => {
+  const { context, p } = await open();
+  await byId(p, 'candor-customize').click();
+  await byId(p, 'candor-toggle-video').check();
+  await byId(p, 'candor-save').click();
+  await acknowledged(p, 1);
+  assert.equal(p.receipts.length, 1);
+  const posted = p.receipts[0];
+  assert.deepEqual(Object.keys(posted).sort(), [...RECEIPT_KEYS, 'texts'].sort());
+  assert.ok(receiptSchema(posted), JSON.stringify(receiptSchema.errors));
+  assert.match(posted.receipt_id, UUID);
+  assert.deepEqual(posted.choices, { necessary: true, stats: false, video: true });
+  assert.equal(posted.method, 'button');
+  assert.equal(posted.site, 'test.example');
+  assert.equal(posted.revision, 'r1');
+  assert.equal(posted.language, 'en');
+  assert.match(posted.sdk, /^candor\//);
+  assert.ok(Math.abs(posted.timestamp - Date.now() / 1000) < 3600);
+
+  // Stored as sent, without the texts, and nothing else.
+  const stored = await (await fetch(`${server.url}/v1/receipts/${posted.receipt_id}`)).json();
+  const { texts: bundle, ...receipt } = posted;
+  assert.deepEqual(stored, receipt);
+
+  // The collector keeps the bundle per revision; its hash is the receipt's.
+  const rev = await (await fetch(`${server.url}/v1/revisions/r1?site=test.example`)).json();
+  const served = rev.bundles.find((b) => b.texts_sha256 === posted.texts_sha256);
+  assert.ok(served, JSON.stringify(rev));
+  assert.equal(crypto.createHash('sha256').update(canonical(served.texts)).digest('hex'), posted.texts_sha256);
+  assert.deepEqual(served.texts, bundle);
+  // ... and the bundle is what the prompt showed.
+  await p.evaluate(() => window.candor.open());
+  assert.equal(served.texts.ui.save, (await byId(p, 'candor-save').textContent()).trim());
+  assert.equal(served.texts.ui.accept_all, (await byId(p, 'candor-accept-all').textContent()).trim());
+  const labels = await p.locator('candor-consent label').evaluateAll((els) => els.map((e) => e.textContent));
+  assert.deepEqual(served.texts.purposes.map((x) => x.label), labels);
+
+  // An API decision says so.
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await acknowledged(p, 2);
+  assert.equal(p.receipts[1].method, 'api');
+  assert.deepEqual(p.receipts[1].choices, { necessary: true, stats: true, video: true });
+  await context.close();
+});
+
+test('receipts are sent for decisions only, and never without a collector', async () => {
+  const { context, p } = await open();
+  // Opening, closing, the data view, tracking, flushing and reloading decide nothing.
+  await byId(p, 'candor-customize').click();
+  await p.keyboard.press('Escape');
+  await byId(p, 'candor-close').click();
+  await p.evaluate(() => window.candor.open('data'));
+  await p.keyboard.press('Escape');
+  await p.evaluate(() => window.candor.track('page_view', { path: '/' }));
+  await p.evaluate(() => window.candor.flush());
+  await p.reload();
+  await h.ready(p);
+  await p.evaluate(() => window.candor.flush());
+  assert.equal(p.receipts.length, 0);
+  assert.deepEqual((await inspect(p)).receipts, []);
+
+  // Each decision: exactly one receipt, each with its own id.
+  await byId(p, 'candor-reject-all').click();
+  await acknowledged(p, 1);
+  await p.evaluate(() => window.candor.acceptAll());
+  await p.evaluate(() => window.candor.withdraw());
+  await acknowledged(p, 3);
+  await p.evaluate(() => window.candor.flush());
+  await p.evaluate(() => window.candor.open());
+  await p.keyboard.press('Escape');
+  assert.deepEqual(p.receipts.map((r) => r.method), ['button', 'api', 'api']);
+  assert.deepEqual(p.receipts.map((r) => r.choices.stats), [false, true, false]);
+  assert.equal(new Set(p.receipts.map((r) => r.receipt_id)).size, 3);
+  await context.close();
+
+  // collector: null keeps the receipt in this browser only.
+  const local = await open('/local.html');
+  await byId(local.p, 'candor-accept-all').click();
+  await local.p.waitForFunction(() => window.candor.inspect().receipts.length === 1);
+  await local.p.evaluate(() => window.candor.flush());
+  const kept = (await inspect(local.p)).receipts;
+  assert.equal(kept[0].acknowledged, false);
+  assert.equal(local.p.receipts.length, 0);
+  await local.context.close();
+});
