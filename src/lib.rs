@@ -17,6 +17,9 @@ pub mod noise;
 pub mod qa;
 pub mod readability;
 pub mod report;
+pub mod tcf;
+pub mod gcm;
+pub mod consent_cookie;
 pub mod texts;
 
 #[cfg(target_arch = "wasm32")]
