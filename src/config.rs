@@ -301,7 +301,7 @@ pub struct CookieConfig {
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct TcfConfig {
-    /// CMP id registered with IAB Europe (1..=4095).
+    /// CMP id registered with IAB Europe (2..=4095).
     pub cmp_id: u16,
     /// CMP version (0..=4095).
     #[serde(default = "default_one")]
@@ -531,8 +531,8 @@ impl Config {
     }
 
     fn check_tcf(&self, t: &TcfConfig) -> Result<(), ConfigError> {
-        if !(1..=4095).contains(&t.cmp_id) {
-            return Err(ConfigError::new("tcf.cmp_id", "must be between 1 and 4095 (the id IAB Europe assigned)"));
+        if !(2..=4095).contains(&t.cmp_id) {
+            return Err(ConfigError::new("tcf.cmp_id", "must be between 2 and 4095 (the id IAB Europe assigned; 0 and 1 are not valid CMP ids)"));
         }
         if t.cmp_version > 4095 {
             return Err(ConfigError::new("tcf.cmp_version", "must be between 0 and 4095"));
