@@ -12,8 +12,11 @@
 //! visitor's [`Consent`]:
 //! - a TCF purpose is consented when it is mapped to Candor purposes and
 //!   **all** of them are granted;
-//! - a listed vendor gets vendor consent when at least one TCF purpose is
-//!   consented (a vendor still needs the purpose consent for anything it does);
+//! - a listed vendor gets vendor consent when at least one consented TCF
+//!   purpose maps to an optional Candor purpose, i.e. the visitor said yes to
+//!   something (a vendor still needs the purpose consent for anything it
+//!   does). "Reject all" never gives a vendor consent, even when purpose 1
+//!   is mapped to a required purpose;
 //! - no legitimate interest, no special features, no publisher restrictions;
 //! - `Created` and `LastUpdated` are both the UTC day of the decision
 //!   (midnight), as the TCF recommends against fingerprinting by timestamp;
@@ -23,7 +26,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::TcfConfig;
+use crate::config::{Config, TcfConfig};
 use crate::consent::Consent;
 
 /// Everything a TC string carries (core, disclosed vendors, publisher TC).
@@ -297,14 +300,20 @@ fn consented(map: &std::collections::BTreeMap<String, Vec<String>>, consent: &Co
         .collect()
 }
 
-/// The TC string content for a decision (`None` while undecided).
-pub fn from_consent(tcf: &TcfConfig, default_language: &str, consent: &Consent) -> Option<TcFields> {
+/// The TC string content for a decision (`None` while undecided or without `tcf`).
+pub fn from_consent(config: &Config, consent: &Consent) -> Option<TcFields> {
+    let tcf: &TcfConfig = config.tcf.as_ref()?;
     if !consent.decided {
         return None;
     }
+    let default_language = config.default_language.as_str();
     let day = consent.updated_at.unwrap_or(0) / 86_400 * 86_400;
     let purposes = consented(&tcf.purposes_map, consent);
-    let vendors = if purposes.is_empty() { Vec::new() } else { tcf.vendors.clone() };
+    let chose_something = tcf.purposes_map.iter().any(|(k, ids)| {
+        k.parse::<u8>().is_ok_and(|n| purposes.contains(&n))
+            && ids.iter().any(|id| config.purpose(id).is_some_and(|p| !p.required))
+    });
+    let vendors = if chose_something { tcf.vendors.clone() } else { Vec::new() };
     let language = tcf.consent_language.clone().unwrap_or_else(|| {
         let primary = default_language.split('-').next().unwrap_or("");
         if primary.len() == 2 { primary.to_ascii_uppercase() } else { "EN".into() }
@@ -338,7 +347,6 @@ pub fn from_consent(tcf: &TcfConfig, default_language: &str, consent: &Consent) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
     use crate::consent::Method;
 
     fn sample() -> TcFields {
@@ -422,11 +430,14 @@ mod tests {
                    "publisher_purposes_map":{"1":["necessary"]}}}"#,
         )
         .unwrap();
-        let tcf = config.tcf.as_ref().unwrap();
         let mut c = Consent::undecided(&config);
-        assert_eq!(from_consent(tcf, "de", &c), None);
+        assert_eq!(from_consent(&config, &c), None);
+        c.decide(&config, &[], &["ads", "stats"], Method::Button, 1_763_800_123).unwrap();
+        let f = from_consent(&config, &c).unwrap();
+        assert_eq!(f.purpose_consents, vec![1], "purpose 1 follows the required purpose");
+        assert_eq!(f.vendor_consents, Vec::<u16>::new(), "reject all: no vendor consent");
         c.decide(&config, &["ads"], &["stats"], Method::Button, 1_763_800_123).unwrap();
-        let f = from_consent(tcf, "de", &c).unwrap();
+        let f = from_consent(&config, &c).unwrap();
         assert_eq!(f.purpose_consents, vec![1, 3]);
         assert_eq!(f.vendor_consents, vec![8, 755]);
         assert_eq!(f.consent_language, "DE");
@@ -435,6 +446,6 @@ mod tests {
         assert_eq!(f.publisher.as_ref().unwrap().consents, vec![1]);
         assert_eq!(encode(&f).unwrap().split('.').count(), 2);
         c.decide(&config, &["stats"], &[], Method::Button, 1_763_800_123).unwrap();
-        assert_eq!(from_consent(tcf, "de", &c).unwrap().purpose_consents, vec![1, 3, 7]);
+        assert_eq!(from_consent(&config, &c).unwrap().purpose_consents, vec![1, 3, 7]);
     }
 }

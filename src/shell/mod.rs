@@ -11,6 +11,7 @@ pub mod dom;
 mod placeholder;
 mod prompt;
 mod queue;
+mod signals;
 pub mod storage;
 mod upload;
 
@@ -164,6 +165,7 @@ impl App {
         app.purge_denied();
         app.watch(&window)?;
         app.activate();
+        app.publish_signals();
         let first = app.clone();
         wasm_bindgen_futures::spawn_local(async move {
             first.flush(false, false).await;
@@ -492,6 +494,7 @@ impl App {
         }
         self.purge_denied();
         self.activate();
+        self.publish_signals();
         dom::dispatch("consent", &self.consent_js());
     }
 
@@ -534,8 +537,14 @@ impl App {
             withdrawn.iter().filter_map(|id| self.config.purpose(id)).flat_map(|p| p.cookies.iter().cloned()).collect();
         activate::delete_cookies(&dom::document(), &cookies);
         self.activate();
+        self.publish_signals();
         dom::dispatch("consent", &self.consent_js());
         Ok(())
+    }
+
+    /// The cookie and the Consent Mode cache follow the decision (`signals.rs`).
+    fn publish_signals(&self) {
+        signals::publish(&self.config, &self.state.borrow().consent, self.now());
     }
 
     fn consent_js(&self) -> JsValue {
@@ -643,6 +652,7 @@ impl Sdk {
                 p.show_banner(gpc);
             }
         }
+        self.app.publish_signals();
         let c = self.consent();
         dom::dispatch("consent", &c);
         c

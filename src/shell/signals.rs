@@ -1,0 +1,84 @@
+//! Consent signals for the rest of the page: the `candor_consent` cookie,
+//! Google Consent Mode and the IAB TCF CMP API.
+//!
+//! The decisions are the core's (`consent_cookie`, `gcm`, `tcf`); this module
+//! only carries them out. [`publish`] runs after boot and after every change
+//! of the decision: it writes or deletes the cookie and the `candor.gcm`
+//! cache the loader reads synchronously on the next page load. The loader's
+//! `gcm.js` and `tcf.js` read [`Sdk::signals`] on `candor:ready` and
+//! `candor:consent` to push `gtag('consent', 'update', …)` and to answer
+//! `__tcfapi` calls.
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::{dom, storage, Sdk};
+use crate::config::Config;
+use crate::consent::Consent;
+use crate::{consent_cookie, gcm, tcf};
+
+/// localStorage key of the cached Consent Mode state.
+pub const GCM_CACHE: &str = "candor.gcm";
+
+fn secure() -> bool {
+    web_sys::window().and_then(|w| w.location().protocol().ok()).is_some_and(|p| p == "https:")
+}
+
+/// Writes (or deletes) the cookie and the Consent Mode cache for `consent`.
+pub fn publish(config: &Config, consent: &Consent, now: u64) {
+    if let Some(assignment) = consent_cookie::assignment(config, consent, secure(), now) {
+        if let Ok(html) = dom::document().dyn_into::<web_sys::HtmlDocument>() {
+            let _ = html.set_cookie(&assignment);
+        }
+    }
+    match gcm::cache_record(config, consent) {
+        Some(record) => {
+            storage::set(GCM_CACHE, &record);
+        }
+        None => storage::remove(GCM_CACHE),
+    }
+}
+
+/// The `signals()` view: Consent Mode state and TCF data for the loader.
+fn view(config: &Config, consent: &Consent) -> serde_json::Value {
+    let gcm = gcm::state(config, consent).map(|state| {
+        let state: serde_json::Map<String, serde_json::Value> =
+            state.into_iter().map(|(k, on)| (k, (if on { "granted" } else { "denied" }).into())).collect();
+        serde_json::json!({ "map": gcm::map_key(config), "state": state })
+    });
+    let tcf = config.tcf.as_ref().map(|t| {
+        let fields = tcf::from_consent(config, consent);
+        let tc_string = match fields.as_ref().map(tcf::encode) {
+            Some(Ok(s)) => s,
+            Some(Err(e)) => {
+                dom::warn(&e.to_string());
+                String::new()
+            }
+            None => String::new(),
+        };
+        let f = fields.unwrap_or_default();
+        serde_json::json!({
+            "tc_string": tc_string,
+            "gdpr_applies": t.gdpr_applies,
+            "cmp_id": t.cmp_id,
+            "cmp_version": t.cmp_version,
+            "policy_version": t.policy_version,
+            "vendor_list_version": t.vendor_list_version,
+            "publisher_cc": t.publisher_cc.to_ascii_uppercase(),
+            "vendors": t.vendors,
+            "purpose_consents": f.purpose_consents,
+            "vendor_consents": f.vendor_consents,
+            "publisher_consents": f.publisher.map(|p| p.consents),
+        })
+    });
+    serde_json::json!({ "decided": consent.decided, "gcm": gcm, "tcf": tcf })
+}
+
+#[wasm_bindgen]
+impl Sdk {
+    /// `{decided, gcm: {map, state} | null, tcf: {...} | null}` for the loader.
+    pub fn signals(&self) -> JsValue {
+        let st = self.app.state.borrow();
+        dom::json(&view(&self.app.config, &st.consent).to_string())
+    }
+}
