@@ -12,7 +12,8 @@
 //   revision (from the inline config or the tag's `data-revision`), same
 //   mapping when known, not expired. Anything else: all denied.
 // With `wait_for_update`, tags wait for the SDK's `update`, pushed on boot
-// when a decision is stored, and after every decision.
+// when a decision is stored, and after every decision, each followed by a
+// `{event: 'candor_consent'}` for Tag Manager triggers.
 // Nothing is pushed for a page that does not use Consent Mode: the inline
 // config has no mapping, the tag has no `data-gcm`, and nothing is cached.
 var GCM_TYPES = ['ad_storage', 'ad_user_data', 'ad_personalization', 'analytics_storage'];
@@ -88,6 +89,9 @@ function gcmUpdate(onReady) {
     if (!granted) return;
   }
   gtag('consent', 'update', state);
+  // For Tag Manager triggers ("Custom Event" candor_consent) that should
+  // fire once consent is known: after the update, never before it.
+  window.dataLayer.push({ event: 'candor_consent' });
 }
 document.addEventListener('candor:ready', function () { gcmUpdate(true); });
 document.addEventListener('candor:consent', function () { gcmUpdate(false); });

@@ -117,6 +117,8 @@ test('Consent Mode: the default precedes every tag, updates follow choices and r
   await p.waitForFunction(() => window.__gatedSaw);
   const granted = { analytics_storage: 'granted', ad_storage: 'granted', ad_user_data: 'granted' };
   assert.deepEqual(consentCalls(await layer(p), 'update'), [['consent', 'update', granted]]);
+  assert.deepEqual((await layer(p)).slice(1), [['consent', 'update', granted], { event: 'candor_consent' }],
+    'the update, then an event for Tag Manager triggers');
   assert.deepEqual(consentCalls(await p.evaluate(() => window.__gatedSaw), 'update'), [['consent', 'update', granted]],
     'a tag gated on the choice runs after the update');
 
