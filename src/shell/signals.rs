@@ -26,9 +26,16 @@ fn secure() -> bool {
 
 /// Writes (or deletes) the cookie and the Consent Mode cache for `consent`.
 pub fn publish(config: &Config, consent: &Consent, now: u64) {
-    if let Some(assignment) = consent_cookie::assignment(config, consent, secure(), now) {
-        if let Ok(html) = dom::document().dyn_into::<web_sys::HtmlDocument>() {
-            let _ = html.set_cookie(&assignment);
+    if let Ok(html) = dom::document().dyn_into::<web_sys::HtmlDocument>() {
+        match consent_cookie::assignment(config, consent, secure(), now) {
+            Some(assignment) => {
+                let _ = html.set_cookie(&assignment);
+            }
+            // Switched off since it was written: do not leave a stale copy behind.
+            None if html.cookie().unwrap_or_default().split(';').any(|c| c.trim_start().starts_with("candor_consent=")) => {
+                let _ = html.set_cookie("candor_consent=; Path=/; Max-Age=0");
+            }
+            None => {}
         }
     }
     match gcm::cache_record(config, consent) {
