@@ -511,6 +511,10 @@ impl Config {
         }
         if let Some(gcm) = &self.google_consent_mode {
             for (kind, ids) in gcm {
+                let b = kind.as_bytes();
+                if b.is_empty() || b.len() > 64 || !b[0].is_ascii_lowercase() || !b.iter().all(|c| c.is_ascii_lowercase() || *c == b'_') {
+                    return Err(ConfigError::new(format!("google_consent_mode.{kind}"), "consent type must match ^[a-z][a-z_]{0,63}$, e.g. \"ad_storage\""));
+                }
                 for (j, id) in ids.iter().enumerate() {
                     if self.purpose(id).is_none() {
                         return Err(ConfigError::new(format!("google_consent_mode.{kind}[{j}]"), format!("unknown purpose {id:?}")));
