@@ -46,39 +46,62 @@ pub fn publish(config: &Config, consent: &Consent, now: u64) {
     }
 }
 
-/// The `signals()` view: Consent Mode state and TCF data for the loader.
-fn view(config: &Config, consent: &Consent) -> serde_json::Value {
-    let gcm = gcm::state(config, consent).map(|state| {
-        let state: serde_json::Map<String, serde_json::Value> =
-            state.into_iter().map(|(k, on)| (k, (if on { "granted" } else { "denied" }).into())).collect();
-        serde_json::json!({ "map": gcm::map_key(config), "state": state })
-    });
-    let tcf = config.tcf.as_ref().map(|t| {
-        let fields = tcf::from_consent(config, consent);
-        let tc_string = match fields.as_ref().map(tcf::encode) {
-            Some(Ok(s)) => s,
-            Some(Err(e)) => {
-                dom::warn(&e.to_string());
-                String::new()
+/// The `signals()` view: Consent Mode state and TCF data for the loader,
+/// written as JSON by hand (serde_json's `Value` building costs wasm bytes).
+fn view(config: &Config, consent: &Consent) -> String {
+    use std::fmt::Write;
+    let list = |ids: &[u8]| ids.iter().map(u8::to_string).collect::<Vec<_>>().join(",");
+    let mut out = format!("{{\"decided\":{},\"gcm\":", consent.decided);
+    match (gcm::state(config, consent), gcm::map_key(config)) {
+        (Some(state), Some(map)) => {
+            let _ = write!(out, "{{\"map\":{},\"state\":{{", serde_json::Value::from(map));
+            for (i, (kind, on)) in state.iter().enumerate() {
+                let sep = if i == 0 { "" } else { "," };
+                let _ = write!(out, "{sep}{}:\"{}\"", serde_json::Value::from(kind.as_str()), if *on { "granted" } else { "denied" });
             }
-            None => String::new(),
-        };
-        let f = fields.unwrap_or_default();
-        serde_json::json!({
-            "tc_string": tc_string,
-            "gdpr_applies": t.gdpr_applies,
-            "cmp_id": t.cmp_id,
-            "cmp_version": t.cmp_version,
-            "policy_version": t.policy_version,
-            "vendor_list_version": t.vendor_list_version,
-            "publisher_cc": t.publisher_cc.to_ascii_uppercase(),
-            "vendors": t.vendors,
-            "purpose_consents": f.purpose_consents,
-            "vendor_consents": f.vendor_consents,
-            "publisher_consents": f.publisher.map(|p| p.consents),
-        })
-    });
-    serde_json::json!({ "decided": consent.decided, "gcm": gcm, "tcf": tcf })
+            out.push_str("}}");
+        }
+        _ => out.push_str("null"),
+    }
+    out.push_str(",\"tcf\":");
+    match config.tcf.as_ref() {
+        None => out.push_str("null"),
+        Some(t) => {
+            let fields = tcf::from_consent(config, consent);
+            let tc_string = match fields.as_ref().map(tcf::encode) {
+                Some(Ok(s)) => s,
+                Some(Err(e)) => {
+                    dom::warn(&e.to_string());
+                    String::new()
+                }
+                None => String::new(),
+            };
+            let f = fields.unwrap_or_default();
+            let vendors = |v: &[u16]| v.iter().map(u16::to_string).collect::<Vec<_>>().join(",");
+            let publisher = match f.publisher {
+                Some(p) => format!("[{}]", list(&p.consents)),
+                None => "null".into(),
+            };
+            // tc_string is base64url and publisher_cc two validated letters: no escaping needed.
+            let _ = write!(
+                out,
+                "{{\"tc_string\":\"{tc_string}\",\"gdpr_applies\":{},\"cmp_id\":{},\"cmp_version\":{},\"policy_version\":{},\
+                 \"vendor_list_version\":{},\"publisher_cc\":\"{}\",\"vendors\":[{}],\"purpose_consents\":[{}],\
+                 \"vendor_consents\":[{}],\"publisher_consents\":{publisher}}}",
+                t.gdpr_applies,
+                t.cmp_id,
+                t.cmp_version,
+                t.policy_version,
+                t.vendor_list_version,
+                t.publisher_cc.to_ascii_uppercase(),
+                vendors(&t.vendors),
+                list(&f.purpose_consents),
+                vendors(&f.vendor_consents),
+            );
+        }
+    }
+    out.push('}');
+    out
 }
 
 #[wasm_bindgen]
@@ -86,6 +109,6 @@ impl Sdk {
     /// `{decided, gcm: {map, state} | null, tcf: {...} | null}` for the loader.
     pub fn signals(&self) -> JsValue {
         let st = self.app.state.borrow();
-        dom::json(&view(&self.app.config, &st.consent).to_string())
+        dom::json(&view(&self.app.config, &st.consent))
     }
 }
