@@ -66,11 +66,12 @@ window.addEventListener('message', function (e) {
   }) });
   const example = (f) => fs.readFileSync(path.join(h.ROOT, 'www/examples', f), 'utf8');
   www = h.site({
-    'gcm.html': h.html({ head: `<meta http-equiv="Content-Security-Policy" content="${CSP}">${inline(CFG)}`,
-      attrs: '', body: '<script src="/tag.js"></script><script type="text/plain" data-candor-purpose="stats" src="/gated.js"></script>' })
-      // The tags must follow candor.js in <head>, before <body>: move them there.
-      .replace('<script src="/candor/candor.js" ></script>', '<script src="/candor/candor.js"></script><script src="/tag.js"></script>')
-      .replace('<script src="/tag.js"></script><script type="text/plain"', '<script type="text/plain"'),
+    // candor.js without async, then an ordinary tag: the tag must already see the default.
+    'gcm.html': `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>t</title>
+<meta http-equiv="Content-Security-Policy" content="${CSP}">${inline(CFG)}
+<script src="/candor/candor.js"></script><script src="/tag.js"></script></head>
+<body><main><h1>Test page</h1></main>
+<script type="text/plain" data-candor-purpose="stats" src="/gated.js"></script></body></html>`,
     'tag.js': `${SNAPSHOT}
 window.__tagSaw = snapshot();
 window.__tcfEarly = {};
