@@ -23,7 +23,7 @@ test: build
 
 test-native:
 	cargo test --workspace --tests
-	node --test tests/tcf/
+	node tests/tcf/tcf.test.js
 
 test-wasm:
 	cargo test --target wasm32-unknown-unknown --test browser

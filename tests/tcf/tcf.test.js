@@ -17,6 +17,10 @@ const { TCString, TCModel, GVL } = require('@iabtechlabtcf/core');
 const ROOT = path.resolve(__dirname, '../..');
 const CASES = Number(process.env.TCF_CASES || 2000);
 const SEED = Number(process.env.TCF_SEED || 20261123);
+// The counts, printed last when the file is run directly (as make test does),
+// the generated-case count on the very last line.
+const summary = [];
+process.on('exit', () => { for (const line of summary) console.log(line); });
 
 function vectors(args, input) {
   const out = execFileSync('cargo', ['run', '-q', '--example', 'tcf_vectors', '--', ...args],
@@ -113,7 +117,7 @@ test(`${CASES} generated TC strings decode, field for field, to what we encoded`
       if (first.length < 5) first.push({ tc_string: c.tc_string, problems });
     }
   }
-  console.log(`tcf: ${CASES} generated TC strings (${mapped} through config mappings) checked against @iabtechlabtcf/core: ${mismatches} mismatches`);
+  summary.push(`tcf: ${CASES} generated TC strings (${mapped} through config mappings) checked against @iabtechlabtcf/core: ${mismatches} mismatches`);
   assert.equal(mismatches, 0, JSON.stringify(first, null, 1));
   assert.ok(mapped >= CASES / 2 - 1);
 });
@@ -176,5 +180,5 @@ test("the library's own strings: ours re-encode their fields to strings that dec
   const fields = fieldsOf(TCString.decode(theirs), theirs);
   const [again] = vectors(['encode'], JSON.stringify(fields));
   assert.deepEqual(diff(fields, fieldsOf(TCString.decode(again.tc_string), again.tc_string)), []);
-  console.log(`tcf: ${strings.length + 1} library strings re-encoded by ours: 0 mismatches (${identical} of ${strings.length} byte-identical)`);
+  summary.unshift(`tcf: ${strings.length + 1} library strings re-encoded by ours: 0 mismatches (${identical} of ${strings.length} byte-identical)`);
 });
