@@ -23,6 +23,7 @@ test: build
 
 test-native:
 	cargo test --workspace --tests
+	node tests/tcf/tcf.test.js
 
 test-wasm:
 	cargo test --target wasm32-unknown-unknown --test browser

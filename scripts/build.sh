@@ -17,6 +17,8 @@ node_modules/.bin/wasm-opt -Oz --enable-reference-types --enable-bulk-memory --e
   printf '/*! Candor %s | MIT OR Apache-2.0 */\n(function (options) {\n"use strict";\n' "$(awk -F'"' '/^version/ {print $2; exit}' Cargo.toml)"
   cat "$OUT/candor.js"
   cat src/js/loader.js
+  # Consent Mode and TCF stubs: their synchronous part must run with the loader.
+  cat src/js/gcm.js src/js/tcf.js
   printf '})(null);\n'
 } > "$OUT/candor.full.js"
 node_modules/.bin/terser "$OUT/candor.full.js" --compress passes=2 --mangle --comments '/^!/' --ecma 2017 -o dist/candor.js

@@ -69,6 +69,9 @@ pub struct Config {
     /// First-party decision cookie settings.
     #[serde(default)]
     pub cookie: Option<CookieConfig>,
+    /// IAB TCF v2.2 CMP settings (see `tcf.rs`).
+    #[serde(default)]
+    pub tcf: Option<TcfConfig>,
     /// Overrides of built-in UI strings, keyed by string id.
     #[serde(default)]
     pub texts: BTreeMap<String, Text>,
@@ -293,6 +296,52 @@ pub struct CookieConfig {
     pub domain: Option<String>,
 }
 
+/// IAB TCF settings: the site's CMP registration, its vendor list, and how
+/// TCF purposes map to Candor purposes.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TcfConfig {
+    /// CMP id registered with IAB Europe (2..=4095).
+    pub cmp_id: u16,
+    /// CMP version (0..=4095).
+    #[serde(default = "default_one")]
+    pub cmp_version: u16,
+    /// Screen number recorded in the string (0..=63).
+    #[serde(default = "default_one_u8")]
+    pub consent_screen: u8,
+    /// Two letters; defaults to `default_language`'s primary subtag.
+    #[serde(default)]
+    pub consent_language: Option<String>,
+    /// Version of the site's copy of the Global Vendor List (1..=4095).
+    pub vendor_list_version: u16,
+    /// TCF policy version: 4 (TCF v2.2, default) or 5 (v2.3).
+    #[serde(default = "default_policy_version")]
+    pub policy_version: u8,
+    /// The publisher's country, two letters.
+    pub publisher_cc: String,
+    /// Whether GDPR applies (`gdprApplies` in the CMP API).
+    #[serde(default = "default_true")]
+    pub gdpr_applies: bool,
+    /// GVL vendor ids the site works with.
+    #[serde(default)]
+    pub vendors: Vec<u16>,
+    /// TCF purpose id ("1".."24") → Candor purposes that must all be granted.
+    pub purposes_map: BTreeMap<String, Vec<String>>,
+    /// Same for the publisher TC segment; the segment is written only when set.
+    #[serde(default)]
+    pub publisher_purposes_map: Option<BTreeMap<String, Vec<String>>>,
+}
+
+fn default_one() -> u16 {
+    1
+}
+fn default_one_u8() -> u8 {
+    1
+}
+fn default_policy_version() -> u8 {
+    4
+}
+
 /// A config error: where, and which rule was broken.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
@@ -462,6 +511,10 @@ impl Config {
         }
         if let Some(gcm) = &self.google_consent_mode {
             for (kind, ids) in gcm {
+                let b = kind.as_bytes();
+                if b.is_empty() || b.len() > 64 || !b[0].is_ascii_lowercase() || !b.iter().all(|c| c.is_ascii_lowercase() || *c == b'_') {
+                    return Err(ConfigError::new(format!("google_consent_mode.{kind}"), "consent type must match ^[a-z][a-z_]{0,63}$, e.g. \"ad_storage\""));
+                }
                 for (j, id) in ids.iter().enumerate() {
                     if self.purpose(id).is_none() {
                         return Err(ConfigError::new(format!("google_consent_mode.{kind}[{j}]"), format!("unknown purpose {id:?}")));
@@ -469,11 +522,68 @@ impl Config {
                 }
             }
         }
+        if let Some(tcf) = &self.tcf {
+            self.check_tcf(tcf)?;
+        }
         for (key, text) in &self.texts {
             if !crate::texts::KEYS.contains(&key.as_str()) {
                 return Err(ConfigError::new(format!("texts.{key}"), format!("unknown text id; expected one of {}", crate::texts::KEYS.join(", "))));
             }
             check_text(&format!("texts.{key}"), text, MAX_TEXT)?;
+        }
+        Ok(())
+    }
+
+    fn check_tcf(&self, t: &TcfConfig) -> Result<(), ConfigError> {
+        if !(2..=4095).contains(&t.cmp_id) {
+            return Err(ConfigError::new("tcf.cmp_id", "must be between 2 and 4095 (the id IAB Europe assigned; 0 and 1 are not valid CMP ids)"));
+        }
+        if t.cmp_version > 4095 {
+            return Err(ConfigError::new("tcf.cmp_version", "must be between 0 and 4095"));
+        }
+        if t.consent_screen > 63 {
+            return Err(ConfigError::new("tcf.consent_screen", "must be between 0 and 63"));
+        }
+        let letters = |s: &str| s.len() == 2 && s.bytes().all(|b| b.is_ascii_alphabetic());
+        if let Some(l) = &t.consent_language {
+            if !letters(l) {
+                return Err(ConfigError::new("tcf.consent_language", format!("must be two letters such as \"EN\", got {l:?}")));
+            }
+        }
+        if !(1..=4095).contains(&t.vendor_list_version) {
+            return Err(ConfigError::new("tcf.vendor_list_version", "must be between 1 and 4095"));
+        }
+        if !(4..=5).contains(&t.policy_version) {
+            return Err(ConfigError::new("tcf.policy_version", "must be 4 (TCF v2.2) or 5 (TCF v2.3)"));
+        }
+        if !letters(&t.publisher_cc) {
+            return Err(ConfigError::new("tcf.publisher_cc", format!("must be a two-letter country code such as \"DE\", got {:?}", t.publisher_cc)));
+        }
+        for (i, v) in t.vendors.iter().enumerate() {
+            if *v == 0 {
+                return Err(ConfigError::new(format!("tcf.vendors[{i}]"), "must be a vendor id from 1 to 65535"));
+            }
+            if t.vendors[..i].contains(v) {
+                return Err(ConfigError::new(format!("tcf.vendors[{i}]"), format!("duplicate vendor id {v}")));
+            }
+        }
+        for (name, map) in [("purposes_map", Some(&t.purposes_map)), ("publisher_purposes_map", t.publisher_purposes_map.as_ref())] {
+            let Some(map) = map else { continue };
+            for (key, ids) in map {
+                let at = format!("tcf.{name}.{key}");
+                let ok = key.parse::<u8>().is_ok_and(|n| (1..=24).contains(&n)) && !key.starts_with('0');
+                if !ok {
+                    return Err(ConfigError::new(at, "key must be a TCF purpose id from \"1\" to \"24\""));
+                }
+                if ids.is_empty() {
+                    return Err(ConfigError::new(at, "must list at least one purpose"));
+                }
+                for (j, id) in ids.iter().enumerate() {
+                    if self.purpose(id).is_none() {
+                        return Err(ConfigError::new(format!("{at}[{j}]"), format!("unknown purpose {id:?}")));
+                    }
+                }
+            }
         }
         Ok(())
     }

@@ -18,6 +18,9 @@ pub mod qa;
 pub mod readability;
 pub mod receipt;
 pub mod report;
+pub mod tcf;
+pub mod gcm;
+pub mod consent_cookie;
 pub mod texts;
 pub mod transparency;
 

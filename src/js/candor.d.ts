@@ -282,3 +282,42 @@ declare global {
   }
   interface DocumentEventMap extends CandorEventMap {}
 }
+
+// Consent signals (README: "Google Consent Mode", "IAB TCF", "The candor_consent cookie").
+
+/** Config `google_consent_mode`: consent type → purposes that must all be granted. */
+export type GoogleConsentModeConfig = Record<string, PurposeId[]>;
+
+/** Config `cookie`: the first-party `candor_consent` cookie (written only when present and enabled). */
+export interface CookieConfig { enabled?: boolean; domain?: string | null }
+
+/** Config `tcf`: IAB TCF v2.2 settings. */
+export interface TcfConfig {
+  /** CMP id registered with IAB Europe (2–4095). */
+  cmp_id: number;
+  cmp_version?: number;
+  consent_screen?: number;
+  consent_language?: string | null;
+  /** Version of the site's copy of the Global Vendor List. */
+  vendor_list_version: number;
+  /** 4: TCF v2.2 (default); 5: TCF v2.3. */
+  policy_version?: 4 | 5;
+  publisher_cc: string;
+  gdpr_applies?: boolean;
+  vendors?: number[];
+  /** TCF purpose id ("1"–"24") → purposes that must all be granted. */
+  purposes_map: Record<string, PurposeId[]>;
+  publisher_purposes_map?: Record<string, PurposeId[]> | null;
+}
+
+/** The TCF CMP API installed when the config has `tcf` (or the tag has `data-tcf`). */
+export type TcfApi = (
+  command: "ping" | "getTCData" | "addEventListener" | "removeEventListener" | string,
+  version: number,
+  callback: (result: any, success?: boolean) => void,
+  parameter?: unknown,
+) => void;
+
+declare global {
+  interface Window { __tcfapi?: TcfApi; dataLayer?: unknown[] }
+}

@@ -13,6 +13,7 @@ mod placeholder;
 mod prompt;
 mod queue;
 mod records;
+mod signals;
 pub mod storage;
 mod upload;
 mod visitor;
@@ -174,6 +175,7 @@ impl App {
         app.purge_denied();
         app.watch(&window)?;
         app.activate();
+        app.publish_signals();
         let first = app.clone();
         wasm_bindgen_futures::spawn_local(async move {
             first.flush(false, false).await;
@@ -511,6 +513,7 @@ impl App {
         }
         self.purge_denied();
         self.activate();
+        self.publish_signals();
         dom::dispatch("consent", &self.consent_js());
     }
 
@@ -553,9 +556,15 @@ impl App {
             withdrawn.iter().filter_map(|id| self.config.purpose(id)).flat_map(|p| p.cookies.iter().cloned()).collect();
         activate::delete_cookies(&dom::document(), &cookies);
         self.activate();
+        self.publish_signals();
         dom::dispatch("consent", &self.consent_js());
         self.issue_receipt();
         Ok(())
+    }
+
+    /// The cookie and the Consent Mode cache follow the decision (`signals.rs`).
+    fn publish_signals(&self) {
+        signals::publish(&self.config, &self.state.borrow().consent, self.now());
     }
 
     fn consent_js(&self) -> JsValue {

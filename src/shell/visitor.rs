@@ -177,6 +177,7 @@ impl App {
                 p.show_banner(gpc);
             }
         }
+        self.publish_signals();
         let c = self.consent_js();
         dom::dispatch("consent", &c);
         c

@@ -1,0 +1,97 @@
+// Google Consent Mode v2 (concatenated after loader.js by scripts/build.sh,
+// so it shares the loader's scope: `script`, `sdk`).
+//
+// Google's tags read consent from `window.dataLayer`, and the `default` must
+// be there before any tag runs, so it is pushed right here, synchronously,
+// while this script executes and long before the wasm arrives. What it says:
+// - the consent types: the config's `google_consent_mode` keys when the
+//   config is inline and already in the page, else those of the cached state,
+//   else the four v2 types;
+// - granted or denied: the cached state (`candor.gcm`, written by the SDK on
+//   every decision) only when this script can confirm it is still valid: same
+//   revision (from the inline config or the tag's `data-revision`), same
+//   mapping when known, not expired. Anything else: all denied.
+// With `wait_for_update`, tags wait for the SDK's `update`, pushed on boot
+// when a decision is stored, and after every decision, each followed by a
+// `{event: 'candor_consent'}` for Tag Manager triggers.
+// Nothing is pushed for a page that does not use Consent Mode: the inline
+// config has no mapping, the tag has no `data-gcm`, and nothing is cached.
+var GCM_TYPES = ['ad_storage', 'ad_user_data', 'ad_personalization', 'analytics_storage'];
+var GCM_WAIT_MS = 500;
+
+// The config, if it is inline and already parsed into the page (it precedes
+// this script). Invalid JSON is left to the SDK to report.
+function earlyConfig() {
+  var el = document.getElementById('candor-config');
+  if (!el || (script && script.hasAttribute('data-config'))) return null;
+  try {
+    var c = JSON.parse(el.textContent);
+    return c && typeof c === 'object' && !Array.isArray(c) ? c : null;
+  } catch (e) {
+    return null;
+  }
+}
+
+function gtag() {
+  window.dataLayer = window.dataLayer || [];
+  // Google's tags read consent commands from Arguments objects, as gtag() pushes them.
+  window.dataLayer.push(arguments);
+}
+
+// Same canonical string as the core's gcm::map_key.
+function gcmMapKey(map) {
+  return Object.keys(map).sort().map(function (k) {
+    return k + '=' + (Array.isArray(map[k]) ? map[k].join(',') : '');
+  }).join(';');
+}
+
+var gcmDefault = null; // what the synchronous default said: {type: 'granted'|'denied'}
+(function () {
+  var early = earlyConfig();
+  var map = early && early.google_consent_mode && typeof early.google_consent_mode === 'object' ? early.google_consent_mode : null;
+  var cache = null;
+  try { cache = JSON.parse(localStorage.getItem('candor.gcm') || 'null'); } catch (e) { cache = null; }
+  if (!cache || cache.v !== 1 || !cache.state || typeof cache.state !== 'object') cache = null;
+  var wanted = map || (script && script.hasAttribute('data-gcm')) || cache;
+  if (early && !map) wanted = false; // the inline config says: no Consent Mode
+  if (!wanted) return;
+  var types = map ? Object.keys(map) : cache ? Object.keys(cache.state) : GCM_TYPES;
+  var revision = early ? early.revision : script && script.getAttribute('data-revision');
+  var valid = cache && typeof revision === 'string' && cache.revision === revision &&
+    typeof cache.until === 'number' && cache.until * 1000 > Date.now() &&
+    (!map || cache.map === gcmMapKey(map));
+  var state = {};
+  types.forEach(function (t) { state[t] = valid && cache.state[t] === true ? 'granted' : 'denied'; });
+  gcmDefault = state;
+  var args = {};
+  for (var t in state) args[t] = state[t];
+  args.wait_for_update = GCM_WAIT_MS;
+  gtag('consent', 'default', args);
+})();
+
+function gcmUpdate(onReady) {
+  if (!sdk) return;
+  var s = sdk.signals();
+  if (!s.gcm) return;
+  var state = s.gcm.state;
+  if (!gcmDefault) {
+    // The config came by URL without data-gcm, on a first visit: the default
+    // is late. Push it anyway (all denied) so the update has one to follow.
+    var denied = { wait_for_update: GCM_WAIT_MS };
+    Object.keys(state).forEach(function (t) { denied[t] = 'denied'; });
+    gtag('consent', 'default', denied);
+    gcmDefault = denied;
+    console.warn('candor: Consent Mode default pushed late; add data-gcm to the candor.js tag (see README, "Google Tag Manager")');
+  }
+  if (onReady && !s.decided) {
+    // Undecided: the default stands unless it granted something.
+    var granted = Object.keys(gcmDefault).some(function (t) { return gcmDefault[t] === 'granted'; });
+    if (!granted) return;
+  }
+  gtag('consent', 'update', state);
+  // For Tag Manager triggers ("Custom Event" candor_consent) that should
+  // fire once consent is known: after the update, never before it.
+  window.dataLayer.push({ event: 'candor_consent' });
+}
+document.addEventListener('candor:ready', function () { gcmUpdate(true); });
+document.addEventListener('candor:consent', function () { gcmUpdate(false); });
