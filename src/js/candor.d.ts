@@ -80,6 +80,7 @@ export interface VendorConfig {
 /** Google Consent Mode type (`ad_storage`, `analytics_storage`, …) → purposes that must all be granted. */
 export type GoogleConsentModeConfig = { [consentType: string]: PurposeId[] };
 
+/** Config `cookie`: the first-party `candor_consent` cookie (written only when the key is present). */
 export interface CookieConfig {
   /** Set the `candor_consent` cookie at all. Default `true`. */
   enabled?: boolean;
@@ -123,6 +124,8 @@ export interface CandorConfig {
   vendors?: VendorConfig[];
   google_consent_mode?: GoogleConsentModeConfig | null;
   cookie?: CookieConfig | null;
+  /** IAB TCF v2.2 CMP API and TC string (README "Consent signals"). */
+  tcf?: TcfConfig | null;
   /** Overrides of built-in UI strings. */
   texts?: { [id in TextId]?: Text };
 }
@@ -284,12 +287,6 @@ declare global {
 }
 
 // Consent signals (README: "Google Consent Mode", "IAB TCF", "The candor_consent cookie").
-
-/** Config `google_consent_mode`: consent type → purposes that must all be granted. */
-export type GoogleConsentModeConfig = Record<string, PurposeId[]>;
-
-/** Config `cookie`: the first-party `candor_consent` cookie (written only when present and enabled). */
-export interface CookieConfig { enabled?: boolean; domain?: string | null }
 
 /** Config `tcf`: IAB TCF v2.2 settings. */
 export interface TcfConfig {
