@@ -19,7 +19,8 @@ node_modules/.bin/wasm-opt -Oz --enable-reference-types --enable-bulk-memory --e
   cat src/js/loader.js
   # Consent Mode and TCF stubs: their synchronous part must run with the loader.
   cat src/js/gcm.js src/js/tcf.js
-  printf '})(null);\n'
+  # The body's value (see loader.js): window.candor, for the ES module's load().
+  printf 'return candor;\n})(null);\n'
 } > "$OUT/candor.full.js"
 node_modules/.bin/terser "$OUT/candor.full.js" --compress passes=2 --mangle --comments '/^!/' --ecma 2017 -o dist/candor.js
 # candor.mjs, the ES module: the same body as candor.js, as candorCore(options), plus src/js/esm.js's load().

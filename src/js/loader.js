@@ -225,4 +225,3 @@ Promise.all([wasm, configText(), bodyReady()]).then(function (parts) {
   }
   fail('boot', String(e));
 });
-return candor;
