@@ -62,7 +62,8 @@ function twiggy(args) {
 function breakdown() {
   const pre = path.join(ROOT, 'target/bindgen/candor_bg.wasm');
   if (!fs.existsSync(path.join(TOOLS, 'bin/twiggy')) || !fs.existsSync(pre)) return null;
-  const named = path.join(OUT, 'candor_named.wasm');
+  const named = path.join(ROOT, 'target/bench/candor_named.wasm');
+  fs.mkdirSync(path.dirname(named), { recursive: true });
   execFileSync(nm('.bin/wasm-opt'), ['-Oz', '--enable-reference-types', '--enable-bulk-memory',
     '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals', '--enable-multivalue',
     '--strip-producers', '-g', pre, '-o', named]);
