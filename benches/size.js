@@ -42,7 +42,10 @@ const kb = (b) => (b / 1000).toFixed(1);
 function crateOf(name) {
   let n = name.trim();
   if (/^(data\[|data segment)/.test(n)) return '(data segments)';
-  if (/^import /.test(n) || /__wbg_|__wbindgen|wasm_bindgen/.test(n)) return 'wasm-bindgen';
+  if (/^import /.test(n) || /__wbg_|__wbindgen|wasm_bindgen|^__externref/.test(n)) return 'wasm-bindgen';
+  // wasm-bindgen's export shims, into which wasm-opt inlined our exported
+  // functions (`boot` holds most of App::start: config, texts, prompt).
+  if (/ shim$/.test(n)) return 'candor exports (shims with inlined bodies)';
   if (/^(code|elem|table|type|global|export|"|custom section|name|table|memory)/.test(n)) return '(wasm sections)';
   n = n.replace(/^(<|&|mut |dyn |\[|\()+/g, '');
   const m = /^([A-Za-z_][A-Za-z0-9_]*)(\[[0-9a-f]+\])?::/.exec(n);
@@ -83,7 +86,7 @@ function breakdown() {
   const top = rows.filter((r) => !NAMES.test(r.name)).slice(0, 25)
     .map((r) => ({ name: r.name, bytes: r.shallow_size, percent: r.shallow_size_percent }));
   // Retained sizes: what would go away with the item (twiggy dominators).
-  const dom = twiggy(['dominators', '-d', '3', '-r', '14', named]);
+  const dom = twiggy(['dominators', '-d', '4', '-r', '40', named]);
   fs.writeFileSync(path.join(OUT, 'twiggy-top.txt'), twiggy(['top', '-n', '60', named]));
   fs.writeFileSync(path.join(OUT, 'twiggy-dominators.txt'), dom);
   const total = rows.reduce((s, r) => s + r.shallow_size, 0) - nameSection;
