@@ -76,7 +76,12 @@ impl Aggregator {
         let seconds = config.aggregation.window_seconds;
         let start = window_start(now, seconds);
         let max = config.events[obs.event].max_per_window;
-        let used = self.budget.entry(obs.event.to_string()).or_insert((start, 0));
+        // The hot path (every accepted `track`): look keys up by `&str` and
+        // allocate a `String` key only the first time it is seen.
+        if !self.budget.contains_key(obs.event) {
+            self.budget.insert(obs.event.to_string(), (start, 0));
+        }
+        let used = self.budget.get_mut(obs.event).expect("just inserted");
         if used.0 != start {
             *used = (start, 0);
         }
@@ -93,16 +98,27 @@ impl Aggregator {
                 self.open.last_mut().expect("just pushed")
             }
         };
-        let tally = agg.events.entry(obs.event.to_string()).or_default();
+        if !agg.events.contains_key(obs.event) {
+            agg.events.insert(obs.event.to_string(), EventTally::default());
+        }
+        let tally = agg.events.get_mut(obs.event).expect("just inserted");
         tally.count += 1;
         let decl = &config.events[obs.event];
         for (name, cell) in &obs.cells {
             let field = &decl.fields[*name];
-            let slot = tally.fields.entry((*name).to_string()).or_insert_with(|| empty_tally(field));
+            if !tally.fields.contains_key(*name) {
+                tally.fields.insert((*name).to_string(), empty_tally(field));
+            }
+            let slot = tally.fields.get_mut(*name).expect("just inserted");
             match (slot, cell, field) {
                 (Tally::Category(map), Cell::Category(i), Field::Category { values }) => {
                     let key = values.get(*i).map(String::as_str).unwrap_or("other");
-                    *map.entry(key.to_string()).or_insert(0) += 1;
+                    match map.get_mut(key) {
+                        Some(n) => *n += 1,
+                        None => {
+                            map.insert(key.to_string(), 1);
+                        }
+                    }
                 }
                 (Tally::Histogram(b), Cell::Bucket(i), _) => {
                     if let Some(n) = b.get_mut(*i) {

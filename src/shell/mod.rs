@@ -675,15 +675,20 @@ impl Sdk {
     /// the loader's `REASONS`.
     pub fn track(&self, name: &str, flat: js_sys::Array) -> u8 {
         let app = &self.app;
-        let mut owned: Vec<(String, Result<String, f64>)> = Vec::with_capacity(flat.length() as usize / 2);
+        // Each call into JS costs: read the length once, and test for a
+        // number (a cheap type check) before asking for a string (a copy).
+        let len = flat.length();
+        let mut owned: Vec<(String, Result<String, f64>)> = Vec::with_capacity(len as usize / 2);
         let mut i = 0;
-        while i + 1 < flat.length() {
+        while i + 1 < len {
             let key = flat.get(i).as_string().unwrap_or_default();
             let v = flat.get(i + 1);
-            match (v.as_string(), v.as_f64()) {
-                (Some(s), _) => owned.push((key, Ok(s))),
-                (None, Some(x)) => owned.push((key, Err(x))),
-                _ => return self.refuse(name, gate::Refusal::InvalidField.code()),
+            match v.as_f64() {
+                Some(x) => owned.push((key, Err(x))),
+                None => match v.as_string() {
+                    Some(s) => owned.push((key, Ok(s))),
+                    None => return self.refuse(name, gate::Refusal::InvalidField.code()),
+                },
             }
             i += 2;
         }

@@ -10,7 +10,7 @@
 //! The queue is bounded (200 reports, 256 KB): when full, the oldest reports
 //! are dropped and counted in `candor.dropped`.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use crate::aggregate::Aggregator;
 use crate::report::Report;
@@ -70,7 +70,20 @@ pub fn save_open(tab: &str, agg: &Aggregator) -> bool {
         storage::remove(&key);
         return true;
     }
-    storage::set(&key, &serde_json::to_string(agg).expect("aggregates serialise"))
+    // Called on every accepted `track`: serialise into a buffer sized for a
+    // typical aggregate, so it is not regrown on each call, and reuse the key
+    // as a JS string, so only the value crosses into JS.
+    let mut buf = Vec::with_capacity(512);
+    serde_json::to_writer(&mut buf, agg).expect("aggregates serialise");
+    let value = String::from_utf8(buf).expect("serde_json writes UTF-8");
+    OPEN_KEY.with(|cached| {
+        let mut cached = cached.borrow_mut();
+        if cached.as_ref().map(|(k, _)| k != &key).unwrap_or(true) {
+            *cached = Some((key.clone(), js_sys::JsString::from(key.as_str())));
+        }
+        let (_, js_key) = cached.as_ref().expect("just set");
+        storage::set_js_key(js_key, &value)
+    })
 }
 
 /// Open-aggregate keys of other tabs.
@@ -121,6 +134,8 @@ pub fn is_pending(id: &str) -> bool {
 
 thread_local! {
     static COUNTER: Cell<u32> = const { Cell::new(0) };
+    /// The open-aggregate key last written, and the same as a JS string.
+    static OPEN_KEY: RefCell<Option<(String, js_sys::JsString)>> = const { RefCell::new(None) };
 }
 
 /// Queues a report, dropping the oldest when over the bounds.

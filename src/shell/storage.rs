@@ -4,15 +4,33 @@
 //! every call degrades to "nothing stored" rather than failing the SDK. Each
 //! logical record is written as one value, so a write is atomic.
 
+use wasm_bindgen::prelude::*;
 use web_sys::Storage;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The same `Storage` object, with a `setItem` whose key is already a JS
+    /// string, so a key written on every `track` is not converted from UTF-8
+    /// each time.
+    type JsKeyStorage;
+    #[wasm_bindgen(method, catch, js_name = setItem)]
+    fn set_item(this: &JsKeyStorage, key: &js_sys::JsString, value: &str) -> Result<(), JsValue>;
+}
 
 /// Prefix of every key Candor writes.
 pub const PREFIX: &str = "candor.";
 /// The consent record.
 pub const CONSENT: &str = "candor.consent";
 
+thread_local! {
+    /// The window's localStorage, looked up once: every `track` writes to it,
+    /// and each lookup is two calls into JS. `None` when storage is missing
+    /// or blocked (that does not change while the page lives).
+    static LOCAL: Option<Storage> = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+}
+
 fn local() -> Option<Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
+    LOCAL.with(Clone::clone)
 }
 
 /// Reads a value.
@@ -23,6 +41,11 @@ pub fn get(key: &str) -> Option<String> {
 /// Writes a value; `false` if storage refused it.
 pub fn set(key: &str, value: &str) -> bool {
     local().map(|s| s.set_item(key, value).is_ok()).unwrap_or(false)
+}
+
+/// Writes a value under a key kept as a JS string; `false` if storage refused it.
+pub fn set_js_key(key: &js_sys::JsString, value: &str) -> bool {
+    local().map(|s| s.unchecked_ref::<JsKeyStorage>().set_item(key, value).is_ok()).unwrap_or(false)
 }
 
 /// Removes a value.

@@ -1,0 +1,218 @@
+// Time to prompt: the same minimal page (benches/pages/) with the same three
+// purposes for Candor, vanilla-cookieconsent and Klaro, in headless Chromium,
+// a fresh browser context (empty cache and storage) per run, the tools
+// interleaved run by run, unthrottled and with a throttled network.
+//
+//   node benches/prompt.js OUT_DIR     (RUNS=20 by default; writes prompt.json,
+//                                       prompt.md and time-to-prompt.svg)
+//
+// "Prompt visible" is detected the same way for every tool: a probe added
+// with addInitScript (before any page script) checks the tool's banner
+// element in every requestAnimationFrame callback and records that frame's
+// timestamp (ms since navigation start) the first time the element has a
+// non-zero box, is not display:none / visibility:hidden and neither it nor an
+// ancestor has opacity 0. Long tasks (PerformanceObserver "longtask") give
+// total blocking time = sum of (duration - 50 ms), counted from navigation
+// start until the prompt is visible and the load event has fired; CLS is the
+// sum of "layout-shift" entries without recent input over the same span.
+// CPU throttling is off (the 2-core machine is slow enough; every tool gets
+// the same CPU); the network throttle is Chromium's own
+// Network.emulateNetworkConditions through a CDP session.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const { chromium } = require('playwright-core');
+const { serve } = require('./serve');
+
+const ROOT = path.resolve(__dirname, '..');
+const OUT = path.resolve(process.argv[2] || path.join(__dirname, 'out'));
+const RUNS = Number(process.env.RUNS || 20);
+const PAGES = path.join(__dirname, 'pages');
+const nm = (p) => path.join(ROOT, 'node_modules', p);
+
+const TOOLS = [
+  { tool: 'Candor', page: '/candor.html',
+    find: "(() => { const h = document.querySelector('candor-consent'); return h && h.shadowRoot && h.shadowRoot.querySelector('[data-testid=candor-prompt]'); })" },
+  { tool: 'vanilla-cookieconsent', page: '/cookieconsent.html', find: "(() => document.querySelector('#cc-main .cm'))" },
+  { tool: 'Klaro', page: '/klaro.html', find: "(() => document.querySelector('#klaro .cookie-notice, #klaro .cookie-modal'))" },
+];
+
+const NETWORKS = [
+  { name: 'unthrottled', conditions: null },
+  { name: 'throttled (1.6 Mbps down, 750 kbps up, 150 ms RTT)',
+    conditions: { offline: false, latency: 150, downloadThroughput: 1.6e6 / 8, uploadThroughput: 750e3 / 8 } },
+];
+
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync'];
+
+// Runs in the page before any of its scripts. `find` is the tool's selector function.
+function probe(findSource) {
+  const find = (0, eval)(findSource); // eslint-disable-line no-eval -- the bench's own probe, not shipped code
+  const t = { visible: null, longtasks: [], cls: 0 };
+  window.__probe = t;
+  try {
+    t.lt = new PerformanceObserver((l) => { for (const e of l.getEntries()) t.longtasks.push([e.startTime, e.duration]); });
+    t.lt.observe({ type: 'longtask', buffered: true });
+    t.ls = new PerformanceObserver((l) => { for (const e of l.getEntries()) if (!e.hadRecentInput) t.cls += e.value; });
+    t.ls.observe({ type: 'layout-shift', buffered: true });
+  } catch (e) { t.error = String(e); }
+  const shown = (el) => {
+    const r = el.getBoundingClientRect();
+    if (!(r.width > 0 && r.height > 0)) return false;
+    const s = getComputedStyle(el);
+    if (s.visibility === 'hidden' || s.display === 'none') return false;
+    for (let n = el; n; n = n.parentElement || (n.getRootNode() && n.getRootNode().host)) {
+      if (Number(getComputedStyle(n).opacity) === 0) return false;
+    }
+    return true;
+  };
+  const frame = (ts) => {
+    const el = find();
+    if (el && shown(el)) { t.visible = ts; return; }
+    requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+}
+
+async function once(browser, base, tool, network) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  if (network.conditions) {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', network.conditions);
+  }
+  await page.addInitScript(probe, tool.find);
+  await page.goto(base + tool.page, { waitUntil: 'load', timeout: 60000 });
+  await page.waitForFunction(() => window.__probe.visible !== null, null, { timeout: 60000, polling: 'raf' });
+  const r = await page.evaluate(() => {
+    const t = window.__probe;
+    for (const e of t.lt.takeRecords()) t.longtasks.push([e.startTime, e.duration]);
+    for (const e of t.ls.takeRecords()) if (!e.hadRecentInput) t.cls += e.value;
+    const load = performance.getEntriesByType('navigation')[0];
+    const end = Math.max(t.visible, load ? load.loadEventEnd : 0);
+    const tbt = t.longtasks.filter(([s]) => s <= end).reduce((sum, [, d]) => sum + Math.max(0, d - 50), 0);
+    return { visible: t.visible, tbt, cls: t.cls, longtasks: t.longtasks.length, load: load && load.loadEventEnd, error: t.error };
+  });
+  await context.close();
+  if (errors.length) r.pageErrors = errors;
+  return r;
+}
+
+const quantile = (xs, q) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const i = Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1));
+  return s[i];
+};
+
+function summary(runs) {
+  const v = runs.map((r) => r.visible);
+  return {
+    n: runs.length, median: quantile(v, 0.5), p25: quantile(v, 0.25), p75: quantile(v, 0.75), p95: quantile(v, 0.95),
+    min: Math.min(...v), max: Math.max(...v),
+    tbtMedian: quantile(runs.map((r) => r.tbt), 0.5), tbtP95: quantile(runs.map((r) => r.tbt), 0.95),
+    clsMax: Math.max(...runs.map((r) => r.cls)), clsMedian: quantile(runs.map((r) => r.cls), 0.5),
+  };
+}
+
+function svg(results) {
+  // One horizontal box per tool and network: whiskers min..p95, box p25..p75, a bar at the median.
+  const W = 760, left = 190, right = 30, rowH = 34, top = 40;
+  const rows = [];
+  for (const n of results) for (const t of n.tools) rows.push({ net: n.network, ...t });
+  const max = Math.max(...rows.map((r) => r.summary.p95)) * 1.08;
+  const H = top + rows.length * rowH + NETWORKS.length * 26 + 40;
+  const x = (ms) => left + (ms / max) * (W - left - right);
+  const colors = { Candor: '#1b6ac9', 'vanilla-cookieconsent': '#2e8540', Klaro: '#b4531f' };
+  const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="#fff"/>`,
+    `<text x="${W / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">Time to prompt (ms from navigation start; box p25–p75, bar median, whiskers min–p95)</text>`];
+  let y = top;
+  for (const n of results) {
+    out.push(`<text x="10" y="${y + 14}" font-weight="bold">${esc(n.network)}</text>`);
+    y += 26;
+    for (const t of n.tools) {
+      const s = t.summary, c = colors[t.tool] || '#555', mid = y + rowH / 2 - 4;
+      out.push(`<text x="${left - 8}" y="${mid + 4}" text-anchor="end">${esc(t.tool)}</text>`,
+        `<line x1="${x(s.min)}" x2="${x(s.p95)}" y1="${mid}" y2="${mid}" stroke="${c}"/>`,
+        `<line x1="${x(s.min)}" x2="${x(s.min)}" y1="${mid - 6}" y2="${mid + 6}" stroke="${c}"/>`,
+        `<line x1="${x(s.p95)}" x2="${x(s.p95)}" y1="${mid - 6}" y2="${mid + 6}" stroke="${c}"/>`,
+        `<rect x="${x(s.p25)}" y="${mid - 10}" width="${Math.max(1, x(s.p75) - x(s.p25))}" height="20" fill="${c}" fill-opacity="0.25" stroke="${c}"/>`,
+        `<line x1="${x(s.median)}" x2="${x(s.median)}" y1="${mid - 10}" y2="${mid + 10}" stroke="${c}" stroke-width="3"/>`,
+        `<text x="${x(s.p95) + 6}" y="${mid + 4}" fill="#333">${s.median.toFixed(0)} ms</text>`);
+      y += rowH;
+    }
+  }
+  const axisY = y + 6;
+  out.push(`<line x1="${left}" x2="${W - right}" y1="${axisY}" y2="${axisY}" stroke="#999"/>`);
+  const step = [50, 100, 200, 250, 500, 1000, 2000].find((s) => max / s <= 8) || 5000;
+  for (let ms = 0; ms <= max; ms += step) {
+    out.push(`<line x1="${x(ms)}" x2="${x(ms)}" y1="${axisY}" y2="${axisY + 4}" stroke="#999"/>`,
+      `<text x="${x(ms)}" y="${axisY + 16}" text-anchor="middle" fill="#555">${ms}</text>`);
+  }
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+}
+
+async function main() {
+  fs.mkdirSync(OUT, { recursive: true });
+  const files = {
+    '/candor/candor.js': path.join(ROOT, 'dist/candor.js'),
+    '/candor/candor_bg.wasm': path.join(ROOT, 'dist/candor_bg.wasm'),
+    '/vendor/cookieconsent.umd.js': nm('vanilla-cookieconsent/dist/cookieconsent.umd.js'),
+    '/vendor/cookieconsent.css': nm('vanilla-cookieconsent/dist/cookieconsent.css'),
+    '/vendor/klaro.js': nm('klaro/dist/klaro.js'),
+  };
+  for (const f of fs.readdirSync(PAGES)) files['/' + f] = path.join(PAGES, f);
+  const server = await serve(files);
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ARGS });
+  const results = [];
+  try {
+    for (const network of NETWORKS) {
+      const runs = Object.fromEntries(TOOLS.map((t) => [t.tool, []]));
+      // One warm-up round (not counted): the OS file cache and Chromium's own start-up.
+      for (const tool of TOOLS) await once(browser, server.url, tool, network);
+      for (let i = 0; i < RUNS; i++) {
+        for (let k = 0; k < TOOLS.length; k++) {
+          const tool = TOOLS[(i + k) % TOOLS.length]; // rotate the order every round
+          const r = await once(browser, server.url, tool, network);
+          if (r.pageErrors) throw new Error(`${tool.tool}: page errors ${r.pageErrors.join('; ')}`);
+          runs[tool.tool].push(r);
+        }
+        process.stderr.write(`prompt.js: ${network.name.split(' ')[0]} round ${i + 1}/${RUNS}\r`);
+      }
+      process.stderr.write('\n');
+      results.push({ network: network.name, tools: TOOLS.map((t) => ({ tool: t.tool, summary: summary(runs[t.tool]), runs: runs[t.tool] })) });
+    }
+    const chromiumVersion = browser.version();
+    fs.writeFileSync(path.join(OUT, 'prompt.json'), JSON.stringify({ runs: RUNS, chromium: chromiumVersion, results }, null, 2));
+    fs.writeFileSync(path.join(OUT, 'time-to-prompt.svg'), svg(results));
+    const md = [];
+    md.push(`${RUNS} runs per tool and network, fresh context each, tools interleaved; Chromium ${chromiumVersion}, headless, CPU not throttled.`);
+    for (const n of results) {
+      const peers = n.tools.filter((t) => t.tool !== 'Candor');
+      const fastest = peers.reduce((a, b) => (a.summary.median <= b.summary.median ? a : b));
+      md.push('');
+      md.push(`**${n.network}** (ratio = median / median of the fastest peer, ${fastest.tool})`);
+      md.push('');
+      md.push('| tool | median ms | p95 ms | min–max ms | ratio to fastest peer | TBT median ms | TBT p95 ms | CLS max |');
+      md.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+      for (const t of n.tools) {
+        const s = t.summary;
+        md.push(`| ${t.tool} | ${s.median.toFixed(0)} | ${s.p95.toFixed(0)} | ${s.min.toFixed(0)}–${s.max.toFixed(0)} | ` +
+          `${(s.median / fastest.summary.median).toFixed(2)}× | ${s.tbtMedian.toFixed(0)} | ${s.tbtP95.toFixed(0)} | ${s.clsMax.toFixed(4)} |`);
+      }
+    }
+    fs.writeFileSync(path.join(OUT, 'prompt.md'), md.join('\n') + '\n');
+    console.log(md.join('\n'));
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
