@@ -57,6 +57,7 @@ test('before consent and after reject: zero requests to gated URLs, across reloa
   }
   assert.deepEqual(vendorHits(p), [], 'no gated request at any point');
   assert.equal(await p.evaluate(() => window.__order), undefined, 'no gated script ran');
+  console.log(`# leak test: 3 loads (undecided, rejected, rejected) made ${p.requests.length} requests, ${vendorHits(p).length} to the 4 gated URLs`);
   await context.close();
 });
 
@@ -75,6 +76,7 @@ test('granting one purpose activates exactly its elements, once, in document ord
   await p.waitForTimeout(200);
   assert.equal(await p.evaluate(() => window.__statsRuns), 1);
   assert.deepEqual(vendorHits(p).sort(), ['/vendor/both.js', '/vendor/pixel.svg', '/vendor/stats.js', '/vendor/video.html']);
+  console.log(`# leak test: after granting stats then video, ${vendorHits(p).length} gated requests (one per gated URL), stats.js ran once`);
   await context.close();
 });
 
