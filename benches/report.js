@@ -50,6 +50,10 @@ const values = {
   candor_kb: kb(crate('candor').bytes), core_kb: kb(crate('core (Rust std)').bytes + crate('alloc (Rust std)').bytes),
   data_kb: kb(crate('(data segments)').bytes),
 };
+// The hot-path before/after table is a one-off comparison with the build before the change (commit 51cf779),
+// kept in OUT_DIR/track-ab.md; `make bench` does not rebuild the old commit.
+const ab = path.join(OUT, 'track-ab.md');
+values.before_after = fs.existsSync(ab) ? fs.readFileSync(ab, 'utf8').trim() : '(no before/after table: see benches/track-ab.js)';
 const analysis = fs.readFileSync(path.join(__dirname, 'analysis.md'), 'utf8')
   .replace(/\{\{(\w+)\}\}/g, (m, k) => (k in values ? values[k] : m));
 
