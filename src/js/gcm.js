@@ -45,6 +45,19 @@ function gcmMapKey(map) {
   }).join(';');
 }
 
+// Reads gcmMapKey's string back: {type: [purpose ids]} (null if malformed).
+function gcmParseMap(key) {
+  if (typeof key !== 'string' || key === '') return null;
+  var out = {};
+  var parts = key.split(';');
+  for (var i = 0; i < parts.length; i++) {
+    var kv = parts[i].split('=');
+    if (kv.length !== 2 || !kv[0] || !kv[1]) return null;
+    out[kv[0]] = kv[1].split(',');
+  }
+  return out;
+}
+
 var gcmDefault = null; // what the synchronous default said: {type: 'granted'|'denied'}
 (function () {
   var early = earlyConfig();
@@ -55,13 +68,29 @@ var gcmDefault = null; // what the synchronous default said: {type: 'granted'|'d
   var wanted = map || (script && script.hasAttribute('data-gcm')) || cache;
   if (early && !map) wanted = false; // the inline config says: no Consent Mode
   if (!wanted) return;
-  var types = map ? Object.keys(map) : cache ? Object.keys(cache.state) : GCM_TYPES;
+  var types = (map ? Object.keys(map) : cache ? Object.keys(cache.state) : GCM_TYPES).filter(function (t) {
+    return /^[a-z][a-z0-9_]{0,63}$/.test(t);
+  });
   var revision = early ? early.revision : script && script.getAttribute('data-revision');
   var valid = cache && typeof revision === 'string' && cache.revision === revision &&
     typeof cache.until === 'number' && cache.until * 1000 > Date.now() &&
     (!map || cache.map === gcmMapKey(map));
+  // The cache is only a copy: a type is granted only if the consent record
+  // itself (same revision) grants every purpose mapped to it. A missing,
+  // corrupt or other-revision record means denied, as it does for the SDK.
+  var record = null;
+  try { record = JSON.parse(localStorage.getItem('candor.consent') || 'null'); } catch (e) { record = null; }
+  if (!record || record.v !== 1 || record.revision !== revision || !record.purposes || typeof record.purposes !== 'object') {
+    valid = false;
+  }
+  var mapped = map || gcmParseMap(cache && cache.map);
+  function grantedByRecord(t) {
+    var ids = mapped && mapped[t];
+    if (!Array.isArray(ids) || ids.length === 0) return false;
+    return ids.every(function (id) { return record.purposes[id] === true; });
+  }
   var state = {};
-  types.forEach(function (t) { state[t] = valid && cache.state[t] === true ? 'granted' : 'denied'; });
+  types.forEach(function (t) { state[t] = valid && cache.state[t] === true && grantedByRecord(t) ? 'granted' : 'denied'; });
   gcmDefault = state;
   var args = {};
   for (var t in state) args[t] = state[t];
@@ -94,4 +123,18 @@ function gcmUpdate(onReady) {
   window.dataLayer.push({ event: 'candor_consent' });
 }
 document.addEventListener('candor:ready', function () { gcmUpdate(true); });
+// Boot failed (invalid config, config or wasm not loadable): Candor grants
+// nothing, so a default that granted anything is taken back.
+document.addEventListener('candor:error', function (e) {
+  var code = e && e.detail && e.detail.code;
+  if (sdk || !gcmDefault || ['config', 'config-fetch', 'wasm-load', 'boot'].indexOf(code) < 0) return;
+  var denied = {};
+  var any = false;
+  Object.keys(gcmDefault).forEach(function (t) {
+    if (t === 'wait_for_update') return;
+    any = any || gcmDefault[t] === 'granted';
+    denied[t] = 'denied';
+  });
+  if (any) gtag('consent', 'update', denied);
+});
 document.addEventListener('candor:consent', function () { gcmUpdate(false); });

@@ -320,3 +320,49 @@ test('recipe: www/examples/gtm.html puts the default before Google Tag Manager l
   assert.match((await context.cookies()).find((c) => c.name === 'candor_consent').value, /^v1\.[0-9a-f]{8}\.0$/);
   await context.close();
 });
+
+test('Consent Mode: a cached grant without a matching consent record, or with a config that fails, is never left granted', async () => {
+  const future = Math.floor(Date.now() / 1000) + 86400;
+  const cache = JSON.stringify({ v: 1, revision: 'r1', map: 'ad_storage=video;ad_user_data=video,stats;analytics_storage=stats',
+    until: future, state: { analytics_storage: true, ad_storage: true, ad_user_data: true } });
+  const record = JSON.stringify({ v: 1, revision: 'r1', purposes: { stats: true, video: false }, updated_at: Math.floor(Date.now() / 1000), method: 'button' });
+  const bad = { ...CFG, typo_key: true };
+  h.write(www, { 'gcm-bad.html': `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>t</title>${inline(bad)}
+<script src="/candor/candor.js"></script></head><body><p>x</p></body></html>`,
+    'blank.html': '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>t</title></head><body><p>x</p></body></html>' });
+  const seed = async (url, items) => {
+    const context = await chrome.newContext();
+    const p = await h.page(context);
+    await p.goto(server.url + '/blank.html'); // no Candor here: it would rewrite its own keys
+    await p.evaluate((items) => { localStorage.clear(); for (const [k, v] of Object.entries(items)) localStorage.setItem(k, v); }, items);
+    await p.goto(server.url + url);
+    await h.ready(p);
+    return { context, p };
+  };
+
+  // 1. The cache alone (no consent record): denied everywhere, whatever it says.
+  let { context, p } = await seed('/gcm.html', { 'candor.gcm': cache });
+  let defaults = consentCalls(await layer(p), 'default');
+  assert.equal(defaults.length, 1);
+  assert.deepEqual(Object.values(defaults[0][2]).filter((v) => v === 'granted'), [], 'nothing granted without a record');
+  await context.close();
+
+  // 2. Cache and record: only what the record grants (stats), never video's ad_storage.
+  ({ context, p } = await seed('/gcm.html', { 'candor.gcm': cache, 'candor.consent': record }));
+  defaults = consentCalls(await layer(p), 'default');
+  assert.equal(defaults[0][2].analytics_storage, 'granted');
+  assert.equal(defaults[0][2].ad_storage, 'denied');
+  assert.equal(defaults[0][2].ad_user_data, 'denied', 'needs both stats and video');
+  await context.close();
+
+  // 3. A valid-looking cache and record, but the config is invalid: Candor grants nothing, so the
+  // default's grant is taken back by an all-denied update.
+  ({ context, p } = await seed('/gcm-bad.html', { 'candor.gcm': cache, 'candor.consent': record }));
+  assert.ok(await p.evaluate(() => window.candor.error));
+  const entries = await layer(p);
+  const updates = consentCalls(entries, 'update');
+  assert.equal(consentCalls(entries, 'default')[0][2].analytics_storage, 'granted');
+  assert.equal(updates.length, 1);
+  assert.deepEqual(Object.values(updates[0][2]).filter((v) => v !== 'denied'), [], 'the update denies everything');
+  await context.close();
+});
