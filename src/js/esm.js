@@ -45,6 +45,7 @@ function candorOptions(options) {
       throw new TypeError('candor load(options): options.configUrl must be a string or a URL');
     }
     out.configUrl = String(options.configUrl);
+    if (out.configUrl.trim() === '') throw new TypeError('candor load(options): options.configUrl is empty');
   }
   var wasmUrl = options.wasmUrl;
   if (wasmUrl === undefined) {

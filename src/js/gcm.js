@@ -22,10 +22,15 @@ var GCM_WAIT_MS = 500;
 // The config, if it is inline and already parsed into the page (it precedes
 // this script). Invalid JSON is left to the SDK to report.
 function earlyConfig() {
-  var el = document.getElementById('candor-config');
-  if (!el || (script && script.hasAttribute('data-config'))) return null;
+  // load({config}) (the ES module) hands the config over synchronously.
+  var text = typeof start.config === 'string' ? start.config : null;
+  if (text === null) {
+    var el = start.configUrl ? null : document.getElementById('candor-config');
+    if (!el) return null;
+    text = el.textContent;
+  }
   try {
-    var c = JSON.parse(el.textContent);
+    var c = JSON.parse(text);
     return c && typeof c === 'object' && !Array.isArray(c) ? c : null;
   } catch (e) {
     return null;

@@ -98,18 +98,47 @@ function runWatchers() {
 }
 document.addEventListener('candor:consent', runWatchers);
 
+// grant/deny take a plain copy of their ids, so a Proxy, a getter that
+// throws or a non-string gets an error naming the bad entry.
+function withIds(name, call) {
+  return function (ids) {
+    var copy = [];
+    try {
+      if (!Array.isArray(ids)) throw new TypeError('expected an array of purpose ids');
+      for (var i = 0, n = ids.length; i < n && i < 1000; i++) {
+        var v = ids[i];
+        if (typeof v !== 'string') throw new TypeError('ids[' + i + '] is not a string');
+        copy.push(v);
+      }
+    } catch (e) {
+      throw new TypeError('candor.' + name + '(ids): ' + (e instanceof TypeError ? e.message : 'ids could not be read'));
+    }
+    return call(copy);
+  };
+}
+
+function withView(call) {
+  return function (view) {
+    if (view !== undefined && view !== 'preferences' && view !== 'data') {
+      throw new TypeError('candor.open(view): view must be "preferences" or "data"' +
+        (typeof view === 'string' ? ', not "' + view.slice(0, 40) + '"' : ', not a ' + typeof view));
+    }
+    return view === undefined ? call() : call(view);
+  };
+}
+
 var candor = {
   __candor: true,
   version: '0.1.0',
   ready: ready,
   error: null,
   consent: function () { return sdk ? sdk.consent() : JSON.parse(JSON.stringify(UNDECIDED)); },
-  grant: method('grant', undefined),
-  deny: method('deny', undefined),
+  grant: withIds('grant', method('grant', undefined)),
+  deny: withIds('deny', method('deny', undefined)),
   acceptAll: method('acceptAll', undefined),
   rejectAll: method('rejectAll', undefined),
   withdraw: method('withdraw', undefined),
-  open: method('open', undefined),
+  open: withView(method('open', undefined)),
   erase: method('erase', undefined),
   inspect: method('inspect', null),
   track: track,

@@ -169,3 +169,27 @@ async function assertUndecidedWithPrompt(p) {
   await h.prompt(p).waitFor({ state: 'visible' });
   assert.equal(await p.locator('candor-consent').count(), 1);
 }
+
+test('grant, deny and open with hostile arguments throw a TypeError naming the problem and change nothing', async () => {
+  const { context, p } = await fresh('/');
+  const out = await p.evaluate(() => {
+    const tryIt = (f) => { try { f(); return 'no error'; } catch (e) { return `${e.name}: ${e.message}`; } };
+    const trap = new Proxy(['stats'], { get(t, k) { if (k === '0') throw new Error('boom'); return t[k]; } });
+    return [
+      tryIt(() => window.candor.grant(trap)),
+      tryIt(() => window.candor.grant([5])),
+      tryIt(() => window.candor.deny('stats')),
+      tryIt(() => window.candor.open(5)),
+      tryIt(() => window.candor.open('settings')),
+    ];
+  });
+  assert.deepEqual(out, [
+    'TypeError: candor.grant(ids): ids could not be read',
+    'TypeError: candor.grant(ids): ids[0] is not a string',
+    'TypeError: candor.deny(ids): expected an array of purpose ids',
+    'TypeError: candor.open(view): view must be "preferences" or "data", not a number',
+    'TypeError: candor.open(view): view must be "preferences" or "data", not "settings"',
+  ]);
+  assert.equal((await h.consent(p)).decided, false, 'nothing changed');
+  await context.close();
+});

@@ -156,7 +156,7 @@ test('the data view lists exactly what inspect() says, is keyboard operable and 
   assert.equal(await byId(p, 'candor-data-sent-stats').locator('li').count(), (await inspect(p)).history.length);
   assert.equal((await inspect(p)).history.length, 2);
   const err = await p.evaluate(() => { try { window.candor.open('dat'); return null; } catch (e) { return e.message; } });
-  assert.match(err, /unknown view "dat"/);
+  assert.match(err, /view must be "preferences" or "data", not "dat"/);
   await context.close();
 });
 
