@@ -90,6 +90,10 @@ struct App {
     gpc: bool,
     tab: String,
     state: RefCell<State>,
+    /// The prompt, apart from `state`: its DOM calls (focus moves, showModal)
+    /// run page handlers synchronously, and those may call `candor` back.
+    /// See [`App::with_view`].
+    view: RefCell<Option<Prompt>>,
     uploading: Cell<bool>,
     /// QA mode is on for this host.
     qa: bool,
@@ -111,7 +115,6 @@ struct App {
 
 struct State {
     consent: Consent,
-    prompt: Option<Prompt>,
     agg: Aggregator,
 }
 
@@ -145,7 +148,8 @@ impl App {
             texts,
             gpc,
             tab,
-            state: RefCell::new(State { consent, prompt: None, agg }),
+            state: RefCell::new(State { consent, agg }),
+            view: RefCell::new(None),
             uploading: Cell::new(false),
             qa,
             clock_offset: Cell::new(0),
@@ -160,16 +164,11 @@ impl App {
         let on: Rc<dyn Fn(Intent)> = Rc::new(move |intent| App::later(&weak, intent));
         let weak = Rc::downgrade(&app);
         *app.on_allow.borrow_mut() = Some(Rc::new(move |ids: Vec<String>| App::later(&weak, Intent::Allow(ids))));
-        let mut prompt = Prompt::new(&dom::document(), &app.config, &app.texts, on)?;
-        {
-            let st = app.state.borrow();
-            if st.consent.decided {
-                prompt.hide(app.reopen());
-            } else {
-                prompt.show_banner(app.gpc_applies());
-            }
-        }
-        app.state.borrow_mut().prompt = Some(prompt);
+        let prompt = Prompt::new(&dom::document(), &app.config, &app.texts, on)?;
+        *app.view.borrow_mut() = Some(prompt);
+        let decided = app.state.borrow().consent.decided;
+        let (reopen, gpc) = (app.reopen(), app.gpc_applies());
+        app.with_view(|p| if decided { p.hide(reopen) } else { p.show_banner(gpc) });
         app.apply_preset(preset.as_deref(), url_preset.as_deref());
         app.adopt_orphans();
         app.purge_denied();
@@ -466,9 +465,7 @@ impl App {
             Intent::Back => {
                 let decided = self.state.borrow().consent.decided;
                 let (gpc, reopen) = (self.gpc_applies(), self.reopen());
-                if let Some(p) = self.state.borrow_mut().prompt.as_mut() {
-                    p.back(decided, gpc, reopen);
-                }
+                self.with_view(|p| p.back(decided, gpc, reopen));
             }
             Intent::Reload => self.reload_consent(),
             Intent::Allow(ids) => {
@@ -484,9 +481,7 @@ impl App {
             }
             Intent::Close => {
                 let reopen = self.reopen();
-                if let Some(p) = self.state.borrow_mut().prompt.as_mut() {
-                    p.hide(reopen);
-                }
+                self.with_view(|p| p.hide(reopen));
             }
         }
     }
@@ -495,22 +490,16 @@ impl App {
     fn reload_consent(&self) {
         let stored = storage::get(storage::CONSENT);
         let (fresh, _) = Consent::load(&self.config, stored.as_deref(), self.now());
+        let decided = fresh.decided;
         {
             let mut st = self.state.borrow_mut();
             if st.consent == fresh {
                 return;
             }
-            let (gpc, reopen) = (self.gpc_applies(), self.reopen());
-            let decided = fresh.decided;
             st.consent = fresh;
-            if let Some(p) = st.prompt.as_mut() {
-                if decided {
-                    p.hide(reopen);
-                } else {
-                    p.show_banner(gpc);
-                }
-            }
         }
+        let (gpc, reopen) = (self.gpc_applies(), self.reopen());
+        self.with_view(|p| if decided { p.hide(reopen) } else { p.show_banner(gpc) });
         self.purge_denied();
         self.activate();
         self.publish_signals();
@@ -527,11 +516,22 @@ impl App {
     }
 
     fn open_preferences(&self) {
-        let mut st = self.state.borrow_mut();
-        let State { consent, prompt, .. } = &mut *st;
-        if let Some(p) = prompt.as_mut() {
-            p.show_preferences(consent, self.gpc && !consent.decided);
-        }
+        let consent = self.state.borrow().consent.clone();
+        let gpc = self.gpc && !consent.decided;
+        self.with_view(|p| p.show_preferences(&consent, gpc));
+    }
+
+    /// Runs `f` on the prompt while `state` is not borrowed, so page handlers
+    /// that the DOM runs synchronously inside it (focus, showModal) can call
+    /// `candor` back. A view call made from such a handler is skipped.
+    fn with_view<R>(&self, f: impl FnOnce(&mut Prompt) -> R) -> Option<R> {
+        let mut view = self.view.try_borrow_mut().ok()?;
+        view.as_mut().map(f)
+    }
+
+    /// Whether the "Your data" view is showing.
+    fn data_open(&self) -> bool {
+        self.view.try_borrow().is_ok_and(|v| v.as_ref().is_some_and(|p| p.data_open()))
     }
 
     /// Applies a decision, persists it, closes the prompt and tells the page.
@@ -546,11 +546,9 @@ impl App {
                     dom::warn("could not store the decision; it holds for this page only");
                 }
             }
-            let reopen = self.reopen();
-            if let Some(p) = st.prompt.as_mut() {
-                p.hide(reopen);
-            }
         }
+        let reopen = self.reopen();
+        self.with_view(|p| p.hide(reopen));
         self.purge_denied();
         let cookies: Vec<String> =
             withdrawn.iter().filter_map(|id| self.config.purpose(id)).flat_map(|p| p.cookies.iter().cloned()).collect();
@@ -705,7 +703,7 @@ impl Sdk {
                 if !queue::save_open(&app.tab, &st.agg) {
                     dom::warn("could not store the aggregate; it is kept in memory only");
                 }
-                if st.prompt.as_ref().is_some_and(|p| p.data_open()) {
+                if app.data_open() {
                     let app = app.clone();
                     wasm_bindgen_futures::spawn_local(async move { app.refresh_data() });
                 }

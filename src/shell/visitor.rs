@@ -93,22 +93,18 @@ impl App {
     /// Opens the "Your data" view, drawn from the live state.
     pub(super) fn open_data(&self) {
         let view = self.data_view();
-        if let Some(p) = self.state.borrow_mut().prompt.as_mut() {
-            if let Err(e) = p.show_data(&view, self.config.history_days) {
-                dom::warn(&format!("could not show the data view: {e:?}"));
-            }
+        if let Some(Err(e)) = self.with_view(|p| p.show_data(&view, self.config.history_days)) {
+            dom::warn(&format!("could not show the data view: {e:?}"));
         }
     }
 
     /// Redraws the "Your data" view if it is showing (after a track or a flush).
     pub(super) fn refresh_data(&self) {
-        if !self.state.borrow().prompt.as_ref().is_some_and(|p| p.data_open()) {
+        if !self.data_open() {
             return;
         }
         let view = self.data_view();
-        if let Some(p) = self.state.borrow().prompt.as_ref() {
-            let _ = p.render_data(&view, self.config.history_days);
-        }
+        self.with_view(|p| p.render_data(&view, self.config.history_days));
     }
 
     /// The view's content, from the live state.
@@ -144,10 +140,8 @@ impl App {
             self.config.site.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect();
         let name = format!("candor-export-{site}-{}.json", transparency::iso_date(now));
         let text = serde_json::to_string_pretty(&v).expect("exports serialise");
-        if let Some(p) = self.state.borrow_mut().prompt.as_mut() {
-            if let Err(e) = p.download(&name, &text) {
-                dom::warn(&format!("could not start the download: {e:?}"));
-            }
+        if let Some(Err(e)) = self.with_view(|p| p.download(&name, &text)) {
+            dom::warn(&format!("could not start the download: {e:?}"));
         }
     }
 
@@ -172,11 +166,9 @@ impl App {
             let mut st = self.state.borrow_mut();
             st.consent = Consent::undecided(&self.config);
             st.agg = Aggregator::default();
-            let gpc = self.gpc_applies();
-            if let Some(p) = st.prompt.as_mut() {
-                p.show_banner(gpc);
-            }
         }
+        let gpc = self.gpc_applies();
+        self.with_view(|p| p.show_banner(gpc));
         self.publish_signals();
         let c = self.consent_js();
         dom::dispatch("consent", &c);

@@ -283,3 +283,27 @@ test('hard-to-read config texts get one console.warn naming them; plain ones non
   assert.equal(hard.errors, 0, 'never an error');
   await own.stop();
 });
+
+test('page focus handlers may call candor while the prompt moves focus', async () => {
+  const { context, p } = await open('/');
+  await p.evaluate(() => {
+    window.__calls = [];
+    const call = () => {
+      window.__calls.push([window.candor.consent().decided, window.candor.track('page_view', { path: '/' }).reason || 'ok',
+        window.candor.inspect().pending.length]);
+    };
+    document.addEventListener('focusin', call, true);
+    document.addEventListener('focus', call, true);
+  });
+  await p.locator('#open-link').click();                         // data-candor-open: showModal moves focus
+  await byId(p, 'candor-save').waitFor({ state: 'visible' });
+  await p.keyboard.press('Escape');                               // back: focus returns
+  await p.evaluate(() => window.candor.open());                   // the API path
+  await byId(p, 'candor-accept-all').last().click();              // deciding hides the prompt and moves focus
+  await p.waitForFunction(() => window.candor.consent().decided);
+  const calls = await p.evaluate(() => window.__calls);
+  assert.ok(calls.length >= 3, JSON.stringify(calls));
+  assert.deepEqual(p.logs.filter((l) => l.type === 'pageerror' || l.type === 'error'), [], 'nothing threw');
+  assert.equal(await p.evaluate(() => window.candor.track('page_view', { path: '/' }).accepted), true, 'still working');
+  await context.close();
+});
