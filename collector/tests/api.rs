@@ -271,3 +271,71 @@ fn serves_the_site_and_answers_json_under_v1() {
     assert_eq!((status, body.contains("\"error\"")), (405, true), "{body}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Posts `body` and expects a 400 whose JSON error starts with `field`.
+fn rejected(c: &Collector, name: &str, body: &str, field: &str) {
+    let (status, answer) = c.post_json("/v1/reports", body);
+    assert_eq!(status, 400, "{name}: {answer} for {body}");
+    let err: serde_json::Value = serde_json::from_str(&answer).unwrap_or_else(|_| panic!("{name}: JSON error body: {answer}"));
+    let msg = err["error"].as_str().unwrap_or_default();
+    assert!(msg.starts_with(field), "{name}: {msg:?} should start with {field:?}");
+}
+
+#[test]
+fn huge_or_fractional_numbers_are_rejected_and_sums_stay_finite() {
+    for (name, db, _pg) in backends() {
+        let c = Collector::start(&db, &[]);
+        let ok = report(&uuid(600), 1);
+        // Two of these would overflow the sum to infinity, answered as `"count": null` ("withheld").
+        rejected(&c, name, &ok.replace("\"count\":1", "\"count\":1e308"), "events.page_view.count: must be an integer between 0 and 1e9");
+        rejected(&c, name, &ok.replace("\"count\":1", "\"count\":1000000001"), "events.page_view.count:");
+        rejected(&c, name, &ok.replace("\"count\":1", "\"count\":1.5"), "events.page_view.count:");
+        rejected(&c, name, &ok.replace("\"count\":1", "\"count\":-1"), "events.page_view.count:");
+        rejected(&c, name, &ok.replace("\"/shop\":1", "\"/shop\":1e308"), "events.page_view.fields.path./shop:");
+        rejected(&c, name, &ok.replace("[1,1,0]", "[1,1e308,0]"), "events.page_view.fields.load_ms[1]:");
+        let with_sum = ok.replace("\"load_ms\":[1,1,0]", "\"load_ms\":[1,1,0],\"amount\":1e13");
+        rejected(&c, name, &with_sum, "events.page_view.fields.amount: must be a number between -1e12 and 1e12");
+        // With noise, negative whole numbers are fine; fractions and huge values are not.
+        let noisy = ok.replace("\"noise\":null", "\"noise\":{\"mechanism\":\"geometric\",\"epsilon\":1}");
+        rejected(&c, name, &noisy.replace("\"count\":1", "\"count\":-1e10"), "events.page_view.count: must be an integer between -1e9 and 1e9");
+        rejected(&c, name, &noisy.replace("\"/shop\":1", "\"/shop\":-0.5"), "events.page_view.fields.path./shop:");
+        let noisy_ok = noisy.replace("\"count\":1", "\"count\":-3").replace("\"load_ms\":[1,1,0]", "\"load_ms\":[1,-2,0],\"amount\":-12.5");
+        assert_eq!(c.post_json("/v1/reports", &noisy_ok).0, 202, "{name}: noisy negatives");
+        let max = report(&uuid(601), 1_000_000_000);
+        assert_eq!(c.post_json("/v1/reports", &max).0, 202, "{name}: 1e9 is allowed");
+        assert_eq!(c.post_json("/v1/reports", &report(&uuid(602), 1_000_000_000)).0, 202, "{name}");
+        let agg = count(&c);
+        assert_eq!(agg["reports"], 3, "{name}");
+        assert_eq!(agg["count"], 1_999_999_997i64, "{name}: {agg}");
+    }
+}
+
+#[test]
+fn category_keys_are_checked() {
+    for (name, db, _pg) in backends() {
+        let c = Collector::start(&db, &[]);
+        let ok = report(&uuid(610), 1);
+        rejected(&c, name, &ok.replace("\"/shop\":1", "\"\\u0000<script>\":1"), "events.page_view.fields.path: category values must be");
+        rejected(&c, name, &ok.replace("\"/shop\":1", "\"/a\\nb\":1"), "events.page_view.fields.path:");
+        rejected(&c, name, &ok.replace("\"/shop\":1", "\"/\\u0085\":1"), "events.page_view.fields.path:");
+        let long = format!("\"{}\":1", "x".repeat(129));
+        rejected(&c, name, &ok.replace("\"/shop\":1", &long), "events.page_view.fields.path:");
+        let many: Vec<String> = (0..66).map(|i| format!("\"/p{i}\":1")).collect();
+        rejected(&c, name, &ok.replace("\"/shop\":1", &many.join(",")), "events.page_view.fields.path: must hold at most 65");
+        let fine = format!("\"{}\":1,\"/caf\u{e9}\":1", "x".repeat(128));
+        assert_eq!(c.post_json("/v1/reports", &ok.replace("\"/shop\":1", &fine)).0, 202, "{name}");
+        assert_eq!(count(&c)["reports"], 1, "{name}: only the valid report is stored");
+    }
+}
+
+#[test]
+fn windows_from_the_future_are_rejected() {
+    for (name, db, _pg) in backends() {
+        let c = Collector::start(&db, &[]);
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        let at = |start: u64| report(&uuid(620), 1).replace("1763800020", &(start - start % 60).to_string());
+        rejected(&c, name, &at(now + 3 * 86_400), "window.start:");
+        rejected(&c, name, &at(u64::MAX / 2 - 60), "window.start:");
+        assert_eq!(c.post_json("/v1/reports", &at(now + 600)).0, 202, "{name}: some clock skew is tolerated");
+    }
+}
