@@ -339,3 +339,36 @@ fn windows_from_the_future_are_rejected() {
         assert_eq!(c.post_json("/v1/reports", &at(now + 600)).0, 202, "{name}: some clock skew is tolerated");
     }
 }
+
+/// `(status, error message)` of an answer that must be JSON `{"error": "..."}`.
+fn json_error(c: &Collector, method: &str, path: &str) -> (u16, String) {
+    let (status, body) = c.request(method, path, None, b"");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|_| panic!("{method} {path}: JSON error body: {body:?}"));
+    (status, v["error"].as_str().unwrap_or_else(|| panic!("{method} {path}: {body}")).to_string())
+}
+
+#[test]
+fn extractor_rejections_and_unknown_routes_answer_json() {
+    let c = Collector::start(&common::sqlite_db(), &[]);
+    let (status, msg) = json_error(&c, "GET", "/v1/receipts/%FF");
+    assert_eq!((status, msg.starts_with("receipt_id:")), (400, true), "{msg}");
+    let (status, msg) = json_error(&c, "DELETE", "/v1/receipts/%FF");
+    assert_eq!((status, msg.starts_with("receipt_id:")), (400, true), "{msg}");
+    let (status, msg) = json_error(&c, "GET", "/v1/revisions/%FF?site=shop.example");
+    assert_eq!((status, msg.starts_with("revision:")), (400, true), "{msg}");
+    let (status, msg) = json_error(&c, "GET", "/v1/revisions/%00x?site=shop.example");
+    assert_eq!((status, msg.starts_with("revision:")), (400, true), "{msg}");
+    // A repeated parameter is ambiguous: which site?
+    let (status, msg) = json_error(&c, "GET", "/v1/aggregates?site=shop.example&site=blog.example&event=page_view");
+    assert_eq!((status, msg.starts_with("query:")), (400, true), "{msg}");
+    let (status, msg) = json_error(&c, "GET", "/v1/revisions/r1?site=a&site=b");
+    assert_eq!((status, msg.starts_with("query:")), (400, true), "{msg}");
+    // Unknown parameters (cache busters) are still fine.
+    assert_eq!(c.get("/v1/aggregates?site=shop.example&event=page_view&t=123").0, 200);
+    for path in ["/v1", "/v1/", "/v1/nothing/here"] {
+        assert_eq!(json_error(&c, "GET", path).0, 404, "{path}");
+    }
+    assert_eq!(json_error(&c, "DELETE", "/v1/aggregates?site=shop.example").0, 405);
+    assert_eq!(json_error(&c, "PUT", "/v1/receipts/0b7c6a52-1d2e-4f3a-9b8c-7d6e5f4a3b2c").0, 405);
+    assert_eq!(json_error(&c, "GET", "/v1/reports").0, 405);
+}
