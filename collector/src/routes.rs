@@ -42,7 +42,8 @@ fn internal(e: impl std::fmt::Display) -> Response {
 /// Reads a JSON body: content type, size and syntax are checked here.
 async fn json_body(headers: &HeaderMap, body: Body) -> Result<Value, Response> {
     let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if ct.split(';').next().map(str::trim) != Some("application/json") {
+    // Media types are case-insensitive (RFC 9110 §8.3.1).
+    if !ct.split(';').next().map(str::trim).is_some_and(|t| t.eq_ignore_ascii_case("application/json")) {
         return Err(error(StatusCode::BAD_REQUEST, "Content-Type: must be application/json"));
     }
     let bytes = to_bytes(body, MAX_BODY).await.map_err(|_| error(StatusCode::PAYLOAD_TOO_LARGE, "body: larger than 64 KB"))?;

@@ -14,7 +14,7 @@ use crate::canonical;
 pub type Invalid = String;
 
 fn fail<T>(path: &str, msg: impl std::fmt::Display) -> Result<T, Invalid> {
-    Err(if path.is_empty() { msg.to_string() } else { format!("{path}: {msg}") })
+    Err(format!("{}: {msg}", if path.is_empty() { "body" } else { path }))
 }
 
 fn object<'a>(v: &'a Value, path: &str, allowed: &[&str], required: &[&str]) -> Result<&'a Map<String, Value>, Invalid> {
@@ -135,8 +135,11 @@ pub struct ReportMeta {
 
 /// Validates a report; returns its metadata and canonical JSON.
 pub fn report(v: &Value, sites: &[String]) -> Result<(ReportMeta, String), Invalid> {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    report_at(v, sites, now)
+    report_at(v, sites, now())
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 /// [`report`] at a given time (Unix seconds), for windows from the future.
@@ -273,7 +276,9 @@ pub fn receipt(v: &Value, sites: &[String]) -> Result<(ReceiptMeta, String), Inv
     if !matches!(m["method"].as_str(), Some("button" | "api" | "gpc")) {
         return fail("method", "must be \"button\", \"api\" or \"gpc\"");
     }
-    integer(&m["timestamp"], "timestamp", 0, u64::MAX / 2)?;
+    if integer(&m["timestamp"], "timestamp", 0, u64::MAX / 2)? > now().saturating_add(FUTURE_SLACK) {
+        return fail("timestamp", "is more than a day in the future");
+    }
     sdk(&m["sdk"])?;
     let texts = match m.get("texts") {
         None => None,

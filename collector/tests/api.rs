@@ -372,3 +372,36 @@ fn extractor_rejections_and_unknown_routes_answer_json() {
     assert_eq!(json_error(&c, "PUT", "/v1/receipts/0b7c6a52-1d2e-4f3a-9b8c-7d6e5f4a3b2c").0, 405);
     assert_eq!(json_error(&c, "GET", "/v1/reports").0, 405);
 }
+
+#[test]
+fn bodies_that_are_not_objects_name_the_body() {
+    let c = Collector::start(&common::sqlite_db(), &[]);
+    for body in ["[]", "1", "null", "\"x\""] {
+        rejected(&c, "sqlite", body, "body: must be an object");
+        let (status, answer) = c.post_json("/v1/receipts", body);
+        assert_eq!((status, answer.contains("\"body: must be an object\"")), (400, true), "{answer}");
+    }
+    // Nesting beyond the JSON parser's depth limit is a 400, not a crash.
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    rejected(&c, "sqlite", &deep, "body: not valid JSON");
+    assert_eq!(c.get("/healthz").0, 200);
+}
+
+#[test]
+fn receipts_from_the_future_are_rejected() {
+    let c = Collector::start(&common::sqlite_db(), &[]);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let mut r = receipt(&uuid(700));
+    r["timestamp"] = (now + 3 * 86_400).into();
+    let (status, body) = c.post_json("/v1/receipts", &r.to_string());
+    assert_eq!((status, body.contains("\"timestamp:")), (400, true), "{body}");
+    r["timestamp"] = (now + 60).into();
+    assert_eq!(c.post_json("/v1/receipts", &r.to_string()).0, 202, "a little clock skew is fine");
+}
+
+#[test]
+fn content_type_is_case_insensitive() {
+    let c = Collector::start(&common::sqlite_db(), &[]);
+    let (status, body) = c.request("POST", "/v1/reports", Some("Application/JSON; charset=UTF-8"), report(&uuid(710), 1).as_bytes());
+    assert_eq!(status, 202, "{body}");
+}
