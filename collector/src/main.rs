@@ -48,8 +48,10 @@ async fn run(args: cli::Args) -> Result<(), Box<dyn std::error::Error>> {
         .route("/v1/reports", post(routes::post_report))
         .route("/v1/aggregates", get(routes::get_aggregates))
         .route("/v1/receipts", post(routes::post_receipt))
-        .route("/v1/receipts/{id}", get(routes::get_receipt).delete(routes::delete_receipt))
+        .route("/v1/receipts/{receipt_id}", get(routes::get_receipt).delete(routes::delete_receipt))
         .route("/v1/revisions/{revision}", get(routes::get_revision))
+        .route("/v1", any(routes::no_route))
+        .route("/v1/", any(routes::no_route))
         .route("/v1/{*rest}", any(routes::no_route))
         .method_not_allowed_fallback(routes::wrong_method)
         .with_state(state);

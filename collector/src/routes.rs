@@ -1,14 +1,17 @@
 //! HTTP routes: reports, aggregates, receipts, revisions, health.
 //! Every error answer is JSON `{"error": "..."}`.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::{to_bytes, Body};
-use axum::extract::{Path, Query, State};
+use axum::extract::path::ErrorKind;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::store::{Insert, Store};
@@ -39,11 +42,67 @@ fn internal(e: impl std::fmt::Display) -> Response {
 /// Reads a JSON body: content type, size and syntax are checked here.
 async fn json_body(headers: &HeaderMap, body: Body) -> Result<Value, Response> {
     let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if ct.split(';').next().map(str::trim) != Some("application/json") {
+    // Media types are case-insensitive (RFC 9110 §8.3.1).
+    if !ct.split(';').next().map(str::trim).is_some_and(|t| t.eq_ignore_ascii_case("application/json")) {
         return Err(error(StatusCode::BAD_REQUEST, "Content-Type: must be application/json"));
     }
     let bytes = to_bytes(body, MAX_BODY).await.map_err(|_| error(StatusCode::PAYLOAD_TOO_LARGE, "body: larger than 64 KB"))?;
     serde_json::from_slice(&bytes).map_err(|e| error(StatusCode::BAD_REQUEST, format!("body: not valid JSON ({e})")))
+}
+
+/// An extractor (`Path`, `Query`) whose rejection answers JSON `{error}`,
+/// with the rejection's status, like every other error of the API.
+pub struct Api<E>(pub E);
+
+/// A rejection turned into `<what>: <problem>` with its status.
+pub trait JsonRejection {
+    fn status_and_message(&self) -> (StatusCode, String);
+}
+
+impl JsonRejection for PathRejection {
+    fn status_and_message(&self) -> (StatusCode, String) {
+        let msg = match self {
+            PathRejection::FailedToDeserializePathParams(e) => match e.kind() {
+                ErrorKind::InvalidUtf8InPathParam { key } => format!("{key}: must be valid UTF-8"),
+                _ => format!("path: {}", e.body_text()),
+            },
+            other => format!("path: {}", other.body_text()),
+        };
+        (self.status(), msg)
+    }
+}
+
+impl JsonRejection for QueryRejection {
+    fn status_and_message(&self) -> (StatusCode, String) {
+        (self.status(), format!("query: {}", self.body_text()))
+    }
+}
+
+impl<S: Send + Sync, E> FromRequestParts<S> for Api<E>
+where
+    E: FromRequestParts<S>,
+    E::Rejection: JsonRejection,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        match E::from_request_parts(parts, state).await {
+            Ok(e) => Ok(Api(e)),
+            Err(r) => {
+                let (status, msg) = r.status_and_message();
+                Err(error(status, msg))
+            }
+        }
+    }
+}
+
+/// Query parameters of the read routes; a repeated one is rejected (ambiguous),
+/// unknown ones (cache busters) are ignored.
+#[derive(Deserialize)]
+pub struct ReadQuery {
+    site: Option<String>,
+    event: Option<String>,
+    purpose: Option<String>,
 }
 
 fn insert_answer(what: &str, result: Insert) -> Response {
@@ -72,16 +131,16 @@ pub async fn post_report(State(st): State<Shared>, headers: HeaderMap, body: Bod
     }
 }
 
-pub async fn get_aggregates(State(st): State<Shared>, Query(q): Query<HashMap<String, String>>) -> Response {
-    let Some(site) = q.get("site").filter(|s| !s.is_empty()) else {
+pub async fn get_aggregates(State(st): State<Shared>, Api(Query(q)): Api<Query<ReadQuery>>) -> Response {
+    let Some(site) = q.site.as_ref().filter(|s| !s.is_empty()) else {
         return error(StatusCode::BAD_REQUEST, "site: query parameter is required");
     };
-    let purpose = q.get("purpose").filter(|p| !p.is_empty()).map(String::as_str);
+    let purpose = q.purpose.as_deref().filter(|p| !p.is_empty());
     let bodies = match st.store.reports(site, purpose).await {
         Ok(b) => b,
         Err(e) => return internal(e),
     };
-    match q.get("event").filter(|e| !e.is_empty()) {
+    match q.event.as_ref().filter(|e| !e.is_empty()) {
         Some(event) => Json(sum::aggregate(site, event, &bodies, st.min_reports)).into_response(),
         None => Json(json!({"site": site, "events": sum::event_names(&bodies)})).into_response(),
     }
@@ -102,7 +161,7 @@ pub async fn post_receipt(State(st): State<Shared>, headers: HeaderMap, body: Bo
     }
 }
 
-pub async fn get_receipt(State(st): State<Shared>, Path(id): Path<String>) -> Response {
+pub async fn get_receipt(State(st): State<Shared>, Api(Path(id)): Api<Path<String>>) -> Response {
     if !validate::is_uuid_v4(&id) {
         return error(StatusCode::BAD_REQUEST, "receipt_id: must be a lowercase UUID v4");
     }
@@ -113,7 +172,7 @@ pub async fn get_receipt(State(st): State<Shared>, Path(id): Path<String>) -> Re
     }
 }
 
-pub async fn delete_receipt(State(st): State<Shared>, Path(id): Path<String>) -> Response {
+pub async fn delete_receipt(State(st): State<Shared>, Api(Path(id)): Api<Path<String>>) -> Response {
     if !validate::is_uuid_v4(&id) {
         return error(StatusCode::BAD_REQUEST, "receipt_id: must be a lowercase UUID v4");
     }
@@ -124,10 +183,13 @@ pub async fn delete_receipt(State(st): State<Shared>, Path(id): Path<String>) ->
     }
 }
 
-pub async fn get_revision(State(st): State<Shared>, Path(revision): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
-    let Some(site) = q.get("site").filter(|s| !s.is_empty()) else {
+pub async fn get_revision(State(st): State<Shared>, Api(Path(revision)): Api<Path<String>>, Api(Query(q)): Api<Query<ReadQuery>>) -> Response {
+    let Some(site) = q.site.as_ref().filter(|s| !s.is_empty()) else {
         return error(StatusCode::BAD_REQUEST, "site: query parameter is required");
     };
+    if revision.is_empty() || revision.chars().count() > 64 || revision.chars().any(char::is_control) {
+        return error(StatusCode::BAD_REQUEST, "revision: must be a string of 1 to 64 characters without control characters");
+    }
     match st.store.revision(site, &revision).await {
         Ok(b) if b.is_empty() => error(StatusCode::NOT_FOUND, "revision: no texts stored for this site and revision"),
         Ok(b) => {

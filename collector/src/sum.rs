@@ -5,10 +5,30 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
+/// Totals saturate here (2^53 - 1, the largest integer a JSON reader such as
+/// JavaScript holds exactly), so an answer is always a finite number and never
+/// `null`, which means "withheld".
+pub const MAX_TOTAL: f64 = 9_007_199_254_740_991.0;
+
+/// `total + x`, saturating at ±[`MAX_TOTAL`]; a non-number adds nothing.
+fn add(total: f64, x: Option<f64>) -> f64 {
+    match x {
+        Some(x) if x.is_finite() => (total + x).clamp(-MAX_TOTAL, MAX_TOTAL),
+        _ => total,
+    }
+}
+
 #[derive(Default)]
 struct Cell {
     total: f64,
     reports: u64,
+}
+
+impl Cell {
+    fn add(&mut self, n: &Value) {
+        self.total = add(self.total, n.as_f64());
+        self.reports += 1;
+    }
 }
 
 enum FieldSum {
@@ -26,7 +46,7 @@ pub fn aggregate(site: &str, event: &str, bodies: &[String], min_reports: u64) -
         let Ok(report) = serde_json::from_str::<Value>(body) else { continue };
         let Some(e) = report["events"].get(event) else { continue };
         reports += 1;
-        count += e["count"].as_f64().unwrap_or(0.0);
+        count = add(count, e["count"].as_f64());
         let Some(fs) = e.get("fields").and_then(Value::as_object) else { continue };
         for (name, v) in fs {
             match (fields.get_mut(name), v) {
@@ -37,10 +57,7 @@ pub fn aggregate(site: &str, event: &str, bodies: &[String], min_reports: u64) -
                 }
                 (Some(FieldSum::Category(m)), Value::Object(o)) => add_category(m, o),
                 (Some(FieldSum::Histogram(h)), Value::Array(a)) => add_histogram(h, a),
-                (Some(FieldSum::Sum(c)), Value::Number(n)) => {
-                    c.total += n.as_f64().unwrap_or(0.0);
-                    c.reports += 1;
-                }
+                (Some(FieldSum::Sum(c)), Value::Number(_)) => c.add(v),
                 _ => {} // the shape changed between config revisions: skip
             }
         }
@@ -79,16 +96,18 @@ fn start(v: &Value) -> Option<FieldSum> {
             add_histogram(&mut h, a);
             FieldSum::Histogram(h)
         }
-        Value::Number(n) => FieldSum::Sum(Cell { total: n.as_f64()?, reports: 1 }),
+        Value::Number(_) => {
+            let mut c = Cell::default();
+            c.add(v);
+            FieldSum::Sum(c)
+        }
         _ => return None,
     })
 }
 
 fn add_category(m: &mut BTreeMap<String, Cell>, o: &Map<String, Value>) {
     for (k, n) in o {
-        let c = m.entry(k.clone()).or_default();
-        c.total += n.as_f64().unwrap_or(0.0);
-        c.reports += 1;
+        m.entry(k.clone()).or_default().add(n);
     }
 }
 
@@ -97,14 +116,14 @@ fn add_histogram(h: &mut Vec<Cell>, a: &[Value]) {
         h.resize_with(a.len(), Cell::default);
     }
     for (c, n) in h.iter_mut().zip(a) {
-        c.total += n.as_f64().unwrap_or(0.0);
-        c.reports += 1;
+        c.add(n);
     }
 }
 
 /// Whole numbers print as integers; sums keep two decimals.
 fn round(x: f64) -> Value {
-    if x.fract() == 0.0 && x.abs() < 9e15 { json!(x as i64) } else { json!((x * 100.0).round() / 100.0) }
+    let x = x.clamp(-MAX_TOTAL, MAX_TOTAL);
+    if x.fract() == 0.0 { json!(x as i64) } else { json!((x * 100.0).round() / 100.0) }
 }
 
 /// Event names seen in a site's reports.
@@ -140,5 +159,17 @@ mod tests {
         let few = aggregate("s", "pv", &bodies, 4);
         assert_eq!(few["count"], Value::Null);
         assert_eq!(aggregate("s", "nope", &bodies, 1)["reports"], 0);
+    }
+
+    /// Rows stored before validation was tightened may hold huge numbers:
+    /// their totals saturate instead of overflowing to infinity (`null`).
+    #[test]
+    fn totals_saturate() {
+        let huge = json!({"events": {"pv": {"count": 1e308, "fields": {"path": {"/": 1e308}, "ms": [1e308], "amount": -1e308}}}}).to_string();
+        let a = aggregate("s", "pv", &[huge.clone(), huge.clone(), huge], 1);
+        assert_eq!(a["count"], json!(9_007_199_254_740_991i64));
+        assert_eq!(a["fields"]["path"]["/"], json!(9_007_199_254_740_991i64));
+        assert_eq!(a["fields"]["ms"], json!([9_007_199_254_740_991i64]));
+        assert_eq!(a["fields"]["amount"], json!(-9_007_199_254_740_991i64));
     }
 }

@@ -14,7 +14,7 @@ use crate::canonical;
 pub type Invalid = String;
 
 fn fail<T>(path: &str, msg: impl std::fmt::Display) -> Result<T, Invalid> {
-    Err(if path.is_empty() { msg.to_string() } else { format!("{path}: {msg}") })
+    Err(format!("{}: {msg}", if path.is_empty() { "body" } else { path }))
 }
 
 fn object<'a>(v: &'a Value, path: &str, allowed: &[&str], required: &[&str]) -> Result<&'a Map<String, Value>, Invalid> {
@@ -48,6 +48,31 @@ fn finite(v: &Value, path: &str) -> Result<f64, Invalid> {
     match v.as_f64() {
         Some(x) if x.is_finite() => Ok(x),
         _ => fail(path, "must be a finite number"),
+    }
+}
+
+/// Largest magnitude of a count or category/histogram cell.
+pub const MAX_CELL: f64 = 1e9;
+/// Largest magnitude of a sum field.
+pub const MAX_SUM: f64 = 1e12;
+/// How far in the future (clock skew) a report window may end, in seconds.
+pub const FUTURE_SLACK: u64 = 86_400;
+
+/// A count or a category/histogram cell: a whole number (`3.0` is 3), never
+/// negative unless the report is noisy.
+fn whole(v: &Value, path: &str, noisy: bool) -> Result<(), Invalid> {
+    let (min, range) = if noisy { (-MAX_CELL, "-1e9 and 1e9 (noisy report)") } else { (0.0, "0 and 1e9 (report without noise)") };
+    match v.as_f64() {
+        Some(x) if x.fract() == 0.0 && (min..=MAX_CELL).contains(&x) => Ok(()),
+        _ => fail(path, format!("must be an integer between {range}")),
+    }
+}
+
+/// A sum field: a finite number within ±`MAX_SUM`.
+fn sum_value(v: &Value, path: &str) -> Result<(), Invalid> {
+    match v.as_f64() {
+        Some(x) if (-MAX_SUM..=MAX_SUM).contains(&x) => Ok(()),
+        _ => fail(path, "must be a number between -1e12 and 1e12"),
     }
 }
 
@@ -110,6 +135,15 @@ pub struct ReportMeta {
 
 /// Validates a report; returns its metadata and canonical JSON.
 pub fn report(v: &Value, sites: &[String]) -> Result<(ReportMeta, String), Invalid> {
+    report_at(v, sites, now())
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// [`report`] at a given time (Unix seconds), for windows from the future.
+pub fn report_at(v: &Value, sites: &[String], now: u64) -> Result<(ReportMeta, String), Invalid> {
     let m = object(v, "", &["report_id", "site", "revision", "purpose", "window", "events", "noise", "sdk"],
         &["report_id", "site", "revision", "purpose", "window", "events", "noise", "sdk"])?;
     let id = string(&m["report_id"], "report_id", 36, 36)?;
@@ -128,6 +162,10 @@ pub fn report(v: &Value, sites: &[String]) -> Result<(ReportMeta, String), Inval
     if start % seconds != 0 {
         return fail("window.start", "must be a multiple of window.seconds");
     }
+    if start.saturating_add(seconds) > now.saturating_add(FUTURE_SLACK) {
+        return fail("window.start", "the window ends more than a day in the future");
+    }
+    let noisy = !m["noise"].is_null();
     let Some(events) = m["events"].as_object() else { return fail("events", "must be an object") };
     if events.len() > 64 {
         return fail("events", "must hold at most 64 events");
@@ -138,7 +176,7 @@ pub fn report(v: &Value, sites: &[String]) -> Result<(ReportMeta, String), Inval
             return fail(&at, "event name must match ^[A-Za-z][A-Za-z0-9_.:-]{0,63}$");
         }
         let em = object(e, &at, &["count", "fields"], &["count"])?;
-        finite(&em["count"], &format!("{at}.count"))?;
+        whole(&em["count"], &format!("{at}.count"), noisy)?;
         if let Some(fields) = em.get("fields") {
             let Some(fields) = fields.as_object() else { return fail(&format!("{at}.fields"), "must be an object") };
             if fields.len() > 16 {
@@ -155,10 +193,11 @@ pub fn report(v: &Value, sites: &[String]) -> Result<(ReportMeta, String), Inval
                             return fail(&fat, "must hold at most 65 category values");
                         }
                         for (k, n) in cats {
-                            if k.is_empty() || k.chars().count() > 128 {
-                                return fail(&fat, "category values must be 1 to 128 characters");
+                            if k.is_empty() || k.chars().count() > 128 || k.chars().any(char::is_control) {
+                                // The key itself is not echoed: it may be long or hold control characters.
+                                return fail(&fat, "category values must be 1 to 128 characters without control characters");
                             }
-                            finite(n, &format!("{fat}.{k}"))?;
+                            whole(n, &format!("{fat}.{k}"), noisy)?;
                         }
                     }
                     Value::Array(b) => {
@@ -166,12 +205,10 @@ pub fn report(v: &Value, sites: &[String]) -> Result<(ReportMeta, String), Inval
                             return fail(&fat, "must hold 1 to 64 buckets");
                         }
                         for (i, n) in b.iter().enumerate() {
-                            finite(n, &format!("{fat}[{i}]"))?;
+                            whole(n, &format!("{fat}[{i}]"), noisy)?;
                         }
                     }
-                    Value::Number(_) => {
-                        finite(cell, &fat)?;
-                    }
+                    Value::Number(_) => sum_value(cell, &fat)?,
                     _ => return fail(&fat, "must be an object of counts, an array of bucket counts, or a number"),
                 }
             }
@@ -239,7 +276,9 @@ pub fn receipt(v: &Value, sites: &[String]) -> Result<(ReceiptMeta, String), Inv
     if !matches!(m["method"].as_str(), Some("button" | "api" | "gpc")) {
         return fail("method", "must be \"button\", \"api\" or \"gpc\"");
     }
-    integer(&m["timestamp"], "timestamp", 0, u64::MAX / 2)?;
+    if integer(&m["timestamp"], "timestamp", 0, u64::MAX / 2)? > now().saturating_add(FUTURE_SLACK) {
+        return fail("timestamp", "is more than a day in the future");
+    }
     sdk(&m["sdk"])?;
     let texts = match m.get("texts") {
         None => None,
@@ -306,6 +345,15 @@ mod tests {
         let receipt_schema = include_str!("../../pkg-config/receipt.schema.json");
         let all = ["receipt_id", "site", "revision", "language", "texts_sha256", "choices", "method", "timestamp", "sdk", "texts"];
         assert_eq!(keys(receipt_schema, &[]), (sorted(&all), sorted(&all[..9])));
+    }
+
+    /// The numeric bounds of the report schema are the validator's.
+    #[test]
+    fn schema_bounds_match() {
+        let v: Value = serde_json::from_str(include_str!("../../pkg-config/report.schema.json")).unwrap();
+        assert_eq!((v["$defs"]["whole"]["minimum"].as_f64(), v["$defs"]["whole"]["maximum"].as_f64()), (Some(-MAX_CELL), Some(MAX_CELL)));
+        let sum = &v["properties"]["events"]["additionalProperties"]["properties"]["fields"]["additionalProperties"]["oneOf"][2];
+        assert_eq!((sum["minimum"].as_f64(), sum["maximum"].as_f64()), (Some(-MAX_SUM), Some(MAX_SUM)));
     }
 
     #[test]

@@ -271,3 +271,137 @@ fn serves_the_site_and_answers_json_under_v1() {
     assert_eq!((status, body.contains("\"error\"")), (405, true), "{body}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Posts `body` and expects a 400 whose JSON error starts with `field`.
+fn rejected(c: &Collector, name: &str, body: &str, field: &str) {
+    let (status, answer) = c.post_json("/v1/reports", body);
+    assert_eq!(status, 400, "{name}: {answer} for {body}");
+    let err: serde_json::Value = serde_json::from_str(&answer).unwrap_or_else(|_| panic!("{name}: JSON error body: {answer}"));
+    let msg = err["error"].as_str().unwrap_or_default();
+    assert!(msg.starts_with(field), "{name}: {msg:?} should start with {field:?}");
+}
+
+#[test]
+fn huge_or_fractional_numbers_are_rejected_and_sums_stay_finite() {
+    for (name, db, _pg) in backends() {
+        let c = Collector::start(&db, &[]);
+        let ok = report(&uuid(600), 1);
+        // Two of these would overflow the sum to infinity, answered as `"count": null` ("withheld").
+        rejected(&c, name, &ok.replace("\"count\":1", "\"count\":1e308"), "events.page_view.count: must be an integer between 0 and 1e9");
+        rejected(&c, name, &ok.replace("\"count\":1", "\"count\":1000000001"), "events.page_view.count:");
+        rejected(&c, name, &ok.replace("\"count\":1", "\"count\":1.5"), "events.page_view.count:");
+        rejected(&c, name, &ok.replace("\"count\":1", "\"count\":-1"), "events.page_view.count:");
+        rejected(&c, name, &ok.replace("\"/shop\":1", "\"/shop\":1e308"), "events.page_view.fields.path./shop:");
+        rejected(&c, name, &ok.replace("[1,1,0]", "[1,1e308,0]"), "events.page_view.fields.load_ms[1]:");
+        let with_sum = ok.replace("\"load_ms\":[1,1,0]", "\"load_ms\":[1,1,0],\"amount\":1e13");
+        rejected(&c, name, &with_sum, "events.page_view.fields.amount: must be a number between -1e12 and 1e12");
+        // With noise, negative whole numbers are fine; fractions and huge values are not.
+        let noisy = ok.replace("\"noise\":null", "\"noise\":{\"mechanism\":\"geometric\",\"epsilon\":1}");
+        rejected(&c, name, &noisy.replace("\"count\":1", "\"count\":-1e10"), "events.page_view.count: must be an integer between -1e9 and 1e9");
+        rejected(&c, name, &noisy.replace("\"/shop\":1", "\"/shop\":-0.5"), "events.page_view.fields.path./shop:");
+        let noisy_ok = noisy.replace("\"count\":1", "\"count\":-3").replace("\"load_ms\":[1,1,0]", "\"load_ms\":[1,-2,0],\"amount\":-12.5");
+        assert_eq!(c.post_json("/v1/reports", &noisy_ok).0, 202, "{name}: noisy negatives");
+        let max = report(&uuid(601), 1_000_000_000);
+        assert_eq!(c.post_json("/v1/reports", &max).0, 202, "{name}: 1e9 is allowed");
+        assert_eq!(c.post_json("/v1/reports", &report(&uuid(602), 1_000_000_000)).0, 202, "{name}");
+        let agg = count(&c);
+        assert_eq!(agg["reports"], 3, "{name}");
+        assert_eq!(agg["count"], 1_999_999_997i64, "{name}: {agg}");
+    }
+}
+
+#[test]
+fn category_keys_are_checked() {
+    for (name, db, _pg) in backends() {
+        let c = Collector::start(&db, &[]);
+        let ok = report(&uuid(610), 1);
+        rejected(&c, name, &ok.replace("\"/shop\":1", "\"\\u0000<script>\":1"), "events.page_view.fields.path: category values must be");
+        rejected(&c, name, &ok.replace("\"/shop\":1", "\"/a\\nb\":1"), "events.page_view.fields.path:");
+        rejected(&c, name, &ok.replace("\"/shop\":1", "\"/\\u0085\":1"), "events.page_view.fields.path:");
+        let long = format!("\"{}\":1", "x".repeat(129));
+        rejected(&c, name, &ok.replace("\"/shop\":1", &long), "events.page_view.fields.path:");
+        let many: Vec<String> = (0..66).map(|i| format!("\"/p{i}\":1")).collect();
+        rejected(&c, name, &ok.replace("\"/shop\":1", &many.join(",")), "events.page_view.fields.path: must hold at most 65");
+        let fine = format!("\"{}\":1,\"/caf\u{e9}\":1", "x".repeat(128));
+        assert_eq!(c.post_json("/v1/reports", &ok.replace("\"/shop\":1", &fine)).0, 202, "{name}");
+        assert_eq!(count(&c)["reports"], 1, "{name}: only the valid report is stored");
+    }
+}
+
+#[test]
+fn windows_from_the_future_are_rejected() {
+    for (name, db, _pg) in backends() {
+        let c = Collector::start(&db, &[]);
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        let at = |start: u64| report(&uuid(620), 1).replace("1763800020", &(start - start % 60).to_string());
+        rejected(&c, name, &at(now + 3 * 86_400), "window.start:");
+        rejected(&c, name, &at(u64::MAX / 2 - 60), "window.start:");
+        assert_eq!(c.post_json("/v1/reports", &at(now + 600)).0, 202, "{name}: some clock skew is tolerated");
+    }
+}
+
+/// `(status, error message)` of an answer that must be JSON `{"error": "..."}`.
+fn json_error(c: &Collector, method: &str, path: &str) -> (u16, String) {
+    let (status, body) = c.request(method, path, None, b"");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|_| panic!("{method} {path}: JSON error body: {body:?}"));
+    (status, v["error"].as_str().unwrap_or_else(|| panic!("{method} {path}: {body}")).to_string())
+}
+
+#[test]
+fn extractor_rejections_and_unknown_routes_answer_json() {
+    let c = Collector::start(&common::sqlite_db(), &[]);
+    let (status, msg) = json_error(&c, "GET", "/v1/receipts/%FF");
+    assert_eq!((status, msg.starts_with("receipt_id:")), (400, true), "{msg}");
+    let (status, msg) = json_error(&c, "DELETE", "/v1/receipts/%FF");
+    assert_eq!((status, msg.starts_with("receipt_id:")), (400, true), "{msg}");
+    let (status, msg) = json_error(&c, "GET", "/v1/revisions/%FF?site=shop.example");
+    assert_eq!((status, msg.starts_with("revision:")), (400, true), "{msg}");
+    let (status, msg) = json_error(&c, "GET", "/v1/revisions/%00x?site=shop.example");
+    assert_eq!((status, msg.starts_with("revision:")), (400, true), "{msg}");
+    // A repeated parameter is ambiguous: which site?
+    let (status, msg) = json_error(&c, "GET", "/v1/aggregates?site=shop.example&site=blog.example&event=page_view");
+    assert_eq!((status, msg.starts_with("query:")), (400, true), "{msg}");
+    let (status, msg) = json_error(&c, "GET", "/v1/revisions/r1?site=a&site=b");
+    assert_eq!((status, msg.starts_with("query:")), (400, true), "{msg}");
+    // Unknown parameters (cache busters) are still fine.
+    assert_eq!(c.get("/v1/aggregates?site=shop.example&event=page_view&t=123").0, 200);
+    for path in ["/v1", "/v1/", "/v1/nothing/here"] {
+        assert_eq!(json_error(&c, "GET", path).0, 404, "{path}");
+    }
+    assert_eq!(json_error(&c, "DELETE", "/v1/aggregates?site=shop.example").0, 405);
+    assert_eq!(json_error(&c, "PUT", "/v1/receipts/0b7c6a52-1d2e-4f3a-9b8c-7d6e5f4a3b2c").0, 405);
+    assert_eq!(json_error(&c, "GET", "/v1/reports").0, 405);
+}
+
+#[test]
+fn bodies_that_are_not_objects_name_the_body() {
+    let c = Collector::start(&common::sqlite_db(), &[]);
+    for body in ["[]", "1", "null", "\"x\""] {
+        rejected(&c, "sqlite", body, "body: must be an object");
+        let (status, answer) = c.post_json("/v1/receipts", body);
+        assert_eq!((status, answer.contains("\"body: must be an object\"")), (400, true), "{answer}");
+    }
+    // Nesting beyond the JSON parser's depth limit is a 400, not a crash.
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    rejected(&c, "sqlite", &deep, "body: not valid JSON");
+    assert_eq!(c.get("/healthz").0, 200);
+}
+
+#[test]
+fn receipts_from_the_future_are_rejected() {
+    let c = Collector::start(&common::sqlite_db(), &[]);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let mut r = receipt(&uuid(700));
+    r["timestamp"] = (now + 3 * 86_400).into();
+    let (status, body) = c.post_json("/v1/receipts", &r.to_string());
+    assert_eq!((status, body.contains("\"timestamp:")), (400, true), "{body}");
+    r["timestamp"] = (now + 60).into();
+    assert_eq!(c.post_json("/v1/receipts", &r.to_string()).0, 202, "a little clock skew is fine");
+}
+
+#[test]
+fn content_type_is_case_insensitive() {
+    let c = Collector::start(&common::sqlite_db(), &[]);
+    let (status, body) = c.request("POST", "/v1/reports", Some("Application/JSON; charset=UTF-8"), report(&uuid(710), 1).as_bytes());
+    assert_eq!(status, 202, "{body}");
+}
