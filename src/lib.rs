@@ -11,6 +11,7 @@
 
 pub mod aggregate;
 pub mod config;
+pub mod conform;
 pub mod consent;
 pub mod gate;
 pub mod noise;

@@ -27,6 +27,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::aggregate::Aggregator;
 use crate::config::{Config, Reopen, Text};
+use crate::conform;
 use crate::consent::{Consent, Method, Rejection};
 use crate::gate::{self, Value};
 use crate::noise::Entropy;
@@ -94,6 +95,8 @@ struct App {
     /// run page handlers synchronously, and those may call `candor` back.
     /// See [`App::with_view`].
     view: RefCell<Option<Prompt>>,
+    /// A decision of this page is (or was read from) the stored record.
+    stored_once: Cell<bool>,
     uploading: Cell<bool>,
     /// QA mode is on for this host.
     qa: bool,
@@ -131,13 +134,16 @@ impl App {
 
         let stored = storage::get(storage::CONSENT);
         let (consent, rejection) = Consent::load(&config, stored.as_deref(), dom::now_seconds());
+        let decided_before = consent.decided;
         if matches!(rejection, Some(Rejection::Corrupt | Rejection::Expired | Rejection::OtherRevision)) {
             storage::remove(storage::CONSENT);
         }
         let tab = queue::tab_id(|| report::uuid_v4(&mut Crypto));
-        let (agg, corrupt) = queue::load_open(&tab);
-        if corrupt {
-            dom::warn("stored aggregates were unreadable and have been discarded");
+        let (mut agg, corrupt) = queue::load_open(&tab);
+        let before = agg.open.len();
+        agg.open.retain(|a| conform::aggregate(&config, a));
+        if corrupt || agg.open.len() < before {
+            dom::warn("stored aggregates were unreadable or did not match the config and have been discarded");
         }
         let bundle = crate::receipt::text_bundle(&config, &texts);
         let bundle_hash = crate::receipt::sha256_hex(&bundle);
@@ -150,6 +156,7 @@ impl App {
             tab,
             state: RefCell::new(State { consent, agg }),
             view: RefCell::new(None),
+            stored_once: Cell::new(decided_before),
             uploading: Cell::new(false),
             qa,
             clock_offset: Cell::new(0),
@@ -225,8 +232,19 @@ impl App {
         let mut handles = self.handles.borrow_mut();
         let weak = Rc::downgrade(self);
         handles.push(Box::new(EventListener::new(window, "pagehide", move |_| {
+            queue::tab_live(false);
             if let Some(app) = weak.upgrade() {
                 app.on_hide();
+            }
+        })));
+        // Back from the back/forward cache: storage events were missed while
+        // the page slept, so the stored decision is read again.
+        let weak = Rc::downgrade(self);
+        handles.push(Box::new(EventListener::new(window, "pageshow", move |e| {
+            queue::tab_live(true);
+            let persisted = js_sys::Reflect::get(e, &"persisted".into()).is_ok_and(|v| v.is_truthy());
+            if persisted {
+                App::later(&weak, Intent::Reload);
             }
         })));
         let weak = Rc::downgrade(self);
@@ -241,7 +259,8 @@ impl App {
         let weak = Rc::downgrade(self);
         handles.push(Box::new(EventListener::new(window, "storage", move |e| {
             let key = e.dyn_ref::<web_sys::StorageEvent>().and_then(|s| s.key());
-            if key.as_deref() == Some(storage::CONSENT) {
+            // `None`: another tab cleared localStorage altogether.
+            if key.is_none() || key.as_deref() == Some(storage::CONSENT) {
                 if let Some(app) = weak.upgrade() {
                     App::later(&Rc::downgrade(&app), Intent::Reload);
                 }
@@ -302,7 +321,9 @@ impl App {
         }
         queue::save_open(&self.tab, &st.agg);
         for r in queue::pending() {
-            if !st.consent.granted(&r.purpose) {
+            // Stored reports that this config could not have built (forged,
+            // or from an older revision) are dropped, never sent.
+            if !st.consent.granted(&r.purpose) || !conform::report(&self.config, &r) {
                 queue::remove(&r.report_id);
             }
         }
@@ -318,6 +339,8 @@ impl App {
                 .unwrap_or(true);
             if stale {
                 if let Some(other) = queue::take_open(&key) {
+                    let mut other = other;
+                    other.open.retain(|a| conform::aggregate(&self.config, a));
                     self.state.borrow_mut().agg.absorb(other);
                 }
             }
@@ -362,11 +385,14 @@ impl App {
     /// Sends pending reports one by one until one fails.
     async fn send_pending(self: Rc<Self>) -> u32 {
         let Some(url) = self.config.collector.clone() else { return 0 };
+        // A withdrawal this tab missed (no storage event reached it) still
+        // counts: the stored decision is compared before anything is sent.
+        self.reload_if_changed();
         let mut sent = 0;
         for report in queue::pending() {
             // Consent is checked again at send time: a withdrawn purpose's
             // reports are deleted, not sent.
-            if !self.state.borrow().consent.granted(&report.purpose) || report.site != self.config.site {
+            if !self.state.borrow().consent.granted(&report.purpose) || !conform::report(&self.config, &report) {
                 queue::remove(&report.report_id);
                 continue;
             }
@@ -424,7 +450,7 @@ impl App {
         let consent = self.state.borrow().consent.clone();
         let mut budget = upload::KEEPALIVE_BUDGET;
         let mut inflight = Vec::new();
-        for report in queue::pending().into_iter().filter(|r| consent.granted(&r.purpose)) {
+        for report in queue::pending().into_iter().filter(|r| consent.granted(&r.purpose) && conform::report(&self.config, r)) {
             let body = serde_json::to_string(&report).expect("reports serialise");
             if body.len() <= budget {
                 if let Ok(request) = upload::post(&url, &body, true) {
@@ -486,6 +512,18 @@ impl App {
         }
     }
 
+    /// Re-reads the decision if the stored record no longer matches this page's.
+    fn reload_if_changed(&self) {
+        let stored = storage::get(storage::CONSENT);
+        let (fresh, _) = Consent::load(&self.config, stored.as_deref(), self.now());
+        let current = self.state.borrow().consent.clone();
+        // Only a stored record that says something else wins; a page whose own
+        // decision could not be stored (quota) keeps it.
+        if stored.is_some() && fresh != current || stored.is_none() && current.decided && self.stored_once.get() {
+            self.reload_consent();
+        }
+    }
+
     /// Another tab changed the decision: take it over.
     fn reload_consent(&self) {
         let stored = storage::get(storage::CONSENT);
@@ -542,7 +580,9 @@ impl App {
             withdrawn = st.consent.decide(&self.config, grant, deny, method, self.now())?;
             if let Some(rec) = st.consent.to_record(&self.config) {
                 let text = serde_json::to_string(&rec).expect("records serialise");
-                if !storage::set(storage::CONSENT, &text) {
+                let stored = storage::set(storage::CONSENT, &text);
+                self.stored_once.set(self.stored_once.get() || stored);
+                if !stored {
                     dom::warn("could not store the decision; it holds for this page only");
                 }
             }

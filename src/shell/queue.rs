@@ -29,23 +29,42 @@ pub const MAX_BYTES: usize = 256 * 1024;
 pub fn tab_id(fresh: impl FnOnce() -> String) -> String {
     let session = web_sys::window().and_then(|w| w.session_storage().ok().flatten());
     if let Some(s) = &session {
-        if let Ok(Some(id)) = s.get_item("candor.tab") {
-            if id.len() == 36 {
+        // sessionStorage is copied into a duplicated tab or a window.open()ed
+        // one while this page is alive: the "live" mark (cleared on pagehide,
+        // so a reload keeps its id) tells such a copy to take its own id, or
+        // both would report the same open aggregate.
+        let live = s.get_item(TAB_LIVE).ok().flatten().is_some();
+        if let Ok(Some(id)) = s.get_item(TAB) {
+            if id.len() == 36 && !live {
+                let _ = s.set_item(TAB_LIVE, "1");
                 return id;
             }
         }
     }
     let id = fresh();
     if let Some(s) = session {
-        let _ = s.set_item("candor.tab", &id);
+        let _ = s.set_item(TAB, &id);
+        let _ = s.set_item(TAB_LIVE, "1");
     }
     id
+}
+
+const TAB: &str = "candor.tab";
+const TAB_LIVE: &str = "candor.tab.live";
+
+/// Marks this tab's id as in use (`true`: pageshow) or free for the next page
+/// of this tab (`false`: pagehide).
+pub fn tab_live(live: bool) {
+    if let Some(s) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) {
+        let _ = if live { s.set_item(TAB_LIVE, "1") } else { s.remove_item(TAB_LIVE) };
+    }
 }
 
 /// Removes this tab's id (erase).
 pub fn forget_tab() {
     if let Some(s) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) {
-        let _ = s.remove_item("candor.tab");
+        let _ = s.remove_item(TAB);
+        let _ = s.remove_item(TAB_LIVE);
     }
 }
 

@@ -49,7 +49,10 @@ impl App {
     pub(super) async fn resend_receipts(&self) {
         let Some(url) = self.receipts_url() else { return };
         let busy = |id: &str| INFLIGHT.with(|f| f.borrow().iter().any(|x| x == id));
-        for kept in records::receipts().into_iter().filter(|k| !k.acknowledged && !busy(&k.receipt.receipt_id)) {
+        // Only this site's receipts with a well-formed id are sent (the list is
+        // read back from storage, where anything could have been written).
+        let ours = |k: &records::Kept| k.receipt.site == self.config.site && crate::conform::is_uuid(&k.receipt.receipt_id);
+        for kept in records::receipts().into_iter().filter(|k| !k.acknowledged && !busy(&k.receipt.receipt_id) && ours(k)) {
             let body = receipt::body(&kept.receipt, self.bundle_for(&kept.receipt));
             send(url.clone(), kept.receipt.receipt_id, body).await;
         }
@@ -154,7 +157,7 @@ impl App {
         let cookies: Vec<String> = self.config.optional_purposes().flat_map(|p| p.cookies.iter().cloned()).collect();
         activate::delete_cookies(&dom::document(), &cookies);
         if let Some(url) = self.receipts_url() {
-            for k in kept {
+            for k in kept.into_iter().filter(|k| crate::conform::is_uuid(&k.receipt.receipt_id)) {
                 if k.acknowledged {
                     wasm_bindgen_futures::spawn_local(delete(format!("{url}/{}", k.receipt.receipt_id)));
                 } else {

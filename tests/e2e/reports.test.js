@@ -195,3 +195,80 @@ test('the pending queue is bounded at 200 reports; the oldest are dropped and co
   await p.evaluate(() => window.candor.withdraw());
   await context.close();
 });
+
+test('a duplicated tab (window.open copies sessionStorage) takes its own tab id: events still count once', async () => {
+  const context = await chrome.newContext();
+  const a = await h.page(context);
+  await a.goto(pages.url + '/');
+  await h.ready(a);
+  await a.evaluate(() => window.candor.grant(['stats']));
+  const before = (await aggregates('purchase')).count || 0;
+  await a.evaluate(() => { for (let i = 0; i < 5; i++) window.candor.track('purchase', { amount: 1 }); });
+  const [b] = await Promise.all([context.waitForEvent('page'), a.evaluate(() => { window.open(location.href); })]);
+  await h.ready(b);
+  const ids = await Promise.all([a, b].map((p) => p.evaluate(() => sessionStorage.getItem('candor.tab'))));
+  assert.notEqual(ids[0], ids[1], 'the copy took a new id');
+  await b.evaluate(() => window.candor.track('purchase', { amount: 1 }));
+  await Promise.all([a.evaluate(() => window.candor.flush()), b.evaluate(() => window.candor.flush())]);
+  assert.equal((await aggregates('purchase')).count - before, 6);
+  // A reload keeps its id (the mark is cleared on pagehide).
+  await a.reload();
+  await h.ready(a);
+  assert.equal(await a.evaluate(() => sessionStorage.getItem('candor.tab')), ids[0]);
+  await context.close();
+});
+
+test('stored reports and aggregates that the config could not have built are dropped, never sent', async () => {
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  const posted = [];
+  p.on('request', (r) => { if (r.url().includes('/v1/reports')) posted.push(r.postData()); });
+  await p.goto(pages.url + '/');
+  await h.ready(p);
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await p.evaluate(() => {
+    const base = { site: 'test.example', revision: 'r1', purpose: 'stats', window: { start: 3600 * 400000, seconds: 3600 }, noise: null, sdk: 'candor/0.1.0' };
+    const forged = [
+      { ...base, report_id: '0b7c6a52-1d2e-4f3a-9b8c-7d6e5f4a3b2c', events: { page_view: { count: 1, fields: { path: { 'jane@example.com': 1 } } } } },
+      { ...base, report_id: '1b7c6a52-1d2e-4f3a-9b8c-7d6e5f4a3b2c', revision: 'r0', events: { page_view: { count: 1 } } },
+      { ...base, report_id: '2b7c6a52-1d2e-4f3a-9b8c-7d6e5f4a3b2c', events: { undeclared: { count: 1 } } },
+    ];
+    forged.forEach((r, i) => localStorage.setItem(`candor.report.000000000000000${i}0001.${r.report_id}`, JSON.stringify(r)));
+    const tab = sessionStorage.getItem('candor.tab');
+    localStorage.setItem(`candor.open.${tab}`, JSON.stringify({ open: [{ purpose: 'stats', start: 3600 * 400000, seconds: 3600,
+      events: { page_view: { count: 1, fields: { path: { 'free text': 1 } } } } }], budget: {} }));
+  });
+  await p.reload();
+  await h.ready(p);
+  await p.evaluate(() => window.candor.track('page_view', { path: '/' }));
+  await p.evaluate(() => window.candor.flush());
+  assert.ok(posted.length >= 1, 'the real report was sent');
+  for (const body of posted) {
+    assert.equal(/jane@|free text|undeclared|"r0"/.test(body), false, body);
+  }
+  const left = await p.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('candor.report.')));
+  assert.deepEqual(left, []);
+  assert.ok(p.logs.some((l) => /did not match the config and have been discarded/.test(l.text)), 'the dropped aggregate is said');
+  await context.close();
+});
+
+test('a withdrawal this tab never heard of (no storage event) still stops the next send', async () => {
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  const posted = [];
+  p.on('request', (r) => { if (r.url().includes('/v1/reports')) posted.push(r.postData()); });
+  await p.goto(pages.url + '/');
+  await h.ready(p);
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await p.evaluate(() => {
+    window.candor.track('page_view', { path: '/' });
+    // What a missed storage event (a page asleep in the back/forward cache) leaves behind.
+    const r = JSON.parse(localStorage.getItem('candor.consent'));
+    r.purposes.stats = false;
+    localStorage.setItem('candor.consent', JSON.stringify(r));
+  });
+  assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 0 });
+  assert.deepEqual(posted, []);
+  assert.equal((await h.consent(p)).purposes.stats, false);
+  await context.close();
+});
