@@ -15,7 +15,7 @@ use std::fmt;
 use serde::Deserialize;
 use serde::Serialize;
 
-mod read;
+pub(crate) mod read;
 
 /// Default consent lifetime before the visitor is asked again.
 pub const DEFAULT_EXPIRES_DAYS: u32 = 182;

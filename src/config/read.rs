@@ -540,7 +540,7 @@ fn tcf(path: &str, v: &J) -> R<TcfConfig> {
 }
 
 /// Parses the text (syntax only; see [`config`] for the rest).
-pub(super) fn parse(text: &str) -> Result<J, serde_json::Error> {
+pub(crate) fn parse(text: &str) -> Result<J, serde_json::Error> {
     serde_json::from_str(text)
 }
 
