@@ -3,7 +3,7 @@
 //! A config is either valid as a whole or rejected as a whole: an invalid
 //! config must never be half-applied (a typo in a purpose id must not quietly
 //! grant or drop anything). Structural errors (wrong types, unknown keys) come
-//! from serde with the JSON path attached; semantic rules (cross references,
+//! from the reader in `config/read.rs` with the JSON path attached; semantic rules (cross references,
 //! ordering, ranges) are checked afterwards by [`Config::validate`]. Every error
 //! names the JSON path and the rule, e.g.
 //! `events.purchase.purpose: unknown purpose "ads"`.
