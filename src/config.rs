@@ -3,7 +3,7 @@
 //! A config is either valid as a whole or rejected as a whole: an invalid
 //! config must never be half-applied (a typo in a purpose id must not quietly
 //! grant or drop anything). Structural errors (wrong types, unknown keys) come
-//! from serde with the JSON path attached; semantic rules (cross references,
+//! from the reader in `config/read.rs` with the JSON path attached; semantic rules (cross references,
 //! ordering, ranges) are checked afterwards by [`Config::validate`]. Every error
 //! names the JSON path and the rule, e.g.
 //! `events.purchase.purpose: unknown purpose "ads"`.
@@ -11,7 +11,11 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+#[cfg(test)]
+use serde::Deserialize;
+use serde::Serialize;
+
+pub(crate) mod read;
 
 /// Default consent lifetime before the visitor is asked again.
 pub const DEFAULT_EXPIRES_DAYS: u32 = 182;
@@ -21,7 +25,8 @@ pub const DEFAULT_MAX_PER_WINDOW: u32 = 100;
 pub const DEFAULT_WINDOW_SECONDS: u32 = 60;
 
 /// A validated site config.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// The site's name as the collector knows it.
@@ -97,7 +102,8 @@ fn default_true() -> bool {
 }
 
 /// One purpose the site asks for.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(deny_unknown_fields)]
 pub struct Purpose {
     /// Stable id, `^[a-z][a-z0-9_-]{0,31}$`.
@@ -123,7 +129,8 @@ pub struct Purpose {
 }
 
 /// A text, either one string or a map from language tag to string.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(untagged)]
 pub enum Text {
     /// The same text in every language.
@@ -155,7 +162,8 @@ impl Text {
 }
 
 /// A declared event.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(deny_unknown_fields)]
 pub struct Event {
     /// The purpose every record of this event serves.
@@ -173,7 +181,8 @@ fn default_max_per_window() -> u32 {
 }
 
 /// How one field of an event is aggregated.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
 pub enum Field {
     /// One of the listed values; anything else counts as `"other"`.
@@ -198,7 +207,8 @@ pub enum Field {
 }
 
 /// Aggregation settings.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(deny_unknown_fields)]
 pub struct Aggregation {
     /// Window length in seconds.
@@ -220,7 +230,8 @@ impl Default for Aggregation {
 }
 
 /// Local differential-privacy noise.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(deny_unknown_fields)]
 pub struct Noise {
     /// Privacy budget per report.
@@ -228,7 +239,8 @@ pub struct Noise {
 }
 
 /// The reopen control after a decision.
-#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(rename_all = "lowercase")]
 pub enum Reopen {
     /// A small persistent "Privacy choices" button.
@@ -239,7 +251,8 @@ pub enum Reopen {
 }
 
 /// QA mode switch.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(untagged)]
 pub enum Qa {
     /// On or off everywhere.
@@ -253,7 +266,8 @@ pub enum Qa {
 }
 
 /// QA mode limited to hosts.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(deny_unknown_fields)]
 pub struct QaHosts {
     /// Host names where QA presets are honoured.
@@ -272,7 +286,8 @@ impl Qa {
 }
 
 /// A vendor's URL patterns, tied to a purpose.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(deny_unknown_fields)]
 pub struct Vendor {
     /// The purpose the vendor's requests serve.
@@ -285,7 +300,8 @@ pub struct Vendor {
 }
 
 /// Settings of the `candor_consent` decision cookie.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(deny_unknown_fields)]
 pub struct CookieConfig {
     /// Set the cookie at all.
@@ -298,7 +314,8 @@ pub struct CookieConfig {
 
 /// IAB TCF settings: the site's CMP registration, its vendor list, and how
 /// TCF purposes map to Candor purposes.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(deny_unknown_fields)]
 pub struct TcfConfig {
     /// CMP id registered with IAB Europe (2..=4095).
@@ -406,6 +423,18 @@ impl Config {
     /// Parses and validates a config document.
     pub fn from_json(text: &str) -> Result<Config, ConfigError> {
         // serde would read a struct from an array too; a config is an object.
+        if !text.trim_start().starts_with('{') {
+            return Err(ConfigError::new("", "must be a JSON object"));
+        }
+        let doc = read::parse(text).map_err(|e| ConfigError::new("", format!("not valid JSON: {e}")))?;
+        let config = read::config(&doc)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The serde-derived reader this replaced, kept to check the new one against.
+    #[cfg(test)]
+    pub(crate) fn from_json_serde(text: &str) -> Result<Config, ConfigError> {
         if !text.trim_start().starts_with('{') {
             return Err(ConfigError::new("", "must be a JSON object"));
         }
@@ -673,6 +702,7 @@ fn check_field(at: &str, name: &str, field: &Field) -> Result<(), ConfigError> {
 }
 
 /// Shortens serde's messages: drops the position suffix (the path says where).
+#[cfg(test)]
 fn clean_serde_message(msg: &str) -> String {
     let msg = match msg.find(" at line ") {
         Some(i) => &msg[..i],

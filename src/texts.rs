@@ -7,13 +7,13 @@
 //! `"auto"`), each tag followed by its primary subtag, ending with the
 //! config's `default_language` and finally `en`.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+use crate::config::read::{parse, J};
 use crate::config::{Config, Text};
 
 /// Every built-in UI string, by id. Config `texts` may override any of them.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
 #[allow(missing_docs)]
 pub struct UiTexts {
     pub heading: String,
@@ -61,12 +61,48 @@ pub const BUILTIN: &[(&str, &str)] = &[
 
 const RTL: &[&str] = &["ar", "he", "fa", "ur", "ps", "yi", "dv", "ckb"];
 
+impl UiTexts {
+    /// The string with id `key` (one of [`KEYS`]). A plain match rather than
+    /// a serde round trip: it keeps derived visitors out of the wasm.
+    fn get_mut(&mut self, key: &str) -> Option<&mut String> {
+        Some(match key {
+            "heading" => &mut self.heading,
+            "intro" => &mut self.intro,
+            "accept_all" => &mut self.accept_all,
+            "reject_all" => &mut self.reject_all,
+            "customize" => &mut self.customize,
+            "save" => &mut self.save,
+            "close" => &mut self.close,
+            "prefs_heading" => &mut self.prefs_heading,
+            "prefs_intro" => &mut self.prefs_intro,
+            "always_on" => &mut self.always_on,
+            "required_why" => &mut self.required_why,
+            "benefit_prefix" => &mut self.benefit_prefix,
+            "retention" => &mut self.retention,
+            "reopen" => &mut self.reopen,
+            "gpc" => &mut self.gpc,
+            "back" => &mut self.back,
+            "your_data" => &mut self.your_data,
+            "placeholder" => &mut self.placeholder,
+            "allow" => &mut self.allow,
+            _ => return None,
+        })
+    }
+}
+
 /// The built-in strings for `lang` (a primary language subtag).
 pub fn builtin(lang: &str) -> Option<UiTexts> {
-    BUILTIN
-        .iter()
-        .find(|(l, _)| *l == lang)
-        .map(|(_, json)| serde_json::from_str(json).expect("built-in locale files are valid"))
+    let (_, json) = BUILTIN.iter().find(|(l, _)| *l == lang)?;
+    // The files are checked by the tests below: an object of every key to a string.
+    let mut ui = UiTexts::default();
+    if let Ok(J::O(entries)) = parse(json) {
+        for (k, v) in entries {
+            if let (Some(slot), J::S(s)) = (ui.get_mut(&k), v) {
+                *slot = s;
+            }
+        }
+    }
+    Some(ui)
 }
 
 /// The language fallback chain, most preferred first, lower-cased, without duplicates.
@@ -126,12 +162,11 @@ pub fn resolve(config: &Config, navigator_languages: &[String]) -> Resolved {
     text_chain.extend(chain.iter().filter(|l| **l != lang).cloned());
     let base = chain.iter().find_map(|l| builtin(primary(l))).unwrap_or_else(|| builtin("en").unwrap());
     let mut ui = base;
-    if !config.texts.is_empty() {
-        let mut map = serde_json::to_value(&ui).expect("UiTexts serialises");
-        for (key, text) in &config.texts {
-            map[key.as_str()] = serde_json::Value::String(text.resolve(&text_chain).to_string());
+    // Config validation admits only keys of KEYS.
+    for (key, text) in &config.texts {
+        if let Some(slot) = ui.get_mut(key) {
+            *slot = text.resolve(&text_chain).to_string();
         }
-        ui = serde_json::from_value(map).unwrap_or(ui);
     }
     Resolved { rtl: RTL.contains(&primary(&lang)), lang, chain: text_chain, ui }
 }
@@ -150,10 +185,14 @@ mod tests {
 
     #[test]
     fn every_locale_has_every_key() {
-        for (lang, _) in BUILTIN {
+        for (lang, json) in BUILTIN {
             let t = builtin(lang).unwrap();
             let v = serde_json::to_value(&t).unwrap();
             assert_eq!(v.as_object().unwrap().len(), KEYS.len(), "{lang}");
+            // The file holds exactly these strings, no more and none missing.
+            let file: serde_json::Value = serde_json::from_str(json).unwrap();
+            assert_eq!(file, v, "{lang}");
+            assert!(KEYS.iter().all(|k| !v[k].as_str().unwrap().trim().is_empty()), "{lang}");
             assert!(t.retention.contains("{days}"), "{lang}");
         }
     }
