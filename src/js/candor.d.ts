@@ -176,6 +176,8 @@ export interface Report {
 export interface CandorQa {
   /** Moves the SDK clock forward, closing windows and running the upload timer. */
   advance(seconds: number): Promise<{ sent: number }>;
+  /** The SDK's clock in Unix seconds: the wall clock plus what `advance` added. */
+  now(): number;
   /** The reports that would be sent next. */
   reports(): Report[];
   /** Resolves when no upload is in flight. */

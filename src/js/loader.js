@@ -164,6 +164,7 @@ function qaApi(sdk) {
   return Object.freeze({
     advance: function (seconds) { return sdk.qaAdvance(seconds); },
     reports: function () { return sdk.qaReports(); },
+    now: function () { return sdk.qaNow(); },
     noise: function (on) { sdk.qaNoise(Boolean(on)); },
     idle: function () {
       return new Promise(function (resolve) {

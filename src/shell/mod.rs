@@ -801,6 +801,12 @@ impl Sdk {
         }))
     }
 
+    /// QA: the SDK's clock, Unix seconds (wall clock plus what `advance` added).
+    #[wasm_bindgen(js_name = qaNow)]
+    pub fn qa_now(&self) -> f64 {
+        self.app.now() as f64
+    }
+
     /// QA: the reports that would be sent next (windows ended by the SDK clock included).
     #[wasm_bindgen(js_name = qaReports)]
     pub fn qa_reports(&self) -> JsValue {

@@ -72,18 +72,24 @@ test('qa.advance closes windows exactly; noise can be switched off', async () =>
   const out = await p.evaluate(async () => {
     const qa = window.candor.qa;
     qa.noise(false);
+    // Start at the beginning of a fresh window, so the wall clock cannot
+    // close it under the test (it has 60 s of real time from here).
+    const t0 = qa.now();
+    await qa.advance(60 - (t0 % 60));
+    const aligned = qa.now();
     window.candor.track('page_view', { path: '/' });
     window.candor.track('page_view', { path: '/shop' });
     const start = window.candor.inspect().open[0].start;
-    const toEnd = start + 60 - Math.floor(Date.now() / 1000);
+    const toEnd = start + 60 - qa.now();
     const before = qa.reports().length;
     // One second before the window ends nothing closes; at its end it does.
     const early = toEnd > 2 ? await qa.advance(toEnd - 2) : { sent: 0 };
     const stillOpen = window.candor.inspect().open.length;
     const atEnd = await qa.advance(toEnd > 2 ? 2 : toEnd);
     await qa.idle();
-    return { before, early, stillOpen, atEnd, events: window.__events.filter((e) => e.name === 'report').map((e) => e.detail) };
+    return { t0, aligned, before, early, stillOpen, atEnd, events: window.__events.filter((e) => e.name === 'report').map((e) => e.detail) };
   });
+  assert.ok(out.aligned >= out.t0 && out.aligned % 60 < 5, `qa.now() moved to a window start: ${JSON.stringify(out)}`);
   assert.equal(out.before, 0);
   assert.equal(out.early.sent, 0);
   assert.equal(out.stillOpen, 1);

@@ -20,13 +20,16 @@ test.describe('preset {stats} without noise', () => {
   test('exact counts: what would be sent, and what the collector stored', async ({ candorPage, expectNoLeaks, request }) => {
     await candorPage.goto('./');
     await kit.waitForReady(candorPage);
+    // Begin at the start of a fresh window (the SDK clock), so the wall clock
+    // cannot close it under the test.
+    await kit.advance(candorPage, await candorPage.evaluate(() => 60 - (window.candor.qa.now() % 60)));
     await candorPage.getByRole('button', { name: 'Read' }).nth(0).click();
     await candorPage.getByRole('button', { name: 'Read' }).nth(0).click();
     await candorPage.getByRole('button', { name: 'Read' }).nth(1).click();
     await candorPage.getByRole('button', { name: 'Print this page' }).click();
     expect(await kit.reports(candorPage)).toEqual([]);
     // Move the clock to the end of the window: one report, exact.
-    const toEnd = await candorPage.evaluate(() => window.candor.inspect().open[0].start + 60 - Math.floor(Date.now() / 1000));
+    const toEnd = await candorPage.evaluate(() => window.candor.inspect().open[0].start + 60 - window.candor.qa.now());
     let resolveSent;
     const reports = new Promise((resolve) => { resolveSent = resolve; });
     await candorPage.exposeFunction('__sent', (detail) => resolveSent(detail));
