@@ -133,7 +133,8 @@ pub fn receipts_url(collector: &str) -> String {
     "/v1/receipts".to_string()
 }
 
-/// `v` as canonical JSON text (the collector's rules, see the module docs).
+/// `v` as canonical JSON text (the rules are written down in the collector's
+/// `canonical.rs`, which uses this very function).
 pub fn canonical(v: &Value) -> String {
     let mut out = String::new();
     write(v, &mut out);

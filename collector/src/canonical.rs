@@ -10,50 +10,9 @@
 //! as `serde_json` does (`"`, `\` and control characters only); numbers
 //! with no fractional part written as integers (`7.0` → `7`).
 
-use serde_json::Value;
-
-/// `v` as canonical JSON text.
-pub fn to_string(v: &Value) -> String {
-    let mut out = String::new();
-    write(v, &mut out);
-    out
-}
-
-fn write(v: &Value, out: &mut String) {
-    match v {
-        Value::Object(m) => {
-            let mut entries: Vec<_> = m.iter().collect();
-            entries.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
-            out.push('{');
-            for (i, (k, v)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push(':');
-                write(v, out);
-            }
-            out.push('}');
-        }
-        Value::Array(a) => {
-            out.push('[');
-            for (i, v) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write(v, out);
-            }
-            out.push(']');
-        }
-        Value::Number(n) => match n.as_f64() {
-            Some(x) if !n.is_i64() && !n.is_u64() && x.fract() == 0.0 && x.abs() < 1e21 => {
-                out.push_str(&format!("{:.0}", if x == 0.0 { 0.0 } else { x }));
-            }
-            _ => out.push_str(&n.to_string()),
-        },
-        other => out.push_str(&other.to_string()),
-    }
-}
+// One implementation for both sides: the SDK hashes its receipts' text
+// bundles with the same function the collector checks them with.
+pub use candor::receipt::canonical as to_string;
 
 #[cfg(test)]
 mod tests {
