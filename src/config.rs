@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use crate::json::quote as q;
 
 #[cfg(test)]
 use serde::Deserialize;
@@ -465,7 +466,7 @@ impl Config {
             }
         }
         if self.language != "auto" && !is_language_tag(&self.language) {
-            return Err(ConfigError::new("language", format!("must be \"auto\" or a language tag, got {:?}", self.language)));
+            return Err(ConfigError::new("language", format!("must be \"auto\" or a language tag, got {}", q(&self.language))));
         }
         if !is_language_tag(&self.default_language) {
             return Err(ConfigError::new("default_language", "must be a language tag such as \"en\""));
@@ -479,10 +480,10 @@ impl Config {
         for (i, p) in self.purposes.iter().enumerate() {
             let at = format!("purposes[{i}]");
             if !is_purpose_id(&p.id) {
-                return Err(ConfigError::new(format!("{at}.id"), format!("{:?} must match ^[a-z][a-z0-9_-]{{0,31}}$", p.id)));
+                return Err(ConfigError::new(format!("{at}.id"), format!("{} must match ^[a-z][a-z0-9_-]{{0,31}}$", q(&p.id))));
             }
             if self.purposes[..i].iter().any(|q| q.id == p.id) {
-                return Err(ConfigError::new(format!("{at}.id"), format!("duplicate purpose id {:?}", p.id)));
+                return Err(ConfigError::new(format!("{at}.id"), format!("duplicate purpose id {}", q(&p.id))));
             }
             check_text(&format!("{at}.label"), &p.label, 200)?;
             check_text(&format!("{at}.explain"), &p.explain, MAX_TEXT)?;
@@ -506,7 +507,7 @@ impl Config {
                 return Err(ConfigError::new(at, "event name must match ^[A-Za-z][A-Za-z0-9_.:-]{0,63}$"));
             }
             if self.purpose(&ev.purpose).is_none() {
-                return Err(ConfigError::new(format!("{at}.purpose"), format!("unknown purpose {:?}", ev.purpose)));
+                return Err(ConfigError::new(format!("{at}.purpose"), format!("unknown purpose {}", q(&ev.purpose))));
             }
             if ev.max_per_window == 0 {
                 return Err(ConfigError::new(format!("{at}.max_per_window"), "must be at least 1"));
@@ -535,7 +536,7 @@ impl Config {
         }
         for (i, v) in self.vendors.iter().enumerate() {
             if self.purpose(&v.purpose).is_none() {
-                return Err(ConfigError::new(format!("vendors[{i}].purpose"), format!("unknown purpose {:?}", v.purpose)));
+                return Err(ConfigError::new(format!("vendors[{i}].purpose"), format!("unknown purpose {}", q(&v.purpose))));
             }
         }
         if let Some(gcm) = &self.google_consent_mode {
@@ -546,7 +547,7 @@ impl Config {
                 }
                 for (j, id) in ids.iter().enumerate() {
                     if self.purpose(id).is_none() {
-                        return Err(ConfigError::new(format!("google_consent_mode.{kind}[{j}]"), format!("unknown purpose {id:?}")));
+                        return Err(ConfigError::new(format!("google_consent_mode.{kind}[{j}]"), format!("unknown purpose {}", q(id))));
                     }
                 }
             }
@@ -576,7 +577,7 @@ impl Config {
         let letters = |s: &str| s.len() == 2 && s.bytes().all(|b| b.is_ascii_alphabetic());
         if let Some(l) = &t.consent_language {
             if !letters(l) {
-                return Err(ConfigError::new("tcf.consent_language", format!("must be two letters such as \"EN\", got {l:?}")));
+                return Err(ConfigError::new("tcf.consent_language", format!("must be two letters such as \"EN\", got {}", q(l))));
             }
         }
         if !(1..=4095).contains(&t.vendor_list_version) {
@@ -586,7 +587,7 @@ impl Config {
             return Err(ConfigError::new("tcf.policy_version", "must be 4 (TCF v2.2) or 5 (TCF v2.3)"));
         }
         if !letters(&t.publisher_cc) {
-            return Err(ConfigError::new("tcf.publisher_cc", format!("must be a two-letter country code such as \"DE\", got {:?}", t.publisher_cc)));
+            return Err(ConfigError::new("tcf.publisher_cc", format!("must be a two-letter country code such as \"DE\", got {}", q(&t.publisher_cc))));
         }
         for (i, v) in t.vendors.iter().enumerate() {
             if *v == 0 {
@@ -609,7 +610,7 @@ impl Config {
                 }
                 for (j, id) in ids.iter().enumerate() {
                     if self.purpose(id).is_none() {
-                        return Err(ConfigError::new(format!("{at}[{j}]"), format!("unknown purpose {id:?}")));
+                        return Err(ConfigError::new(format!("{at}[{j}]"), format!("unknown purpose {}", q(id))));
                     }
                 }
             }
@@ -676,7 +677,7 @@ fn check_field(at: &str, name: &str, field: &Field) -> Result<(), ConfigError> {
                     return Err(ConfigError::new(format!("{at}.values[{i}]"), "\"other\" is reserved for unlisted values"));
                 }
                 if values[..i].contains(v) {
-                    return Err(ConfigError::new(format!("{at}.values[{i}]"), format!("duplicate value {v:?}")));
+                    return Err(ConfigError::new(format!("{at}.values[{i}]"), format!("duplicate value {}", q(v))));
                 }
             }
         }

@@ -15,7 +15,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde::Serialize;
 
-use crate::config::read::{parse, J};
+use crate::config::read::parse;
+use crate::json::{obj, J};
 use crate::config::Config;
 
 /// How a decision was made.
@@ -61,14 +62,7 @@ impl StoredRecord {
                 ("v", J::U(n)) => v.replace(u32::try_from(n).ok()?).is_none(),
                 ("revision", J::S(s)) => revision.replace(s).is_none(),
                 ("updated_at", J::U(n)) => updated_at.replace(n).is_none(),
-                ("method", J::S(m)) => method
-                    .replace(match m.as_str() {
-                        "button" => Method::Button,
-                        "api" => Method::Api,
-                        "gpc" => Method::Gpc,
-                        _ => return None,
-                    })
-                    .is_none(),
+                ("method", J::S(m)) => method.replace(Method::parse(&m)?).is_none(),
                 ("purposes", J::O(ps)) => {
                     let mut map = BTreeMap::new();
                     for (id, granted) in ps {
@@ -86,6 +80,50 @@ impl StoredRecord {
             }
         }
         Some(StoredRecord { v: v?, revision: revision?, purposes: purposes?, updated_at: updated_at?, method: method? })
+    }
+}
+
+impl Method {
+    /// The name used in records and receipts.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Button => "button",
+            Method::Api => "api",
+            Method::Gpc => "gpc",
+        }
+    }
+
+    /// Reads a name written by [`Method::as_str`].
+    pub fn parse(s: &str) -> Option<Method> {
+        [Method::Button, Method::Api, Method::Gpc].into_iter().find(|m| m.as_str() == s)
+    }
+}
+
+impl Consent {
+    /// The state as `window.candor` reports it: `{"revision","decided",
+    /// "purposes","updated_at"}` (`updated_at` is `null` before a decision).
+    pub fn to_json(&self) -> String {
+        obj([
+            ("revision", self.revision.as_str().into()),
+            ("decided", self.decided.into()),
+            ("purposes", J::from(&self.purposes)),
+            ("updated_at", self.updated_at.into()),
+        ])
+        .to_text()
+    }
+}
+
+impl StoredRecord {
+    /// The record as stored: `{"v","revision","purposes","updated_at","method"}`.
+    pub fn to_json(&self) -> String {
+        obj([
+            ("v", self.v.into()),
+            ("revision", self.revision.as_str().into()),
+            ("purposes", J::from(&self.purposes)),
+            ("updated_at", self.updated_at.into()),
+            ("method", self.method.as_str().into()),
+        ])
+        .to_text()
     }
 }
 
@@ -233,7 +271,7 @@ pub struct UnknownPurpose(pub String);
 
 impl std::fmt::Display for UnknownPurpose {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "unknown purpose {:?}", self.0)
+        write!(f, "unknown purpose {}", crate::json::quote(&self.0))
     }
 }
 
@@ -259,6 +297,15 @@ mod tests {
     }
 
     #[test]
+    fn state_json_is_what_serde_wrote() {
+        let cfg = config();
+        let mut c = Consent::undecided(&cfg);
+        assert_eq!(c.to_json(), serde_json::to_string(&c).unwrap());
+        c.decide(&cfg, &["stats"], &[], Method::Button, 1_700_000_000).unwrap();
+        assert_eq!(c.to_json(), serde_json::to_string(&c).unwrap());
+    }
+
+    #[test]
     fn starts_denied_with_required_granted() {
         let (c, why) = Consent::load(&config(), None, NOW);
         assert_eq!(why, Some(Rejection::Missing));
@@ -272,7 +319,8 @@ mod tests {
         let cfg = config();
         let mut c = Consent::undecided(&cfg);
         c.decide(&cfg, &["stats"], &[], Method::Button, NOW).unwrap();
-        let text = serde_json::to_string(&c.to_record(&cfg).unwrap()).unwrap();
+        let text = c.to_record(&cfg).unwrap().to_json();
+        assert_eq!(text, serde_json::to_string(&c.to_record(&cfg).unwrap()).unwrap(), "as serde's derived writer wrote it");
         let (back, why) = Consent::load(&cfg, Some(&text), NOW + 10);
         assert_eq!(why, None);
         assert_eq!(back, c);

@@ -91,7 +91,11 @@ pub fn check<'c>(config: &'c Config, consent: &Consent, name: &str, fields: &[(&
             (Field::Histogram { buckets }, Value::Number(x)) if x.is_finite() => {
                 Cell::Bucket(buckets.iter().position(|b| x <= *b).unwrap_or(buckets.len()))
             }
-            (Field::Sum { min, max }, Value::Number(x)) if x.is_finite() => Cell::Sum(x.clamp(*min, *max)),
+            (Field::Sum { min, max }, Value::Number(x)) if x.is_finite() => {
+                // Not `f64::clamp`: its panic message alone pulls float printing into the wasm
+                // (the config guarantees min <= max).
+                Cell::Sum(x.max(*min).min(*max))
+            }
             (Field::Count {}, Value::Number(x)) if x.is_finite() => continue,
             _ => return Err(Refusal::InvalidField),
         };

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use crate::config::Config;
 use crate::consent::Consent;
+use crate::json::{obj, J};
 
 /// Consent type → granted, or `None` when the config has no mapping.
 pub fn state(config: &Config, consent: &Consent) -> Option<BTreeMap<String, bool>> {
@@ -33,14 +34,14 @@ pub fn cache_record(config: &Config, consent: &Consent) -> Option<String> {
     }
     let state = state(config, consent)?;
     let until = consent.updated_at.unwrap_or(0) + u64::from(config.expires_days) * 86_400;
-    let record = serde_json::json!({
-        "v": 1,
-        "revision": config.revision,
-        "map": map_key(config),
-        "until": until,
-        "state": state,
-    });
-    Some(record.to_string())
+    let record = obj([
+        ("v", 1u64.into()),
+        ("revision", config.revision.as_str().into()),
+        ("map", map_key(config).into()),
+        ("until", until.into()),
+        ("state", J::from(&state)),
+    ]);
+    Some(record.to_text())
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub mod config;
 pub mod conform;
 pub mod consent;
 pub mod gate;
+pub mod json;
 pub mod noise;
 pub mod qa;
 pub mod readability;

@@ -6,11 +6,8 @@
 //! config's `qa` allows this host, so it can never be active in production
 //! by accident.
 
-use std::collections::BTreeMap;
-
-use serde::Deserialize;
-
 use crate::config::Config;
+use crate::json::{self, J};
 
 /// A decision to apply at boot.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,21 +20,6 @@ pub struct Preset {
     pub source: &'static str,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PresetObject {
-    #[serde(default)]
-    purposes: BTreeMap<String, bool>,
-    #[serde(default = "yes")]
-    decided: bool,
-    #[serde(default)]
-    noise: Option<bool>,
-}
-
-fn yes() -> bool {
-    true
-}
-
 /// Reads the preset, the URL parameter winning over the object. Unknown
 /// purpose ids or shapes are errors naming the problem.
 pub fn read(config: &Config, object_json: Option<&str>, url_param: Option<&str>) -> Result<Option<Preset>, String> {
@@ -46,7 +28,7 @@ pub fn read(config: &Config, object_json: Option<&str>, url_param: Option<&str>)
         if optional.iter().any(|p| p == id) {
             Ok(())
         } else {
-            Err(format!("unknown optional purpose {id:?}"))
+            Err(format!("unknown optional purpose {}", json::quote(id)))
         }
     };
     if let Some(param) = url_param.filter(|p| !p.is_empty()) {
@@ -55,7 +37,7 @@ pub fn read(config: &Config, object_json: Option<&str>, url_param: Option<&str>)
             "reject-all" => Vec::new(),
             other => {
                 let ids = other.strip_prefix("grant:").ok_or_else(|| {
-                    format!("?candor={other:?}: expected accept-all, reject-all or grant:<ids>")
+                    format!("?candor={}: expected accept-all, reject-all or grant:<ids>", json::quote(other))
                 })?;
                 let ids: Vec<String> = ids.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
                 for id in &ids {
@@ -67,12 +49,30 @@ pub fn read(config: &Config, object_json: Option<&str>, url_param: Option<&str>)
         return Ok(Some(Preset { grant: Some(grant), noise: None, source: "URL parameter ?candor=" }));
     }
     let Some(json) = object_json else { return Ok(None) };
-    let obj: PresetObject = serde_json::from_str(json).map_err(|e| format!("window.candorPreset: {e}"))?;
-    for id in obj.purposes.keys() {
-        known(id).map_err(|e| format!("window.candorPreset.purposes: {e}"))?;
+    const AT: &str = "window.candorPreset";
+    let v = json::parse(json).map_err(|e| format!("{AT}: {e}"))?;
+    let J::O(entries) = v else { return Err(format!("{AT}: expected an object {{purposes, decided?, noise?}}")) };
+    let (mut purposes, mut decided, mut noise) = (Vec::new(), true, None);
+    for (k, x) in &entries {
+        let bool_of = |x: &J| x.as_bool().ok_or_else(|| format!("{AT}.{k}: expected true or false"));
+        match k.as_str() {
+            "purposes" => {
+                let J::O(ps) = x else { return Err(format!("{AT}.purposes: expected an object of purpose id to true or false")) };
+                for (id, on) in ps {
+                    known(id).map_err(|e| format!("{AT}.purposes: {e}"))?;
+                    let on = on.as_bool().ok_or_else(|| format!("{AT}.purposes.{id}: expected true or false"))?;
+                    purposes.retain(|(p, _): &(String, bool)| p != id);
+                    purposes.push((id.clone(), on));
+                }
+            }
+            "decided" => decided = bool_of(x)?,
+            "noise" => noise = if *x == J::Null { None } else { Some(bool_of(x)?) },
+            other => return Err(format!("{AT}: unknown key {}, expected purposes, decided or noise", json::quote(other))),
+        }
     }
-    let grant = obj.decided.then(|| obj.purposes.iter().filter(|(_, on)| **on).map(|(id, _)| id.clone()).collect());
-    Ok(Some(Preset { grant, noise: obj.noise, source: "window.candorPreset" }))
+    // Grants in config order, whatever the object's order.
+    let grant = decided.then(|| optional.iter().filter(|id| purposes.iter().any(|(p, on)| p == *id && *on)).cloned().collect());
+    Ok(Some(Preset { grant, noise, source: AT }))
 }
 
 #[cfg(test)]
@@ -100,7 +100,10 @@ mod tests {
         assert_eq!(p.noise, Some(false));
         assert_eq!(read(&c, Some(r#"{"decided":false}"#), None).unwrap().unwrap().grant, None);
         assert!(read(&c, Some(r#"{"purposes":{"stats":"yes"}}"#), None).is_err());
-        assert!(read(&c, Some(r#"{"granted":["stats"]}"#), None).is_err(), "unknown keys are errors");
+        assert!(read(&c, Some(r#"{"purposes":{"stats":"yes"}}"#), None).unwrap_err().contains("purposes.stats: expected true or false"));
+        assert!(read(&c, Some(r#"{"granted":["stats"]}"#), None).unwrap_err().contains("unknown key \"granted\""), "unknown keys are errors");
+        assert!(read(&c, Some("[1]"), None).is_err());
+        assert!(read(&c, Some("{"), None).unwrap_err().starts_with("window.candorPreset: EOF"));
         let url_wins = read(&c, Some(r#"{"purposes":{"stats":true}}"#), Some("reject-all")).unwrap().unwrap();
         assert_eq!(url_wins.grant, Some(vec![]));
     }

@@ -22,11 +22,11 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::config::Config;
 use crate::consent::{Consent, Method};
+use crate::json::{self, obj, J};
 use crate::texts::Resolved;
 
 /// One receipt, exactly as `POST /v1/receipts` takes it (without `texts`).
@@ -56,28 +56,24 @@ pub struct Receipt {
 /// The text bundle shown in the prompt, as canonical JSON (the hash input).
 pub fn text_bundle(config: &Config, texts: &Resolved) -> String {
     let chain = &texts.chain;
-    let purposes: Vec<Value> = config
+    let purposes = config
         .purposes
         .iter()
         .map(|p| {
-            let mut v = json!({
-                "id": p.id,
-                "required": p.required,
-                "label": p.label.resolve(chain),
-                "explain": p.explain.resolve(chain),
-                "benefit": p.benefit.resolve(chain),
-            });
+            let mut v = obj([
+                ("id", p.id.as_str().into()),
+                ("required", p.required.into()),
+                ("label", p.label.resolve(chain).into()),
+                ("explain", p.explain.resolve(chain).into()),
+                ("benefit", p.benefit.resolve(chain).into()),
+            ]);
             if let Some(days) = p.retention_days {
-                v["retention_days"] = json!(days);
+                v.set("retention_days", days.into());
             }
             v
         })
         .collect();
-    let bundle = json!({
-        "language": texts.lang,
-        "ui": serde_json::to_value(&texts.ui).expect("UI texts serialise"),
-        "purposes": purposes,
-    });
+    let bundle = obj([("language", texts.lang.as_str().into()), ("ui", texts.ui.to_json_value()), ("purposes", J::A(purposes))]);
     canonical(&bundle)
 }
 
@@ -110,13 +106,53 @@ pub fn build(config: &Config, texts: &Resolved, consent: &Consent, receipt_id: S
     })
 }
 
+impl Receipt {
+    /// The receipt as JSON, keys in declaration order.
+    pub fn to_json_value(&self) -> J {
+        obj([
+            ("receipt_id", self.receipt_id.as_str().into()),
+            ("site", self.site.as_str().into()),
+            ("revision", self.revision.as_str().into()),
+            ("language", self.language.as_str().into()),
+            ("texts_sha256", self.texts_sha256.as_str().into()),
+            ("choices", J::from(&self.choices)),
+            ("method", self.method.as_str().into()),
+            ("timestamp", self.timestamp.into()),
+            ("sdk", self.sdk.as_str().into()),
+        ])
+    }
+
+    /// Reads a receipt strictly: exactly its keys, each once, of their types.
+    pub fn from_json_value(v: &J) -> Option<Receipt> {
+        let entries = v.as_object()?;
+        const KEYS: [&str; 9] = ["receipt_id", "site", "revision", "language", "texts_sha256", "choices", "method", "timestamp", "sdk"];
+        let known = entries.iter().all(|(k, _)| KEYS.contains(&k.as_str()));
+        let unique = entries.iter().enumerate().all(|(i, (k, _))| entries[..i].iter().all(|(p, _)| p != k));
+        if !known || !unique {
+            return None;
+        }
+        let text = |k: &str| v.get(k)?.as_str().map(str::to_string);
+        Some(Receipt {
+            receipt_id: text("receipt_id")?,
+            site: text("site")?,
+            revision: text("revision")?,
+            language: text("language")?,
+            texts_sha256: text("texts_sha256")?,
+            choices: v.get("choices")?.as_object()?.iter().map(|(k, b)| Some((k.clone(), b.as_bool()?))).collect::<Option<_>>()?,
+            method: Method::parse(v.get("method")?.as_str()?)?,
+            timestamp: v.get("timestamp")?.as_u64()?,
+            sdk: text("sdk")?,
+        })
+    }
+}
+
 /// The body to POST: the receipt plus, when given, its text bundle.
 pub fn body(receipt: &Receipt, bundle: Option<&str>) -> String {
-    let mut v = serde_json::to_value(receipt).expect("receipts serialise");
+    let mut v = receipt.to_json_value();
     if let Some(b) = bundle {
-        v["texts"] = serde_json::from_str(b).expect("the bundle is JSON");
+        v.set("texts", json::parse(b).expect("the bundle is JSON"));
     }
-    v.to_string()
+    v.to_text()
 }
 
 /// Where receipts go, from the config's `collector` (where reports go):
@@ -133,54 +169,13 @@ pub fn receipts_url(collector: &str) -> String {
     "/v1/receipts".to_string()
 }
 
-/// `v` as canonical JSON text (the rules are written down in the collector's
-/// `canonical.rs`, which uses this very function).
-pub fn canonical(v: &Value) -> String {
-    let mut out = String::new();
-    write(v, &mut out);
-    out
-}
-
-fn write(v: &Value, out: &mut String) {
-    match v {
-        Value::Object(m) => {
-            let mut entries: Vec<_> = m.iter().collect();
-            entries.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
-            out.push('{');
-            for (i, (k, v)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push(':');
-                write(v, out);
-            }
-            out.push('}');
-        }
-        Value::Array(a) => {
-            out.push('[');
-            for (i, v) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write(v, out);
-            }
-            out.push(']');
-        }
-        Value::Number(n) => match n.as_f64() {
-            Some(x) if !n.is_i64() && !n.is_u64() && x.fract() == 0.0 && x.abs() < 1e21 => {
-                out.push_str(&format!("{:.0}", if x == 0.0 { 0.0 } else { x }));
-            }
-            _ => out.push_str(&n.to_string()),
-        },
-        other => out.push_str(&other.to_string()),
-    }
-}
+pub use crate::json::canonical;
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::texts;
+    use serde_json::{json, Value};
 
     fn config() -> Config {
         Config::from_json(
@@ -197,11 +192,35 @@ mod tests {
         assert_eq!(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 
+    /// The serde_json-based writer canonical JSON used to be, kept to check
+    /// that hashes of receipts already given do not change.
+    fn serde_canonical(v: &Value) -> String {
+        match v {
+            Value::Object(m) => {
+                let mut entries: Vec<_> = m.iter().collect();
+                entries.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
+                let items: Vec<String> = entries.into_iter().map(|(k, v)| format!("{}:{}", Value::String(k.clone()), serde_canonical(v))).collect();
+                format!("{{{}}}", items.join(","))
+            }
+            Value::Array(a) => format!("[{}]", a.iter().map(serde_canonical).collect::<Vec<_>>().join(",")),
+            Value::Number(n) => match n.as_f64() {
+                Some(x) if !n.is_i64() && !n.is_u64() && x.fract() == 0.0 && x.abs() < 1e21 => format!("{:.0}", if x == 0.0 { 0.0 } else { x }),
+                _ => n.to_string(),
+            },
+            other => other.to_string(),
+        }
+    }
+
     #[test]
-    fn canonical_sorts_keys_and_drops_whitespace() {
-        let v: Value = serde_json::from_str(r#"{ "b": [1.0, 2.5], "a": {"z": "é\n", "y": null} }"#).unwrap();
-        assert_eq!(canonical(&v), r#"{"a":{"y":null,"z":"é\n"},"b":[1,2.5]}"#);
-        assert_eq!(canonical(&json!({"\u{fb01}": 1, "\u{1f600}": 2})), "{\"\u{1f600}\":2,\"\u{fb01}\":1}");
+    fn canonical_text_is_what_it_was_before() {
+        let c = config();
+        for langs in [["en"], ["de"]] {
+            let t = texts::resolve(&c, &langs.map(String::from));
+            let bundle = text_bundle(&c, &t);
+            assert_eq!(bundle, serde_canonical(&serde_json::from_str(&bundle).unwrap()));
+        }
+        let text = r#"{"b":[1.0,-0.0,2.5,-7,18446744073709551615],"a":{"z":"é\n\u0001\"","y":null,"\ufb01":true,"\ud83d\ude00":false}}"#;
+        assert_eq!(canonical(&json::parse(text).unwrap()), serde_canonical(&serde_json::from_str(text).unwrap()));
     }
 
     #[test]
@@ -235,8 +254,11 @@ mod tests {
         assert_eq!(v["choices"], json!({"necessary": true, "stats": true}));
         assert_eq!(v["method"], "button");
         assert_eq!(v["timestamp"], 1_763_800_000);
-        let with: Value = serde_json::from_str(&body(&r, Some(&text_bundle(&c, &t)))).unwrap();
-        assert_eq!(sha256_hex(&canonical(&with["texts"])), sha256_hex(&text_bundle(&c, &t)));
+        let with = json::parse(&body(&r, Some(&text_bundle(&c, &t)))).unwrap();
+        assert_eq!(sha256_hex(&canonical(with.get("texts").unwrap())), sha256_hex(&text_bundle(&c, &t)));
+        assert_eq!(Receipt::from_json_value(&json::parse(&body(&r, None)).unwrap()), Some(r.clone()));
+        assert_eq!(Receipt::from_json_value(&json::parse(&serde_json::to_string(&r).unwrap()).unwrap()), Some(r.clone()));
+        assert_eq!(Receipt::from_json_value(&with), None, "a receipt holds no other key");
     }
 
     #[test]

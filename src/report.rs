@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::aggregate::{Aggregate, Tally};
 use crate::config::{Config, Field};
+use crate::json::{self, obj, J};
 use crate::noise::{self, Entropy};
 
 /// One report, as sent.
@@ -84,6 +85,108 @@ pub struct NoiseInfo {
 pub enum Mechanism {
     /// Two-sided geometric on counts, Laplace on sums.
     Geometric,
+}
+
+impl Report {
+    /// The report as JSON (contract §6), keys in declaration order.
+    pub fn to_json_value(&self) -> J {
+        let events = self
+            .events
+            .iter()
+            .map(|(name, e)| {
+                let fields = e
+                    .fields
+                    .iter()
+                    .map(|(f, cell)| {
+                        let v = match cell {
+                            ReportCell::Category(m) => J::from(m),
+                            ReportCell::Histogram(b) => J::from(b.clone()),
+                            ReportCell::Sum(x) => J::F(*x),
+                        };
+                        (f.clone(), v)
+                    })
+                    .collect();
+                (name.clone(), obj([("count", e.count.into()), ("fields", J::O(fields))]))
+            })
+            .collect();
+        obj([
+            ("report_id", self.report_id.as_str().into()),
+            ("site", self.site.as_str().into()),
+            ("revision", self.revision.as_str().into()),
+            ("purpose", self.purpose.as_str().into()),
+            ("window", obj([("start", self.window.start.into()), ("seconds", self.window.seconds.into())])),
+            ("events", J::O(events)),
+            ("noise", self.noise.map_or(J::Null, |n| obj([("mechanism", "geometric".into()), ("epsilon", n.epsilon.into())]))),
+            ("sdk", self.sdk.as_str().into()),
+        ])
+    }
+
+    /// The report as JSON text.
+    pub fn to_json(&self) -> String {
+        self.to_json_value().to_text()
+    }
+
+    /// Reads a report strictly (as stored by [`Report::to_json`]): every key
+    /// known, of its type; `None` otherwise.
+    pub fn from_json(text: &str) -> Option<Report> {
+        Self::from_json_value(&json::parse(text).ok()?)
+    }
+
+    /// Reads a parsed report; see [`Report::from_json`].
+    pub fn from_json_value(v: &J) -> Option<Report> {
+        const KEYS: [&str; 8] = ["report_id", "site", "revision", "purpose", "window", "events", "noise", "sdk"];
+        only(v, &KEYS)?;
+        let text = |k: &str| v.get(k)?.as_str().map(str::to_string);
+        let w = v.get("window")?;
+        only(w, &["start", "seconds"])?;
+        let events = v
+            .get("events")?
+            .as_object()?
+            .iter()
+            .map(|(name, e)| {
+                only(e, &["count", "fields"])?;
+                let fields = match e.get("fields") {
+                    None => BTreeMap::new(),
+                    Some(f) => f.as_object()?.iter().map(|(k, c)| Some((k.clone(), cell(c)?))).collect::<Option<_>>()?,
+                };
+                Some((name.clone(), ReportEvent { count: e.get("count")?.as_i64()?, fields }))
+            })
+            .collect::<Option<_>>()?;
+        let noise = match v.get("noise") {
+            None | Some(J::Null) => None,
+            Some(n) => {
+                only(n, &["mechanism", "epsilon"])?;
+                (n.get("mechanism")?.as_str()? == "geometric").then_some(())?;
+                Some(NoiseInfo { mechanism: Mechanism::Geometric, epsilon: n.get("epsilon")?.as_f64()? })
+            }
+        };
+        Some(Report {
+            report_id: text("report_id")?,
+            site: text("site")?,
+            revision: text("revision")?,
+            purpose: text("purpose")?,
+            window: Window { start: w.get("start")?.as_u64()?, seconds: u32::try_from(w.get("seconds")?.as_u64()?).ok()? },
+            events,
+            noise,
+            sdk: text("sdk")?,
+        })
+    }
+}
+
+/// `Some` when `v` is an object with no key outside `keys` and none twice.
+fn only(v: &J, keys: &[&str]) -> Option<()> {
+    let entries = v.as_object()?;
+    let known = entries.iter().all(|(k, _)| keys.contains(&k.as_str()));
+    let unique = entries.iter().enumerate().all(|(i, (k, _))| entries[..i].iter().all(|(p, _)| p != k));
+    (known && unique).then_some(())
+}
+
+fn cell(v: &J) -> Option<ReportCell> {
+    Some(match v {
+        J::O(m) => ReportCell::Category(m.iter().map(|(k, n)| Some((k.clone(), n.as_i64()?))).collect::<Option<_>>()?),
+        J::A(b) => ReportCell::Histogram(b.iter().map(J::as_i64).collect::<Option<_>>()?),
+        x => ReportCell::Sum(x.as_f64()?),
+    })
 }
 
 /// A random UUIDv4 string.
@@ -202,7 +305,8 @@ mod tests {
     fn exact_report_matches_the_contract_shape() {
         let (cfg, agg) = aggregate();
         let r = build(&cfg, &agg, &mut Seeded(1), None);
-        let v = serde_json::to_value(&r).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+        assert_eq!(v, serde_json::to_value(&r).unwrap(), "the same JSON as serde's derived writer");
         assert_eq!(v["window"], serde_json::json!({"start": 1_763_800_020u64, "seconds": 60}));
         assert_eq!(v["events"]["page_view"]["count"], 4);
         assert_eq!(v["events"]["page_view"]["fields"]["path"], serde_json::json!({"/shop": 2, "/": 1, "other": 1}));
@@ -211,7 +315,7 @@ mod tests {
         assert_eq!(v["purpose"], "stats");
         let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["events", "noise", "purpose", "report_id", "revision", "sdk", "site", "window"]);
-        assert!(!serde_json::to_string(&r).unwrap().contains("private"), "unlisted values never leave");
+        assert!(!r.to_json().contains("private"), "unlisted values never leave");
         let id = uuid::Uuid::parse_str(&r.report_id).unwrap();
         assert_eq!(id.get_version_num(), 4);
     }
@@ -234,5 +338,25 @@ mod tests {
         let (cfg, agg) = aggregate();
         let mut rng = Seeded(5);
         assert_ne!(build(&cfg, &agg, &mut rng, None).report_id, build(&cfg, &agg, &mut rng, None).report_id);
+    }
+
+    #[test]
+    fn stored_reports_read_back_strictly() {
+        let (mut cfg, agg) = aggregate();
+        for noise in [None, Some(crate::config::Noise { epsilon: 0.7 })] {
+            cfg.aggregation.noise = noise;
+            let r = build(&cfg, &agg, &mut Seeded(3), None);
+            assert_eq!(Report::from_json(&r.to_json()), Some(r.clone()));
+            // Reports stored by the serde-derived writer still read.
+            assert_eq!(Report::from_json(&serde_json::to_string(&r).unwrap()), Some(r.clone()));
+            let mut v: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+            v["extra"] = serde_json::json!(1);
+            assert_eq!(Report::from_json(&v.to_string()), None, "unknown key");
+            let mut v: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+            v["window"]["seconds"] = serde_json::json!("60");
+            assert_eq!(Report::from_json(&v.to_string()), None, "wrong type");
+            let dup = r.to_json().replacen("{\"report_id\"", "{\"site\":\"x\",\"report_id\"", 1);
+            assert_eq!(Report::from_json(&dup), None, "a key twice");
+        }
     }
 }

@@ -205,7 +205,7 @@ fn check_letters(name: &str, s: &str) -> Result<(), TcError> {
     if s.len() == 2 && s.bytes().all(|b| b.is_ascii_alphabetic()) {
         Ok(())
     } else {
-        Err(bad(format!("{name} must be two ASCII letters, got {s:?}")))
+        Err(bad(format!("{name} must be two ASCII letters, got {}", crate::json::quote(s))))
     }
 }
 

@@ -10,6 +10,7 @@
 use serde::Serialize;
 
 use crate::config::read::{parse, J};
+
 use crate::config::{Config, Text};
 
 /// Every built-in UI string, by id. Config `texts` may override any of them.
@@ -87,6 +88,38 @@ impl UiTexts {
             "allow" => &mut self.allow,
             _ => return None,
         })
+    }
+}
+
+impl UiTexts {
+    /// Every string with its id, in [`KEYS`] order.
+    pub fn entries(&self) -> [(&'static str, &str); 19] {
+        [
+            ("heading", &self.heading),
+            ("intro", &self.intro),
+            ("accept_all", &self.accept_all),
+            ("reject_all", &self.reject_all),
+            ("customize", &self.customize),
+            ("save", &self.save),
+            ("close", &self.close),
+            ("prefs_heading", &self.prefs_heading),
+            ("prefs_intro", &self.prefs_intro),
+            ("always_on", &self.always_on),
+            ("required_why", &self.required_why),
+            ("benefit_prefix", &self.benefit_prefix),
+            ("retention", &self.retention),
+            ("reopen", &self.reopen),
+            ("gpc", &self.gpc),
+            ("back", &self.back),
+            ("your_data", &self.your_data),
+            ("placeholder", &self.placeholder),
+            ("allow", &self.allow),
+        ]
+    }
+
+    /// As a JSON object, keys in [`KEYS`] order.
+    pub fn to_json_value(&self) -> J {
+        J::O(self.entries().iter().map(|(k, v)| (k.to_string(), J::from(*v))).collect())
     }
 }
 
@@ -187,7 +220,8 @@ mod tests {
     fn every_locale_has_every_key() {
         for (lang, json) in BUILTIN {
             let t = builtin(lang).unwrap();
-            let v = serde_json::to_value(&t).unwrap();
+            let v: serde_json::Value = serde_json::from_str(&t.to_json_value().to_text()).unwrap();
+            assert_eq!(v, serde_json::to_value(&t).unwrap());
             assert_eq!(v.as_object().unwrap().len(), KEYS.len(), "{lang}");
             // The file holds exactly these strings, no more and none missing.
             let file: serde_json::Value = serde_json::from_str(json).unwrap();

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::aggregate::Aggregate;
 use crate::config::{Config, Field};
+use crate::json::{obj, J};
 use crate::report::Report;
 
 /// At most this many sent reports are remembered.
@@ -27,6 +28,22 @@ pub struct Sent {
     pub sent_at: u64,
     /// The report exactly as sent.
     pub report: Report,
+}
+
+impl Sent {
+    /// As stored: `{"sent_at", "report"}`.
+    pub fn to_json_value(&self) -> J {
+        obj([("sent_at", self.sent_at.into()), ("report", self.report.to_json_value())])
+    }
+
+    /// Reads what [`Sent::to_json_value`] wrote; `None` for anything else.
+    pub fn from_json_value(v: &J) -> Option<Sent> {
+        let e = v.as_object()?;
+        if e.len() != 2 {
+            return None;
+        }
+        Some(Sent { sent_at: v.get("sent_at")?.as_u64()?, report: Report::from_json_value(v.get("report")?)? })
+    }
 }
 
 /// Drops entries older than `days` and keeps the newest [`HISTORY_MAX`].

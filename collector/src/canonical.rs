@@ -12,7 +12,10 @@
 
 // One implementation for both sides: the SDK hashes its receipts' text
 // bundles with the same function the collector checks them with.
-pub use candor::receipt::canonical as to_string;
+pub fn to_string(v: &serde_json::Value) -> String {
+    let parsed = candor::json::parse(&v.to_string()).expect("serde_json writes JSON that candor::json reads");
+    candor::json::canonical(&parsed)
+}
 
 #[cfg(test)]
 mod tests {

@@ -2,8 +2,8 @@
 //!
 //! Why: derived `Deserialize` impls, each wrapped again by serde_path_to_error
 //! to learn the JSON path of an error, were the largest code in the wasm. Here
-//! serde_json parses the text once into [`J`] (one small visitor, keys kept in
-//! document order, duplicates kept), and plain functions fill the config
+//! [`crate::json`] parses the text once into [`J`] (keys kept in document
+//! order, duplicates kept), and plain functions fill the config
 //! structs, carrying the JSON path themselves. The messages are serde's own
 //! wording (`invalid type: string "60", expected u32`, `missing field "label"`,
 //! `unknown field "x", expected one of ...`), in the same order serde would
@@ -17,74 +17,9 @@
 //! non-string is refused as an invalid type instead of a syntax error.
 
 use std::collections::BTreeMap;
-use std::fmt;
-
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-
 use super::*;
 
-/// A parsed JSON value; objects keep every key in document order.
-#[derive(Debug)]
-pub(crate) enum J {
-    Null,
-    Bool(bool),
-    U(u64),
-    I(i64),
-    F(f64),
-    S(String),
-    A(Vec<J>),
-    O(Vec<(String, J)>),
-}
-
-impl<'de> Deserialize<'de> for J {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<J, D::Error> {
-        d.deserialize_any(JVisitor)
-    }
-}
-
-struct JVisitor;
-
-impl<'de> Visitor<'de> for JVisitor {
-    type Value = J;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_unit<E>(self) -> Result<J, E> {
-        Ok(J::Null)
-    }
-    fn visit_bool<E>(self, b: bool) -> Result<J, E> {
-        Ok(J::Bool(b))
-    }
-    fn visit_u64<E>(self, n: u64) -> Result<J, E> {
-        Ok(J::U(n))
-    }
-    fn visit_i64<E>(self, n: i64) -> Result<J, E> {
-        Ok(J::I(n))
-    }
-    fn visit_f64<E>(self, n: f64) -> Result<J, E> {
-        Ok(J::F(n))
-    }
-    fn visit_str<E>(self, s: &str) -> Result<J, E> {
-        Ok(J::S(s.to_owned()))
-    }
-    fn visit_string<E>(self, s: String) -> Result<J, E> {
-        Ok(J::S(s))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<J, A::Error> {
-        let mut v = Vec::new();
-        while let Some(x) = seq.next_element()? {
-            v.push(x);
-        }
-        Ok(J::A(v))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<J, A::Error> {
-        let mut v = Vec::new();
-        while let Some((k, x)) = map.next_entry::<String, J>()? {
-            v.push((k, x));
-        }
-        Ok(J::O(v))
-    }
-}
+pub(crate) use crate::json::J;
 
 type R<T> = Result<T, ConfigError>;
 
@@ -100,9 +35,12 @@ fn unexpected(v: &J) -> String {
         J::Bool(b) => format!("boolean \"{b}\""),
         J::U(n) => format!("integer \"{n}\""),
         J::I(n) => format!("integer \"{n}\""),
-        // serde_json writes floats this way; reusing it adds no float formatting.
-        J::F(x) => format!("floating point \"{}\"", serde_json::Value::from(*x)),
-        J::S(s) => format!("string {s:?}"),
+        J::F(x) => {
+            let mut n = String::new();
+            crate::json::write_f64(*x, &mut n);
+            format!("floating point \"{n}\"")
+        }
+        J::S(s) => format!("string {}", crate::json::quote(s)),
         J::A(_) => "sequence".into(),
         J::O(_) => "map".into(),
     }
@@ -540,8 +478,8 @@ fn tcf(path: &str, v: &J) -> R<TcfConfig> {
 }
 
 /// Parses the text (syntax only; see [`config`] for the rest).
-pub(crate) fn parse(text: &str) -> Result<J, serde_json::Error> {
-    serde_json::from_str(text)
+pub(crate) fn parse(text: &str) -> Result<J, crate::json::JsonError> {
+    crate::json::parse(text)
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ use crate::consent::{Consent, Method, Rejection};
 use crate::gate::{self, Value};
 use crate::noise::Entropy;
 use crate::readability;
-use crate::report;
+use crate::report::{self, Report};
 use crate::texts::{self, Resolved};
 use prompt::{Intent, Prompt};
 use upload::Outcome;
@@ -334,7 +334,7 @@ impl App {
         let now = self.now();
         for key in queue::other_tabs(&self.tab) {
             let stale = storage::get(&key)
-                .and_then(|t| serde_json::from_str::<Aggregator>(&t).ok())
+                .and_then(|t| Aggregator::from_json(&t))
                 .map(|a| a.open.iter().all(|x| x.start + u64::from(x.seconds) + ORPHAN_AFTER_SECONDS <= now))
                 .unwrap_or(true);
             if stale {
@@ -399,7 +399,7 @@ impl App {
             if !queue::is_pending(&report.report_id) {
                 continue;
             }
-            let body = serde_json::to_string(&report).expect("reports serialise");
+            let body = report.to_json();
             let Ok(request) = upload::post(&url, &body, false) else { break };
             let outcome = upload::outcome(request).await;
             if !self.settle(&report.report_id, &body, outcome) {
@@ -451,7 +451,7 @@ impl App {
         let mut budget = upload::KEEPALIVE_BUDGET;
         let mut inflight = Vec::new();
         for report in queue::pending().into_iter().filter(|r| consent.granted(&r.purpose) && conform::report(&self.config, r)) {
-            let body = serde_json::to_string(&report).expect("reports serialise");
+            let body = report.to_json();
             if body.len() <= budget {
                 if let Ok(request) = upload::post(&url, &body, true) {
                     budget -= body.len();
@@ -579,7 +579,7 @@ impl App {
             let mut st = self.state.borrow_mut();
             withdrawn = st.consent.decide(&self.config, grant, deny, method, self.now())?;
             if let Some(rec) = st.consent.to_record(&self.config) {
-                let text = serde_json::to_string(&rec).expect("records serialise");
+                let text = rec.to_json();
                 let stored = storage::set(storage::CONSENT, &text);
                 self.stored_once.set(self.stored_once.get() || stored);
                 if !stored {
@@ -606,7 +606,7 @@ impl App {
     }
 
     fn consent_js(&self) -> JsValue {
-        dom::json(&serde_json::to_string(&self.state.borrow().consent).expect("consent serialises"))
+        dom::json(&self.state.borrow().consent.to_json())
     }
 }
 
@@ -696,7 +696,7 @@ impl Sdk {
             None | Some("preferences") => self.app.open_preferences(),
             Some("data") => self.app.open_data(),
             Some(other) => {
-                return Err(JsError::new(&format!("candor.open: unknown view {other:?} (expected \"preferences\" or \"data\")")))
+                return Err(JsError::new(&format!("candor.open: unknown view {} (expected \"preferences\" or \"data\")", crate::json::quote(other))))
             }
         }
         Ok(())
@@ -751,7 +751,7 @@ impl Sdk {
             }
             Err(r) => {
                 if app.config.debug {
-                    web_sys::console::info_1(&format!("candor: track({name:?}) refused: {}", r.as_str()).into());
+                    web_sys::console::info_1(&format!("candor: track({}) refused: {}", crate::json::quote(&name), r.as_str()).into());
                 }
                 r.code()
             }
@@ -762,7 +762,7 @@ impl Sdk {
     pub fn refuse(&self, name: &str, code: u8) -> u8 {
         if self.app.config.debug {
             let reason = ["no-consent", "unknown-event", "invalid-field", "over-budget", "not-ready"].get(code as usize - 1).unwrap_or(&"?");
-            web_sys::console::info_1(&format!("candor: track({name:?}) refused: {reason}").into());
+            web_sys::console::info_1(&format!("candor: track({}) refused: {reason}", crate::json::quote(&name)).into());
         }
         code
     }
@@ -811,7 +811,7 @@ impl Sdk {
     #[wasm_bindgen(js_name = qaReports)]
     pub fn qa_reports(&self) -> JsValue {
         self.app.close_windows(false);
-        dom::json(&serde_json::to_string(&queue::pending()).expect("reports serialise"))
+        dom::json(&crate::json::J::A(queue::pending().iter().map(Report::to_json_value).collect()).to_text())
     }
 
     /// QA: whether an upload is in flight.
@@ -828,7 +828,7 @@ impl Sdk {
 
     /// What is stored in this browser and what waits to be sent.
     pub fn inspect(&self) -> JsValue {
-        dom::json(&self.app.inspect_value().to_string())
+        dom::json(&self.app.inspect_value().to_text())
     }
 }
 

@@ -72,9 +72,9 @@ pub fn forget_tab() {
 pub fn load_open(tab: &str) -> (Aggregator, bool) {
     match storage::get(&format!("{OPEN}{tab}")) {
         None => (Aggregator::default(), false),
-        Some(text) => match serde_json::from_str(&text) {
-            Ok(a) => (a, false),
-            Err(_) => {
+        Some(text) => match Aggregator::from_json(&text) {
+            Some(a) => (a, false),
+            None => {
                 storage::remove(&format!("{OPEN}{tab}"));
                 (Aggregator::default(), true)
             }
@@ -92,9 +92,7 @@ pub fn save_open(tab: &str, agg: &Aggregator) -> bool {
     // Called on every accepted `track`: serialise into a buffer sized for a
     // typical aggregate, so it is not regrown on each call, and reuse the key
     // as a JS string, so only the value crosses into JS.
-    let mut buf = Vec::with_capacity(512);
-    serde_json::to_writer(&mut buf, agg).expect("aggregates serialise");
-    let value = String::from_utf8(buf).expect("serde_json writes UTF-8");
+    let value = agg.to_json();
     OPEN_KEY.with(|cached| {
         let mut cached = cached.borrow_mut();
         if cached.as_ref().map(|(k, _)| k != &key).unwrap_or(true) {
@@ -118,7 +116,7 @@ pub fn other_tabs(tab: &str) -> Vec<String> {
 pub fn take_open(key: &str) -> Option<Aggregator> {
     let text = storage::get(key)?;
     storage::remove(key);
-    serde_json::from_str(&text).ok()
+    Aggregator::from_json(&text)
 }
 
 /// Pending-report keys with their sizes, oldest first.
@@ -137,7 +135,7 @@ pub fn pending() -> Vec<Report> {
     report_keys()
         .into_iter()
         .filter_map(|(k, _)| {
-            let parsed = storage::get(&k).and_then(|t| serde_json::from_str::<Report>(&t).ok());
+            let parsed = storage::get(&k).and_then(|t| Report::from_json(&t));
             if parsed.is_none() {
                 storage::remove(&k);
             }
@@ -159,7 +157,7 @@ thread_local! {
 
 /// Queues a report, dropping the oldest when over the bounds.
 pub fn push(report: &Report) {
-    let text = serde_json::to_string(report).expect("reports serialise");
+    let text = report.to_json();
     let n = COUNTER.get().wrapping_add(1);
     COUNTER.set(n);
     let key = format!("{REPORT}{:015}{:04}.{}", js_sys::Date::now() as u64, n % 10_000, report.report_id);

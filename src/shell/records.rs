@@ -6,8 +6,7 @@
 //! both are read defensively: a value that does not parse is removed and
 //! read as empty, never half-used.
 
-use serde::{Deserialize, Serialize};
-
+use crate::json::{self, obj, J};
 use crate::receipt::Receipt;
 use crate::report::Report;
 use crate::transparency::{self, Sent};
@@ -22,8 +21,7 @@ pub const RECEIPTS: &str = "candor.receipts";
 pub const RECEIPTS_MAX: usize = 20;
 
 /// A receipt as kept here: whether the collector has acknowledged it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Kept {
     /// The receipt, exactly as sent.
     pub receipt: Receipt,
@@ -31,31 +29,44 @@ pub struct Kept {
     pub acknowledged: bool,
 }
 
-fn read<T: for<'de> Deserialize<'de>>(key: &str) -> Vec<T> {
-    match storage::get(key) {
-        None => Vec::new(),
-        Some(text) => serde_json::from_str(&text).unwrap_or_else(|_| {
-            storage::remove(key);
-            Vec::new()
-        }),
+impl Kept {
+    fn to_json_value(&self) -> J {
+        obj([("receipt", self.receipt.to_json_value()), ("acknowledged", self.acknowledged.into())])
+    }
+
+    fn from_json_value(v: &J) -> Option<Kept> {
+        if v.as_object()?.len() != 2 {
+            return None;
+        }
+        Some(Kept { receipt: Receipt::from_json_value(v.get("receipt")?)?, acknowledged: v.get("acknowledged")?.as_bool()? })
     }
 }
 
-fn write<T: Serialize>(key: &str, items: &[T]) {
+/// A stored array, every item read by `item`; anything else is removed and read as empty.
+fn read<T>(key: &str, item: impl Fn(&J) -> Option<T>) -> Vec<T> {
+    let Some(text) = storage::get(key) else { return Vec::new() };
+    let items = json::parse(&text).ok().and_then(|v| v.as_array()?.iter().map(&item).collect::<Option<Vec<T>>>());
+    items.unwrap_or_else(|| {
+        storage::remove(key);
+        Vec::new()
+    })
+}
+
+fn write<T>(key: &str, items: &[T], item: impl Fn(&T) -> J) {
     if items.is_empty() {
         storage::remove(key);
     } else {
-        storage::set(key, &serde_json::to_string(items).expect("records serialise"));
+        storage::set(key, &J::A(items.iter().map(item).collect()).to_text());
     }
 }
 
 /// The sent history, pruned to `days` (and written back when pruning changed it).
 pub fn history(now: u64, days: u32) -> Vec<Sent> {
-    let mut h: Vec<Sent> = read(HISTORY);
+    let mut h: Vec<Sent> = read(HISTORY, Sent::from_json_value);
     let before = h.len();
     transparency::prune(&mut h, now, days);
     if h.len() != before {
-        write(HISTORY, &h);
+        write(HISTORY, &h, Sent::to_json_value);
     }
     h
 }
@@ -67,15 +78,15 @@ pub fn remember_sent(body: &str, now: u64, days: u32, decided: bool) {
     if !decided {
         return;
     }
-    let Ok(report) = serde_json::from_str::<Report>(body) else { return };
+    let Some(report) = Report::from_json(body) else { return };
     let mut h = history(now, days);
     transparency::record_sent(&mut h, report, now, days);
-    write(HISTORY, &h);
+    write(HISTORY, &h, Sent::to_json_value);
 }
 
 /// Every kept receipt, oldest first.
 pub fn receipts() -> Vec<Kept> {
-    read(RECEIPTS)
+    read(RECEIPTS, Kept::from_json_value)
 }
 
 /// Keeps a new receipt (not yet acknowledged), dropping the oldest beyond the bound.
@@ -85,7 +96,7 @@ pub fn keep(receipt: &Receipt) {
     if all.len() > RECEIPTS_MAX {
         all.drain(..all.len() - RECEIPTS_MAX);
     }
-    write(RECEIPTS, &all);
+    write(RECEIPTS, &all, Kept::to_json_value);
 }
 
 /// Marks a receipt acknowledged by the collector.
@@ -93,7 +104,7 @@ pub fn acknowledge(id: &str) {
     let mut all = receipts();
     if let Some(k) = all.iter_mut().find(|k| k.receipt.receipt_id == id) {
         k.acknowledged = true;
-        write(RECEIPTS, &all);
+        write(RECEIPTS, &all, Kept::to_json_value);
     }
 }
 
@@ -101,5 +112,5 @@ pub fn acknowledge(id: &str) {
 pub fn forget(id: &str) {
     let mut all = receipts();
     all.retain(|k| k.receipt.receipt_id != id);
-    write(RECEIPTS, &all);
+    write(RECEIPTS, &all, Kept::to_json_value);
 }

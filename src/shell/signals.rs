@@ -54,10 +54,10 @@ fn view(config: &Config, consent: &Consent) -> String {
     let mut out = format!("{{\"decided\":{},\"gcm\":", consent.decided);
     match (gcm::state(config, consent), gcm::map_key(config)) {
         (Some(state), Some(map)) => {
-            let _ = write!(out, "{{\"map\":{},\"state\":{{", serde_json::Value::from(map));
+            let _ = write!(out, "{{\"map\":{},\"state\":{{", crate::json::quote(&map));
             for (i, (kind, on)) in state.iter().enumerate() {
                 let sep = if i == 0 { "" } else { "," };
-                let _ = write!(out, "{sep}{}:\"{}\"", serde_json::Value::from(kind.as_str()), if *on { "granted" } else { "denied" });
+                let _ = write!(out, "{sep}{}:\"{}\"", crate::json::quote(kind), if *on { "granted" } else { "denied" });
             }
             out.push_str("}}");
         }

@@ -68,14 +68,15 @@ pub fn beacon(url: &str, body: &str) -> bool {
 
 /// The storage lease used where Web Locks are missing: `<owner> <until ms>`.
 const LEASE: &str = "candor.lease";
-const LEASE_MS: f64 = 30_000.0;
+const LEASE_MS: u64 = 30_000;
 
 /// Takes the storage lease for `owner` unless another live owner holds it.
 fn take_lease(owner: &str) -> bool {
-    let now = js_sys::Date::now();
+    // Whole milliseconds: integers keep float parsing and printing out of the wasm.
+    let now = js_sys::Date::now() as u64;
     if let Some(v) = super::storage::get(LEASE) {
         let mut parts = v.split(' ');
-        let (holder, until) = (parts.next().unwrap_or(""), parts.next().and_then(|t| t.parse::<f64>().ok()).unwrap_or(0.0));
+        let (holder, until) = (parts.next().unwrap_or(""), parts.next().and_then(|t| t.parse::<u64>().ok()).unwrap_or(0));
         if holder != owner && until > now {
             return false;
         }

@@ -20,7 +20,9 @@ use super::{activate, dom, queue, records, report, storage, upload, App, Crypto}
 use crate::aggregate::Aggregator;
 use crate::consent::Consent;
 use crate::receipt::{self, Receipt};
-use crate::transparency;
+use crate::json::{self, obj, J};
+use crate::report::Report;
+use crate::transparency::{self, Sent};
 use upload::Outcome;
 
 thread_local! {
@@ -68,29 +70,28 @@ impl App {
     }
 
     /// Everything `inspect()` shows, as JSON.
-    pub(super) fn inspect_value(&self) -> serde_json::Value {
-        let storage: Vec<serde_json::Value> = storage::entries()
-            .into_iter()
-            .map(|(key, bytes)| serde_json::json!({"key": key, "bytes": bytes}))
-            .collect();
+    pub(super) fn inspect_value(&self) -> J {
+        let storage = storage::entries().into_iter().map(|(key, bytes)| obj([("key", key.into()), ("bytes", bytes.into())])).collect();
         let st = self.state.borrow();
-        let receipts: Vec<serde_json::Value> = records::receipts()
+        let receipts = records::receipts()
             .into_iter()
             .map(|k| {
-                let mut v = serde_json::to_value(&k.receipt).expect("receipts serialise");
-                v["acknowledged"] = k.acknowledged.into();
+                let mut v = k.receipt.to_json_value();
+                v.set("acknowledged", k.acknowledged.into());
                 v
             })
             .collect();
-        serde_json::json!({
-            "consent": st.consent,
-            "storage": storage,
-            "pending": queue::pending(),
-            "open": st.agg.open,
-            "dropped": queue::dropped_count(),
-            "history": records::history(self.now(), self.config.history_days),
-            "receipts": receipts,
-        })
+        // The open aggregates as stored (one writer for both).
+        let open = json::parse(&st.agg.to_json()).ok().and_then(|v| v.get("open").cloned()).unwrap_or(J::A(Vec::new()));
+        obj([
+            ("consent", json::parse(&st.consent.to_json()).unwrap_or(J::Null)),
+            ("storage", J::A(storage)),
+            ("pending", J::A(queue::pending().iter().map(Report::to_json_value).collect())),
+            ("open", open),
+            ("dropped", queue::dropped_count().into()),
+            ("history", J::A(records::history(self.now(), self.config.history_days).iter().map(Sent::to_json_value).collect())),
+            ("receipts", J::A(receipts)),
+        ])
     }
 
     /// Opens the "Your data" view, drawn from the live state.
@@ -137,12 +138,12 @@ impl App {
     pub(super) fn export(&self) {
         let now = self.now();
         let mut v = self.inspect_value();
-        v["site"] = self.config.site.clone().into();
-        v["exported_at"] = now.into();
+        v.set("site", self.config.site.as_str().into());
+        v.set("exported_at", now.into());
         let site: String =
             self.config.site.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect();
         let name = format!("candor-export-{site}-{}.json", transparency::iso_date(now));
-        let text = serde_json::to_string_pretty(&v).expect("exports serialise");
+        let text = v.to_pretty();
         if let Some(Err(e)) = self.with_view(|p| p.download(&name, &text)) {
             dom::warn(&format!("could not start the download: {e:?}"));
         }
@@ -217,9 +218,10 @@ async fn send(url: String, id: String, body: String) {
 }
 
 fn without_texts(body: &str) -> Option<String> {
-    let mut v: serde_json::Value = serde_json::from_str(body).ok()?;
-    v.as_object_mut()?.remove("texts")?;
-    Some(v.to_string())
+    let J::O(mut entries) = json::parse(body).ok()? else { return None };
+    let at = entries.iter().position(|(k, _)| k == "texts")?;
+    entries.remove(at);
+    Some(J::O(entries).to_text())
 }
 
 async fn delete(url: String) {
