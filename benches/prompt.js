@@ -1,7 +1,11 @@
 // Time to prompt: the same minimal page (benches/pages/) with the same three
 // purposes for Candor, vanilla-cookieconsent and Klaro, in headless Chromium,
 // a fresh browser context (empty cache and storage) per run, the tools
-// interleaved run by run, unthrottled and with a throttled network.
+// interleaved run by run, unthrottled and with a throttled network. "Candor +
+// preload" is Candor's page plus one line, <link rel="preload"
+// href="/candor/candor_bg.wasm" as="fetch" crossorigin>, so the wasm download
+// starts with candor.js's instead of after it (checked below: the page is
+// candor.html plus that line and nothing else).
 //
 //   node benches/prompt.js OUT_DIR     (RUNS=20 by default; writes prompt.json,
 //                                       prompt.md and time-to-prompt.svg)
@@ -18,6 +22,11 @@
 // CPU throttling is off (the 2-core machine is slow enough; every tool gets
 // the same CPU); the network throttle is Chromium's own
 // Network.emulateNetworkConditions through a CDP session.
+//
+// Every Candor run must request candor_bg.wasm exactly once: with the preload,
+// a second request would mean the glue's fetch did not match the preload
+// (different URL or credentials mode) and Chromium downloaded the wasm twice.
+// The run fails loudly then, and on any console message about a preload.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -30,9 +39,13 @@ const RUNS = Number(process.env.RUNS || 20);
 const PAGES = path.join(__dirname, 'pages');
 const nm = (p) => path.join(ROOT, 'node_modules', p);
 
+const CANDOR_FIND = "(() => { const h = document.querySelector('candor-consent'); return h && h.shadowRoot && h.shadowRoot.querySelector('[data-testid=candor-prompt]'); })";
+const WASM = '/candor/candor_bg.wasm';
+const PRELOAD = `<link rel="preload" href="${WASM}" as="fetch" crossorigin>\n`;
+// `wasm`: who must start the one download of candor_bg.wasm (its resource timing initiatorType).
 const TOOLS = [
-  { tool: 'Candor', page: '/candor.html',
-    find: "(() => { const h = document.querySelector('candor-consent'); return h && h.shadowRoot && h.shadowRoot.querySelector('[data-testid=candor-prompt]'); })" },
+  { tool: 'Candor', page: '/candor.html', wasm: 'fetch', find: CANDOR_FIND },
+  { tool: 'Candor + preload', page: '/candor-preload.html', wasm: 'link', find: CANDOR_FIND },
   { tool: 'vanilla-cookieconsent', page: '/cookieconsent.html', find: "(() => document.querySelector('#cc-main .cm'))" },
   { tool: 'Klaro', page: '/klaro.html', find: "(() => document.querySelector('#klaro .cookie-notice, #klaro .cookie-modal'))" },
 ];
@@ -42,6 +55,9 @@ const NETWORKS = [
   { name: 'throttled (1.6 Mbps down, 750 kbps up, 150 ms RTT)',
     conditions: { offline: false, latency: 150, downloadThroughput: 1.6e6 / 8, uploadThroughput: 750e3 / 8 } },
 ];
+
+// Candor's own rows ("Candor", "Candor + preload") are not peers.
+const isCandor = (tool) => tool.startsWith('Candor');
 
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync'];
@@ -79,7 +95,11 @@ async function once(browser, base, tool, network) {
   const context = await browser.newContext();
   const page = await context.newPage();
   const errors = [];
+  const wasmRequests = [];
+  const preloadWarnings = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  page.on('request', (req) => { if (new URL(req.url()).pathname === WASM) wasmRequests.push(req.resourceType()); });
+  page.on('console', (m) => { if (/preload/i.test(m.text())) preloadWarnings.push(m.text()); });
   if (network.conditions) {
     const cdp = await context.newCDPSession(page);
     await cdp.send('Network.enable');
@@ -88,18 +108,40 @@ async function once(browser, base, tool, network) {
   await page.addInitScript(probe, tool.find);
   await page.goto(base + tool.page, { waitUntil: 'load', timeout: 60000 });
   await page.waitForFunction(() => window.__probe.visible !== null, null, { timeout: 60000, polling: 'raf' });
-  const r = await page.evaluate(() => {
+  const r = await page.evaluate((wasm) => {
     const t = window.__probe;
     for (const e of t.lt.takeRecords()) t.longtasks.push([e.startTime, e.duration]);
     for (const e of t.ls.takeRecords()) if (!e.hadRecentInput) t.cls += e.value;
     const load = performance.getEntriesByType('navigation')[0];
     const end = Math.max(t.visible, load ? load.loadEventEnd : 0);
     const tbt = t.longtasks.filter(([s]) => s <= end).reduce((sum, [, d]) => sum + Math.max(0, d - 50), 0);
-    return { visible: t.visible, tbt, cls: t.cls, longtasks: t.longtasks.length, load: load && load.loadEventEnd, error: t.error };
-  });
+    // When the wasm download started and ended (ms since navigation start), and who started it ("link" or "fetch").
+    const w = performance.getEntriesByType('resource').filter((e) => new URL(e.name).pathname === wasm)
+      .map((e) => ({ by: e.initiatorType, start: e.startTime, end: e.responseEnd }));
+    return { visible: t.visible, tbt, cls: t.cls, longtasks: t.longtasks.length, load: load && load.loadEventEnd, error: t.error, wasm: w };
+  }, WASM);
   await context.close();
   if (errors.length) r.pageErrors = errors;
+  if (!tool.wasm) delete r.wasm;
+  else {
+    r.wasmRequests = wasmRequests.length;
+    if (preloadWarnings.length) r.preloadWarnings = preloadWarnings;
+  }
   return r;
+}
+
+// Fails the whole bench: a Candor page that downloaded the wasm twice (or not
+// at all), or a preload Chromium did not use, would make its numbers meaningless.
+function checkWasm(tool, r, network) {
+  if (!tool.wasm) return;
+  const where = `${tool.tool} (${network.name.split(' ')[0]})`;
+  if (r.wasmRequests !== 1) {
+    throw new Error(`${where}: candor_bg.wasm was requested ${r.wasmRequests} times in one page load, expected exactly 1` +
+      (tool.wasm === 'link' ? ': the glue\'s fetch did not use the preload (URL or crossorigin/credentials mismatch)' : ''));
+  }
+  if (r.preloadWarnings) throw new Error(`${where}: Chromium warned about the preload: ${r.preloadWarnings.join(' | ')}`);
+  const by = r.wasm.map((e) => e.by).join(',');
+  if (by !== tool.wasm) throw new Error(`${where}: candor_bg.wasm resource timing says it was fetched by "${by}", expected "${tool.wasm}"`);
 }
 
 const quantile = (xs, q) => {
@@ -115,6 +157,8 @@ function summary(runs) {
     min: Math.min(...v), max: Math.max(...v),
     tbtMedian: quantile(runs.map((r) => r.tbt), 0.5), tbtP95: quantile(runs.map((r) => r.tbt), 0.95),
     clsMax: Math.max(...runs.map((r) => r.cls)), clsMedian: quantile(runs.map((r) => r.cls), 0.5),
+    ...(runs[0].wasm ? { wasmStartMedian: quantile(runs.map((r) => r.wasm[0].start), 0.5),
+      wasmEndMedian: quantile(runs.map((r) => r.wasm[0].end), 0.5) } : {}),
   };
 }
 
@@ -126,7 +170,7 @@ function svg(results) {
   const max = Math.max(...rows.map((r) => r.summary.p95)) * 1.08;
   const H = top + rows.length * rowH + NETWORKS.length * 26 + 40;
   const x = (ms) => left + (ms / max) * (W - left - right);
-  const colors = { Candor: '#1b6ac9', 'vanilla-cookieconsent': '#2e8540', Klaro: '#b4531f' };
+  const colors = { Candor: '#1b6ac9', 'Candor + preload': '#6a3fb5', 'vanilla-cookieconsent': '#2e8540', Klaro: '#b4531f' };
   const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;');
   const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="#fff"/>`,
@@ -168,6 +212,12 @@ async function main() {
     '/vendor/klaro.js': nm('klaro/dist/klaro.js'),
   };
   for (const f of fs.readdirSync(PAGES)) files['/' + f] = path.join(PAGES, f);
+  // "Candor + preload" must be Candor's page plus the preload line, nothing else.
+  const plain = fs.readFileSync(path.join(PAGES, 'candor.html'), 'utf8');
+  const preloaded = fs.readFileSync(path.join(PAGES, 'candor-preload.html'), 'utf8');
+  if (preloaded.split(PRELOAD).length !== 2 || preloaded.replace(PRELOAD, '') !== plain) {
+    throw new Error(`benches/pages/candor-preload.html must be candor.html plus the line ${PRELOAD.trim()}`);
+  }
   const server = await serve(files);
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ARGS });
   const results = [];
@@ -175,12 +225,13 @@ async function main() {
     for (const network of NETWORKS) {
       const runs = Object.fromEntries(TOOLS.map((t) => [t.tool, []]));
       // One warm-up round (not counted): the OS file cache and Chromium's own start-up.
-      for (const tool of TOOLS) await once(browser, server.url, tool, network);
+      for (const tool of TOOLS) checkWasm(tool, await once(browser, server.url, tool, network), network);
       for (let i = 0; i < RUNS; i++) {
         for (let k = 0; k < TOOLS.length; k++) {
           const tool = TOOLS[(i + k) % TOOLS.length]; // rotate the order every round
           const r = await once(browser, server.url, tool, network);
           if (r.pageErrors) throw new Error(`${tool.tool}: page errors ${r.pageErrors.join('; ')}`);
+          checkWasm(tool, r, network);
           runs[tool.tool].push(r);
         }
         process.stderr.write(`prompt.js: ${network.name.split(' ')[0]} round ${i + 1}/${RUNS}\r`);
@@ -194,7 +245,7 @@ async function main() {
     const md = [];
     md.push(`${RUNS} runs per tool and network, fresh context each, tools interleaved; Chromium ${chromiumVersion}, headless, CPU not throttled.`);
     for (const n of results) {
-      const peers = n.tools.filter((t) => t.tool !== 'Candor');
+      const peers = n.tools.filter((t) => !isCandor(t.tool));
       const fastest = peers.reduce((a, b) => (a.summary.median <= b.summary.median ? a : b));
       md.push('');
       md.push(`**${n.network}** (ratio = median / median of the fastest peer, ${fastest.tool})`);
@@ -206,6 +257,10 @@ async function main() {
         md.push(`| ${t.tool} | ${s.median.toFixed(0)} | ${s.p95.toFixed(0)} | ${s.min.toFixed(0)}–${s.max.toFixed(0)} | ` +
           `${(s.median / fastest.summary.median).toFixed(2)}× | ${s.tbtMedian.toFixed(0)} | ${s.tbtP95.toFixed(0)} | ${s.clsMax.toFixed(4)} |`);
       }
+      const wasmRows = n.tools.filter((t) => t.summary.wasmStartMedian !== undefined);
+      md.push('');
+      md.push('`candor_bg.wasm`, median ms from navigation start (one request per page load in every run): ' +
+        wasmRows.map((t) => `${t.tool} requested at ${t.summary.wasmStartMedian.toFixed(0)}, received by ${t.summary.wasmEndMedian.toFixed(0)}`).join('; ') + '.');
     }
     fs.writeFileSync(path.join(OUT, 'prompt.md'), md.join('\n') + '\n');
     console.log(md.join('\n'));

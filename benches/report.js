@@ -29,7 +29,8 @@ const x = (v, d = 1) => `${v.toFixed(d)}×`;
 
 const [candor, cc, klaro] = size.bundles;
 const tt = (net, tool) => prompt.results[net].tools.find((t) => t.tool === tool).summary;
-const fastestPeer = (net) => prompt.results[net].tools.filter((t) => t.tool !== 'Candor')
+// "Candor" and "Candor + preload" are both Candor: peers are the others.
+const fastestPeer = (net) => prompt.results[net].tools.filter((t) => !t.tool.startsWith('Candor'))
   .reduce((a, b) => (a.summary.median <= b.summary.median ? a : b));
 const ttRatio = (net) => tt(net, 'Candor').median / fastestPeer(net).summary.median;
 const wireRows = wire.split('\n').filter((l) => /^\| [0-9]/.test(l)).map((l) => l.split('|').map((c) => c.trim()));
@@ -43,6 +44,14 @@ const values = {
   ttp_ratio_fast: x(ttRatio(0), 2), ttp_ratio_slow: x(ttRatio(1), 2),
   ttp_peer_fast: fastestPeer(0).tool, ttp_peer_slow: fastestPeer(1).tool,
   ttp_peer_fast_ms: fastestPeer(0).summary.median.toFixed(0), ttp_peer_slow_ms: fastestPeer(1).summary.median.toFixed(0),
+  // The same page plus <link rel="preload" ... candor_bg.wasm>: medians, p95s, what it saved, when the wasm request started.
+  ttp_p95_fast: tt(0, 'Candor').p95.toFixed(0), ttp_p95_slow: tt(1, 'Candor').p95.toFixed(0),
+  pre_fast: tt(0, 'Candor + preload').median.toFixed(0), pre_slow: tt(1, 'Candor + preload').median.toFixed(0),
+  pre_p95_fast: tt(0, 'Candor + preload').p95.toFixed(0), pre_p95_slow: tt(1, 'Candor + preload').p95.toFixed(0),
+  pre_saved_fast: (tt(0, 'Candor').median - tt(0, 'Candor + preload').median).toFixed(0),
+  pre_saved_slow: (tt(1, 'Candor').median - tt(1, 'Candor + preload').median).toFixed(0),
+  pre_ratio_slow: x(tt(1, 'Candor + preload').median / fastestPeer(1).summary.median, 2),
+  wasm_start_slow: tt(1, 'Candor').wasmStartMedian.toFixed(0), pre_wasm_start_slow: tt(1, 'Candor + preload').wasmStartMedian.toFixed(0),
   track_rate: Math.round(track.rates.candor).toLocaleString('en-US'),
   track_ratio: (track.rates.candor / track.rates.map).toFixed(4), track_persist_ratio: x(track.rates.candor / track.rates.mapPersist, 2),
   track_p99: (track.latency.candor.p99 * 1000).toFixed(0), map_persist_rate: Math.round(track.rates.mapPersist).toLocaleString('en-US'),
@@ -69,7 +78,8 @@ md.push('');
 md.push(`- Bundle, brotli -q 11: Candor ${values.candor_br} KB, vanilla-cookieconsent ${values.cc_br} KB, Klaro ${values.klaro_br} KB ` +
   `(Candor is ${values.br_ratio_cc} cookieconsent's size; budget 35 KB).`);
 md.push(`- Time to prompt, median: ${values.ttp_fast} ms unthrottled (${values.ttp_ratio_fast} the fastest peer, ${values.ttp_peer_fast}), ` +
-  `${values.ttp_slow} ms on a 1.6 Mbps / 150 ms RTT network (${values.ttp_ratio_slow} ${values.ttp_peer_slow}).`);
+  `${values.ttp_slow} ms on a 1.6 Mbps / 150 ms RTT network (${values.ttp_ratio_slow} ${values.ttp_peer_slow}); ` +
+  `with a \`<link rel="preload">\` for the wasm ${values.pre_fast} ms and ${values.pre_slow} ms.`);
 md.push(`- \`candor.track\`: ${values.track_rate} calls/s, ${values.track_ratio}× a plain JS Map counter and ${values.track_persist_ratio} ` +
   `the same counter when it also persists every event as Candor does; p99 ${values.track_p99} µs per call.`);
 if (wireRows.length) {
@@ -121,7 +131,9 @@ md.push('From navigation start to the first animation frame in which the tool\'s
 md.push('or fully transparent (`benches/prompt.js` explains the probe). Pages: `benches/pages/*.html`, the same text and three');
 md.push('purposes (necessary + two optional) for each tool, config inline or in a same-origin file, served brotli-compressed');
 md.push('by one local server (`benches/serve.js`). TBT = sum of (long task − 50 ms) until the prompt is visible and `load` has');
-md.push('fired; CLS = sum of layout shifts over the same span.');
+md.push('fired; CLS = sum of layout shifts over the same span. "Candor + preload" is `candor.html` plus one line in the head,');
+md.push('`<link rel="preload" href="/candor/candor_bg.wasm" as="fetch" crossorigin>` (`benches/pages/candor-preload.html`); in');
+md.push('every Candor run the bench checks that `candor_bg.wasm` was requested exactly once (the preload was used, not doubled).');
 md.push('');
 md.push('![Time to prompt per tool, unthrottled and throttled](benches/out/time-to-prompt.svg)');
 md.push('');

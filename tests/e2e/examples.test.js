@@ -173,6 +173,9 @@ test('plain HTML recipe: nothing tagged runs or loads before consent; after acce
   await h.ready(p);
   await h.prompt(p).waitFor({ state: 'visible' });
   assert.equal(await p.evaluate(() => window.candor.error), null);
+  // The recipe's <link rel="preload"> matches the glue's fetch: one download of the wasm, no warning about it.
+  assert.equal(p.requests.filter((r) => r === '/candor/candor_bg.wasm').length, 1, 'the wasm is downloaded once');
+  assert.deepEqual(p.logs.filter((l) => /preload/i.test(l.text)), []);
   assert.ok(!p.requests.includes('/examples/plain-analytics.js'), 'analytics script not fetched before consent');
   assert.ok(!p.requests.includes('/video.html'), 'video not fetched before consent');
 

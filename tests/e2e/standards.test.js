@@ -300,6 +300,8 @@ test('recipe: www/examples/gtm.html puts the default before Google Tag Manager l
   const context = await chrome.newContext();
   const p = await h.page(context);
   const gtmRequests = [];
+  const wasmRequests = [];
+  p.on('request', (r) => { if (new URL(r.url()).pathname === '/candor/candor_bg.wasm') wasmRequests.push(r.url()); });
   await p.route('https://www.googletagmanager.com/**', (route) => {
     gtmRequests.push(route.request().url());
     // A stand-in container: records what it found in dataLayer when it ran.
@@ -313,6 +315,9 @@ test('recipe: www/examples/gtm.html puts the default before Google Tag Manager l
   assert.deepEqual(saw[0], ['consent', 'default', { ad_personalization: 'denied', ad_storage: 'denied', ad_user_data: 'denied',
     analytics_storage: 'denied', wait_for_update: 500 }]);
   assert.equal(saw[1].event, 'gtm.js', 'the container starts after the default');
+  // The recipe's <link rel="preload"> matches the glue's fetch: one download of the wasm, no warning about it.
+  assert.equal(wasmRequests.length, 1, 'the wasm is downloaded once');
+  assert.deepEqual(p.logs.filter((l) => /preload/i.test(l.text)), []);
   await p.locator('[data-testid="candor-reject-all"]').click();
   await p.waitForFunction(() => window.candor.consent().decided);
   const update = consentCalls(await layer(p), 'update');
