@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{Config, Field};
 use crate::gate::{Cell, Observation, Refusal};
 use crate::json::{self, J};
+use crate::map;
 
 /// The tallies of one event in one aggregate.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -261,18 +262,13 @@ impl Aggregator {
             .as_array()?
             .iter()
             .map(|a| {
-                let events = a
-                    .get("events")?
-                    .as_object()?
-                    .iter()
-                    .map(|(name, t)| {
+                let events = map::try_build(a.get("events")?.as_object()?.iter().map(|(name, t)| {
                         let fields = match t.get("fields") {
                             None => BTreeMap::new(),
-                            Some(f) => f.as_object()?.iter().map(|(k, x)| Some((k.clone(), tally(x)?))).collect::<Option<_>>()?,
+                            Some(f) => map::try_build(f.as_object()?.iter().map(|(k, x)| Some((k.clone(), tally(x)?))))?,
                         };
-                        Some((name.clone(), EventTally { count: t.get("count")?.as_u64()?, fields }))
-                    })
-                    .collect::<Option<_>>()?;
+                    Some((name.clone(), EventTally { count: t.get("count")?.as_u64()?, fields }))
+                }))?;
                 Some(Aggregate {
                     purpose: a.get("purpose")?.as_str()?.to_string(),
                     start: a.get("start")?.as_u64()?,
@@ -283,14 +279,10 @@ impl Aggregator {
             .collect::<Option<_>>()?;
         let budget = match v.get("budget") {
             None => BTreeMap::new(),
-            Some(b) => b
-                .as_object()?
-                .iter()
-                .map(|(k, x)| match x.as_array()? {
-                    [s, n] => Some((k.clone(), (s.as_u64()?, u32::try_from(n.as_u64()?).ok()?))),
-                    _ => None,
-                })
-                .collect::<Option<_>>()?,
+            Some(b) => map::try_build(b.as_object()?.iter().map(|(k, x)| match x.as_array()? {
+                [s, n] => Some((k.clone(), (s.as_u64()?, u32::try_from(n.as_u64()?).ok()?))),
+                _ => None,
+            }))?,
         };
         Some(Aggregator { open, budget })
     }
@@ -298,7 +290,7 @@ impl Aggregator {
 
 fn tally(v: &J) -> Option<Tally> {
     Some(match v {
-        J::O(m) => Tally::Category(m.iter().map(|(k, n)| Some((k.clone(), n.as_u64()?))).collect::<Option<_>>()?),
+        J::O(m) => Tally::Category(map::try_build(m.iter().map(|(k, n)| Some((k.clone(), n.as_u64()?))))?),
         J::A(b) => Tally::Histogram(b.iter().map(J::as_u64).collect::<Option<_>>()?),
         x => Tally::Sum(x.as_f64()?),
     })

@@ -17,6 +17,7 @@ use serde::Serialize;
 
 use crate::config::read::parse;
 use crate::json::{obj, J};
+use crate::map;
 use crate::config::Config;
 
 /// How a decision was made.
@@ -166,7 +167,7 @@ impl Consent {
         Consent {
             revision: config.revision.clone(),
             decided: false,
-            purposes: config.purposes.iter().map(|p| (p.id.clone(), p.required)).collect(),
+            purposes: map::build(config.purposes.iter().map(|p| (p.id.clone(), p.required))),
             updated_at: None,
             method: None,
         }
@@ -216,7 +217,7 @@ impl Consent {
         Some(StoredRecord {
             v: RECORD_VERSION,
             revision: self.revision.clone(),
-            purposes: config.optional_purposes().map(|p| (p.id.clone(), self.granted(&p.id))).collect(),
+            purposes: map::build(config.optional_purposes().map(|p| (p.id.clone(), self.granted(&p.id)))),
             updated_at: self.updated_at.unwrap_or(0),
             method: self.method.unwrap_or(Method::Api),
         })

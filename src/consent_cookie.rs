@@ -105,7 +105,7 @@ pub fn parse(config: &Config, value: &str) -> Result<BTreeMap<String, bool>, Coo
     if n < 32 && bits >> n != 0 {
         return Err(CookieError::UnknownPurpose);
     }
-    Ok(config.optional_purposes().enumerate().map(|(i, p)| (p.id.clone(), bits >> i & 1 == 1)).collect())
+    Ok(crate::map::build(config.optional_purposes().enumerate().map(|(i, p)| (p.id.clone(), bits >> i & 1 == 1))))
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use crate::json::{obj, J};
 /// Consent type → granted, or `None` when the config has no mapping.
 pub fn state(config: &Config, consent: &Consent) -> Option<BTreeMap<String, bool>> {
     let map = config.google_consent_mode.as_ref()?;
-    Some(map.iter().map(|(kind, ids)| (kind.clone(), !ids.is_empty() && ids.iter().all(|id| consent.granted(id)))).collect())
+    Some(crate::map::build(map.iter().map(|(kind, ids)| (kind.clone(), !ids.is_empty() && ids.iter().all(|id| consent.granted(id))))))
 }
 
 /// The mapping as one canonical string (`type=a,b;type=c`, types sorted), so

@@ -15,6 +15,7 @@ pub mod conform;
 pub mod consent;
 pub mod gate;
 pub mod json;
+pub mod map;
 pub mod noise;
 pub mod qa;
 pub mod readability;

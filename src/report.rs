@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::aggregate::{Aggregate, Tally};
 use crate::config::{Config, Field};
 use crate::json::{self, obj, J};
+use crate::map;
 use crate::noise::{self, Entropy};
 
 /// One report, as sent.
@@ -139,19 +140,14 @@ impl Report {
         let text = |k: &str| v.get(k)?.as_str().map(str::to_string);
         let w = v.get("window")?;
         only(w, &["start", "seconds"])?;
-        let events = v
-            .get("events")?
-            .as_object()?
-            .iter()
-            .map(|(name, e)| {
-                only(e, &["count", "fields"])?;
-                let fields = match e.get("fields") {
-                    None => BTreeMap::new(),
-                    Some(f) => f.as_object()?.iter().map(|(k, c)| Some((k.clone(), cell(c)?))).collect::<Option<_>>()?,
-                };
-                Some((name.clone(), ReportEvent { count: e.get("count")?.as_i64()?, fields }))
-            })
-            .collect::<Option<_>>()?;
+        let events = map::try_build(v.get("events")?.as_object()?.iter().map(|(name, e)| {
+            only(e, &["count", "fields"])?;
+            let fields = match e.get("fields") {
+                None => BTreeMap::new(),
+                Some(f) => map::try_build(f.as_object()?.iter().map(|(k, c)| Some((k.clone(), cell(c)?))))?,
+            };
+            Some((name.clone(), ReportEvent { count: e.get("count")?.as_i64()?, fields }))
+        }))?;
         let noise = match v.get("noise") {
             None | Some(J::Null) => None,
             Some(n) => {
@@ -183,7 +179,7 @@ fn only(v: &J, keys: &[&str]) -> Option<()> {
 
 fn cell(v: &J) -> Option<ReportCell> {
     Some(match v {
-        J::O(m) => ReportCell::Category(m.iter().map(|(k, n)| Some((k.clone(), n.as_i64()?))).collect::<Option<_>>()?),
+        J::O(m) => ReportCell::Category(map::try_build(m.iter().map(|(k, n)| Some((k.clone(), n.as_i64()?))))?),
         J::A(b) => ReportCell::Histogram(b.iter().map(J::as_i64).collect::<Option<_>>()?),
         x => ReportCell::Sum(x.as_f64()?),
     })
@@ -205,18 +201,14 @@ pub fn build(config: &Config, agg: &Aggregate, rng: &mut impl Entropy, noise_ove
     match epsilon {
         None => {
             for (name, t) in &agg.events {
-                let fields = t
-                    .fields
-                    .iter()
-                    .map(|(f, tally)| {
-                        let cell = match tally {
-                            Tally::Category(m) => ReportCell::Category(m.iter().filter(|(_, n)| **n > 0).map(|(k, n)| (k.clone(), *n as i64)).collect()),
-                            Tally::Histogram(b) => ReportCell::Histogram(b.iter().map(|n| *n as i64).collect()),
-                            Tally::Sum(s) => ReportCell::Sum(*s),
-                        };
-                        (f.clone(), cell)
-                    })
-                    .collect();
+                let fields = map::build(t.fields.iter().map(|(f, tally)| {
+                    let cell = match tally {
+                        Tally::Category(m) => ReportCell::Category(map::build(m.iter().filter(|(_, n)| **n > 0).map(|(k, n)| (k.clone(), *n as i64)))),
+                        Tally::Histogram(b) => ReportCell::Histogram(b.iter().map(|n| *n as i64).collect()),
+                        Tally::Sum(s) => ReportCell::Sum(*s),
+                    };
+                    (f.clone(), cell)
+                }));
                 events.insert(name.clone(), ReportEvent { count: t.count as i64, fields });
             }
         }
@@ -243,7 +235,7 @@ pub fn build(config: &Config, agg: &Aggregate, rng: &mut impl Entropy, noise_ove
                                 let n = counts.get(v).copied().unwrap_or(0) as i64;
                                 (v.to_string(), n + noise::geometric(rng, eps_c, 2.0 * m))
                             });
-                            ReportCell::Category(cells.collect())
+                            ReportCell::Category(map::build(cells))
                         }
                         (Field::Histogram { buckets }, tally) => {
                             let counts = match tally {

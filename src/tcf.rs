@@ -295,9 +295,13 @@ fn consented(map: &std::collections::BTreeMap<String, Vec<String>>, consent: &Co
     map.iter()
         .filter(|(_, ids)| !ids.is_empty() && ids.iter().all(|id| consent.granted(id)))
         .filter_map(|(k, _)| k.parse::<u8>().ok())
-        .collect::<std::collections::BTreeSet<u8>>()
-        .into_iter()
-        .collect()
+        .fold(Vec::new(), |mut ids, id| {
+            // Sorted and unique without a `BTreeSet` (see src/map.rs for why).
+            if let Err(at) = ids.binary_search(&id) {
+                ids.insert(at, id);
+            }
+            ids
+        })
 }
 
 /// The TC string content for a decision (`None` while undecided or without `tcf`).
