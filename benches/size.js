@@ -67,7 +67,7 @@ function breakdown() {
   if (!fs.existsSync(path.join(TOOLS, 'bin/twiggy')) || !fs.existsSync(pre)) return null;
   const named = path.join(ROOT, 'target/bench/candor_named.wasm');
   fs.mkdirSync(path.dirname(named), { recursive: true });
-  execFileSync(nm('.bin/wasm-opt'), ['-Oz', '--enable-reference-types', '--enable-bulk-memory',
+  execFileSync(nm('.bin/wasm-opt'), ['-Oz', '--converge', '--enable-reference-types', '--enable-bulk-memory',
     '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals', '--enable-multivalue',
     '--strip-producers', '-g', pre, '-o', named]);
   const rows = JSON.parse(twiggy(['top', '-n', '100000', '-f', 'json', named]));

@@ -10,7 +10,7 @@ cargo build --release --target wasm32-unknown-unknown --lib
 rm -rf "$OUT" && mkdir -p "$OUT" dist
 "$TOOLS/bin/wasm-bindgen" --target no-modules --no-typescript --out-dir "$OUT" --out-name candor \
   target/wasm32-unknown-unknown/release/candor.wasm
-node_modules/.bin/wasm-opt -Oz --enable-reference-types --enable-bulk-memory --enable-nontrapping-float-to-int \
+node_modules/.bin/wasm-opt -Oz --converge --enable-reference-types --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals --enable-multivalue --strip-debug --strip-producers \
   "$OUT/candor_bg.wasm" -o dist/candor_bg.wasm
 {
