@@ -497,6 +497,13 @@ impl J {
         }
     }
 
+    /// Whether it is an object whose keys are all in `keys`, none twice
+    /// (the strict readers of stored and sent shapes use it).
+    pub fn has_only_keys(&self, keys: &[&str]) -> bool {
+        let Some(entries) = self.as_object() else { return false };
+        entries.iter().enumerate().all(|(i, (k, _))| keys.contains(&k.as_str()) && entries[..i].iter().all(|(p, _)| p != k))
+    }
+
     /// The string, if it is one.
     pub fn as_str(&self) -> Option<&str> {
         match self {

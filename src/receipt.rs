@@ -124,11 +124,8 @@ impl Receipt {
 
     /// Reads a receipt strictly: exactly its keys, each once, of their types.
     pub fn from_json_value(v: &J) -> Option<Receipt> {
-        let entries = v.as_object()?;
         const KEYS: [&str; 9] = ["receipt_id", "site", "revision", "language", "texts_sha256", "choices", "method", "timestamp", "sdk"];
-        let known = entries.iter().all(|(k, _)| KEYS.contains(&k.as_str()));
-        let unique = entries.iter().enumerate().all(|(i, (k, _))| entries[..i].iter().all(|(p, _)| p != k));
-        if !known || !unique {
+        if !v.has_only_keys(&KEYS) {
             return None;
         }
         let text = |k: &str| v.get(k)?.as_str().map(str::to_string);

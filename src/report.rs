@@ -171,10 +171,7 @@ impl Report {
 
 /// `Some` when `v` is an object with no key outside `keys` and none twice.
 fn only(v: &J, keys: &[&str]) -> Option<()> {
-    let entries = v.as_object()?;
-    let known = entries.iter().all(|(k, _)| keys.contains(&k.as_str()));
-    let unique = entries.iter().enumerate().all(|(i, (k, _))| entries[..i].iter().all(|(p, _)| p != k));
-    (known && unique).then_some(())
+    v.has_only_keys(keys).then_some(())
 }
 
 fn cell(v: &J) -> Option<ReportCell> {

@@ -38,8 +38,7 @@ impl Sent {
 
     /// Reads what [`Sent::to_json_value`] wrote; `None` for anything else.
     pub fn from_json_value(v: &J) -> Option<Sent> {
-        let e = v.as_object()?;
-        if e.len() != 2 {
+        if !v.has_only_keys(&["sent_at", "report"]) {
             return None;
         }
         Some(Sent { sent_at: v.get("sent_at")?.as_u64()?, report: Report::from_json_value(v.get("report")?)? })

@@ -35,7 +35,7 @@ impl Kept {
     }
 
     fn from_json_value(v: &J) -> Option<Kept> {
-        if v.as_object()?.len() != 2 {
+        if !v.has_only_keys(&["receipt", "acknowledged"]) {
             return None;
         }
         Some(Kept { receipt: Receipt::from_json_value(v.get("receipt")?)?, acknowledged: v.get("acknowledged")?.as_bool()? })
