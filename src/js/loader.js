@@ -235,17 +235,42 @@ var wasmUrl = new URL(start.wasmUrl, document.baseURI);
 var wasm = wasm_bindgen({ module_or_path: wasmUrl }).catch(function (e) {
   throw { code: 'wasm-load', message: 'could not load ' + wasmUrl + ': ' + (e && e.message || e) };
 });
+// Runs `run` once the frame being prepared has been painted: after the next
+// animation frame, in a task of its own. A page that is not visible paints
+// nothing, so it runs at once there; the timer covers a tab hidden meanwhile.
+function afterPaint(run) {
+  var done = false;
+  function once() { if (!done) { done = true; run(); } }
+  if (document.visibilityState !== 'visible' || typeof requestAnimationFrame !== 'function') return once();
+  requestAnimationFrame(function () { setTimeout(once, 0); });
+  setTimeout(once, 100);
+}
+
 Promise.all([wasm, configText(), bodyReady()]).then(function (parts) {
-  var preset, urlPreset;
+  var preset, urlPreset, first;
   try { preset = window.candorPreset === undefined ? undefined : JSON.stringify(window.candorPreset); } catch (e) { preset = '!'; }
   try { urlPreset = new URLSearchParams(location.search).get('candor') || undefined; } catch (e) { urlPreset = undefined; }
+  // The banner is built and shown first; the rest of the boot (listeners,
+  // gated content, signals, the first upload) waits for its first paint when
+  // the core allows it. window.candor keeps queueing calls until then, and
+  // candor:ready follows the whole boot as before.
+  function finish() {
+    try {
+      first.finish();
+      sdk = first;
+      if (sdk.qaEnabled()) candor.qa = qaApi(sdk);
+    } catch (e) {
+      return fail('config', String(e && e.message || e), true);
+    }
+    settle();
+  }
   try {
-    sdk = wasm_bindgen.boot(parts[1], preset, urlPreset);
-    if (sdk.qaEnabled()) candor.qa = qaApi(sdk);
+    first = wasm_bindgen.bootFirst(parts[1], preset, urlPreset);
   } catch (e) {
     return fail('config', String(e && e.message || e), true);
   }
-  settle();
+  if (first.waitForPaint()) afterPaint(finish);
+  else finish();
 }, function (e) {
   if (e && e.code) {
     return wasm.then(function () {

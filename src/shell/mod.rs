@@ -19,7 +19,7 @@ mod upload;
 mod visitor;
 
 use std::any::Any;
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::rc::{Rc, Weak};
 
 use gloo_events::EventListener;
@@ -68,6 +68,18 @@ pub fn boot_error(code: &str, message: &str) {
 /// URL parameter) are honoured only when the config's `qa` allows this host.
 #[wasm_bindgen]
 pub fn boot(config_text: &str, preset: Option<String>, url_preset: Option<String>) -> Result<Sdk, JsValue> {
+    let sdk = boot_first(config_text, preset, url_preset)?;
+    sdk.finish()?;
+    Ok(sdk)
+}
+
+/// [`boot`]'s first part, what the first frame needs: the config, the texts,
+/// the stored decision and the banner (or the reopen control), shown. The
+/// `Sdk` must not be used before [`Sdk::finish`] has run the rest; the loader
+/// calls it at once, or after the banner's first paint when
+/// [`Sdk::wait_for_paint`] allows, and only then hands the `Sdk` to the page.
+#[wasm_bindgen(js_name = bootFirst)]
+pub fn boot_first(config_text: &str, preset: Option<String>, url_preset: Option<String>) -> Result<Sdk, JsValue> {
     let config = match Config::from_json(config_text) {
         Ok(c) => c,
         Err(e) => {
@@ -89,7 +101,8 @@ struct App {
     config: Config,
     texts: Resolved,
     gpc: bool,
-    tab: String,
+    /// This tab's id (see `queue::tab_id`), read when first needed.
+    tab: OnceCell<String>,
     state: RefCell<State>,
     /// The prompt, apart from `state`: its DOM calls (focus moves, showModal)
     /// run page handlers synchronously, and those may call `candor` back.
@@ -111,9 +124,13 @@ struct App {
     placeholders: RefCell<placeholder::Placeholders>,
     /// Placeholder buttons grant through here.
     on_allow: RefCell<Option<Rc<dyn Fn(Vec<String>)>>>,
-    /// The canonical text bundle of this prompt, and its SHA-256 (receipts).
-    bundle: String,
-    bundle_hash: String,
+    /// The canonical text bundle of this prompt and its SHA-256 (receipts),
+    /// computed when first needed.
+    bundle: OnceCell<(String, String)>,
+    /// The QA presets given to `boot`, applied by `finish`.
+    presets: RefCell<Option<(Option<String>, Option<String>)>>,
+    /// `None` until `finish` has run, then whether it succeeded.
+    finished: Cell<Option<bool>>,
 }
 
 struct State {
@@ -122,6 +139,8 @@ struct State {
 }
 
 impl App {
+    /// What the first frame needs: the texts, the stored decision and the
+    /// prompt, shown or hidden. Everything else is [`App::finish`]'s.
     fn start(config: Config, preset: Option<String>, url_preset: Option<String>) -> Result<Rc<App>, JsValue> {
         let window = web_sys::window().ok_or("no window")?;
         let host = window.location().hostname().unwrap_or_default();
@@ -130,7 +149,6 @@ impl App {
         let languages: Vec<String> = navigator.languages().iter().filter_map(|l| l.as_string()).collect();
         let texts = texts::resolve(&config, &languages);
         let gpc = js_sys::Reflect::get(&navigator, &"globalPrivacyControl".into()).map(|v| v.is_truthy()).unwrap_or(false);
-        warn_unplain_texts(&config);
 
         let stored = storage::get(storage::CONSENT);
         let (consent, rejection) = Consent::load(&config, stored.as_deref(), dom::now_seconds());
@@ -138,23 +156,16 @@ impl App {
         if matches!(rejection, Some(Rejection::Corrupt | Rejection::Expired | Rejection::OtherRevision)) {
             storage::remove(storage::CONSENT);
         }
-        let tab = queue::tab_id(|| report::uuid_v4(&mut Crypto));
-        let (mut agg, corrupt) = queue::load_open(&tab);
-        let before = agg.open.len();
-        agg.open.retain(|a| conform::aggregate(&config, a));
-        if corrupt || agg.open.len() < before {
-            dom::warn("stored aggregates were unreadable or did not match the config and have been discarded");
-        }
-        let bundle = crate::receipt::text_bundle(&config, &texts);
-        let bundle_hash = crate::receipt::sha256_hex(&bundle);
         let app = Rc::new(App {
-            bundle,
-            bundle_hash,
+            bundle: OnceCell::new(),
+            presets: RefCell::new(Some((preset, url_preset))),
+            finished: Cell::new(None),
             config,
             texts,
             gpc,
-            tab,
-            state: RefCell::new(State { consent, agg }),
+            tab: OnceCell::new(),
+            // The open aggregates are read by `finish`, before anything can record or save them.
+            state: RefCell::new(State { consent, agg: Aggregator::default() }),
             view: RefCell::new(None),
             stored_once: Cell::new(decided_before),
             uploading: Cell::new(false),
@@ -176,17 +187,68 @@ impl App {
         let decided = app.state.borrow().consent.decided;
         let (reopen, gpc) = (app.reopen(), app.gpc_applies());
         app.with_view(|p| if decided { p.hide(reopen) } else { p.show_banner(gpc) });
-        app.apply_preset(preset.as_deref(), url_preset.as_deref());
-        app.adopt_orphans();
-        app.purge_denied();
-        app.watch(&window)?;
-        app.activate();
-        app.publish_signals();
-        let first = app.clone();
+        Ok(app)
+    }
+
+    /// The rest of the start, in its original order: the plain-language
+    /// warnings, this tab's open aggregates, a QA preset, orphans, the purge,
+    /// the page listeners, gated content, the consent signals and the first
+    /// upload. Runs once; every path that could use what it sets up (the
+    /// `Sdk`, which the loader hands out only afterwards, and prompt clicks)
+    /// runs it first, and gives up if it failed.
+    fn finish(self: &Rc<Self>) -> Result<(), JsValue> {
+        match self.finished.get() {
+            Some(true) => return Ok(()),
+            Some(false) => return Err("candor did not start".into()),
+            None => self.finished.set(Some(false)),
+        }
+        self.finish_once()?;
+        self.finished.set(Some(true));
+        Ok(())
+    }
+
+    fn finish_once(self: &Rc<Self>) -> Result<(), JsValue> {
+        warn_unplain_texts(&self.config);
+        let (mut agg, corrupt) = queue::load_open(self.tab());
+        let before = agg.open.len();
+        agg.open.retain(|a| conform::aggregate(&self.config, a));
+        if corrupt || agg.open.len() < before {
+            dom::warn("stored aggregates were unreadable or did not match the config and have been discarded");
+        }
+        self.state.borrow_mut().agg = agg;
+        let (preset, url_preset) = self.presets.borrow_mut().take().unwrap_or_default();
+        self.apply_preset(preset.as_deref(), url_preset.as_deref());
+        self.adopt_orphans();
+        self.purge_denied();
+        self.watch(&web_sys::window().ok_or("no window")?)?;
+        self.activate();
+        self.publish_signals();
+        let first = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
             first.flush(false, false).await;
         });
-        Ok(app)
+        Ok(())
+    }
+
+    /// Whether `finish` may wait for the first paint: only while the banner
+    /// is up and no QA preset could take it down again (it must not flash).
+    fn may_wait_for_paint(&self) -> bool {
+        let preset = self.presets.borrow().as_ref().is_some_and(|(o, u)| o.is_some() || u.as_deref().is_some_and(|u| !u.is_empty()));
+        self.finished.get().is_none() && !preset && !self.state.borrow().consent.decided
+    }
+
+    /// This tab's id.
+    fn tab(&self) -> &str {
+        self.tab.get_or_init(|| queue::tab_id(|| report::uuid_v4(&mut Crypto)))
+    }
+
+    /// The text bundle and its SHA-256.
+    fn bundle(&self) -> &(String, String) {
+        self.bundle.get_or_init(|| {
+            let bundle = crate::receipt::text_bundle(&self.config, &self.texts);
+            let hash = crate::receipt::sha256_hex(&bundle);
+            (bundle, hash)
+        })
     }
 
     fn now(&self) -> u64 {
@@ -319,7 +381,7 @@ impl App {
         for id in &denied {
             st.agg.purge(id);
         }
-        queue::save_open(&self.tab, &st.agg);
+        queue::save_open(self.tab(), &st.agg);
         for r in queue::pending() {
             // Stored reports that this config could not have built (forged,
             // or from an older revision) are dropped, never sent.
@@ -332,7 +394,7 @@ impl App {
     /// Takes over the open aggregates of tabs that crashed long ago.
     fn adopt_orphans(&self) {
         let now = self.now();
-        for key in queue::other_tabs(&self.tab) {
+        for key in queue::other_tabs(self.tab()) {
             let stale = storage::get(&key)
                 .and_then(|t| Aggregator::from_json(&t))
                 .map(|a| a.open.iter().all(|x| x.start + u64::from(x.seconds) + ORPHAN_AFTER_SECONDS <= now))
@@ -361,7 +423,7 @@ impl App {
                 queue::push(&report::build(&self.config, agg, &mut Crypto, noise));
             }
         }
-        queue::save_open(&self.tab, &st.agg);
+        queue::save_open(self.tab(), &st.agg);
     }
 
     /// Closes windows and uploads pending reports; resolves to how many were acknowledged.
@@ -375,7 +437,7 @@ impl App {
         }
         self.uploading.set(true);
         let app = self.clone();
-        let sent = upload::with_lock(wait, &self.tab, move || app.send_pending()).await.unwrap_or(0);
+        let sent = upload::with_lock(wait, self.tab(), move || app.send_pending()).await.unwrap_or(0);
         self.uploading.set(false);
         self.resend_receipts().await;
         self.refresh_data();
@@ -470,10 +532,16 @@ impl App {
         });
     }
 
-    /// Handles an intent in a microtask, after the DOM listener returned.
+    /// Handles an intent in a microtask, after the DOM listener returned
+    /// (and after the rest of the start, for a click on a banner painted
+    /// before it ran).
     fn later(weak: &Weak<App>, intent: Intent) {
         if let Some(app) = weak.upgrade() {
-            wasm_bindgen_futures::spawn_local(async move { app.handle(intent) });
+            wasm_bindgen_futures::spawn_local(async move {
+                if app.finish().is_ok() {
+                    app.handle(intent)
+                }
+            });
         }
     }
 
@@ -648,6 +716,17 @@ fn purpose_ids(method: &str, ids: &JsValue) -> Result<Vec<String>, JsError> {
 
 #[wasm_bindgen]
 impl Sdk {
+    /// Finishes the start (see [`boot`]); the loader calls it once before handing the `Sdk` out.
+    pub fn finish(&self) -> Result<(), JsValue> {
+        self.app.finish()
+    }
+
+    /// Whether the loader may call `finish` after the banner's first paint rather than at once.
+    #[wasm_bindgen(js_name = waitForPaint)]
+    pub fn wait_for_paint(&self) -> bool {
+        self.app.may_wait_for_paint()
+    }
+
     /// `{revision, decided, purposes, updated_at}`.
     pub fn consent(&self) -> JsValue {
         self.app.consent_js()
@@ -740,7 +819,7 @@ impl Sdk {
         let result = gate::check(&app.config, &st.consent, name, &fields).and_then(|o| st.agg.record(&app.config, &o, now));
         match result {
             Ok(()) => {
-                if !queue::save_open(&app.tab, &st.agg) {
+                if !queue::save_open(app.tab(), &st.agg) {
                     dom::warn("could not store the aggregate; it is kept in memory only");
                 }
                 if app.data_open() {

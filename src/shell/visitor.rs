@@ -37,12 +37,12 @@ impl App {
     pub(super) fn issue_receipt(&self) {
         let r = {
             let st = self.state.borrow();
-            receipt::build(&self.config, &self.texts, &st.consent, report::uuid_v4(&mut Crypto), &self.bundle_hash)
+            receipt::build(&self.config, &self.texts, &st.consent, report::uuid_v4(&mut Crypto), &self.bundle().1)
         };
         let Some(r) = r else { return };
         records::keep(&r);
         if let Some(url) = self.receipts_url() {
-            let body = receipt::body(&r, Some(&self.bundle));
+            let body = receipt::body(&r, Some(&self.bundle().0));
             wasm_bindgen_futures::spawn_local(send(url, r.receipt_id, body));
         }
     }
@@ -62,7 +62,8 @@ impl App {
 
     /// The bundle, when `r` was made with exactly these texts.
     fn bundle_for(&self, r: &Receipt) -> Option<&str> {
-        (r.texts_sha256 == self.bundle_hash && r.revision == self.config.revision).then_some(self.bundle.as_str())
+        let (bundle, hash) = self.bundle();
+        (r.texts_sha256 == *hash && r.revision == self.config.revision).then_some(bundle.as_str())
     }
 
     fn receipts_url(&self) -> Option<String> {
