@@ -12,10 +12,18 @@
 //
 // "Prompt visible" is detected the same way for every tool: a probe added
 // with addInitScript (before any page script) checks the tool's banner
-// element in every requestAnimationFrame callback and records that frame's
-// timestamp (ms since navigation start) the first time the element has a
-// non-zero box, is not display:none / visibility:hidden and neither it nor an
-// ancestor has opacity 0. Long tasks (PerformanceObserver "longtask") give
+// element in every requestAnimationFrame callback; the first time the element
+// has a non-zero box, is not display:none / visibility:hidden and neither it
+// nor an ancestor has opacity 0, that frame draws it, and the probe records
+// when the frame has been painted: a MessageChannel message posted from the
+// rAF callback runs right after the frame's rendering (ms since navigation
+// start). Not the rAF callback's own timestamp: that is when the frame was
+// due, which after a long task can be earlier than the moment the banner was
+// even added to the page (it made a tool that blocks the main thread look
+// faster than one that does not). The probe then logs a console marker the
+// bench waits for, so no script is injected into the page while the tools
+// boot (polling with waitForFunction did that, costing every tool main-thread
+// time at the worst moment). Long tasks (PerformanceObserver "longtask") give
 // total blocking time = sum of (duration - 50 ms), counted from navigation
 // start until the prompt is visible and the load event has fired; CLS is the
 // sum of "layout-shift" entries without recent input over the same span.
@@ -85,7 +93,13 @@ function probe(findSource) {
   };
   const frame = (ts) => {
     const el = find();
-    if (el && shown(el)) { t.visible = ts; return; }
+    if (el && shown(el)) {
+      t.frame = ts;
+      const ch = new MessageChannel();
+      ch.port1.onmessage = () => { t.visible = performance.now(); console.debug('__candor_bench_visible'); };
+      ch.port2.postMessage(0);
+      return;
+    }
     requestAnimationFrame(frame);
   };
   requestAnimationFrame(frame);
@@ -106,8 +120,9 @@ async function once(browser, base, tool, network) {
     await cdp.send('Network.emulateNetworkConditions', network.conditions);
   }
   await page.addInitScript(probe, tool.find);
+  const visible = page.waitForEvent('console', { predicate: (m) => m.text() === '__candor_bench_visible', timeout: 60000 });
   await page.goto(base + tool.page, { waitUntil: 'load', timeout: 60000 });
-  await page.waitForFunction(() => window.__probe.visible !== null, null, { timeout: 60000, polling: 'raf' });
+  await visible;
   const r = await page.evaluate((wasm) => {
     const t = window.__probe;
     for (const e of t.lt.takeRecords()) t.longtasks.push([e.startTime, e.duration]);
@@ -118,7 +133,7 @@ async function once(browser, base, tool, network) {
     // When the wasm download started and ended (ms since navigation start), and who started it ("link" or "fetch").
     const w = performance.getEntriesByType('resource').filter((e) => new URL(e.name).pathname === wasm)
       .map((e) => ({ by: e.initiatorType, start: e.startTime, end: e.responseEnd }));
-    return { visible: t.visible, tbt, cls: t.cls, longtasks: t.longtasks.length, load: load && load.loadEventEnd, error: t.error, wasm: w };
+    return { visible: t.visible, frame: t.frame, tbt, cls: t.cls, longtasks: t.longtasks.length, load: load && load.loadEventEnd, error: t.error, wasm: w };
   }, WASM);
   await context.close();
   if (errors.length) r.pageErrors = errors;

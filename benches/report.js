@@ -58,6 +58,8 @@ const values = {
   serde_kb: kb(crate('serde_path_to_error').bytes + crate('serde_json').bytes + crate('serde_core').bytes + crate('serde').bytes),
   candor_kb: kb(crate('candor').bytes), core_kb: kb(crate('core (Rust std)').bytes + crate('alloc (Rust std)').bytes),
   data_kb: kb(crate('(data segments)').bytes),
+  // Seconds the shipped wasm takes at the throttled 1.6 Mbps alone.
+  wasm_secs_slow: (candor.files[1].br * 8 / 1.6e6).toFixed(2),
 };
 // The hot-path before/after table is a one-off comparison with the build before the change (commit 51cf779),
 // kept in OUT_DIR/track-ab.md; `make bench` does not rebuild the old commit.
