@@ -10,11 +10,30 @@
 //! as `serde_json` does (`"`, `\` and control characters only); numbers
 //! with no fractional part written as integers (`7.0` → `7`).
 
+use candor::json::J;
+
 // One implementation for both sides: the SDK hashes its receipts' text
 // bundles with the same function the collector checks them with.
 pub fn to_string(v: &serde_json::Value) -> String {
-    let parsed = candor::json::parse(&v.to_string()).expect("serde_json writes JSON that candor::json reads");
-    candor::json::canonical(&parsed)
+    candor::json::canonical(&to_j(v))
+}
+
+/// The same value as the SDK core's JSON type (numbers as serde_json holds
+/// them: non-negative integer, negative integer or float).
+fn to_j(v: &serde_json::Value) -> J {
+    use serde_json::Value;
+    match v {
+        Value::Null => J::Null,
+        Value::Bool(b) => J::Bool(*b),
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => J::U(u),
+            (None, Some(i)) => J::I(i),
+            _ => J::F(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Value::String(s) => J::S(s.clone()),
+        Value::Array(a) => J::A(a.iter().map(to_j).collect()),
+        Value::Object(m) => J::O(m.iter().map(|(k, v)| (k.clone(), to_j(v))).collect()),
+    }
 }
 
 #[cfg(test)]
