@@ -40,6 +40,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
 const { serve } = require('./serve');
+const { SHOWN } = require('./shown');
 
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.resolve(process.argv[2] || path.join(__dirname, 'out'));
@@ -71,8 +72,9 @@ const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run
   '--disable-component-update', '--disable-sync'];
 
 // Runs in the page before any of its scripts. `find` is the tool's selector function.
-function probe(findSource) {
+function probe({ findSource, shownSource }) {
   const find = (0, eval)(findSource); // eslint-disable-line no-eval -- the bench's own probe, not shipped code
+  const shown = (0, eval)(shownSource); // eslint-disable-line no-eval
   const t = { visible: null, longtasks: [], cls: 0 };
   window.__probe = t;
   try {
@@ -81,16 +83,6 @@ function probe(findSource) {
     t.ls = new PerformanceObserver((l) => { for (const e of l.getEntries()) if (!e.hadRecentInput) t.cls += e.value; });
     t.ls.observe({ type: 'layout-shift', buffered: true });
   } catch (e) { t.error = String(e); }
-  const shown = (el) => {
-    const r = el.getBoundingClientRect();
-    if (!(r.width > 0 && r.height > 0)) return false;
-    const s = getComputedStyle(el);
-    if (s.visibility === 'hidden' || s.display === 'none') return false;
-    for (let n = el; n; n = n.parentElement || (n.getRootNode() && n.getRootNode().host)) {
-      if (Number(getComputedStyle(n).opacity) === 0) return false;
-    }
-    return true;
-  };
   const frame = (ts) => {
     const el = find();
     if (el && shown(el)) {
@@ -119,7 +111,7 @@ async function once(browser, base, tool, network) {
     await cdp.send('Network.enable');
     await cdp.send('Network.emulateNetworkConditions', network.conditions);
   }
-  await page.addInitScript(probe, tool.find);
+  await page.addInitScript(probe, { findSource: tool.find, shownSource: SHOWN });
   const visible = page.waitForEvent('console', { predicate: (m) => m.text() === '__candor_bench_visible', timeout: 60000 });
   await page.goto(base + tool.page, { waitUntil: 'load', timeout: 60000 });
   await visible;

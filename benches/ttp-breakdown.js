@@ -32,6 +32,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
+const { SHOWN } = require('./shown');
 const { serve } = require('./serve');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -47,7 +48,7 @@ const CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline'
   ...(process.env.TRACE_CATS ? process.env.TRACE_CATS.split(',') : [])];
 
 // Runs in the page before any of its scripts.
-function probe() {
+function probe(shownSource) {
   const t = { visible: null };
   window.__probe = t;
   const m = (n) => performance.mark(n);
@@ -56,16 +57,7 @@ function probe() {
     return h && h.shadowRoot && h.shadowRoot.querySelector('[data-testid=candor-prompt]');
   };
   // The same test as benches/prompt.js.
-  const shown = (el) => {
-    const r = el.getBoundingClientRect();
-    if (!(r.width > 0 && r.height > 0)) return false;
-    const s = getComputedStyle(el);
-    if (s.visibility === 'hidden' || s.display === 'none') return false;
-    for (let n = el; n; n = n.parentElement || (n.getRootNode() && n.getRootNode().host)) {
-      if (Number(getComputedStyle(n).opacity) === 0) return false;
-    }
-    return true;
-  };
+  const shown = (0, eval)(shownSource); // eslint-disable-line no-eval -- the bench's own probe
   const frame = (ts) => {
     const el = find();
     if (!el || !shown(el)) return requestAnimationFrame(frame);
@@ -104,7 +96,7 @@ async function once(browser, url, trace) {
   let seen;
   const visible = new Promise((resolve) => { seen = resolve; });
   await page.exposeBinding('__ttpVisible', () => seen());
-  await page.addInitScript(probe);
+  await page.addInitScript(probe, SHOWN);
   await page.goto(url + PAGE, { waitUntil: 'load', timeout: 60000 });
   await visible;
   await page.waitForTimeout(300); // let the rest of the boot finish before reading
