@@ -7,6 +7,7 @@ const assert = require('node:assert/strict');
 const h = require('./harness');
 
 let pages, sink, chrome, sinkPort, sinkDb;
+const HOSTILE = ['/q"uote', '/back\\slash', '/é😀', '/line\u2028sep', '</script><b>', '/tab-free {"x":1}'];
 
 async function startSink() {
   sink = await h.collector({ www: h.site(), db: sinkDb, extra: ['--cors-origin', pages.url] });
@@ -14,7 +15,8 @@ async function startSink() {
 }
 
 test.before(async () => {
-  const www = h.site({ 'index.html': h.html(), 'bounded.html': h.html({ attrs: 'data-config="/bounded.json" async' }) });
+  const www = h.site({ 'index.html': h.html(), 'bounded.html': h.html({ attrs: 'data-config="/bounded.json" async' }),
+    'hostile.html': h.html({ attrs: 'data-config="/hostile.json" async' }) });
   pages = await h.collector({ www });
   sinkDb = require('node:path').join(require('node:fs').mkdtempSync(require('node:os').tmpdir() + '/candor-sink-'), 'sink.db');
   await startSink();
@@ -23,7 +25,12 @@ test.before(async () => {
   // The contribution bound holds per window even across early flushes, so the
   // queue test raises it to fill 205 reports within one window.
   const bounded = { ...base, events: { ...base.events, purchase: { ...base.events.purchase, max_per_window: 1000 } } };
-  h.write(www, { 'candor.config.json': base, 'bounded.json': bounded });
+  // Declared values that JSON must escape or that are not ASCII: they are
+  // written into stored aggregates and reports by src/json.rs, read back after
+  // a reload, and must reach the collector byte for byte.
+  const hostile = { ...base, events: { ...base.events, page_view: { ...base.events.page_view, fields: {
+    ...base.events.page_view.fields, path: { kind: 'category', values: HOSTILE } } } } };
+  h.write(www, { 'candor.config.json': base, 'bounded.json': bounded, 'hostile.json': hostile });
   chrome = await h.browser();
 });
 test.after(async () => { await chrome?.close(); await pages?.stop(); await sink?.stop(); });
@@ -270,5 +277,31 @@ test('a withdrawal this tab never heard of (no storage event) still stops the ne
   assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 0 });
   assert.deepEqual(posted, []);
   assert.equal((await h.consent(p)).purposes.stats, false);
+  await context.close();
+});
+
+test('category values JSON must escape, or not ASCII, survive storage, a reload and the collector exactly', async () => {
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  await p.goto(pages.url + '/hostile.html');
+  await h.ready(p);
+  await p.evaluate(() => window.candor.grant(['stats']));
+  const before = (await aggregates('page_view')).fields?.path || {};
+  const trackAll = () => p.evaluate((values) => values.map((path) => window.candor.track('page_view', { path, load_ms: 10 }).accepted), HOSTILE);
+  assert.ok((await trackAll()).every(Boolean));
+  // What src/json.rs stored reads back with the browser's own JSON.parse, keys intact.
+  const stored = await p.evaluate(() => {
+    const key = Object.keys(localStorage).find((k) => k.startsWith('candor.open.'));
+    return JSON.parse(localStorage.getItem(key));
+  });
+  assert.deepEqual(stored.open[0].events.page_view.fields.path, Object.fromEntries(HOSTILE.map((v) => [v, 1])));
+  // The reload closes the window (pagehide) and the next page sends what is pending.
+  await p.reload();
+  await h.ready(p);
+  assert.ok((await trackAll()).every(Boolean));
+  await p.evaluate(() => window.candor.flush());
+  const after = (await aggregates('page_view')).fields.path;
+  for (const v of HOSTILE) assert.equal(after[v] - (before[v] || 0), 2, JSON.stringify(v));
+  assert.deepEqual((await p.evaluate(() => window.candor.inspect())).pending, [], 'nothing left behind');
   await context.close();
 });
