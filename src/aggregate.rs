@@ -172,78 +172,43 @@ impl Aggregator {
 impl Aggregator {
     /// Appends the stored JSON text to `out`.
     pub fn write_json(&self, out: &mut String) {
-        out.push_str("{\"open\":[");
-        for (i, a) in self.open.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
+        out.push_str("{\"open\":");
+        json::write_seq(out, '[', ']', &self.open, |out, a| {
             out.push_str("{\"purpose\":");
             json::write_str(&a.purpose, out);
             out.push_str(",\"start\":");
             json::write_u64(a.start, out);
             out.push_str(",\"seconds\":");
             json::write_u64(a.seconds.into(), out);
-            out.push_str(",\"events\":{");
-            for (j, (name, t)) in a.events.iter().enumerate() {
-                if j > 0 {
-                    out.push(',');
-                }
-                json::write_str(name, out);
-                out.push_str(":{\"count\":");
+            out.push_str(",\"events\":");
+            json::write_seq(out, '{', '}', &a.events, |out, (name, t)| {
+                json::write_key(name, out);
+                out.push_str("{\"count\":");
                 json::write_u64(t.count, out);
                 if !t.fields.is_empty() {
-                    out.push_str(",\"fields\":{");
-                    for (k, (f, tally)) in t.fields.iter().enumerate() {
-                        if k > 0 {
-                            out.push(',');
-                        }
-                        json::write_str(f, out);
-                        out.push(':');
+                    out.push_str(",\"fields\":");
+                    json::write_seq(out, '{', '}', &t.fields, |out, (f, tally)| {
+                        json::write_key(f, out);
                         match tally {
-                            Tally::Category(m) => {
-                                out.push('{');
-                                for (n, (v, c)) in m.iter().enumerate() {
-                                    if n > 0 {
-                                        out.push(',');
-                                    }
-                                    json::write_str(v, out);
-                                    out.push(':');
-                                    json::write_u64(*c, out);
-                                }
-                                out.push('}');
-                            }
-                            Tally::Histogram(b) => {
-                                out.push('[');
-                                for (n, c) in b.iter().enumerate() {
-                                    if n > 0 {
-                                        out.push(',');
-                                    }
-                                    json::write_u64(*c, out);
-                                }
-                                out.push(']');
-                            }
+                            Tally::Category(m) => json::write_seq(out, '{', '}', m, |out, (v, c)| {
+                                json::write_key(v, out);
+                                json::write_u64(*c, out);
+                            }),
+                            Tally::Histogram(b) => json::write_seq(out, '[', ']', b, |out, c| json::write_u64(*c, out)),
                             Tally::Sum(x) => json::write_f64(*x, out),
                         }
-                    }
-                    out.push('}');
+                    });
                 }
                 out.push('}');
-            }
-            out.push_str("}}");
-        }
-        out.push_str("],\"budget\":{");
-        for (i, (event, (start, used))) in self.budget.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            json::write_str(event, out);
-            out.push_str(":[");
-            json::write_u64(*start, out);
-            out.push(',');
-            json::write_u64((*used).into(), out);
-            out.push(']');
-        }
-        out.push_str("}}");
+            });
+            out.push('}');
+        });
+        out.push_str(",\"budget\":");
+        json::write_seq(out, '{', '}', &self.budget, |out, (event, (start, used))| {
+            json::write_key(event, out);
+            json::write_seq(out, '[', ']', [*start, u64::from(*used)], |out, n| json::write_u64(n, out));
+        });
+        out.push('}');
     }
 
     /// The stored JSON text.

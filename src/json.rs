@@ -402,6 +402,24 @@ pub fn write_str(s: &str, out: &mut String) {
     out.push('"');
 }
 
+/// Writes `items` comma-separated between `open` and `close`, each by `each`.
+pub fn write_seq<T>(out: &mut String, open: char, close: char, items: impl IntoIterator<Item = T>, mut each: impl FnMut(&mut String, T)) {
+    out.push(open);
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        each(out, item);
+    }
+    out.push(close);
+}
+
+/// Writes an object key and its colon.
+pub fn write_key(key: &str, out: &mut String) {
+    write_str(key, out);
+    out.push(':');
+}
+
 /// `s` as a JSON string literal.
 pub fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
@@ -660,27 +678,12 @@ fn write_canonical(v: &J, out: &mut String) {
         J::O(entries) => {
             let mut sorted: Vec<&(String, J)> = entries.iter().collect();
             sorted.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
-            out.push('{');
-            for (i, (k, v)) in sorted.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_str(k, out);
-                out.push(':');
+            write_seq(out, '{', '}', sorted, |out, (k, v)| {
+                write_key(k, out);
                 write_canonical(v, out);
-            }
-            out.push('}');
+            });
         }
-        J::A(items) => {
-            out.push('[');
-            for (i, v) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_canonical(v, out);
-            }
-            out.push(']');
-        }
+        J::A(items) => write_seq(out, '[', ']', items, |out, v| write_canonical(v, out)),
         other => other.write(out),
     }
 }
