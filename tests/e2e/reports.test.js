@@ -46,6 +46,18 @@ function watch(p, log) {
   });
 }
 
+/** A fresh context with one page at `path`, stats granted; `posted` collects the report bodies it sends. */
+async function statsGranted(path = '/') {
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  const posted = [];
+  p.on('request', (r) => { if (r.url().includes('/v1/reports')) posted.push(r.postData()); });
+  await p.goto(pages.url + path);
+  await h.ready(p);
+  await p.evaluate(() => window.candor.grant(['stats']));
+  return { context, p, posted };
+}
+
 async function track(p, n, path = '/shop') {
   const results = await p.evaluate(({ n, path }) => {
     const out = [];
@@ -101,13 +113,7 @@ test('N tracked events arrive as exactly N across a collector restart, a reload 
 });
 
 test('no report is sent for a purpose after it is withdrawn, even one already queued', async () => {
-  const context = await chrome.newContext();
-  const p = await h.page(context);
-  const posted = [];
-  p.on('request', (r) => { if (r.url().includes('/v1/reports')) posted.push(r.postData()); });
-  await p.goto(pages.url + '/');
-  await h.ready(p);
-  await p.evaluate(() => window.candor.grant(['stats']));
+  const { context, p, posted } = await statsGranted();
   const before = (await aggregates('purchase')).count || 0;
   await p.evaluate(() => window.candor.track('purchase', { amount: 10 }));
 
@@ -180,11 +186,7 @@ test('without Web Locks, two tabs share a storage lease and still count each eve
 });
 
 test('the pending queue is bounded at 200 reports; the oldest are dropped and counted', async () => {
-  const context = await chrome.newContext();
-  const p = await h.page(context);
-  await p.goto(pages.url + '/bounded.html');
-  await h.ready(p);
-  await p.evaluate(() => window.candor.grant(['stats']));
+  const { context, p } = await statsGranted('/bounded.html');
   await sink.stop();
   const { view, accepted } = await p.evaluate(async () => {
     let accepted = 0;
@@ -204,11 +206,7 @@ test('the pending queue is bounded at 200 reports; the oldest are dropped and co
 });
 
 test('a duplicated tab (window.open copies sessionStorage) takes its own tab id: events still count once', async () => {
-  const context = await chrome.newContext();
-  const a = await h.page(context);
-  await a.goto(pages.url + '/');
-  await h.ready(a);
-  await a.evaluate(() => window.candor.grant(['stats']));
+  const { context, p: a } = await statsGranted();
   const before = (await aggregates('purchase')).count || 0;
   await a.evaluate(() => { for (let i = 0; i < 5; i++) window.candor.track('purchase', { amount: 1 }); });
   const [b] = await Promise.all([context.waitForEvent('page'), a.evaluate(() => { window.open(location.href); })]);
@@ -226,13 +224,7 @@ test('a duplicated tab (window.open copies sessionStorage) takes its own tab id:
 });
 
 test('stored reports and aggregates that the config could not have built are dropped, never sent', async () => {
-  const context = await chrome.newContext();
-  const p = await h.page(context);
-  const posted = [];
-  p.on('request', (r) => { if (r.url().includes('/v1/reports')) posted.push(r.postData()); });
-  await p.goto(pages.url + '/');
-  await h.ready(p);
-  await p.evaluate(() => window.candor.grant(['stats']));
+  const { context, p, posted } = await statsGranted();
   await p.evaluate(() => {
     const base = { site: 'test.example', revision: 'r1', purpose: 'stats', window: { start: 3600 * 400000, seconds: 3600 }, noise: null, sdk: 'candor/0.1.0' };
     const forged = [
@@ -260,13 +252,7 @@ test('stored reports and aggregates that the config could not have built are dro
 });
 
 test('a withdrawal this tab never heard of (no storage event) still stops the next send', async () => {
-  const context = await chrome.newContext();
-  const p = await h.page(context);
-  const posted = [];
-  p.on('request', (r) => { if (r.url().includes('/v1/reports')) posted.push(r.postData()); });
-  await p.goto(pages.url + '/');
-  await h.ready(p);
-  await p.evaluate(() => window.candor.grant(['stats']));
+  const { context, p, posted } = await statsGranted();
   await p.evaluate(() => {
     window.candor.track('page_view', { path: '/' });
     // What a missed storage event (a page asleep in the back/forward cache) leaves behind.
@@ -281,11 +267,7 @@ test('a withdrawal this tab never heard of (no storage event) still stops the ne
 });
 
 test('category values JSON must escape, or not ASCII, survive storage, a reload and the collector exactly', async () => {
-  const context = await chrome.newContext();
-  const p = await h.page(context);
-  await p.goto(pages.url + '/hostile.html');
-  await h.ready(p);
-  await p.evaluate(() => window.candor.grant(['stats']));
+  const { context, p } = await statsGranted('/hostile.html');
   const before = (await aggregates('page_view')).fields?.path || {};
   const trackAll = () => p.evaluate((values) => values.map((path) => window.candor.track('page_view', { path, load_ms: 10 }).accepted), HOSTILE);
   assert.ok((await trackAll()).every(Boolean));
