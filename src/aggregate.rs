@@ -6,7 +6,7 @@
 //! closed tab loses nothing. It also enforces the contribution bound
 //! (`max_per_window` per event and window), which noise calibration relies on.
 
-use std::collections::BTreeMap;
+use crate::map::StrMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -21,8 +21,8 @@ pub struct EventTally {
     /// Events recorded.
     pub count: u64,
     /// Per-field tallies, by field name.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub fields: BTreeMap<String, Tally>,
+    #[serde(default, skip_serializing_if = "StrMap::is_empty")]
+    pub fields: StrMap<Tally>,
 }
 
 /// One field's tally.
@@ -30,7 +30,7 @@ pub struct EventTally {
 #[serde(untagged)]
 pub enum Tally {
     /// Counts per category value (and `"other"`).
-    Category(BTreeMap<String, u64>),
+    Category(StrMap<u64>),
     /// Counts per bucket, overflow last.
     Histogram(Vec<u64>),
     /// Sum of clamped values.
@@ -47,7 +47,7 @@ pub struct Aggregate {
     /// Window length.
     pub seconds: u32,
     /// Tallies by event name.
-    pub events: BTreeMap<String, EventTally>,
+    pub events: StrMap<EventTally>,
 }
 
 impl Aggregate {
@@ -64,7 +64,7 @@ pub struct Aggregator {
     pub open: Vec<Aggregate>,
     /// Contribution budget used: event → (window start, events accepted).
     #[serde(default)]
-    pub budget: BTreeMap<String, (u64, u32)>,
+    pub budget: StrMap<(u64, u32)>,
 }
 
 /// The start of the window that contains `now`.
@@ -96,7 +96,7 @@ impl Aggregator {
         let agg = match pos {
             Some(i) => &mut self.open[i],
             None => {
-                self.open.push(Aggregate { purpose: obs.purpose.to_string(), start, seconds, events: BTreeMap::new() });
+                self.open.push(Aggregate { purpose: obs.purpose.to_string(), start, seconds, events: StrMap::new() });
                 self.open.last_mut().expect("just pushed")
             }
         };
@@ -229,7 +229,7 @@ impl Aggregator {
             .map(|a| {
                 let events = map::try_build(a.get("events")?.as_object()?.iter().map(|(name, t)| {
                         let fields = match t.get("fields") {
-                            None => BTreeMap::new(),
+                            None => StrMap::new(),
                             Some(f) => map::try_build(f.as_object()?.iter().map(|(k, x)| Some((k.clone(), tally(x)?))))?,
                         };
                     Some((name.clone(), EventTally { count: t.get("count")?.as_u64()?, fields }))
@@ -243,7 +243,7 @@ impl Aggregator {
             })
             .collect::<Option<_>>()?;
         let budget = match v.get("budget") {
-            None => BTreeMap::new(),
+            None => StrMap::new(),
             Some(b) => map::try_build(b.as_object()?.iter().map(|(k, x)| match x.as_array()? {
                 [s, n] => Some((k.clone(), (s.as_u64()?, u32::try_from(n.as_u64()?).ok()?))),
                 _ => None,
@@ -263,7 +263,7 @@ fn tally(v: &J) -> Option<Tally> {
 
 fn empty_tally(field: &Field) -> Tally {
     match field {
-        Field::Category { .. } => Tally::Category(BTreeMap::new()),
+        Field::Category { .. } => Tally::Category(StrMap::new()),
         Field::Histogram { buckets } => Tally::Histogram(vec![0; buckets.len() + 1]),
         Field::Sum { .. } | Field::Count {} => Tally::Sum(0.0),
     }
@@ -272,7 +272,7 @@ fn empty_tally(field: &Field) -> Tally {
 /// Adds `from` into `into` (same purpose and window).
 pub fn merge(into: &mut Aggregate, from: &Aggregate) {
     for (name, t) in &from.events {
-        let e = into.events.entry(name.clone()).or_default();
+        let e = into.events.get_or_default(name);
         e.count += t.count;
         for (f, tally) in &t.fields {
             match (e.fields.get_mut(f), tally) {
@@ -281,7 +281,7 @@ pub fn merge(into: &mut Aggregate, from: &Aggregate) {
                 }
                 (Some(Tally::Category(a)), Tally::Category(b)) => {
                     for (k, n) in b {
-                        *a.entry(k.clone()).or_insert(0) += n;
+                        *a.get_or_default(k) += n;
                     }
                 }
                 (Some(Tally::Histogram(a)), Tally::Histogram(b)) => {
@@ -303,6 +303,7 @@ pub fn merge(into: &mut Aggregate, from: &Aggregate) {
 mod tests {
     use super::*;
     use crate::consent::{Consent, Method};
+    use std::collections::BTreeMap;
     use crate::gate::{check, tests::config, Value};
     use proptest::prelude::*;
 

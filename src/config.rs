@@ -8,7 +8,7 @@
 //! names the JSON path and the rule, e.g.
 //! `events.purchase.purpose: unknown purpose "ads"`.
 
-use std::collections::BTreeMap;
+use crate::map::StrMap;
 use std::fmt;
 use crate::json::quote as q;
 
@@ -47,7 +47,7 @@ pub struct Config {
     pub purposes: Vec<Purpose>,
     /// Every event the site may record, keyed by event name.
     #[serde(default)]
-    pub events: BTreeMap<String, Event>,
+    pub events: StrMap<Event>,
     /// How events are turned into reports.
     #[serde(default)]
     pub aggregation: Aggregation,
@@ -71,7 +71,7 @@ pub struct Config {
     pub vendors: Vec<Vendor>,
     /// Google Consent Mode v2 mapping: consent type → purposes that must all be granted.
     #[serde(default)]
-    pub google_consent_mode: Option<BTreeMap<String, Vec<String>>>,
+    pub google_consent_mode: Option<StrMap<Vec<String>>>,
     /// First-party decision cookie settings.
     #[serde(default)]
     pub cookie: Option<CookieConfig>,
@@ -80,7 +80,7 @@ pub struct Config {
     pub tcf: Option<TcfConfig>,
     /// Overrides of built-in UI strings, keyed by string id.
     #[serde(default)]
-    pub texts: BTreeMap<String, Text>,
+    pub texts: StrMap<Text>,
 }
 
 fn default_collector() -> Option<String> {
@@ -137,7 +137,7 @@ pub enum Text {
     /// The same text in every language.
     Plain(String),
     /// Per-language texts.
-    Localized(BTreeMap<String, String>),
+    Localized(StrMap<String>),
 }
 
 impl Text {
@@ -171,7 +171,7 @@ pub struct Event {
     pub purpose: String,
     /// Declared fields; anything else is refused.
     #[serde(default)]
-    pub fields: BTreeMap<String, Field>,
+    pub fields: StrMap<Field>,
     /// Contribution bound: events accepted per window.
     #[serde(default = "default_max_per_window")]
     pub max_per_window: u32,
@@ -344,10 +344,10 @@ pub struct TcfConfig {
     #[serde(default)]
     pub vendors: Vec<u16>,
     /// TCF purpose id ("1".."24") → Candor purposes that must all be granted.
-    pub purposes_map: BTreeMap<String, Vec<String>>,
+    pub purposes_map: StrMap<Vec<String>>,
     /// Same for the publisher TC segment; the segment is written only when set.
     #[serde(default)]
-    pub publisher_purposes_map: Option<BTreeMap<String, Vec<String>>>,
+    pub publisher_purposes_map: Option<StrMap<Vec<String>>>,
 }
 
 fn default_one() -> u16 {

@@ -9,7 +9,7 @@
 //! optional purpose denied. Required purposes are always granted and are not
 //! stored at all.
 
-use std::collections::BTreeMap;
+use crate::map::StrMap;
 
 #[cfg(test)]
 use serde::Deserialize;
@@ -43,7 +43,7 @@ pub struct StoredRecord {
     /// Config revision the decision was made under.
     pub revision: String,
     /// Optional purposes and their state.
-    pub purposes: BTreeMap<String, bool>,
+    pub purposes: StrMap<bool>,
     /// Unix seconds of the decision.
     pub updated_at: u64,
     /// How it was made.
@@ -65,7 +65,7 @@ impl StoredRecord {
                 ("updated_at", J::U(n)) => updated_at.replace(n).is_none(),
                 ("method", J::S(m)) => method.replace(Method::parse(&m)?).is_none(),
                 ("purposes", J::O(ps)) => {
-                    let mut map = BTreeMap::new();
+                    let mut map = StrMap::new();
                     for (id, granted) in ps {
                         let J::Bool(b) = granted else { return None };
                         if map.insert(id, b).is_some() {
@@ -140,7 +140,7 @@ pub struct Consent {
     /// Whether the visitor has chosen.
     pub decided: bool,
     /// Every purpose in config order, required ones included (always true).
-    pub purposes: BTreeMap<String, bool>,
+    pub purposes: StrMap<bool>,
     /// Unix seconds of the decision, `None` before it.
     pub updated_at: Option<u64>,
     /// How the decision was made, `None` before it.

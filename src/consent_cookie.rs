@@ -15,7 +15,7 @@
 //! written only when the config has `"cookie": {"enabled": true}` (or `{}`).
 //! [`parse`] is the reference reader; anything it rejects means "ask again".
 
-use std::collections::BTreeMap;
+use crate::map::StrMap;
 
 use crate::config::Config;
 use crate::consent::Consent;
@@ -88,7 +88,7 @@ pub enum CookieError {
 }
 
 /// Reads a cookie value back into optional purpose → granted.
-pub fn parse(config: &Config, value: &str) -> Result<BTreeMap<String, bool>, CookieError> {
+pub fn parse(config: &Config, value: &str) -> Result<StrMap<bool>, CookieError> {
     let mut parts = value.split('.');
     let (Some("v1"), Some(hash), Some(bitmap), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err(CookieError::Malformed);

@@ -7,14 +7,14 @@
 //! (`candor.gcm` in localStorage, see [`cache_record`]) that the loader trusts
 //! only for the same revision and mapping and before it expires.
 
-use std::collections::BTreeMap;
+use crate::map::StrMap;
 
 use crate::config::Config;
 use crate::consent::Consent;
 use crate::json::{obj, J};
 
 /// Consent type → granted, or `None` when the config has no mapping.
-pub fn state(config: &Config, consent: &Consent) -> Option<BTreeMap<String, bool>> {
+pub fn state(config: &Config, consent: &Consent) -> Option<StrMap<bool>> {
     let map = config.google_consent_mode.as_ref()?;
     Some(crate::map::build(map.iter().map(|(kind, ids)| (kind.clone(), !ids.is_empty() && ids.iter().all(|id| consent.granted(id))))))
 }

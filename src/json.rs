@@ -13,7 +13,7 @@
 //! [`MAX_DEPTH`] levels of nesting. Errors name what was wrong and where
 //! (`expected ':' at line 3 column 9`).
 
-use std::collections::BTreeMap;
+use crate::map::StrMap;
 
 /// Nesting allowed before the reader gives up (serde_json's limit too).
 pub const MAX_DEPTH: usize = 128;
@@ -652,8 +652,8 @@ impl<T: Into<J>> From<Vec<T>> for J {
     }
 }
 
-impl<V: Clone + Into<J>> From<&BTreeMap<String, V>> for J {
-    fn from(m: &BTreeMap<String, V>) -> J {
+impl<V: Clone + Into<J>> From<&StrMap<V>> for J {
+    fn from(m: &StrMap<V>) -> J {
         J::O(m.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect())
     }
 }

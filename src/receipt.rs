@@ -19,7 +19,7 @@
 //! receipt is stored in the same turn as the decision) and natively tested,
 //! and `crypto.subtle` is missing on plain-HTTP pages.
 
-use std::collections::BTreeMap;
+use crate::map::StrMap;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -44,7 +44,7 @@ pub struct Receipt {
     /// SHA-256 (lowercase hex) of the canonical text bundle.
     pub texts_sha256: String,
     /// Every purpose and whether it is granted (required ones are `true`).
-    pub choices: BTreeMap<String, bool>,
+    pub choices: StrMap<bool>,
     /// How the decision was made.
     pub method: Method,
     /// Unix seconds of the decision.

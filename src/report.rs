@@ -5,7 +5,7 @@
 //! categories, no time finer than the window. The `report_id` is a fresh
 //! random UUIDv4 used by the collector as an idempotency key.
 
-use std::collections::BTreeMap;
+use crate::map::StrMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -30,7 +30,7 @@ pub struct Report {
     /// The window it covers.
     pub window: Window,
     /// Per-event counts and field cells.
-    pub events: BTreeMap<String, ReportEvent>,
+    pub events: StrMap<ReportEvent>,
     /// The noise applied, `None` when exact.
     pub noise: Option<NoiseInfo>,
     /// `candor/<version>`.
@@ -55,7 +55,7 @@ pub struct ReportEvent {
     pub count: i64,
     /// Field cells by field name.
     #[serde(default)]
-    pub fields: BTreeMap<String, ReportCell>,
+    pub fields: StrMap<ReportCell>,
 }
 
 /// A field's cells.
@@ -63,7 +63,7 @@ pub struct ReportEvent {
 #[serde(untagged)]
 pub enum ReportCell {
     /// Counts per category value.
-    Category(BTreeMap<String, i64>),
+    Category(StrMap<i64>),
     /// Counts per bucket, overflow last.
     Histogram(Vec<i64>),
     /// A (clamped) total.
@@ -143,7 +143,7 @@ impl Report {
         let events = map::try_build(v.get("events")?.as_object()?.iter().map(|(name, e)| {
             only(e, &["count", "fields"])?;
             let fields = match e.get("fields") {
-                None => BTreeMap::new(),
+                None => StrMap::new(),
                 Some(f) => map::try_build(f.as_object()?.iter().map(|(k, c)| Some((k.clone(), cell(c)?))))?,
             };
             Some((name.clone(), ReportEvent { count: e.get("count")?.as_i64()?, fields }))
@@ -194,7 +194,7 @@ pub fn uuid_v4(rng: &mut impl Entropy) -> String {
 /// config's noise (QA mode may switch it off with `Some(None)`).
 pub fn build(config: &Config, agg: &Aggregate, rng: &mut impl Entropy, noise_override: Option<Option<f64>>) -> Report {
     let epsilon = noise_override.unwrap_or(config.aggregation.noise.map(|n| n.epsilon));
-    let mut events = BTreeMap::new();
+    let mut events = StrMap::new();
     match epsilon {
         None => {
             for (name, t) in &agg.events {
@@ -220,13 +220,13 @@ pub fn build(config: &Config, agg: &Aggregate, rng: &mut impl Entropy, noise_ove
                 let empty = Default::default();
                 let t = agg.events.get(name).unwrap_or(&empty);
                 let count = t.count as i64 + noise::geometric(rng, eps_c, m);
-                let mut fields = BTreeMap::new();
+                let mut fields = StrMap::new();
                 for (f, field) in &decl.fields {
                     let cell = match (field, t.fields.get(f)) {
                         (Field::Category { values }, tally) => {
                             let counts = match tally {
                                 Some(Tally::Category(c)) => c.clone(),
-                                _ => BTreeMap::new(),
+                                _ => StrMap::new(),
                             };
                             let cells = values.iter().map(String::as_str).chain(["other"]).map(|v| {
                                 let n = counts.get(v).copied().unwrap_or(0) as i64;

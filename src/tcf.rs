@@ -291,7 +291,7 @@ pub fn encode(f: &TcFields) -> Result<String, TcError> {
 
 /// TCF purposes (1..=24) consented under `map`: mapped, and every mapped
 /// Candor purpose granted.
-fn consented(map: &std::collections::BTreeMap<String, Vec<String>>, consent: &Consent) -> Vec<u8> {
+fn consented(map: &crate::map::StrMap<Vec<String>>, consent: &Consent) -> Vec<u8> {
     map.iter()
         .filter(|(_, ids)| !ids.is_empty() && ids.iter().all(|id| consent.granted(id)))
         .filter_map(|(k, _)| k.parse::<u8>().ok())

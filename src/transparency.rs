@@ -295,7 +295,7 @@ mod tests {
     use super::*;
     use crate::aggregate::EventTally;
     use crate::report::{ReportEvent, Window};
-    use std::collections::BTreeMap;
+    use crate::map::StrMap;
 
     const T: u64 = 1_763_906_700; // 2025-11-23 14:05:00 UTC
 
@@ -312,8 +312,8 @@ mod tests {
     }
 
     fn report(id: &str, n: i64) -> Report {
-        let mut events = BTreeMap::new();
-        events.insert("page_view".to_string(), ReportEvent { count: n, fields: BTreeMap::new() });
+        let mut events = StrMap::new();
+        events.insert("page_view".to_string(), ReportEvent { count: n, fields: StrMap::new() });
         Report {
             report_id: id.into(),
             site: "s".into(),
@@ -329,8 +329,8 @@ mod tests {
     #[test]
     fn waiting_data_reads_as_a_plain_sentence() {
         let c = config();
-        let mut events = BTreeMap::new();
-        events.insert("page_view".to_string(), EventTally { count: 12, fields: BTreeMap::new() });
+        let mut events = StrMap::new();
+        events.insert("page_view".to_string(), EventTally { count: 12, fields: StrMap::new() });
         let open = [Aggregate { purpose: "stats".into(), start: T, seconds: 60, events }];
         let pending = [report("a", 1)];
         let storage = [("candor.consent".to_string(), 120)];

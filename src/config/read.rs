@@ -16,7 +16,7 @@
 //! field by field) is refused as `invalid type: sequence`; `reopen` given a
 //! non-string is refused as an invalid type instead of a syntax error.
 
-use std::collections::BTreeMap;
+use crate::map::StrMap;
 use super::*;
 
 pub(crate) use crate::json::J;
@@ -159,10 +159,10 @@ fn list<T>(read: impl Fn(&str, &J) -> R<T>) -> impl Fn(&str, &J) -> R<Vec<T>> {
     }
 }
 
-fn map<T>(read: impl Fn(&str, &J) -> R<T>) -> impl Fn(&str, &J) -> R<BTreeMap<String, T>> {
+fn map<T>(read: impl Fn(&str, &J) -> R<T>) -> impl Fn(&str, &J) -> R<StrMap<T>> {
     move |path, v| match v {
         J::O(entries) => {
-            let mut out = BTreeMap::new();
+            let mut out = StrMap::new();
             for (k, x) in entries {
                 out.insert(k.clone(), read(&join(path, k), x)?);
             }
@@ -181,7 +181,7 @@ fn text(path: &str, v: &J) -> R<Text> {
     match v {
         J::S(s) => Ok(Text::Plain(s.clone())),
         J::O(entries) => {
-            let mut out = BTreeMap::new();
+            let mut out = StrMap::new();
             for (k, x) in entries {
                 let J::S(s) = x else { return bad() };
                 out.insert(k.clone(), s.clone());
@@ -207,7 +207,7 @@ pub(super) fn config(v: &J) -> R<Config> {
         language: default_language(),
         default_language: default_default_language(),
         purposes: Vec::new(),
-        events: BTreeMap::new(),
+        events: StrMap::new(),
         aggregation: Aggregation::default(),
         expires_days: default_expires_days(),
         reopen: Reopen::default(),
@@ -218,7 +218,7 @@ pub(super) fn config(v: &J) -> R<Config> {
         google_consent_mode: None,
         cookie: None,
         tcf: None,
-        texts: BTreeMap::new(),
+        texts: StrMap::new(),
     };
     let (mut site, mut revision, mut purposes) = (None, None, None);
     each("", v, "struct Config", FIELDS, |at, k, x| {
@@ -284,7 +284,7 @@ fn purpose(path: &str, v: &J) -> R<Purpose> {
 }
 
 fn event(path: &str, v: &J) -> R<Event> {
-    let mut e = Event { purpose: String::new(), fields: BTreeMap::new(), max_per_window: default_max_per_window() };
+    let mut e = Event { purpose: String::new(), fields: StrMap::new(), max_per_window: default_max_per_window() };
     let mut purpose = None;
     each(path, v, "struct Event", &["purpose", "fields", "max_per_window"], |at, k, x| {
         match k {
@@ -450,7 +450,7 @@ fn tcf(path: &str, v: &J) -> R<TcfConfig> {
         publisher_cc: String::new(),
         gdpr_applies: default_true(),
         vendors: Vec::new(),
-        purposes_map: BTreeMap::new(),
+        purposes_map: StrMap::new(),
         publisher_purposes_map: None,
     };
     let (mut cmp_id, mut vlv, mut cc, mut pm) = (None, None, None, None);
