@@ -676,9 +676,11 @@ pub fn canonical(v: &J) -> String {
 fn write_canonical(v: &J, out: &mut String) {
     match v {
         J::O(entries) => {
-            let mut sorted: Vec<&(String, J)> = entries.iter().collect();
-            sorted.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
-            write_seq(out, '{', '}', sorted, |out, (k, v)| {
+            // By UTF-16 code units, then (for a repeated key) by position:
+            // what a stable sort gives, with the unstable sort's smaller code.
+            let mut sorted: Vec<(usize, &(String, J))> = entries.iter().enumerate().collect();
+            sorted.sort_unstable_by(|(i, (a, _)), (j, (b, _))| a.encode_utf16().cmp(b.encode_utf16()).then(i.cmp(j)));
+            write_seq(out, '{', '}', sorted, |out, (_, (k, v))| {
                 write_key(k, out);
                 write_canonical(v, out);
             });
@@ -761,6 +763,8 @@ mod tests {
         let v = parse(r#"{ "b": [1.0, -0.0, 2.5], "a": {"z": "é\n", "y": null} }"#).unwrap();
         assert_eq!(canonical(&v), r#"{"a":{"y":null,"z":"é\n"},"b":[1,0,2.5]}"#);
         assert_eq!(canonical(&parse("{\"\u{fb01}\":1,\"\u{1f600}\":2}").unwrap()), "{\"\u{1f600}\":2,\"\u{fb01}\":1}");
+        // A repeated key keeps its document order (as a stable sort would).
+        assert_eq!(canonical(&parse(r#"{"b":1,"a":2,"b":0,"b":3}"#).unwrap()), r#"{"a":2,"b":1,"b":0,"b":3}"#);
     }
 
     #[test]

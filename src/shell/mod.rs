@@ -37,13 +37,22 @@ use crate::texts::{self, Resolved};
 use prompt::{Intent, Prompt};
 use upload::Outcome;
 
+#[wasm_bindgen]
+extern "C" {
+    /// `crypto.getRandomValues`, in every browser and worker we run in. A
+    /// binding of our own: the `getrandom` crate's, made for every target,
+    /// carried error texts for platforms that are not this one.
+    #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues)]
+    fn get_random_values(buf: &mut [u8]);
+}
+
 /// Randomness from `crypto.getRandomValues`.
 struct Crypto;
 
 impl Entropy for Crypto {
     fn next_u64(&mut self) -> u64 {
         let mut b = [0u8; 8];
-        getrandom::getrandom(&mut b).expect("crypto.getRandomValues is available");
+        get_random_values(&mut b);
         u64::from_le_bytes(b)
     }
 }

@@ -122,7 +122,8 @@ pub fn take_open(key: &str) -> Option<Aggregator> {
 /// Pending-report keys with their sizes, oldest first.
 fn report_keys() -> Vec<(String, usize)> {
     let mut keys: Vec<(String, usize)> = storage::entries().into_iter().filter(|(k, _)| k.starts_with(REPORT)).collect();
-    keys.sort();
+    // Storage keys are unique, so an unstable sort gives the same order.
+    keys.sort_unstable();
     keys
 }
 
