@@ -676,11 +676,10 @@ pub fn canonical(v: &J) -> String {
 fn write_canonical(v: &J, out: &mut String) {
     match v {
         J::O(entries) => {
-            // By UTF-16 code units, then (for a repeated key) by position:
-            // what a stable sort gives, with the unstable sort's smaller code.
-            let mut sorted: Vec<(usize, &(String, J))> = entries.iter().enumerate().collect();
-            sorted.sort_unstable_by(|(i, (a, _)), (j, (b, _))| a.encode_utf16().cmp(b.encode_utf16()).then(i.cmp(j)));
-            write_seq(out, '{', '}', sorted, |out, (_, (k, v))| {
+            // By UTF-16 code units; a repeated key keeps its document order.
+            let order = crate::order::positions(entries.len(), &|a, b| entries[a].0.encode_utf16().cmp(entries[b].0.encode_utf16()));
+            write_seq(out, '{', '}', order, |out, i| {
+                let (k, v) = &entries[i];
                 write_key(k, out);
                 write_canonical(v, out);
             });

@@ -17,6 +17,7 @@ pub mod gate;
 pub mod json;
 pub mod map;
 pub mod noise;
+pub mod order;
 pub mod qa;
 pub mod readability;
 pub mod receipt;

@@ -138,10 +138,14 @@ impl Bits {
 
     /// A vendor section: MaxVendorId, then a bit field or ranges, whichever is shorter.
     fn vendors(&mut self, ids: &[u16]) {
-        let mut sorted = ids.to_vec();
-        sorted.sort_unstable();
-        sorted.dedup();
-        let max = sorted.last().copied().unwrap_or(0);
+        // Sorted and unique through a table by id rather than a sort, whose
+        // code would be compiled for `u16` alone.
+        let max = ids.iter().copied().max().unwrap_or(0);
+        let mut listed = vec![false; usize::from(max) + 1];
+        for &id in ids {
+            listed[usize::from(id)] = true;
+        }
+        let sorted: Vec<u16> = (1..=max).filter(|&id| listed[usize::from(id)]).collect();
         self.int(u64::from(max), 16);
         let runs = runs(&sorted);
         let range_bits: usize = 12 + runs.iter().map(|(a, b)| if a == b { 17 } else { 33 }).sum::<usize>();

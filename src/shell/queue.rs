@@ -121,10 +121,8 @@ pub fn take_open(key: &str) -> Option<Aggregator> {
 
 /// Pending-report keys with their sizes, oldest first.
 fn report_keys() -> Vec<(String, usize)> {
-    let mut keys: Vec<(String, usize)> = storage::entries().into_iter().filter(|(k, _)| k.starts_with(REPORT)).collect();
-    // Storage keys are unique, so an unstable sort gives the same order.
-    keys.sort_unstable();
-    keys
+    let keys: Vec<(String, usize)> = storage::entries().into_iter().filter(|(k, _)| k.starts_with(REPORT)).collect();
+    crate::order::positions(keys.len(), &|a, b| keys[a].0.cmp(&keys[b].0)).into_iter().map(|i| keys[i].clone()).collect()
 }
 
 fn key_of(id: &str) -> Option<String> {
