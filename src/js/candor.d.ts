@@ -144,9 +144,9 @@ export type TrackReason = "no-consent" | "unknown-event" | "invalid-field" | "no
 
 export type TrackResult =
   | { accepted: true }
-  | { accepted: false; reason: TrackReason }
-  /** Called before the SDK was ready: `result` settles once it is. */
-  | { accepted: false; reason: "queued"; result: Promise<TrackResult> };
+  | { accepted: false; reason: TrackReason; queued?: undefined }
+  /** Called before the SDK was ready: the call was kept, and `result` settles with its real answer once it is. */
+  | { accepted: false; reason: "not-ready"; queued: true; result: Promise<TrackResult> };
 
 export type FieldValue = string | number;
 

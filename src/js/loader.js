@@ -69,7 +69,9 @@ function track(name, fields) {
   try {
     if (!sdk) {
       if (failure) return NOT_READY;
-      var pending = { accepted: false, reason: 'queued' };
+      // CONTRACT §3's reason for a call before the SDK is ready; the call is
+      // kept, and `result` settles with its real answer once the SDK is up.
+      var pending = { accepted: false, reason: 'not-ready', queued: true };
       pending.result = new Promise(function (resolve, reject) {
         queue.push(['track', [name, fields], resolve, reject]);
       });

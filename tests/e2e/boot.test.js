@@ -60,9 +60,11 @@ test('calls made before the wasm is ready are queued and answered', async () => 
   assert.equal(c.decided, true);
   assert.equal(c.purposes.stats, true);
   assert.equal(c.purposes.video, false);
-  const early = await p.evaluate(async () => [await window.__early, window.__earlyTrack.reason, await window.__earlyTrack.result]);
+  const early = await p.evaluate(async () => [await window.__early, window.__earlyTrack, await window.__earlyTrack.result]);
   assert.equal(early[0].purposes.stats, true, 'the queued grant resolved with the new consent');
-  assert.equal(early[1], 'queued');
+  assert.equal(early[1].accepted, false);
+  assert.equal(early[1].reason, 'not-ready', 'a reason from CONTRACT §3');
+  assert.equal(early[1].queued, true, 'the early track was kept');
   assert.equal(typeof early[2].accepted, 'boolean', 'the queued track got its real answer');
   await context.close();
 });

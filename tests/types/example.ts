@@ -91,7 +91,7 @@ async function whole(): Promise<void> {
 
   const r: TrackResult = candor.track("page_view", { path: "/shop", load_ms: 420 });
   if (!r.accepted) {
-    if (r.reason === "queued") {
+    if (r.queued) {
       const later: TrackResult = await r.result;
       console.log(later);
     } else {
