@@ -77,7 +77,7 @@ impl Aggregator {
     pub fn record(&mut self, config: &Config, obs: &Observation<'_>, now: u64) -> Result<(), Refusal> {
         let seconds = config.aggregation.window_seconds;
         let start = window_start(now, seconds);
-        let max = config.events[obs.event].max_per_window;
+        let max = config.max_per_window(&config.events[obs.event]);
         // The hot path (every accepted `track`): look keys up by `&str` and
         // allocate a `String` key only the first time it is seen.
         if !self.budget.contains_key(obs.event) {
@@ -340,7 +340,7 @@ mod tests {
     #[test]
     fn contribution_bound_per_event_and_window() {
         let mut cfg = config();
-        cfg.events.get_mut("page_view").unwrap().max_per_window = 3;
+        cfg.events.get_mut("page_view").unwrap().max_per_window = Some(3);
         let c = all_granted(&cfg);
         let mut a = Aggregator::default();
         for _ in 0..3 {
@@ -350,6 +350,23 @@ mod tests {
         a.close(61, true);
         assert_eq!(track(&mut a, &cfg, &c, "page_view", &[], 62), Err(Refusal::OverBudget), "flushing early does not reset the budget");
         assert!(track(&mut a, &cfg, &c, "page_view", &[], 120).is_ok(), "a new window has a new budget");
+    }
+
+    #[test]
+    fn default_bound_only_with_noise() {
+        let mut cfg = config();
+        let c = all_granted(&cfg);
+        let count = |cfg: &Config| {
+            let mut a = Aggregator::default();
+            (0..250).filter(|_| track(&mut a, cfg, &c, "page_view", &[], 60).is_ok()).count()
+        };
+        cfg.aggregation.noise = None;
+        assert_eq!(count(&cfg), 250, "without noise, counts are exact");
+        cfg.aggregation.noise = Some(crate::config::Noise { epsilon: 1.0 });
+        assert_eq!(count(&cfg), crate::config::DEFAULT_MAX_PER_WINDOW as usize, "noise is calibrated to the default bound");
+        cfg.events.get_mut("page_view").unwrap().max_per_window = Some(7);
+        cfg.aggregation.noise = None;
+        assert_eq!(count(&cfg), 7, "a bound the config sets always applies");
     }
 
     #[test]
@@ -396,7 +413,7 @@ mod tests {
         #[test]
         fn order_and_persistence_do_not_change_totals(events in prop::collection::vec(arb_event(), 1..60), cut in 0usize..60, seed in any::<u64>()) {
             let mut cfg = config();
-            for e in cfg.events.values_mut() { e.max_per_window = 1000; }
+            for e in cfg.events.values_mut() { e.max_per_window = Some(1000); }
             let c = all_granted(&cfg);
             let mut straight = Aggregator::default();
             for e in &events { apply(&mut straight, &cfg, &c, *e); }

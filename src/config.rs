@@ -20,7 +20,7 @@ pub(crate) mod read;
 
 /// Default consent lifetime before the visitor is asked again.
 pub const DEFAULT_EXPIRES_DAYS: u32 = 182;
-/// Default per-event contribution bound per window.
+/// Default per-event contribution bound per window, when reports are noised.
 pub const DEFAULT_MAX_PER_WINDOW: u32 = 100;
 /// Default aggregation window.
 pub const DEFAULT_WINDOW_SECONDS: u32 = 60;
@@ -172,13 +172,10 @@ pub struct Event {
     /// Declared fields; anything else is refused.
     #[serde(default)]
     pub fields: StrMap<Field>,
-    /// Contribution bound: events accepted per window.
-    #[serde(default = "default_max_per_window")]
-    pub max_per_window: u32,
-}
-
-fn default_max_per_window() -> u32 {
-    DEFAULT_MAX_PER_WINDOW
+    /// Contribution bound: events accepted per window, as given; see
+    /// [`Config::max_per_window`] for the bound applied.
+    #[serde(default)]
+    pub max_per_window: Option<u32>,
 }
 
 /// How one field of an event is aggregated.
@@ -509,7 +506,7 @@ impl Config {
             if self.purpose(&ev.purpose).is_none() {
                 return Err(ConfigError::new(format!("{at}.purpose"), format!("unknown purpose {}", q(&ev.purpose))));
             }
-            if ev.max_per_window == 0 {
+            if ev.max_per_window == Some(0) {
                 return Err(ConfigError::new(format!("{at}.max_per_window"), "must be at least 1"));
             }
             if ev.fields.len() > 16 {
@@ -621,6 +618,19 @@ impl Config {
     /// The purpose with this id.
     pub fn purpose(&self, id: &str) -> Option<&Purpose> {
         self.purposes.iter().find(|p| p.id == id)
+    }
+
+    /// How many of `event` are counted per window. The bound is what noise
+    /// is calibrated to, so with noise on an event without its own
+    /// `max_per_window` gets [`DEFAULT_MAX_PER_WINDOW`]; without noise,
+    /// counts are exact (CONTRACT §6) and only a bound the config sets
+    /// applies.
+    pub fn max_per_window(&self, event: &Event) -> u32 {
+        match (event.max_per_window, &self.aggregation.noise) {
+            (Some(n), _) => n,
+            (None, Some(_)) => DEFAULT_MAX_PER_WINDOW,
+            (None, None) => u32::MAX,
+        }
     }
 
     /// Purposes the visitor decides on, in config order.
@@ -746,7 +756,7 @@ mod tests {
         let c = Config::from_json(DEMO).unwrap();
         assert_eq!(c.collector.as_deref(), Some("/v1/reports"));
         assert_eq!(c.expires_days, 182);
-        assert_eq!(c.events["purchase"].max_per_window, 100);
+        assert_eq!(c.max_per_window(&c.events["purchase"]), if c.aggregation.noise.is_some() { 100 } else { u32::MAX });
         assert_eq!(c.optional_purposes().count(), 1);
     }
 

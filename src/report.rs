@@ -216,7 +216,7 @@ pub fn build(config: &Config, agg: &Aggregate, rng: &mut impl Entropy, noise_ove
             let components: usize = declared.iter().map(|(_, e)| 1 + e.fields.values().filter(|f| !matches!(f, Field::Count {})).count()).sum();
             let eps_c = eps / components.max(1) as f64;
             for (name, decl) in declared {
-                let m = f64::from(decl.max_per_window);
+                let m = f64::from(config.max_per_window(decl));
                 let empty = Default::default();
                 let t = agg.events.get(name).unwrap_or(&empty);
                 let count = t.count as i64 + noise::geometric(rng, eps_c, m);

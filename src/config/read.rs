@@ -284,13 +284,13 @@ fn purpose(path: &str, v: &J) -> R<Purpose> {
 }
 
 fn event(path: &str, v: &J) -> R<Event> {
-    let mut e = Event { purpose: String::new(), fields: StrMap::new(), max_per_window: default_max_per_window() };
+    let mut e = Event { purpose: String::new(), fields: StrMap::new(), max_per_window: None };
     let mut purpose = None;
     each(path, v, "struct Event", &["purpose", "fields", "max_per_window"], |at, k, x| {
         match k {
             "purpose" => purpose = Some(string(&at, x)?),
             "fields" => e.fields = map(field)(&at, x)?,
-            _ => e.max_per_window = u32_(&at, x)?,
+            _ => e.max_per_window = nullable(u32_)(&at, x)?,
         }
         Ok(())
     })?;

@@ -51,7 +51,7 @@ export interface EventConfig {
   purpose: PurposeId;
   /** Declared fields (at most 16); anything else makes `track` refuse the event. */
   fields?: { [field: string]: FieldConfig };
-  /** Contribution bound: events accepted per window. Default 100. */
+  /** Contribution bound: events counted per window, more are refused with `over-budget`. Default: 100 when `aggregation.noise` is set, otherwise none (counts are exact). */
   max_per_window?: number;
 }
 

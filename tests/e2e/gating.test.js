@@ -27,6 +27,10 @@ test.before(async () => {
     'vendor/video.html': '<!doctype html><title>v</title><p>video</p>',
     'vendor/pixel.svg': '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>',
     'vendor/late.js': 'window.__late = (window.__late || 0) + 1;',
+    'noised.json': h.config({ aggregation: { window_seconds: 3600, noise: { epsilon: 1 } } }),
+    'noised.html': h.html({ attrs: 'data-config="/noised.json"' }),
+    'bounded.json': h.config({ events: { ...h.config().events, purchase: { ...h.config().events.purchase, max_per_window: 3 } } }),
+    'bounded.html': h.html({ attrs: 'data-config="/bounded.json"' }),
   });
   server = await h.collector({ www });
   chrome = await h.browser();
@@ -196,14 +200,24 @@ test('debug: true logs each refusal with its reason; by default nothing is logge
   await quiet.close();
 });
 
-test('over-budget: past max_per_window an event is refused until the next window', async () => {
-  const context = await chrome.newContext();
-  const p = await open(context);
-  await p.evaluate(() => window.candor.grant(['stats']));
-  const reasons = await p.evaluate(() => Array.from({ length: 102 }, () => window.candor.track('purchase', { amount: 1 }).reason || 'ok'));
-  assert.equal(reasons.filter((r) => r === 'ok').length, 100);
-  assert.deepEqual(reasons.slice(100), ['over-budget', 'over-budget']);
-  await context.close();
+test('over-budget: past max_per_window an event is refused; the default bound of 100 applies only to noised reports', async () => {
+  const reasonsOn = async (path) => {
+    const context = await chrome.newContext();
+    const p = await h.page(context);
+    await p.goto(server.url + path);
+    await h.ready(p);
+    await p.evaluate(() => window.candor.grant(['stats']));
+    const reasons = await p.evaluate(() => Array.from({ length: 102 }, () => window.candor.track('purchase', { amount: 1 }).reason || 'ok'));
+    await context.close();
+    return reasons;
+  };
+  const noised = await reasonsOn('/noised.html');
+  assert.equal(noised.filter((r) => r === 'ok').length, 100, 'noise is calibrated to 100 events per window');
+  assert.deepEqual(noised.slice(100), ['over-budget', 'over-budget']);
+  const bounded = await reasonsOn('/bounded.html');
+  assert.deepEqual(bounded.slice(0, 5), ['ok', 'ok', 'ok', 'over-budget', 'over-budget'], 'a bound the config sets applies without noise');
+  const exact = await reasonsOn('/');
+  assert.deepEqual([...new Set(exact)], ['ok'], 'without noise and without a bound, counts are exact (CONTRACT §6)');
 });
 
 test('a gated iframe can show a placeholder whose button grants just its purpose', async () => {
