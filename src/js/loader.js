@@ -37,6 +37,8 @@ function method(name, fallback) {
   return function () {
     var args = Array.prototype.slice.call(arguments);
     if (sdk) return sdk[name].apply(sdk, args);
+    // A list given now (grant's ids) is copied now, not read at replay.
+    args = args.map(function (a) { return Array.isArray(a) ? a.slice() : a; });
     if (failure) return fallback;
     return new Promise(function (resolve, reject) { queue.push([name, args, resolve, reject]); });
   };
@@ -71,9 +73,18 @@ function track(name, fields) {
       if (failure) return NOT_READY;
       // CONTRACT §3's reason for a call before the SDK is ready; the call is
       // kept, and `result` settles with its real answer once the SDK is up.
+      // The fields are read now, as after boot: a site that reuses or
+      // changes the object afterwards does not change what was tracked.
       var pending = { accepted: false, reason: 'not-ready', queued: true };
+      var flat = flatten(fields);
+      var copy = null;
+      if (flat !== null) {
+        copy = Object.create(null);
+        for (var i = 0; i < flat.length; i += 2) copy[flat[i]] = flat[i + 1];
+      }
       pending.result = new Promise(function (resolve, reject) {
-        queue.push(['track', [name, fields], resolve, reject]);
+        // An array where the fields were invalid: refused the same way later.
+        queue.push(['track', [name, copy === null ? [] : copy], resolve, reject]);
       });
       return pending;
     }

@@ -17,7 +17,8 @@ test.before(async () => {
 <script type="application/json" id="candor-config">${JSON.stringify(h.config())}</script>
 <script src="/candor/candor.js" defer></script></head><body><p>x</p></body></html>`,
     'sync-queued.html': h.html({ attrs: 'data-config="/candor.config.json"', body: '<script src="/queue-early.js"></script>' }),
-    'queue-early.js': 'window.__early = window.candor.grant(["stats"]); window.__earlyTrack = window.candor.track("page_view", {path: "/"});',
+    'queue-early.js': 'const ids = ["stats"]; window.__early = window.candor.grant(ids); ids[0] = "video";' +
+      ' const f = {path: "/"}; window.__earlyTrack = window.candor.track("page_view", f); f.path = "/shop";',
     'bad.html': h.html({ attrs: 'data-config="/bad.config.json" async' }),
     'bad.config.json': h.config({ events: { purchase: { purpose: 'ads', fields: {} } } }),
     'missing.html': h.html({ attrs: 'data-config="/nope.json" async' }),
@@ -65,6 +66,9 @@ test('calls made before the wasm is ready are queued and answered', async () => 
   assert.equal(early[1].accepted, false);
   assert.equal(early[1].reason, 'not-ready', 'a reason from CONTRACT §3');
   assert.equal(early[1].queued, true, 'the early track was kept');
+  assert.deepEqual(early[2], { accepted: true });
+  const path = await p.evaluate(() => window.candor.inspect().open[0].events.page_view.fields.path);
+  assert.deepEqual(path, { '/': 1 }, 'the fields as they were at the call, not as the page changed them later');
   assert.equal(typeof early[2].accepted, 'boolean', 'the queued track got its real answer');
   await context.close();
 });
