@@ -238,11 +238,14 @@ impl Consent {
         deny: &[&str],
         method: Method,
         now: u64,
-    ) -> Result<Vec<String>, UnknownPurpose> {
+    ) -> Result<Vec<String>, Undecidable> {
         for id in grant.iter().chain(deny) {
             if config.purpose(id).is_none() {
-                return Err(UnknownPurpose(id.to_string()));
+                return Err(Undecidable::Unknown(id.to_string()));
             }
+        }
+        if let Some(id) = deny.iter().find(|id| config.purpose(id).is_some_and(|p| p.required)) {
+            return Err(Undecidable::Required(id.to_string()));
         }
         let mut withdrawn = Vec::new();
         for p in config.optional_purposes() {
@@ -266,13 +269,21 @@ impl Consent {
     }
 }
 
-/// A purpose id that the config does not declare.
+/// Why a decision was refused (and nothing changed).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownPurpose(pub String);
+pub enum Undecidable {
+    /// A purpose id that the config does not declare.
+    Unknown(String),
+    /// A required purpose listed to be denied: it cannot be switched off.
+    Required(String),
+}
 
-impl std::fmt::Display for UnknownPurpose {
+impl std::fmt::Display for Undecidable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "unknown purpose {}", crate::json::quote(&self.0))
+        match self {
+            Undecidable::Unknown(id) => write!(f, "unknown purpose {}", crate::json::quote(id)),
+            Undecidable::Required(id) => write!(f, "purpose {} is required and cannot be denied", crate::json::quote(id)),
+        }
     }
 }
 
@@ -332,9 +343,13 @@ mod tests {
     fn required_purposes_cannot_be_denied_and_unknown_ids_are_refused() {
         let cfg = config();
         let mut c = Consent::undecided(&cfg);
-        c.decide(&cfg, &[], &["necessary"], Method::Api, NOW).unwrap();
+        let before = c.clone();
+        assert_eq!(c.decide(&cfg, &["stats"], &["necessary"], Method::Api, NOW), Err(Undecidable::Required("necessary".into())));
+        assert_eq!(c.decide(&cfg, &["ghost"], &[], Method::Api, NOW), Err(Undecidable::Unknown("ghost".into())));
+        assert_eq!(c, before, "a refused decision changes nothing, not even decided");
         assert!(c.granted("necessary"));
-        assert_eq!(c.decide(&cfg, &["ghost"], &[], Method::Api, NOW), Err(UnknownPurpose("ghost".into())));
+        c.decide(&cfg, &["necessary"], &[], Method::Api, NOW).unwrap();
+        assert!(c.granted("necessary"), "granting a required purpose is allowed (it always is)");
     }
 
     #[test]

@@ -649,8 +649,21 @@ impl App {
         self.view.try_borrow().is_ok_and(|v| v.as_ref().is_some_and(|p| p.data_open()))
     }
 
+    /// `grant(ids)` and `deny(ids)`: a decision only if they name an optional
+    /// purpose. `grant(["necessary"])` or `grant([])` chooses nothing, so the
+    /// visitor stays undecided and the prompt stays; ids are still checked.
+    fn decide_listed(&self, grant: &[&str], deny: &[&str]) -> Result<(), crate::consent::Undecidable> {
+        let optional = |id: &&str| self.config.purpose(id).is_some_and(|p| !p.required);
+        if grant.iter().chain(deny).any(optional) {
+            return self.decide(grant, deny, Method::Api);
+        }
+        // The same checks as a decision, on a copy that is thrown away.
+        let mut probe = self.state.borrow().consent.clone();
+        probe.decide(&self.config, grant, deny, Method::Api, self.now()).map(|_| ())
+    }
+
     /// Applies a decision, persists it, closes the prompt and tells the page.
-    fn decide(&self, grant: &[&str], deny: &[&str], method: Method) -> Result<(), crate::consent::UnknownPurpose> {
+    fn decide(&self, grant: &[&str], deny: &[&str], method: Method) -> Result<(), crate::consent::Undecidable> {
         let withdrawn;
         {
             let mut st = self.state.borrow_mut();
@@ -745,7 +758,7 @@ impl Sdk {
     pub fn grant(&self, ids: JsValue) -> Result<JsValue, JsError> {
         let ids = purpose_ids("grant", &ids)?;
         let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-        self.app.decide(&ids, &[], Method::Api).map_err(|e| JsError::new(&format!("candor.grant: {e}")))?;
+        self.app.decide_listed(&ids, &[]).map_err(|e| JsError::new(&format!("candor.grant: {e}")))?;
         Ok(self.consent())
     }
 
@@ -753,7 +766,7 @@ impl Sdk {
     pub fn deny(&self, ids: JsValue) -> Result<JsValue, JsError> {
         let ids = purpose_ids("deny", &ids)?;
         let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-        self.app.decide(&[], &ids, Method::Api).map_err(|e| JsError::new(&format!("candor.deny: {e}")))?;
+        self.app.decide_listed(&[], &ids).map_err(|e| JsError::new(&format!("candor.deny: {e}")))?;
         Ok(self.consent())
     }
 

@@ -187,6 +187,10 @@ test('grant, deny and open with hostile arguments throw a TypeError naming the p
       tryIt(() => window.candor.deny('stats')),
       tryIt(() => window.candor.open(5)),
       tryIt(() => window.candor.open('settings')),
+      tryIt(() => window.candor.deny(['necessary'])),
+      tryIt(() => window.candor.deny(['stats', 'necessary'])),
+      tryIt(() => window.candor.grant(['necessary'])),
+      tryIt(() => window.candor.grant([])),
     ];
   });
   assert.deepEqual(out, [
@@ -195,7 +199,14 @@ test('grant, deny and open with hostile arguments throw a TypeError naming the p
     'TypeError: candor.deny(ids): expected an array of purpose ids',
     'TypeError: candor.open(view): view must be "preferences" or "data", not a number',
     'TypeError: candor.open(view): view must be "preferences" or "data", not "settings"',
+    'Error: candor.deny: purpose "necessary" is required and cannot be denied',
+    'Error: candor.deny: purpose "necessary" is required and cannot be denied',
+    'no error',
+    'no error',
   ]);
-  assert.equal((await h.consent(p)).decided, false, 'nothing changed');
+  const c = await h.consent(p);
+  assert.equal(c.decided, false, 'nothing changed: naming only a required purpose, or none, is not a decision');
+  assert.equal(c.purposes.stats, false);
+  assert.equal(await p.locator('[data-testid="candor-prompt"]').isVisible(), true, 'the prompt still asks');
   await context.close();
 });
