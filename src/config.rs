@@ -458,8 +458,15 @@ impl Config {
         }
         check_len("revision", &self.revision, 1, 64)?;
         if let Some(c) = &self.collector {
-            if !(c.starts_with('/') || c.starts_with("https://") || c.starts_with("http://")) {
-                return Err(ConfigError::new("collector", "must be a path starting with \"/\" or an http(s) URL"));
+            // "//host/..." and "/\host/..." are URLs of another host to a
+            // browser, not paths; so is "/<tab>/host", as URLs drop tabs and
+            // line breaks.
+            if c.chars().any(char::is_control) {
+                return Err(ConfigError::new("collector", "must not contain control characters"));
+            }
+            let path = c.starts_with('/') && !c.starts_with("//") && !c.starts_with("/\\");
+            if !(path || c.starts_with("https://") || c.starts_with("http://")) {
+                return Err(ConfigError::new("collector", "must be a path starting with a single \"/\" or an http(s) URL"));
             }
         }
         if self.language != "auto" && !is_language_tag(&self.language) {
@@ -667,6 +674,11 @@ fn check_text(path: &str, text: &Text, max: usize) -> Result<(), ConfigError> {
         let n = s.chars().count();
         if s.trim().is_empty() || n > max {
             return Err(ConfigError::new(at, format!("must be 1 to {max} characters of text, got {n}")));
+        }
+        // Prose may break lines or use tabs (shown as spaces); other control
+        // characters are never text.
+        if s.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+            return Err(ConfigError::new(at, "must not contain control characters other than tab and line breaks"));
         }
     }
     Ok(())
