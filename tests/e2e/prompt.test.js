@@ -27,6 +27,8 @@ test.before(async () => {
     'intl.html': h.html({ attrs: 'data-config="/intl.config.json" async' }),
     'fr.config.json': { ...intl, language: 'fr' },
     'fr.html': h.html({ attrs: 'data-config="/fr.config.json" async' }),
+    'long.config.json': h.config({ purposes: [cfg.purposes[0], { ...cfg.purposes[1], label: 'Datenschutzgrundverordnungskonformitätsprüfung'.repeat(4) }] }),
+    'long.html': h.html({ attrs: 'data-config="/long.config.json" async' }),
     'csp.html': h.html({ head: `<meta http-equiv="Content-Security-Policy" content="${CSP}">` }),
   });
   server = await h.collector({ www });
@@ -66,6 +68,21 @@ test('accept and reject have the same size and style, on desktop and on a 375 px
     }
     await context.close();
   }
+});
+
+test('a label that is one long word wraps: on a 360 px phone every control stays on screen', async () => {
+  const { context, p } = await open('/long.html', { viewport: { width: 360, height: 640 } });
+  await p.locator('[data-testid="candor-customize"]').click();
+  await p.locator('[data-testid="candor-save"]').waitFor();
+  const outside = await p.evaluate(() => {
+    const root = document.querySelector('candor-consent').shadowRoot;
+    return ['candor-save', 'candor-close', 'candor-accept-all', 'candor-reject-all', 'candor-toggle-stats'].filter((t) => {
+      const r = root.querySelector(`[data-testid="${t}"]`).getBoundingClientRect();
+      return r.left < 0 || r.right > innerWidth;
+    });
+  });
+  assert.deepEqual(outside, []);
+  await context.close();
 });
 
 test('nothing is pre-ticked; closing, scrolling or waiting is never consent', async () => {
