@@ -150,7 +150,7 @@ export type TrackResult =
 
 export type FieldValue = string | number;
 
-export type CandorErrorCode = "config" | "config-fetch" | "wasm-load" | "report-rejected" | "boot";
+export type CandorErrorCode = "config" | "config-fetch" | "wasm-load" | "report-rejected" | "boot" | "activation";
 
 export interface CandorError { code: CandorErrorCode | (string & {}); message: string }
 

@@ -50,8 +50,15 @@ pub fn activate_granted(doc: &Document, consent: &Consent) {
             if el.has_attribute(DONE) {
                 continue;
             }
-            if let Ok(Some(loaded)) = activate(&doc, &el) {
-                let _ = wasm_bindgen_futures::JsFuture::from(loaded).await;
+            match activate(&doc, &el) {
+                Ok(Some(loaded)) => {
+                    let _ = wasm_bindgen_futures::JsFuture::from(loaded).await;
+                }
+                Ok(None) => {}
+                // One element the page's policy refuses (a Trusted Types CSP
+                // refusing an inline script's text, say) is skipped with an
+                // error; the rest still activate.
+                Err(e) => super::dom::report_error("activation", &activation_error(&el, &e)),
             }
         }
         RUNNING.set(false);
@@ -63,6 +70,21 @@ pub fn allowed(el: &Element, consent: &Consent) -> bool {
     let list = el.get_attribute("data-candor-purpose").unwrap_or_default();
     let mut ids = list.split_ascii_whitespace().peekable();
     ids.peek().is_some() && ids.all(|id| consent.granted(id))
+}
+
+/// "could not activate <script data-candor-purpose="stats">: <the browser's message>".
+fn activation_error(el: &Element, e: &JsValue) -> String {
+    let why = e
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "the browser refused it".into());
+    let purposes = el.get_attribute("data-candor-purpose").unwrap_or_default();
+    format!(
+        "could not activate <{} data-candor-purpose={}>: {why}",
+        el.tag_name().to_ascii_lowercase(),
+        crate::json::quote(&purposes)
+    )
 }
 
 /// Activates one element; for an in-order external script, returns a
@@ -104,7 +126,13 @@ fn activate(doc: &Document, el: &Element) -> Result<Option<js_sys::Promise>, JsV
                     let _ = js_sys::Reflect::set(&fresh, &"onerror".into(), &resolve);
                 })
             });
-            fresh.set_text_content(el.text_content().as_deref());
+            // Through Reflect, which catches: under a Trusted Types policy
+            // the page's browser throws here, and that must not stop the
+            // elements after this one.
+            let text = el.text_content().unwrap_or_default();
+            if !text.is_empty() {
+                js_sys::Reflect::set(&fresh, &"textContent".into(), &text.into())?;
+            }
             el.after_with_node_1(&fresh)?;
             return Ok(loaded);
         }

@@ -27,6 +27,13 @@ test.before(async () => {
     'vendor/video.html': '<!doctype html><title>v</title><p>video</p>',
     'vendor/pixel.svg': '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>',
     'vendor/late.js': 'window.__late = (window.__late || 0) + 1;',
+    'tt.html': h.html({
+      head: `<meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; require-trusted-types-for 'script'; trusted-types 'none'">`,
+      body: `<script type="text/plain" data-candor-purpose="stats">window.__inline = true;</script>
+<iframe title="video" data-candor-purpose="stats" data-src="/vendor/video.html"></iframe>
+<img alt="" data-candor-purpose="stats" data-src="/vendor/pixel.svg">
+<script src="/tt-errors.js"></script>` }),
+    'tt-errors.js': "window.__errors = []; document.addEventListener('candor:error', (e) => window.__errors.push(e.detail));",
     'noised.json': h.config({ aggregation: { window_seconds: 3600, noise: { epsilon: 1 } } }),
     'noised.html': h.html({ attrs: 'data-config="/noised.json"' }),
     'bounded.json': h.config({ events: { ...h.config().events, purchase: { ...h.config().events.purchase, max_per_window: 3 } } }),
@@ -198,6 +205,26 @@ test('debug: true logs each refusal with its reason; by default nothing is logge
   await q.evaluate(() => window.candor.track('page_view', {}));
   assert.deepEqual(q.logs.filter((l) => /refused/.test(l.text)), []);
   await quiet.close();
+});
+
+test('a gated element the page refuses (inline script under Trusted Types) is skipped with candor:error; later ones still activate', async () => {
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  await p.goto(server.url + '/tt.html');
+  await h.ready(p);
+  await p.locator('[data-testid="candor-accept-all"]').click();
+  await p.waitForFunction(() => document.querySelector('img[data-candor-purpose]').getAttribute('src'));
+  const out = await p.evaluate(() => ({
+    iframe: document.querySelector('iframe[data-candor-purpose]').getAttribute('src'),
+    inline: window.__inline === true,
+    errors: window.__errors,
+  }));
+  assert.equal(out.iframe, '/vendor/video.html');
+  assert.equal(out.inline, false, 'the policy still holds: the inline script did not run');
+  assert.equal(out.errors.length, 1);
+  assert.equal(out.errors[0].code, 'activation');
+  assert.match(out.errors[0].message, /^could not activate <script data-candor-purpose="stats">: .*TrustedScript/);
+  await context.close();
 });
 
 test('over-budget: past max_per_window an event is refused; the default bound of 100 applies only to noised reports', async () => {
