@@ -13,6 +13,25 @@ use web_sys::{Request, RequestCredentials, RequestInit, Response};
 /// The keepalive budget a page has in flight.
 pub const KEEPALIVE_BUDGET: usize = 64 * 1024;
 
+/// How long a request may go unanswered before it counts as failed (and is
+/// retried later). Without it, a collector that accepts the connection and
+/// never answers would hold the upload lock, and every tab's `flush()`, forever.
+pub const TIMEOUT_MS: u32 = 10_000;
+
+/// Gives `init` a signal that aborts the request after [`TIMEOUT_MS`]
+/// (`AbortSignal.timeout`; where it is missing, the request has no limit).
+fn set_timeout(init: &RequestInit) {
+    let timeout = js_sys::Reflect::get(&js_sys::global(), &"AbortSignal".into())
+        .and_then(|a| Ok((js_sys::Reflect::get(&a, &"timeout".into())?, a)));
+    if let Ok((f, a)) = timeout {
+        if let Some(f) = f.dyn_ref::<js_sys::Function>() {
+            if let Ok(signal) = f.call1(&a, &TIMEOUT_MS.into()) {
+                let _ = js_sys::Reflect::set(init, &"signal".into(), &signal);
+            }
+        }
+    }
+}
+
 /// What became of one POST.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -20,7 +39,7 @@ pub enum Outcome {
     Acknowledged,
     /// 4xx other than 408/429: the collector will never take it.
     Rejected(u16),
-    /// Network error, 5xx, 408 or 429: try again later.
+    /// Network error, no answer within [`TIMEOUT_MS`], 5xx, 408 or 429: try again later.
     Retry,
 }
 
@@ -32,6 +51,7 @@ pub fn post(url: &str, body: &str, keepalive: bool) -> Result<JsFuture, JsValue>
     init.set_credentials(RequestCredentials::Omit);
     js_sys::Reflect::set(&init, &"keepalive".into(), &JsValue::from_bool(keepalive))?;
     js_sys::Reflect::set(&init, &"referrerPolicy".into(), &"no-referrer".into())?;
+    set_timeout(&init);
     let req = Request::new_with_str_and_init(url, &init)?;
     req.headers().set("Content-Type", "application/json")?;
     let window = web_sys::window().ok_or("no window")?;
@@ -137,6 +157,7 @@ pub fn delete(url: &str) -> Result<JsFuture, JsValue> {
     init.set_credentials(RequestCredentials::Omit);
     js_sys::Reflect::set(&init, &"keepalive".into(), &JsValue::TRUE)?;
     js_sys::Reflect::set(&init, &"referrerPolicy".into(), &"no-referrer".into())?;
+    set_timeout(&init);
     let req = Request::new_with_str_and_init(url, &init)?;
     let window = web_sys::window().ok_or("no window")?;
     Ok(JsFuture::from(window.fetch_with_request(&req)))

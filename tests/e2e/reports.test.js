@@ -6,7 +6,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const h = require('./harness');
 
-let pages, sink, chrome, sinkPort, sinkDb;
+let pages, sink, chrome, sinkPort, sinkDb, www;
 const HOSTILE = ['/q"uote', '/back\\slash', '/é😀', '/line\u2028sep', '</script><b>', '/tab-free {"x":1}'];
 
 async function startSink() {
@@ -15,7 +15,7 @@ async function startSink() {
 }
 
 test.before(async () => {
-  const www = h.site({ 'index.html': h.html(), 'bounded.html': h.html({ attrs: 'data-config="/bounded.json" async' }),
+  www = h.site({ 'index.html': h.html(), 'bounded.html': h.html({ attrs: 'data-config="/bounded.json" async' }),
     'hostile.html': h.html({ attrs: 'data-config="/hostile.json" async' }) });
   pages = await h.collector({ www });
   sinkDb = require('node:path').join(require('node:fs').mkdtempSync(require('node:os').tmpdir() + '/candor-sink-'), 'sink.db');
@@ -45,6 +45,39 @@ function watch(p, log) {
     if (r.url().includes('/v1/reports') && r.request().method() === 'POST') log.push(r.status());
   });
 }
+
+test('a collector that takes the request and never answers: flush() settles after the timeout, the report stays queued, and no tab is blocked', { timeout: 120_000 }, async () => {
+  // Answers CORS preflights, then holds every POST open without a reply.
+  const held = [];
+  const hang = require('node:http').createServer((req, res) => {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Allow-Headers', 'content-type');
+    if (req.method === 'OPTIONS') return res.end();
+    held.push(res);
+  });
+  await new Promise((r) => hang.listen(0, '127.0.0.1', r));
+  const base = h.config({ collector: `http://127.0.0.1:${hang.address().port}/v1/reports`, aggregation: { window_seconds: 3600 } });
+  h.write(www, { 'hang.json': base, 'hang.html': h.html({ attrs: 'data-config="/hang.json" async' }) });
+  const { context, p } = await statsGranted('/hang.html');
+  try {
+    await p.evaluate(() => window.candor.track('page_view', { path: '/' }));
+    const first = await p.evaluate(() => window.candor.flush());
+    assert.deepEqual(first, { sent: 0 }, 'flush() settled although the collector never answered');
+    assert.ok(held.length >= 1, 'the POST reached the server');
+    const other = await context.newPage();
+    await other.goto(pages.url + '/hang.html');
+    await h.ready(other);
+    const second = await other.evaluate(() => window.candor.flush());
+    assert.deepEqual(second, { sent: 0 }, 'another tab is not locked out');
+    const pending = await p.evaluate(() => window.candor.inspect().pending);
+    assert.equal(pending.length, 1, 'the report is kept for a later try');
+    assert.equal(pending[0].events.page_view.count, 1);
+  } finally {
+    await context.close();
+    held.forEach((res) => res.destroy());
+    hang.close();
+  }
+});
 
 /** A fresh context with one page at `path`, stats granted; `posted` collects the report bodies it sends. */
 async function statsGranted(path = '/') {
