@@ -240,6 +240,7 @@ fn key_meaning(key: &str) -> &'static str {
         "report" => "a report waiting to be sent",
         "dropped" => "how many reports were dropped because too many were waiting",
         "lease" => "which tab sends reports",
+        "alive" => "when a tab last ran, so another can send what it left if it crashed",
         _ => "Candor data",
     }
 }

@@ -60,7 +60,13 @@ impl Entropy for Crypto {
 /// Retry delays: full jitter over an exponential ceiling, capped at 10 minutes.
 const RETRY_BASE_MS: f64 = 2_000.0;
 const RETRY_CAP_MS: f64 = 600_000.0;
-/// A crashed tab's open aggregates are adopted once this stale.
+/// A tab's open aggregates are adopted by another once it has not said it is
+/// running (`candor.alive.<tab>`, every tick, at most 15 s apart while it
+/// runs, about a minute in a throttled background tab) for this long: it
+/// crashed, or was frozen with data recorded while hidden.
+const ORPHAN_SILENT_SECONDS: u64 = 600;
+/// The same, for a tab that never said so (a version before heartbeats):
+/// once all its windows ended this long ago.
 const ORPHAN_AFTER_SECONDS: u64 = 3_600;
 
 /// Boot failure reported by the loader (config fetch, wasm load).
@@ -225,6 +231,7 @@ impl App {
             dom::warn("stored aggregates were unreadable or did not match the config and have been discarded");
         }
         self.state.borrow_mut().agg = agg;
+        queue::heartbeat(self.tab(), Some(self.now()));
         let (preset, url_preset) = self.presets.borrow_mut().take().unwrap_or_default();
         self.apply_preset(preset.as_deref(), url_preset.as_deref());
         self.adopt_orphans();
@@ -306,6 +313,7 @@ impl App {
             queue::tab_live(false);
             if let Some(app) = weak.upgrade() {
                 app.on_hide();
+                queue::heartbeat(app.tab(), None);
             }
         })));
         // Back from the back/forward cache: storage events were missed while
@@ -314,7 +322,18 @@ impl App {
         handles.push(Box::new(EventListener::new(window, "pageshow", move |e| {
             queue::tab_live(true);
             let persisted = js_sys::Reflect::get(e, &"persisted".into()).is_ok_and(|v| v.is_truthy());
+            if let Some(app) = weak.upgrade() {
+                app.resumed();
+            }
             if persisted {
+                App::later(&weak, Intent::Reload);
+            }
+        })));
+        // Unfrozen (Page Lifecycle): the same, as timers stopped meanwhile.
+        let weak = Rc::downgrade(self);
+        handles.push(Box::new(EventListener::new(&doc, "resume", move |_| {
+            if let Some(app) = weak.upgrade() {
+                app.resumed();
                 App::later(&weak, Intent::Reload);
             }
         })));
@@ -361,6 +380,7 @@ impl App {
         let weak = Rc::downgrade(self);
         handles.push(Box::new(gloo_timers::callback::Interval::new(tick, move || {
             if let Some(app) = weak.upgrade() {
+                queue::heartbeat(app.tab(), Some(app.now()));
                 if js_sys::Date::now() >= app.retry_at_ms.get() {
                     wasm_bindgen_futures::spawn_local(async move {
                         app.flush(false, false).await;
@@ -391,6 +411,7 @@ impl App {
             st.agg.purge(id);
         }
         queue::save_open(self.tab(), &st.agg);
+        queue::purge_others(self.tab(), &denied);
         for r in queue::pending() {
             // Stored reports that this config could not have built (forged,
             // or from an older revision) are dropped, never sent.
@@ -400,21 +421,44 @@ impl App {
         }
     }
 
-    /// Takes over the open aggregates of tabs that crashed long ago.
+    /// Back from the back/forward cache or a freeze: says so, and if another
+    /// tab took this one's stored open aggregates meanwhile (it looked dead),
+    /// they are that tab's now, so this one forgets its copy.
+    fn resumed(&self) {
+        if queue::taken(self.tab()) {
+            let mut st = self.state.borrow_mut();
+            st.agg.open.clear();
+            queue::save_open(self.tab(), &st.agg);
+        }
+        queue::heartbeat(self.tab(), Some(self.now()));
+    }
+
+    /// Takes over the open aggregates of tabs that stopped running (crashed,
+    /// or frozen): they are then closed and sent by this tab.
     fn adopt_orphans(&self) {
         let now = self.now();
+        let mut adopted = false;
         for key in queue::other_tabs(self.tab()) {
-            let stale = storage::get(&key)
-                .and_then(|t| Aggregator::from_json(&t))
-                .map(|a| a.open.iter().all(|x| x.start + u64::from(x.seconds) + ORPHAN_AFTER_SECONDS <= now))
-                .unwrap_or(true);
+            let stale = match queue::last_alive(&key) {
+                Some(seen) => seen.saturating_add(ORPHAN_SILENT_SECONDS) <= now,
+                None => storage::get(&key)
+                    .and_then(|t| Aggregator::from_json(&t))
+                    .map(|a| a.open.iter().all(|x| x.start + u64::from(x.seconds) + ORPHAN_AFTER_SECONDS <= now))
+                    .unwrap_or(true),
+            };
             if stale {
                 if let Some(other) = queue::take_open(&key) {
                     let mut other = other;
                     other.open.retain(|a| conform::aggregate(&self.config, a));
                     self.state.borrow_mut().agg.absorb(other);
+                    adopted = true;
                 }
             }
+        }
+        if adopted {
+            // Stored under this tab's key at once (a crash now loses
+            // nothing), without what is not granted here.
+            self.purge_denied();
         }
     }
 
@@ -437,6 +481,7 @@ impl App {
 
     /// Closes windows and uploads pending reports; resolves to how many were acknowledged.
     async fn flush(self: Rc<Self>, all: bool, wait: bool) -> u32 {
+        self.adopt_orphans();
         self.close_windows(all);
         if self.config.collector.is_none() {
             return 0;

@@ -18,6 +18,8 @@ use crate::report::Report;
 use super::storage;
 
 const OPEN: &str = "candor.open.";
+/// `candor.alive.<tab>`: when that tab last said it was running (seconds).
+const ALIVE: &str = "candor.alive.";
 const REPORT: &str = "candor.report.";
 const DROPPED: &str = "candor.dropped";
 /// At most this many pending reports.
@@ -82,8 +84,47 @@ pub fn load_open(tab: &str) -> (Aggregator, bool) {
     }
 }
 
+thread_local! {
+    /// Whether the last [`save_open`] stored this tab's aggregates.
+    static SAVED: Cell<bool> = const { Cell::new(false) };
+}
+
 /// Persists the open aggregates of `tab` (removes the key when empty).
 pub fn save_open(tab: &str, agg: &Aggregator) -> bool {
+    let saved = write_open(tab, agg);
+    SAVED.set(saved && !(agg.open.is_empty() && agg.budget.is_empty()));
+    saved
+}
+
+/// Whether another tab took this tab's stored open aggregates (they were
+/// stored, and the key is gone): that tab found this one silent for long
+/// and now owns them.
+pub fn taken(tab: &str) -> bool {
+    SAVED.get() && storage::get(&format!("{OPEN}{tab}")).is_none()
+}
+
+/// Removes `purposes` from the open aggregates other tabs left in storage.
+/// A running tab does the same to its own on the storage event; this reaches
+/// the ones that crashed.
+pub fn purge_others(tab: &str, purposes: &[&str]) {
+    for key in other_tabs(tab) {
+        let Some(mut other) = storage::get(&key).and_then(|t| Aggregator::from_json(&t)) else { continue };
+        let before = other.open.len();
+        for p in purposes {
+            other.purge(p);
+        }
+        if other.open.len() == before {
+            continue;
+        }
+        if other.open.is_empty() {
+            storage::remove(&key);
+        } else {
+            storage::set(&key, &other.to_json());
+        }
+    }
+}
+
+fn write_open(tab: &str, agg: &Aggregator) -> bool {
     let key = format!("{OPEN}{tab}");
     if agg.open.is_empty() && agg.budget.is_empty() {
         storage::remove(&key);
@@ -116,7 +157,26 @@ pub fn other_tabs(tab: &str) -> Vec<String> {
 pub fn take_open(key: &str) -> Option<Aggregator> {
     let text = storage::get(key)?;
     storage::remove(key);
+    storage::remove(&format!("{ALIVE}{}", &key[OPEN.len()..]));
     Aggregator::from_json(&text)
+}
+
+/// Says this tab is running, at `now` (`None`: it is going away or into the
+/// back/forward cache, and has closed its windows).
+pub fn heartbeat(tab: &str, now: Option<u64>) {
+    let key = format!("{ALIVE}{tab}");
+    match now {
+        Some(t) => {
+            storage::set(&key, &t.to_string());
+        }
+        None => storage::remove(&key),
+    }
+}
+
+/// When the tab whose open aggregates are stored under `key` last said it
+/// was running, if it ever did.
+pub fn last_alive(key: &str) -> Option<u64> {
+    storage::get(&format!("{ALIVE}{}", key.strip_prefix(OPEN)?))?.parse().ok()
 }
 
 /// Pending-report keys with their sizes, oldest first.

@@ -9,7 +9,8 @@ const h = require('./harness');
 let server, chrome;
 
 test.before(async () => {
-  const www = h.site({ 'candor.config.json': h.config(), 'index.html': h.html() });
+  const www = h.site({ 'candor.config.json': h.config(), 'index.html': h.html(),
+    'qa.json': h.config({ qa: true }), 'qa.html': h.html({ attrs: 'data-config="/qa.json" async' }) });
   server = await h.collector({ www });
   chrome = await h.browser();
 });
@@ -47,5 +48,61 @@ test('each accepted track is persisted before it returns, and again after erase(
   assert.deepEqual(seen[2], { keys: 1, count: 3, path: { '/': 1, '/shop': 1, other: 1 }, load_ms: [1, 1, 0, 1] });
   assert.deepEqual(seen[3], { keys: 0 }, 'erase() removed the open aggregate');
   assert.deepEqual(seen[4], { keys: 1, count: 1, path: { '/shop': 1 }, load_ms: [1, 0, 0, 0] }, 'written again, nothing resurrected');
+  await context.close();
+});
+
+/** Tab A tracks `n` page views and crashes; returns its tab id and tab B (same browser profile). */
+async function crashedTab(context, n) {
+  const a = await h.page(context);
+  await a.goto(server.url + '/qa.html');
+  await h.ready(a);
+  const tab = await a.evaluate((n) => {
+    window.candor.grant(['stats']);
+    for (let i = 0; i < n; i++) window.candor.track('page_view', { path: '/' });
+    return sessionStorage.getItem('candor.tab');
+  }, n);
+  const cdp = await context.newCDPSession(a);
+  // The renderer dies without pagehide: nothing runs after the last track.
+  cdp.send('Page.crash').catch(() => {});
+  await new Promise((r) => setTimeout(r, 800));
+  await a.close().catch(() => {});
+  const b = await h.page(context);
+  await b.goto(server.url + '/qa.html');
+  await h.ready(b);
+  return { tab, b };
+}
+
+const keys = (p, tab) => p.evaluate((tab) => ({
+  open: localStorage.getItem('candor.open.' + tab) !== null,
+  alive: localStorage.getItem('candor.alive.' + tab) !== null,
+}), tab);
+
+async function counted() {
+  const r = await fetch(`${server.url}/v1/aggregates?site=test.example&event=page_view`);
+  return (await r.json()).count;
+}
+
+test('a crashed tab: its events are taken over and sent by another tab once it has been silent 10 minutes, not before', async () => {
+  const context = await chrome.newContext();
+  const before = (await counted()) || 0;
+  const { tab, b } = await crashedTab(context, 3);
+  assert.deepEqual(await keys(b, tab), { open: true, alive: true }, 'the crashed tab left its aggregates and its last heartbeat');
+  await b.evaluate(() => window.candor.flush());
+  assert.deepEqual(await keys(b, tab), { open: true, alive: true }, 'a tab that spoke recently may be alive: not taken');
+  assert.equal((await counted()) || 0, before);
+  await b.evaluate(() => window.candor.qa.advance(11 * 60));
+  assert.deepEqual(await keys(b, tab), { open: false, alive: false }, 'silent for 11 minutes: taken over');
+  assert.equal(await counted(), before + 3, 'the 3 events of the crashed tab were sent, once');
+  await b.evaluate(() => window.candor.qa.advance(3600));
+  assert.equal(await counted(), before + 3, 'and not again');
+  await context.close();
+});
+
+test("withdrawing in one tab removes that purpose's data left by a crashed tab", async () => {
+  const context = await chrome.newContext();
+  const { tab, b } = await crashedTab(context, 2);
+  assert.equal((await keys(b, tab)).open, true);
+  await b.evaluate(() => window.candor.withdraw());
+  assert.equal((await keys(b, tab)).open, false, "the crashed tab's stats aggregates are gone");
   await context.close();
 });
