@@ -284,9 +284,16 @@ impl Prompt {
     /// Hides everything but the reopen control (when `reopen` is true).
     pub fn hide(&mut self, reopen: bool) {
         let was_modal = self.dialog.class_list().contains("modal");
+        // Focus on a banner button that is about to disappear would fall to
+        // <body>; the "Your choices" control is where a keyboard user can
+        // change the decision just made.
+        let focus_inside = super::dom::document().active_element().is_some_and(|a| a == self.host);
         self.leave_modal();
         self.dialog.close();
         set_hidden(&self.reopen, !reopen);
+        if !was_modal && focus_inside && reopen {
+            let _ = self.reopen.unchecked_ref::<HtmlElement>().focus();
+        }
         if was_modal {
             match self.return_focus.take() {
                 Some(e) => {

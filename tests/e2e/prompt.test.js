@@ -137,6 +137,20 @@ test('keyboard only: reach the banner, customise, trap Tab, Esc goes back, save'
   await context.close();
 });
 
+test('keyboard only: after Reject on the banner, focus lands on "Your choices", not on the page body', async () => {
+  const { context, p } = await open('/');
+  await p.keyboard.press('Tab');
+  await p.keyboard.press('Tab');
+  assert.equal(await focused(p), 'candor-reject-all');
+  await p.keyboard.press('Enter');
+  await p.waitForFunction(() => window.candor.consent().decided);
+  assert.equal(await focused(p), 'candor-reopen');
+  await p.keyboard.press('Enter');
+  await byId(p, 'candor-save').waitFor({ state: 'visible' });
+  assert.equal(await focused(p), 'candor-toggle-stats', 'and from there the choice can be changed at once');
+  await context.close();
+});
+
 test('withdrawing is as easy as giving: reopen control, data-candor-open and candor.open()', async () => {
   const { context, p } = await open('/');
   await byId(p, 'candor-accept-all').click();
