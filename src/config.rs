@@ -675,10 +675,11 @@ fn check_text(path: &str, text: &Text, max: usize) -> Result<(), ConfigError> {
         if s.trim().is_empty() || n > max {
             return Err(ConfigError::new(at, format!("must be 1 to {max} characters of text, got {n}")));
         }
-        // Prose may break lines or use tabs (shown as spaces); other control
+        // Prose may break lines or use tabs (shown as spaces), including the
+        // line and page breaks pasted from word processors; other control
         // characters are never text.
-        if s.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
-            return Err(ConfigError::new(at, "must not contain control characters other than tab and line breaks"));
+        if s.chars().any(|c| c.is_control() && !c.is_whitespace()) {
+            return Err(ConfigError::new(at, "must not contain control characters other than white space (tabs, line breaks)"));
         }
     }
     Ok(())

@@ -144,9 +144,8 @@ export type TrackReason = "no-consent" | "unknown-event" | "invalid-field" | "no
 
 export type TrackResult =
   | { accepted: true }
-  | { accepted: false; reason: TrackReason; queued?: undefined }
-  /** Called before the SDK was ready: the call was kept, and `result` settles with its real answer once it is. */
-  | { accepted: false; reason: "not-ready"; queued: true; result: Promise<TrackResult> };
+  /** `not-ready`: called before `candor.ready` resolved; nothing was recorded. */
+  | { accepted: false; reason: TrackReason };
 
 export type FieldValue = string | number;
 

@@ -70,23 +70,10 @@ function flatten(fields) {
 function track(name, fields) {
   try {
     if (!sdk) {
-      if (failure) return NOT_READY;
-      // CONTRACT §3's reason for a call before the SDK is ready; the call is
-      // kept, and `result` settles with its real answer once the SDK is up.
-      // The fields are read now, as after boot: a site that reuses or
-      // changes the object afterwards does not change what was tracked.
-      var pending = { accepted: false, reason: 'not-ready', queued: true };
-      var flat = flatten(fields);
-      var copy = null;
-      if (flat !== null) {
-        copy = Object.create(null);
-        for (var i = 0; i < flat.length; i += 2) copy[flat[i]] = flat[i + 1];
-      }
-      pending.result = new Promise(function (resolve, reject) {
-        // An array where the fields were invalid: refused the same way later.
-        queue.push(['track', [name, copy === null ? [] : copy], resolve, reject]);
-      });
-      return pending;
+      // CONTRACT §3: before the SDK is ready an event is not recorded
+      // (a site that retries after `candor.ready` would otherwise count it
+      // twice). Call track from `candor.ready.then(...)` to record it.
+      return NOT_READY;
     }
     if (typeof name !== 'string' || name.length > 64) return REFUSED[1];
     var flat = flatten(fields);

@@ -61,10 +61,15 @@ impl Entropy for Crypto {
 const RETRY_BASE_MS: f64 = 2_000.0;
 const RETRY_CAP_MS: f64 = 600_000.0;
 /// A tab's open aggregates are adopted by another once it has not said it is
-/// running (`candor.alive.<tab>`, every tick, at most 15 s apart while it
-/// runs, about a minute in a throttled background tab) for this long: it
-/// crashed, or was frozen with data recorded while hidden.
+/// running (`candor.alive.<tab>`, wall-clock seconds, written while it has
+/// open aggregates stored: on its ticks, at most 15 s apart, about a minute
+/// in a throttled background tab, and on `track`) for this long: it crashed,
+/// or stopped running (frozen, a modal dialog left open). A tab that finds it
+/// did not run for as long checks whether its data was taken, and takes none
+/// until as long again has passed (the machine may have slept).
 const ORPHAN_SILENT_SECONDS: u64 = 600;
+/// How often, at most, a heartbeat is written.
+const BEAT_MS: f64 = 5_000.0;
 /// The same, for a tab that never said so (a version before heartbeats):
 /// once all its windows ended this long ago.
 const ORPHAN_AFTER_SECONDS: u64 = 3_600;
@@ -130,6 +135,12 @@ struct App {
     qa: bool,
     /// QA clock offset in seconds (`candor.qa.advance`).
     clock_offset: Cell<u64>,
+    /// Wall-clock ms of this tab's last heartbeat check ([`App::beat`]).
+    last_beat_ms: Cell<f64>,
+    /// Wall-clock ms when this tab last found it had not run for
+    /// [`ORPHAN_SILENT_SECONDS`] (0: never): until as long again has passed,
+    /// it takes over no other tab, as they may have slept with it.
+    woke_ms: Cell<f64>,
     /// QA: reports are built without noise.
     exact: Cell<bool>,
     attempts: Cell<u32>,
@@ -186,6 +197,8 @@ impl App {
             uploading: Cell::new(false),
             qa,
             clock_offset: Cell::new(0),
+            last_beat_ms: Cell::new(0.0),
+            woke_ms: Cell::new(0.0),
             exact: Cell::new(false),
             attempts: Cell::new(0),
             retry_at_ms: Cell::new(0.0),
@@ -231,10 +244,9 @@ impl App {
             dom::warn("stored aggregates were unreadable or did not match the config and have been discarded");
         }
         self.state.borrow_mut().agg = agg;
-        queue::heartbeat(self.tab(), Some(self.now()));
+        self.beat();
         let (preset, url_preset) = self.presets.borrow_mut().take().unwrap_or_default();
         self.apply_preset(preset.as_deref(), url_preset.as_deref());
-        self.adopt_orphans();
         self.purge_denied();
         self.watch(&web_sys::window().ok_or("no window")?)?;
         self.activate();
@@ -323,7 +335,7 @@ impl App {
             queue::tab_live(true);
             let persisted = js_sys::Reflect::get(e, &"persisted".into()).is_ok_and(|v| v.is_truthy());
             if let Some(app) = weak.upgrade() {
-                app.resumed();
+                app.beat();
             }
             if persisted {
                 App::later(&weak, Intent::Reload);
@@ -333,7 +345,7 @@ impl App {
         let weak = Rc::downgrade(self);
         handles.push(Box::new(EventListener::new(&doc, "resume", move |_| {
             if let Some(app) = weak.upgrade() {
-                app.resumed();
+                app.beat();
                 App::later(&weak, Intent::Reload);
             }
         })));
@@ -380,7 +392,7 @@ impl App {
         let weak = Rc::downgrade(self);
         handles.push(Box::new(gloo_timers::callback::Interval::new(tick, move || {
             if let Some(app) = weak.upgrade() {
-                queue::heartbeat(app.tab(), Some(app.now()));
+                app.beat();
                 if js_sys::Date::now() >= app.retry_at_ms.get() {
                     wasm_bindgen_futures::spawn_local(async move {
                         app.flush(false, false).await;
@@ -411,7 +423,13 @@ impl App {
             st.agg.purge(id);
         }
         queue::save_open(self.tab(), &st.agg);
-        queue::purge_others(self.tab(), &denied);
+        // Stored aggregates of tabs that stopped running (a running tab
+        // purges its own on the storage event).
+        for key in queue::other_tabs(self.tab()) {
+            if self.is_orphan(&key) {
+                queue::purge_stored(&key, &denied);
+            }
+        }
         for r in queue::pending() {
             // Stored reports that this config could not have built (forged,
             // or from an older revision) are dropped, never sent.
@@ -421,38 +439,71 @@ impl App {
         }
     }
 
-    /// Back from the back/forward cache or a freeze: says so, and if another
-    /// tab took this one's stored open aggregates meanwhile (it looked dead),
-    /// they are that tab's now, so this one forgets its copy.
-    fn resumed(&self) {
-        if queue::taken(self.tab()) {
-            let mut st = self.state.borrow_mut();
-            st.agg.open.clear();
-            queue::save_open(self.tab(), &st.agg);
+    /// Says this tab is running (at most every [`BEAT_MS`], and only while
+    /// it has open aggregates stored). If it finds it did not run for
+    /// [`ORPHAN_SILENT_SECONDS`] (crash-like silence: frozen, a dialog left
+    /// open, the machine asleep), another tab may have taken its stored open
+    /// aggregates meanwhile; if so, they are that tab's now, and this one
+    /// forgets its copy before using it. Cheap enough for every `track`.
+    fn beat(&self) {
+        let now = js_sys::Date::now();
+        let last = self.last_beat_ms.get();
+        if last > 0.0 && now - last >= ORPHAN_SILENT_SECONDS as f64 * 1000.0 {
+            self.woke_ms.set(now);
+            if queue::taken(self.tab()) {
+                let mut st = self.state.borrow_mut();
+                st.agg.open.clear();
+                queue::save_open(self.tab(), &st.agg);
+            }
         }
-        queue::heartbeat(self.tab(), Some(self.now()));
+        if now - last >= BEAT_MS {
+            self.last_beat_ms.set(now);
+            if queue::has_saved() {
+                queue::heartbeat(self.tab(), Some((now / 1000.0) as u64));
+            }
+        }
+    }
+
+    /// Whether the open aggregates stored under `key` belong to a tab that
+    /// stopped running: silent for [`ORPHAN_SILENT_SECONDS`] (wall clock), or,
+    /// for a tab that never wrote a heartbeat (an older version), all its
+    /// windows ended [`ORPHAN_AFTER_SECONDS`] ago.
+    fn is_orphan(&self, key: &str) -> bool {
+        match queue::last_alive(key) {
+            Some(seen) => seen.saturating_add(ORPHAN_SILENT_SECONDS) <= dom::now_seconds(),
+            None => {
+                let now = self.now();
+                storage::get(key)
+                    .and_then(|t| Aggregator::from_json(&t))
+                    .map(|a| a.open.iter().all(|x| x.start + u64::from(x.seconds) + ORPHAN_AFTER_SECONDS <= now))
+                    .unwrap_or(true)
+            }
+        }
     }
 
     /// Takes over the open aggregates of tabs that stopped running (crashed,
     /// or frozen): they are then closed and sent by this tab.
-    fn adopt_orphans(&self) {
-        let now = self.now();
+    fn adopt_orphans(&self) -> bool {
+        let now = js_sys::Date::now();
+        let woke = self.woke_ms.get();
+        if woke > 0.0 && now - woke < ORPHAN_SILENT_SECONDS as f64 * 1000.0 {
+            return false;
+        }
         let mut adopted = false;
         for key in queue::other_tabs(self.tab()) {
-            let stale = match queue::last_alive(&key) {
-                Some(seen) => seen.saturating_add(ORPHAN_SILENT_SECONDS) <= now,
-                None => storage::get(&key)
-                    .and_then(|t| Aggregator::from_json(&t))
-                    .map(|a| a.open.iter().all(|x| x.start + u64::from(x.seconds) + ORPHAN_AFTER_SECONDS <= now))
-                    .unwrap_or(true),
-            };
-            if stale {
-                if let Some(other) = queue::take_open(&key) {
-                    let mut other = other;
-                    other.open.retain(|a| conform::aggregate(&self.config, a));
-                    self.state.borrow_mut().agg.absorb(other);
-                    adopted = true;
-                }
+            if !self.is_orphan(&key) {
+                continue;
+            }
+            if let Some(mut other) = queue::take_open(&key) {
+                other.open.retain(|a| conform::aggregate(&self.config, a));
+                self.state.borrow_mut().agg.absorb(other);
+                adopted = true;
+            }
+        }
+        // Heartbeats of tabs that died with nothing stored.
+        for (key, seen) in queue::lone_heartbeats() {
+            if seen.saturating_add(ORPHAN_SILENT_SECONDS) <= dom::now_seconds() {
+                storage::remove(&key);
             }
         }
         if adopted {
@@ -460,7 +511,9 @@ impl App {
             // nothing), without what is not granted here.
             self.purge_denied();
         }
+        adopted
     }
+
 
     /// Turns closed windows (all windows when `all`) into queued reports.
     fn close_windows(&self, all: bool) {
@@ -481,7 +534,7 @@ impl App {
 
     /// Closes windows and uploads pending reports; resolves to how many were acknowledged.
     async fn flush(self: Rc<Self>, all: bool, wait: bool) -> u32 {
-        self.adopt_orphans();
+        self.beat();
         self.close_windows(all);
         if self.config.collector.is_none() {
             return 0;
@@ -491,7 +544,16 @@ impl App {
         }
         self.uploading.set(true);
         let app = self.clone();
-        let sent = upload::with_lock(wait, self.tab(), move || app.send_pending()).await.unwrap_or(0);
+        // Taking over silent tabs' data happens under the upload lock, so two
+        // tabs never both take (and send) the same stored aggregates.
+        let sent = upload::with_lock(wait, self.tab(), move || {
+            if app.adopt_orphans() {
+                app.close_windows(all);
+            }
+            app.send_pending()
+        })
+        .await
+        .unwrap_or(0);
         self.uploading.set(false);
         self.resend_receipts().await;
         self.refresh_data();
@@ -558,6 +620,7 @@ impl App {
     /// The page is being hidden or unloaded: close every window and send
     /// what is pending with keepalive (sendBeacon past its budget).
     fn on_hide(self: &Rc<Self>) {
+        self.beat();
         self.close_windows(true);
         let Some(url) = self.config.collector.clone() else { return };
         if self.uploading.get() {
@@ -880,6 +943,7 @@ impl Sdk {
             .iter()
             .map(|(k, v)| (k.as_str(), match v { Ok(s) => Value::Text(s), Err(x) => Value::Number(*x) }))
             .collect();
+        app.beat();
         let now = app.now();
         let mut st = app.state.borrow_mut();
         let st = &mut *st;

@@ -75,7 +75,10 @@ pub fn load_open(tab: &str) -> (Aggregator, bool) {
     match storage::get(&format!("{OPEN}{tab}")) {
         None => (Aggregator::default(), false),
         Some(text) => match Aggregator::from_json(&text) {
-            Some(a) => (a, false),
+            Some(a) => {
+                SAVED.set(true);
+                (a, false)
+            }
             None => {
                 storage::remove(&format!("{OPEN}{tab}"));
                 (Aggregator::default(), true)
@@ -85,15 +88,33 @@ pub fn load_open(tab: &str) -> (Aggregator, bool) {
 }
 
 thread_local! {
-    /// Whether the last [`save_open`] stored this tab's aggregates.
+    /// Whether this tab's key may hold its data: set by a stored write,
+    /// cleared only by a removal (a failed write leaves the older value).
     static SAVED: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Persists the open aggregates of `tab` (removes the key when empty).
 pub fn save_open(tab: &str, agg: &Aggregator) -> bool {
     let saved = write_open(tab, agg);
-    SAVED.set(saved && !(agg.open.is_empty() && agg.budget.is_empty()));
+    if agg.open.is_empty() && agg.budget.is_empty() {
+        SAVED.set(false);
+        heartbeat(tab, None);
+    } else if saved && !SAVED.replace(true) {
+        // The first data this tab stores: others hear at once that it runs.
+        heartbeat(tab, Some(super::dom::now_seconds()));
+    }
     saved
+}
+
+/// Whether this tab has open aggregates in storage, so others must hear it
+/// is running.
+pub fn has_saved() -> bool {
+    SAVED.get()
+}
+
+/// After `erase()`: nothing of this tab is stored any more.
+pub fn forget_saved() {
+    SAVED.set(false);
 }
 
 /// Whether another tab took this tab's stored open aggregates (they were
@@ -103,24 +124,38 @@ pub fn taken(tab: &str) -> bool {
     SAVED.get() && storage::get(&format!("{OPEN}{tab}")).is_none()
 }
 
-/// Removes `purposes` from the open aggregates other tabs left in storage.
-/// A running tab does the same to its own on the storage event; this reaches
-/// the ones that crashed.
-pub fn purge_others(tab: &str, purposes: &[&str]) {
-    for key in other_tabs(tab) {
-        let Some(mut other) = storage::get(&key).and_then(|t| Aggregator::from_json(&t)) else { continue };
-        let before = other.open.len();
-        for p in purposes {
-            other.purge(p);
-        }
-        if other.open.len() == before {
-            continue;
-        }
-        if other.open.is_empty() {
-            storage::remove(&key);
-        } else {
-            storage::set(&key, &other.to_json());
-        }
+/// Heartbeat keys (`candor.alive.<tab>`) whose tab stored no open
+/// aggregates, with their time: left by a tab that died after its last
+/// window was sent.
+pub fn lone_heartbeats() -> Vec<(String, u64)> {
+    let keys: Vec<String> = storage::entries().into_iter().map(|(k, _)| k).collect();
+    keys.iter()
+        .filter_map(|k| {
+            let tab = k.strip_prefix(ALIVE)?;
+            if keys.iter().any(|o| o.strip_prefix(OPEN) == Some(tab)) {
+                return None;
+            }
+            Some((k.clone(), storage::get(k)?.parse().ok()?))
+        })
+        .collect()
+}
+
+/// Removes `purposes` from the stored open aggregates under `key` (a tab
+/// found dead; a running tab purges its own on the storage event).
+pub fn purge_stored(key: &str, purposes: &[&str]) {
+    let Some(mut other) = storage::get(key).and_then(|t| Aggregator::from_json(&t)) else { return };
+    let before = other.open.len();
+    for p in purposes {
+        other.purge(p);
+    }
+    if other.open.len() == before {
+        return;
+    }
+    if other.open.is_empty() {
+        storage::remove(key);
+        storage::remove(&format!("{ALIVE}{}", &key[OPEN.len()..]));
+    } else {
+        storage::set(key, &other.to_json());
     }
 }
 

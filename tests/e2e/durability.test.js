@@ -77,6 +77,11 @@ const keys = (p, tab) => p.evaluate((tab) => ({
   alive: localStorage.getItem('candor.alive.' + tab) !== null,
 }), tab);
 
+/** Makes `tab`'s last heartbeat `seconds` old. */
+const silence = (p, tab, seconds) => p.evaluate(([tab, seconds]) => {
+  localStorage.setItem('candor.alive.' + tab, String(Math.floor(Date.now() / 1000) - seconds));
+}, [tab, seconds]);
+
 async function counted() {
   const r = await fetch(`${server.url}/v1/aggregates?site=test.example&event=page_view`);
   return (await r.json()).count;
@@ -90,7 +95,9 @@ test('a crashed tab: its events are taken over and sent by another tab once it h
   await b.evaluate(() => window.candor.flush());
   assert.deepEqual(await keys(b, tab), { open: true, alive: true }, 'a tab that spoke recently may be alive: not taken');
   assert.equal((await counted()) || 0, before);
-  await b.evaluate(() => window.candor.qa.advance(11 * 60));
+  // Its heartbeat as it will be 11 minutes (wall clock) after the crash.
+  await silence(b, tab, 11 * 60);
+  await b.evaluate(() => window.candor.flush());
   assert.deepEqual(await keys(b, tab), { open: false, alive: false }, 'silent for 11 minutes: taken over');
   assert.equal(await counted(), before + 3, 'the 3 events of the crashed tab were sent, once');
   await b.evaluate(() => window.candor.qa.advance(3600));
@@ -102,7 +109,29 @@ test("withdrawing in one tab removes that purpose's data left by a crashed tab",
   const context = await chrome.newContext();
   const { tab, b } = await crashedTab(context, 2);
   assert.equal((await keys(b, tab)).open, true);
+  await silence(b, tab, 11 * 60);
   await b.evaluate(() => window.candor.withdraw());
   assert.equal((await keys(b, tab)).open, false, "the crashed tab's stats aggregates are gone");
+  await context.close();
+});
+
+test('a live tab is not taken over by another whose QA clock runs ahead: its events count once', async () => {
+  const context = await chrome.newContext();
+  const before = (await counted()) || 0;
+  const b = await h.page(context);
+  await b.goto(server.url + '/qa.html');
+  await h.ready(b);
+  const tab = await b.evaluate(() => {
+    window.candor.grant(['stats']);
+    window.candor.track('page_view', { path: '/' });
+    return sessionStorage.getItem('candor.tab');
+  });
+  const a = await h.page(context);
+  await a.goto(server.url + '/qa.html');
+  await h.ready(a);
+  await a.evaluate(() => window.candor.qa.advance(700));
+  assert.deepEqual(await keys(a, tab), { open: true, alive: true }, 'heartbeats are wall-clock time: the live tab is not silent');
+  await b.evaluate(() => window.candor.flush());
+  assert.equal(await counted(), before + 1);
   await context.close();
 });

@@ -91,13 +91,8 @@ async function whole(): Promise<void> {
 
   const r: TrackResult = candor.track("page_view", { path: "/shop", load_ms: 420 });
   if (!r.accepted) {
-    if (r.queued) {
-      const later: TrackResult = await r.result;
-      console.log(later);
-    } else {
-      const reason: TrackReason = r.reason;
-      console.log(reason);
-    }
+    const reason: TrackReason = r.reason;
+    console.log(reason);
   }
   candor.track("purchase");
 
