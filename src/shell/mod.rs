@@ -446,7 +446,11 @@ impl App {
     /// aggregates meanwhile; if so, they are that tab's now, and this one
     /// forgets its copy before using it. Cheap enough for every `track`.
     fn beat(&self) {
-        let now = js_sys::Date::now();
+        self.beat_at(js_sys::Date::now());
+    }
+
+    /// [`App::beat`] at wall-clock `now` ms (`track` reads the clock once).
+    fn beat_at(&self, now: f64) {
         let last = self.last_beat_ms.get();
         if last > 0.0 && now - last >= ORPHAN_SILENT_SECONDS as f64 * 1000.0 {
             self.woke_ms.set(now);
@@ -943,8 +947,9 @@ impl Sdk {
             .iter()
             .map(|(k, v)| (k.as_str(), match v { Ok(s) => Value::Text(s), Err(x) => Value::Number(*x) }))
             .collect();
-        app.beat();
-        let now = app.now();
+        let ms = js_sys::Date::now();
+        app.beat_at(ms);
+        let now = (ms / 1000.0) as u64 + app.clock_offset.get();
         let mut st = app.state.borrow_mut();
         let st = &mut *st;
         let result = gate::check(&app.config, &st.consent, name, &fields).and_then(|o| st.agg.record(&app.config, &o, now));
