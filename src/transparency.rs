@@ -241,6 +241,8 @@ fn key_meaning(key: &str) -> &'static str {
         "dropped" => "how many reports were dropped because too many were waiting",
         "lease" => "which tab sends reports",
         "alive" => "when a tab last ran, so another can send what it left if it crashed",
+        "tab" => "this tab's random id, in session storage (gone when the tab closes)",
+        "gcm" => "your choices as Google Consent Mode signals, for the page's tags",
         _ => "Candor data",
     }
 }

@@ -184,7 +184,10 @@ document.addEventListener('candor:ready', function () {
   tcfState.event = s.decided ? 'tcloaded' : 'cmpuishown';
   var waiting = tcfState.queue;
   tcfState.queue = [];
-  waiting.forEach(function (c) { tcfAnswer(c[0], c[1], c[2], c[3]); });
+  // One vendor's throwing callback must not cost the others their answer.
+  waiting.forEach(function (c) {
+    try { tcfAnswer(c[0], c[1], c[2], c[3]); } catch (e) { console.error('candor: a __tcfapi callback threw', e); }
+  });
 });
 
 document.addEventListener('candor:consent', function () {

@@ -422,6 +422,10 @@ impl App {
         for id in &denied {
             st.agg.purge(id);
         }
+        // The contribution bound of events nobody may record now: nothing to
+        // keep (and nothing is left stored after an erase in another tab).
+        let config = &self.config;
+        st.agg.budget.retain(|event, _| config.events.get(event).is_some_and(|e| st.consent.granted(&e.purpose)));
         queue::save_open(self.tab(), &st.agg);
         // Stored aggregates of tabs that stopped running (a running tab
         // purges its own on the storage event).

@@ -55,9 +55,23 @@ pub fn remove(key: &str) {
     }
 }
 
-/// Every Candor key with the size of its value in bytes (UTF-16 code units × 2).
+/// Every Candor key in localStorage with the size of its value in bytes
+/// (UTF-16 code units × 2).
 pub fn entries() -> Vec<(String, usize)> {
-    let Some(s) = local() else { return Vec::new() };
+    local().map(|s| candor_keys(&s)).unwrap_or_default()
+}
+
+/// The same, then this tab's sessionStorage keys (its tab id): what
+/// `inspect()` and the data view list as stored in this browser.
+pub fn all_entries() -> Vec<(String, usize)> {
+    let mut all = entries();
+    if let Some(s) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) {
+        all.extend(candor_keys(&s));
+    }
+    all
+}
+
+fn candor_keys(s: &web_sys::Storage) -> Vec<(String, usize)> {
     let n = s.length().unwrap_or(0);
     (0..n)
         .filter_map(|i| s.key(i).ok().flatten())

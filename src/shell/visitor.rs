@@ -72,7 +72,7 @@ impl App {
 
     /// Everything `inspect()` shows, as JSON.
     pub(super) fn inspect_value(&self) -> J {
-        let storage = storage::entries().into_iter().map(|(key, bytes)| obj([("key", key.into()), ("bytes", bytes.into())])).collect();
+        let storage = storage::all_entries().into_iter().map(|(key, bytes)| obj([("key", key.into()), ("bytes", bytes.into())])).collect();
         let st = self.state.borrow();
         let receipts = records::receipts()
             .into_iter()
@@ -115,7 +115,7 @@ impl App {
     /// The view's content, from the live state.
     fn data_view(&self) -> transparency::View {
         let history = records::history(self.now(), self.config.history_days);
-        let entries = storage::entries();
+        let entries = storage::all_entries();
         let pending = queue::pending();
         let offset = -(js_sys::Date::new_0().get_timezone_offset() as i64);
         let st = self.state.borrow();

@@ -230,6 +230,31 @@ test('erase leaves zero Candor keys and zero declared cookies, and deletes the r
   await context.close();
 });
 
+test('erase with a second tab open: that tab forgets too, and nothing is written again (checked after its next tick)', { timeout: 60_000 }, async () => {
+  const { context, p } = await open();
+  await byId(p, 'candor-accept-all').click();
+  const b = await h.page(context);
+  await b.goto(server.url + '/');
+  await h.ready(b);
+  await b.evaluate(() => window.candor.track('page_view', { path: '/' }));
+  const keysOf = (q) => q.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('candor.')).sort());
+  assert.ok((await keysOf(b)).some((k) => k.startsWith('candor.open.')), 'tab B stored its event');
+  await p.evaluate(() => window.candor.erase());
+  await b.waitForFunction(() => !window.candor.consent().decided);
+  assert.deepEqual(await keysOf(b), [], 'right after the erase');
+  await b.waitForTimeout(16_000);
+  assert.deepEqual(await keysOf(b), [], 'and after tab B\'s timer ran (ticks are at most 15 s apart)');
+  assert.deepEqual(await b.evaluate(() => window.candor.inspect().open), [], 'tab B kept nothing in memory either');
+  await context.close();
+});
+
+test('inspect() and the data view list the tab id kept in sessionStorage too', async () => {
+  const { context, p } = await open();
+  const listed = (await inspect(p)).storage.map((s) => s.key);
+  assert.ok(listed.includes('candor.tab'), listed.join(', '));
+  await context.close();
+});
+
 test('the receipt arrives at the collector and its text hash matches the texts it serves for the revision', async () => {
   const { context, p } = await open();
   await byId(p, 'candor-customize').click();

@@ -76,6 +76,8 @@ window.addEventListener('message', function (e) {
 window.__tagSaw = snapshot();
 window.__tcfEarly = {};
 __tcfapi('ping', 2, function (p) { window.__tcfEarly.ping = p; });
+// Another vendor's broken callback, queued first: it must not cost ours its answer.
+__tcfapi('getTCData', 2, function () { throw new Error('buggy vendor callback'); });
 __tcfapi('getTCData', 2, function (d, ok) { window.__tcfEarly.get = { d: d, ok: ok }; });`,
     'gated.js': `${SNAPSHOT}\nwindow.__gatedSaw = snapshot();`,
     'gcm.config.json': CFG,
@@ -173,7 +175,7 @@ test('TCF: the stub queues, the SDK answers ping, getTCData and event listeners 
   const early = await p.evaluate(() => window.__tcfEarly);
   assert.equal(early.ping.cmpStatus, 'stub');
   assert.equal(early.ping.apiVersion, '2.2');
-  assert.equal(early.get.ok, true, 'a call queued before the wasm is answered once it is');
+  assert.equal(early.get.ok, true, 'a call queued before the wasm is answered once it is, after a throwing one');
   assert.equal(early.get.d.eventStatus, 'cmpuishown');
   assert.equal(early.get.d.tcString, '', 'no decision, no string');
   assert.equal(await p.evaluate(() => document.querySelector('iframe[name="__tcfapiLocator"]').hidden), true);
