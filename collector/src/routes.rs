@@ -47,7 +47,36 @@ async fn json_body(headers: &HeaderMap, body: Body) -> Result<Value, Response> {
         return Err(error(StatusCode::BAD_REQUEST, "Content-Type: must be application/json"));
     }
     let bytes = to_bytes(body, MAX_BODY).await.map_err(|_| error(StatusCode::PAYLOAD_TOO_LARGE, "body: larger than 64 KB"))?;
-    serde_json::from_slice(&bytes).map_err(|e| error(StatusCode::BAD_REQUEST, format!("body: not valid JSON ({e})")))
+    let v = serde_json::from_slice(&bytes).map_err(|e| error(StatusCode::BAD_REQUEST, format!("body: not valid JSON ({e})")))?;
+    // serde_json keeps the last of a repeated key; other readers keep the
+    // first. A body that means different things to different readers is
+    // refused rather than stored as one of them.
+    let text = std::str::from_utf8(&bytes).map_err(|_| error(StatusCode::BAD_REQUEST, "body: not valid UTF-8"))?;
+    if let Ok(doc) = candor::json::parse(text) {
+        if let Some((at, key)) = repeated_key(&doc, "") {
+            let at = if at.is_empty() { String::new() } else { format!(" in {at}") };
+            return Err(error(StatusCode::BAD_REQUEST, format!("body: key {} given twice{at}", candor::json::quote(&key))));
+        }
+    }
+    Ok(v)
+}
+
+/// The first object key written twice in `v`, with the path of its object.
+fn repeated_key(v: &candor::json::J, at: &str) -> Option<(String, String)> {
+    use candor::json::J;
+    let child = |k: &str| if at.is_empty() { k.to_string() } else { format!("{at}.{k}") };
+    match v {
+        J::O(entries) => {
+            for (i, (k, _)) in entries.iter().enumerate() {
+                if entries[..i].iter().any(|(p, _)| p == k) {
+                    return Some((at.to_string(), k.clone()));
+                }
+            }
+            entries.iter().find_map(|(k, x)| repeated_key(x, &child(k)))
+        }
+        J::A(items) => items.iter().enumerate().find_map(|(i, x)| repeated_key(x, &format!("{at}[{i}]"))),
+        _ => None,
+    }
 }
 
 /// An extractor (`Path`, `Query`) whose rejection answers JSON `{error}`,
@@ -105,6 +134,39 @@ pub struct ReadQuery {
     purpose: Option<String>,
 }
 
+/// The raw query string, checked before it is decoded (decoding is lossy):
+/// every `%` starts an escape of two hex digits, and what they spell is UTF-8
+/// without control characters.
+fn check_query(query: Option<&str>) -> Result<(), Response> {
+    let bad = |why: &str| Err(error(StatusCode::BAD_REQUEST, format!("query: {why}")));
+    let raw = query.unwrap_or("").as_bytes();
+    let mut bytes = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            b'%' => {
+                let hex = raw.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+                let Some(b) = hex else { return bad("every % must start an escape of two hex digits") };
+                bytes.push(b);
+                i += 3;
+            }
+            b'+' => {
+                bytes.push(b' ');
+                i += 1;
+            }
+            b => {
+                bytes.push(b);
+                i += 1;
+            }
+        }
+    }
+    match String::from_utf8(bytes) {
+        Err(_) => bad("must be valid UTF-8 once decoded"),
+        Ok(s) if s.chars().any(char::is_control) => bad("must not contain control characters"),
+        Ok(_) => Ok(()),
+    }
+}
+
 fn insert_answer(what: &str, result: Insert) -> Response {
     match result {
         Insert::Stored => (StatusCode::ACCEPTED, Json(json!({"status": "stored"}))).into_response(),
@@ -131,7 +193,10 @@ pub async fn post_report(State(st): State<Shared>, headers: HeaderMap, body: Bod
     }
 }
 
-pub async fn get_aggregates(State(st): State<Shared>, Api(Query(q)): Api<Query<ReadQuery>>) -> Response {
+pub async fn get_aggregates(State(st): State<Shared>, uri: axum::http::Uri, Api(Query(q)): Api<Query<ReadQuery>>) -> Response {
+    if let Err(r) = check_query(uri.query()) {
+        return r;
+    }
     let Some(site) = q.site.as_ref().filter(|s| !s.is_empty()) else {
         return error(StatusCode::BAD_REQUEST, "site: query parameter is required");
     };
@@ -183,7 +248,15 @@ pub async fn delete_receipt(State(st): State<Shared>, Api(Path(id)): Api<Path<St
     }
 }
 
-pub async fn get_revision(State(st): State<Shared>, Api(Path(revision)): Api<Path<String>>, Api(Query(q)): Api<Query<ReadQuery>>) -> Response {
+pub async fn get_revision(
+    State(st): State<Shared>,
+    uri: axum::http::Uri,
+    Api(Path(revision)): Api<Path<String>>,
+    Api(Query(q)): Api<Query<ReadQuery>>,
+) -> Response {
+    if let Err(r) = check_query(uri.query()) {
+        return r;
+    }
     let Some(site) = q.site.as_ref().filter(|s| !s.is_empty()) else {
         return error(StatusCode::BAD_REQUEST, "site: query parameter is required");
     };

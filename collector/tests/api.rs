@@ -43,6 +43,28 @@ fn stored_then_duplicate_then_conflict() {
 }
 
 #[test]
+fn a_key_given_twice_is_refused_and_nothing_is_stored() {
+    let c = Collector::start(&common::sqlite_db(), &[]);
+    let twice = report(&uuid(7), 3).replace("\"count\":3", "\"count\":3,\"count\":999");
+    assert_ne!(twice, report(&uuid(7), 3), "the fixture has a count to repeat");
+    let (status, body) = c.post_json("/v1/reports", &twice);
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("key \\\"count\\\" given twice in events.page_view"), "{body}");
+    assert_eq!(count(&c)["reports"], 0);
+}
+
+#[test]
+fn malformed_query_parameters_are_400_json() {
+    let c = Collector::start(&common::sqlite_db(), &[]);
+    for q in ["site=%ff&event=page_view", "site=%&event=x", "site=shop.example&event=%00", "site=%zz"] {
+        let (status, body) = c.get(&format!("/v1/aggregates?{q}"));
+        assert_eq!(status, 400, "{q}: {body}");
+        assert!(body.starts_with("{\"error\":\"query: "), "{q}: {body}");
+    }
+    assert_eq!(c.get("/v1/aggregates?site=shop.example&event=page_view&_=%E2%9C%93").0, 200, "escaped UTF-8 is fine");
+}
+
+#[test]
 fn concurrent_duplicates_store_exactly_one() {
     for (name, db, _pg) in backends() {
         let c = Collector::start(&db, &[]);
@@ -162,6 +184,11 @@ fn receipts_are_stored_once_served_and_deleted() {
         let mut other = r.clone();
         other["choices"]["analytics"] = false.into();
         assert_eq!(c.post_json("/v1/receipts", &other.to_string()).0, 409, "{name}");
+        // A refused receipt leaves nothing behind, not even its texts.
+        let mut conflicting = r.clone();
+        conflicting["texts"]["heading"] = "Other words".into();
+        conflicting["texts_sha256"] = sha2_free::hex_sha256(&conflicting["texts"].to_string()).into();
+        assert_eq!(c.post_json("/v1/receipts", &conflicting.to_string()).0, 409, "{name}");
         let mut forged = r.clone();
         forged["texts"]["heading"] = "Something else".into();
         let (status, body) = c.post_json("/v1/receipts", &forged.to_string());
@@ -181,6 +208,7 @@ fn receipts_are_stored_once_served_and_deleted() {
         let rev: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(rev["bundles"][0]["texts_sha256"], r["texts_sha256"]);
         assert_eq!(rev["bundles"][0]["texts"], r["texts"]);
+        assert_eq!(rev["bundles"].as_array().map(Vec::len), Some(1), "{name}: only the bundle of the receipt taken: {body}");
         assert_eq!(c.get("/v1/revisions/r9?site=shop.example").0, 404);
 
         assert_eq!(c.request("DELETE", &format!("/v1/receipts/{id}"), None, b"").0, 204, "{name}");

@@ -85,7 +85,21 @@ impl Postgres {
 
     pub async fn insert_receipt(&self, m: &ReceiptMeta, body: &str) -> Result<Insert, StoreError> {
         let client = self.client().await?;
-        if let Some(texts) = &m.texts {
+        let n = client
+            .execute(
+                "INSERT INTO receipts (receipt_id, site, body) VALUES ($1, $2, $3) ON CONFLICT (receipt_id) DO NOTHING",
+                &[&m.receipt_id, &m.site, &body],
+            )
+            .await?;
+        let outcome = if n == 1 {
+            Insert::Stored
+        } else {
+            let row = client.query_one("SELECT body FROM receipts WHERE receipt_id = $1", &[&m.receipt_id]).await?;
+            let stored: String = row.get(0);
+            if stored == body { Insert::Duplicate } else { Insert::Conflict }
+        };
+        // As in SQLite: texts only for a receipt that was taken.
+        if let (Some(texts), false) = (&m.texts, outcome == Insert::Conflict) {
             client
                 .execute(
                     "INSERT INTO revisions (site, revision, texts_sha256, texts) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
@@ -93,18 +107,7 @@ impl Postgres {
                 )
                 .await?;
         }
-        let n = client
-            .execute(
-                "INSERT INTO receipts (receipt_id, site, body) VALUES ($1, $2, $3) ON CONFLICT (receipt_id) DO NOTHING",
-                &[&m.receipt_id, &m.site, &body],
-            )
-            .await?;
-        if n == 1 {
-            return Ok(Insert::Stored);
-        }
-        let row = client.query_one("SELECT body FROM receipts WHERE receipt_id = $1", &[&m.receipt_id]).await?;
-        let stored: String = row.get(0);
-        Ok(if stored == body { Insert::Duplicate } else { Insert::Conflict })
+        Ok(outcome)
     }
 
     pub async fn receipt(&self, id: &str) -> Result<Option<String>, StoreError> {

@@ -69,21 +69,25 @@ impl Sqlite {
     pub async fn insert_receipt(&self, meta: &ReceiptMeta, body: &str) -> Result<Insert, StoreError> {
         let (m, body) = (meta.clone(), body.to_string());
         self.with(move |c| {
-            if let Some(texts) = &m.texts {
+            let n = c.execute(
+                "INSERT INTO receipts (receipt_id, site, body) VALUES (?1, ?2, ?3) ON CONFLICT (receipt_id) DO NOTHING",
+                params![m.receipt_id, m.site, body],
+            )?;
+            let outcome = if n == 1 {
+                Insert::Stored
+            } else {
+                let stored: String = c.query_row("SELECT body FROM receipts WHERE receipt_id = ?1", [&m.receipt_id], |r| r.get(0))?;
+                if stored == body { Insert::Duplicate } else { Insert::Conflict }
+            };
+            // The texts are kept only for a receipt that was taken (a resent
+            // duplicate fills them in if a crash came between the two).
+            if let (Some(texts), false) = (&m.texts, outcome == Insert::Conflict) {
                 c.execute(
                     "INSERT INTO revisions (site, revision, texts_sha256, texts) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
                     params![m.site, m.revision, m.texts_sha256, texts],
                 )?;
             }
-            let n = c.execute(
-                "INSERT INTO receipts (receipt_id, site, body) VALUES (?1, ?2, ?3) ON CONFLICT (receipt_id) DO NOTHING",
-                params![m.receipt_id, m.site, body],
-            )?;
-            if n == 1 {
-                return Ok(Insert::Stored);
-            }
-            let stored: String = c.query_row("SELECT body FROM receipts WHERE receipt_id = ?1", [&m.receipt_id], |r| r.get(0))?;
-            Ok(if stored == body { Insert::Duplicate } else { Insert::Conflict })
+            Ok(outcome)
         })
         .await
     }
