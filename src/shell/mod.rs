@@ -68,6 +68,12 @@ const RETRY_CAP_MS: f64 = 600_000.0;
 /// did not run for as long checks whether its data was taken, and takes none
 /// until as long again has passed (the machine may have slept).
 const ORPHAN_SILENT_SECONDS: u64 = 600;
+/// Whether a tab whose last heartbeat was at `seen` (wall-clock seconds) has
+/// been silent for [`ORPHAN_SILENT_SECONDS`].
+fn silent_since(seen: u64) -> bool {
+    seen.saturating_add(ORPHAN_SILENT_SECONDS) <= dom::now_seconds()
+}
+
 /// How often, at most, a heartbeat is written.
 const BEAT_MS: f64 = 5_000.0;
 /// The same, for a tab that never said so (a version before heartbeats):
@@ -478,7 +484,7 @@ impl App {
     /// windows ended [`ORPHAN_AFTER_SECONDS`] ago.
     fn is_orphan(&self, key: &str) -> bool {
         match queue::last_alive(key) {
-            Some(seen) => seen.saturating_add(ORPHAN_SILENT_SECONDS) <= dom::now_seconds(),
+            Some(seen) => silent_since(seen),
             None => {
                 let now = self.now();
                 storage::get(key)
@@ -510,7 +516,7 @@ impl App {
         }
         // Heartbeats of tabs that died with nothing stored.
         for (key, seen) in queue::lone_heartbeats() {
-            if seen.saturating_add(ORPHAN_SILENT_SECONDS) <= dom::now_seconds() {
+            if silent_since(seen) {
                 storage::remove(&key);
             }
         }

@@ -128,7 +128,7 @@ pub fn taken(tab: &str) -> bool {
 /// aggregates, with their time: left by a tab that died after its last
 /// window was sent.
 pub fn lone_heartbeats() -> Vec<(String, u64)> {
-    let keys: Vec<String> = storage::entries().into_iter().map(|(k, _)| k).collect();
+    let keys = storage::keys();
     keys.iter()
         .filter_map(|k| {
             let tab = k.strip_prefix(ALIVE)?;
@@ -153,7 +153,7 @@ pub fn purge_stored(key: &str, purposes: &[&str]) {
     }
     if other.open.is_empty() {
         storage::remove(key);
-        storage::remove(&format!("{ALIVE}{}", &key[OPEN.len()..]));
+        heartbeat(&key[OPEN.len()..], None);
     } else {
         storage::set(key, &other.to_json());
     }
@@ -181,18 +181,14 @@ fn write_open(tab: &str, agg: &Aggregator) -> bool {
 
 /// Open-aggregate keys of other tabs.
 pub fn other_tabs(tab: &str) -> Vec<String> {
-    storage::entries()
-        .into_iter()
-        .map(|(k, _)| k)
-        .filter(|k| k.starts_with(OPEN) && &k[OPEN.len()..] != tab)
-        .collect()
+    storage::keys().into_iter().filter(|k| k.starts_with(OPEN) && &k[OPEN.len()..] != tab).collect()
 }
 
 /// Takes another tab's open aggregates (removing them from storage).
 pub fn take_open(key: &str) -> Option<Aggregator> {
     let text = storage::get(key)?;
     storage::remove(key);
-    storage::remove(&format!("{ALIVE}{}", &key[OPEN.len()..]));
+    heartbeat(&key[OPEN.len()..], None);
     Aggregator::from_json(&text)
 }
 
@@ -216,8 +212,9 @@ pub fn last_alive(key: &str) -> Option<u64> {
 
 /// Pending-report keys with their sizes, oldest first.
 fn report_keys() -> Vec<(String, usize)> {
-    let keys: Vec<(String, usize)> = storage::entries().into_iter().filter(|(k, _)| k.starts_with(REPORT)).collect();
-    crate::order::positions(keys.len(), &|a, b| keys[a].0.cmp(&keys[b].0)).into_iter().map(|i| keys[i].clone()).collect()
+    let mut keys: Vec<(String, usize)> = storage::entries().into_iter().filter(|(k, _)| k.starts_with(REPORT)).collect();
+    let order = crate::order::positions(keys.len(), &|a, b| keys[a].0.cmp(&keys[b].0));
+    order.into_iter().map(|i| std::mem::take(&mut keys[i])).collect()
 }
 
 fn key_of(id: &str) -> Option<String> {

@@ -55,6 +55,13 @@ pub fn remove(key: &str) {
     }
 }
 
+/// Every Candor key in localStorage, without reading the values (the
+/// take-over check lists keys on every tick).
+pub fn keys() -> Vec<String> {
+    let Some(s) = local() else { return Vec::new() };
+    (0..s.length().unwrap_or(0)).filter_map(|i| s.key(i).ok().flatten()).filter(|k| k.starts_with(PREFIX)).collect()
+}
+
 /// Every Candor key in localStorage with the size of its value in bytes
 /// (UTF-16 code units × 2).
 pub fn entries() -> Vec<(String, usize)> {
