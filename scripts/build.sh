@@ -37,4 +37,11 @@ sed -e '2s/^(function (options) {$/function candorCore(options) {/' -e '$s/^})(n
 cat src/js/esm.js >> "$OUT/candor.full.mjs"
 node_modules/.bin/terser "$OUT/candor.full.mjs" --module --compress passes=2 --mangle --comments '/^!/' --ecma 2017 -o dist/candor.mjs
 cp src/js/candor.d.ts dist/candor.d.ts
+# Precompressed copies for servers that pick one by Accept-Encoding (the
+# collector does): brotli where the browser accepts it, else gzip.
+# The npm package lists its files and does not ship these.
+for f in candor.js candor.mjs candor_bg.wasm; do
+  brotli -q 11 -f -o "dist/$f.br" "dist/$f"
+  gzip -9 -n -c "dist/$f" > "dist/$f.gz"
+done
 ls -l dist

@@ -67,9 +67,11 @@ async fn run(args: cli::Args) -> Result<(), Box<dyn std::error::Error>> {
         )
     };
     let statics = Router::new()
-        .nest_service("/candor", ServeDir::new(&args.dist))
-        .fallback_service(ServeDir::new(&args.www))
-        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")));
+        .nest_service("/candor", ServeDir::new(&args.dist).precompressed_br().precompressed_gzip())
+        .fallback_service(ServeDir::new(&args.www).precompressed_br().precompressed_gzip())
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+        // The same URL is sent as brotli, gzip or plain by Accept-Encoding.
+        .layer(SetResponseHeaderLayer::appending(header::VARY, HeaderValue::from_static("accept-encoding")));
     let app = Router::new()
         .route("/healthz", get(routes::healthz))
         .merge(api)

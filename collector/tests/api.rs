@@ -275,21 +275,36 @@ fn serves_the_site_and_answers_json_under_v1() {
     std::fs::write(dir.join("www/shop/index.html"), "<h1>shop</h1>").unwrap();
     std::fs::write(dir.join("dist/candor_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
     std::fs::write(dir.join("dist/candor.js"), "window.x=1").unwrap();
+    // Stand-ins for build.sh's precompressed copies: which one was sent shows in the body.
+    std::fs::write(dir.join("dist/candor_bg.wasm.br"), "brotli-bytes").unwrap();
+    std::fs::write(dir.join("dist/candor_bg.wasm.gz"), "gzip-bytes").unwrap();
     let www = dir.join("www").to_string_lossy().to_string();
     let dist = dir.join("dist").to_string_lossy().to_string();
     let c = Collector::start(&common::sqlite_db(), &["--www", &www, "--dist", &dist]);
-    let head = |path: &str| {
+    let get = |path: &str, accept: &str| {
         let mut s = std::net::TcpStream::connect(&c.addr).unwrap();
         use std::io::{Read, Write};
-        write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
-        let mut out = String::new();
-        let _ = s.read_to_string(&mut out);
-        out.to_ascii_lowercase()
+        write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n{accept}Connection: close\r\n\r\n").unwrap();
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+        String::from_utf8_lossy(&out).to_ascii_lowercase()
     };
+    let head = |path: &str| get(path, "");
     let wasm = head("/candor/candor_bg.wasm");
     assert!(wasm.starts_with("http/1.1 200"), "{wasm}");
     assert!(wasm.contains("content-type: application/wasm"), "{wasm}");
     assert!(wasm.contains("cache-control: no-cache"), "{wasm}");
+    assert!(!wasm.contains("content-encoding") && wasm.ends_with("\0asm\x01\0\0\0"), "plain when nothing is accepted: {wasm}");
+    assert!(wasm.contains("vary: accept-encoding"), "{wasm}");
+    // The precompressed copy the client accepts, brotli first, with the original's type.
+    let br = get("/candor/candor_bg.wasm", "Accept-Encoding: gzip, deflate, br\r\n");
+    assert!(br.contains("content-encoding: br") && br.ends_with("brotli-bytes"), "{br}");
+    assert!(br.contains("content-type: application/wasm") && br.contains("vary: accept-encoding"), "{br}");
+    let gz = get("/candor/candor_bg.wasm", "Accept-Encoding: gzip\r\n");
+    assert!(gz.contains("content-encoding: gzip") && gz.ends_with("gzip-bytes"), "{gz}");
+    // No copy: the file itself, whatever is accepted.
+    let js = get("/candor/candor.js", "Accept-Encoding: br, gzip\r\n");
+    assert!(!js.contains("content-encoding") && js.ends_with("window.x=1"), "{js}");
     assert!(head("/candor/candor.js").contains("javascript"));
     assert!(head("/shop/").contains("<h1>shop</h1>"), "index.html for a directory");
     assert!(head("/missing.html").starts_with("http/1.1 404"));

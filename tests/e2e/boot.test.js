@@ -37,9 +37,16 @@ async function fresh(path = '/') {
 }
 
 test('boots from a config URL: prompt shown, nothing granted, ready event', async () => {
-  const { context, p } = await fresh('/');
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  const sent = {};
+  p.on('response', (r) => { if (r.url().includes('/candor/')) sent[r.url().split('/').pop()] = r.headers()['content-encoding']; });
+  await p.goto(server.url + '/');
+  await h.ready(p);
   await assertUndecidedWithPrompt(p);
   assert.equal((await h.events(p, 'ready')).length, 1);
+  // The collector sends build.sh's brotli copies to a browser that accepts them.
+  assert.deepEqual(sent, { 'candor.js': 'br', 'candor_bg.wasm': 'br' });
   await context.close();
 });
 
