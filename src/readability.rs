@@ -50,9 +50,11 @@ pub fn score(text: &str) -> Score {
     Score { ease, longest_sentence: longest }
 }
 
-/// Vowel groups, minus a silent final "e", at least one per word.
+/// Vowel groups, minus a silent final "e", at least one per word. Letters are
+/// lowercased as ASCII: only the ASCII vowels count, and Unicode lowercasing
+/// would ship its conversion tables in the wasm (about 5 KB brotli).
 fn count_syllables(word: &str) -> usize {
-    let w: Vec<char> = word.chars().filter(|c| c.is_alphabetic()).flat_map(char::to_lowercase).collect();
+    let w: Vec<char> = word.chars().filter(|c| c.is_alphabetic()).map(|c| c.to_ascii_lowercase()).collect();
     if w.is_empty() {
         return 1; // a number or symbol reads as one beat
     }
