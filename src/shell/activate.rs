@@ -74,11 +74,7 @@ pub fn allowed(el: &Element, consent: &Consent) -> bool {
 
 /// "could not activate <script data-candor-purpose="stats">: <the browser's message>".
 fn activation_error(el: &Element, e: &JsValue) -> String {
-    let why = e
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| e.as_string())
-        .unwrap_or_else(|| "the browser refused it".into());
+    let why = super::dom::error_text(e, "the browser refused it");
     let purposes = el.get_attribute("data-candor-purpose").unwrap_or_default();
     format!(
         "could not activate <{} data-candor-purpose={}>: {why}",

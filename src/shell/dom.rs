@@ -61,6 +61,12 @@ pub fn report_error(code: &str, message: &str) {
     dispatch("error", &detail);
 }
 
+/// A thrown JS value as text: an `Error`'s message, a thrown string, or
+/// `fallback`. (Not `{:?}`: that would ship Rust's string escaping.)
+pub fn error_text(e: &JsValue, fallback: &str) -> String {
+    e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).or_else(|| e.as_string()).unwrap_or_else(|| fallback.into())
+}
+
 /// Logs a warning.
 pub fn warn(message: &str) {
     web_sys::console::warn_1(&format!("candor: {message}").into());

@@ -99,7 +99,7 @@ impl App {
     pub(super) fn open_data(&self) {
         let view = self.data_view();
         if let Some(Err(e)) = self.with_view(|p| p.show_data(&view, self.config.history_days)) {
-            dom::warn(&format!("could not show the data view: {e:?}"));
+            dom::warn(&format!("could not show the data view: {}", dom::error_text(&e, "unknown error")));
         }
     }
 
@@ -146,7 +146,7 @@ impl App {
         let name = format!("candor-export-{site}-{}.json", transparency::iso_date(now));
         let text = v.to_pretty();
         if let Some(Err(e)) = self.with_view(|p| p.download(&name, &text)) {
-            dom::warn(&format!("could not start the download: {e:?}"));
+            dom::warn(&format!("could not start the download: {}", dom::error_text(&e, "unknown error")));
         }
     }
 
