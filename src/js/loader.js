@@ -86,15 +86,20 @@ function track(name, fields) {
 }
 
 // candor.on(purpose, callback): runs once the purpose is granted (now, if it already is).
+// A watcher leaves the list before its callback runs, and consent is read again
+// before each one: a callback may change consent (which runs this again from
+// the candor:consent event) and every callback still runs exactly once.
 var watchers = [];
 function runWatchers() {
   if (!sdk) return;
-  var c = sdk.consent();
-  watchers = watchers.filter(function (w) {
-    if (c.purposes[w.purpose] !== true) return true;
+  for (;;) {
+    var c = sdk.consent();
+    var i = 0;
+    while (i < watchers.length && c.purposes[watchers[i].purpose] !== true) i++;
+    if (i === watchers.length) return;
+    var w = watchers.splice(i, 1)[0];
     try { w.callback(c); } catch (e) { console.error('candor: callback for "' + w.purpose + '" threw', e); }
-    return false;
-  });
+  }
 }
 document.addEventListener('candor:consent', runWatchers);
 

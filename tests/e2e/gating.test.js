@@ -147,6 +147,28 @@ test('candor.on runs a callback once its purpose is granted', async () => {
   await context.close();
 });
 
+test('candor.on: a callback that changes consent runs once, and so does the watcher it wakes', async () => {
+  const context = await chrome.newContext();
+  const p = await open(context);
+  await p.evaluate(() => {
+    window.__runs = { stats: 0, video: 0 };
+    // Granting stats also turns on video (site code); a second watcher waits for video.
+    window.candor.on('stats', () => { window.__runs.stats += 1; window.candor.grant(['video']); });
+    window.candor.on('video', (c) => { window.__runs.video += 1; window.__videoSaw = c.purposes.video; });
+  });
+  await p.locator('[data-testid="candor-customize"]').click();
+  await p.locator('[data-testid="candor-toggle-stats"]').click();
+  await p.locator('[data-testid="candor-save"]').click();
+  await p.waitForFunction(() => window.__runs.video > 0);
+  assert.deepEqual(await p.evaluate(() => window.__runs), { stats: 1, video: 1 });
+  assert.equal(await p.evaluate(() => window.__videoSaw), true, 'the video watcher is handed the consent that granted it');
+  assert.deepEqual(p.logs.filter((l) => l.type === 'error' || l.type === 'pageerror'), []);
+  // Two decisions (Save, then the callback's grant), not one per recursive call.
+  const c = await h.consent(p);
+  assert.deepEqual([c.purposes.stats, c.purposes.video], [true, true]);
+  await context.close();
+});
+
 test('track refuses without consent and never throws on hostile input', async () => {
   const context = await chrome.newContext();
   const p = await open(context);
