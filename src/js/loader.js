@@ -205,11 +205,32 @@ function fail(code, message, alreadyReported) {
   settle();
 }
 
+// How long a request may go without an answer (response headers) before the
+// boot gives up: a server that never answers must not leave candor.ready
+// pending forever. The wasm's body may then take as long as the line needs.
+var CONFIG_WAIT_MS = 10000;
+var WASM_WAIT_MS = 30000;
+
+function fetchWithin(url, init, ms) {
+  var ctl = typeof AbortController === 'function' ? new AbortController() : null;
+  var timer;
+  var late = new Promise(function (resolve, reject) {
+    timer = setTimeout(function () {
+      reject(new Error('no answer within ' + ms / 1000 + ' s'));
+      if (ctl) ctl.abort();
+    }, ms);
+  });
+  if (ctl) init.signal = ctl.signal;
+  return Promise.race([fetch(url, init), late]).then(
+    function (r) { clearTimeout(timer); return r; },
+    function (e) { clearTimeout(timer); throw e; });
+}
+
 function configText() {
   if (typeof start.config === 'string') return Promise.resolve(start.config);
   var url = start.configUrl;
   if (url) {
-    return fetch(new URL(url, document.baseURI), { credentials: 'same-origin', cache: 'no-cache' }).then(function (r) {
+    return fetchWithin(new URL(url, document.baseURI), { credentials: 'same-origin', cache: 'no-cache' }, CONFIG_WAIT_MS).then(function (r) {
       if (!r.ok) throw new Error('HTTP ' + r.status);
       return r.text();
     }).catch(function (e) {
@@ -237,7 +258,9 @@ function bodyReady() {
 }
 
 var wasmUrl = new URL(start.wasmUrl, document.baseURI);
-var wasm = wasm_bindgen({ module_or_path: wasmUrl }).catch(function (e) {
+// Fetched as the glue would (CORS mode, same-origin credentials), so a
+// <link rel="preload" as="fetch" crossorigin> of the same URL is used.
+var wasm = wasm_bindgen({ module_or_path: fetchWithin(wasmUrl, { credentials: 'same-origin' }, WASM_WAIT_MS) }).catch(function (e) {
   throw { code: 'wasm-load', message: 'could not load ' + wasmUrl + ': ' + (e && e.message || e) };
 });
 // Runs `run` once the frame being prepared has been painted: after the next

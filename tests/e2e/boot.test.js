@@ -169,6 +169,32 @@ test('a config URL that does not load is reported the same way', async () => {
   await context.close();
 });
 
+// A server that takes the request and never answers. The page's clock is
+// Playwright's, so the test waits for no real timeout.
+for (const [file, code, seconds] of [['candor.config.json', 'config-fetch', 10], ['candor_bg.wasm', 'wasm-load', 30]]) {
+  test(`a ${file} request that is never answered settles ready after ${seconds} s with ${code}`, async () => {
+    const context = await chrome.newContext();
+    let asked = false;
+    await context.route(`**/${file}`, () => { asked = true; });
+    const p = await h.page(context);
+    await p.clock.install();
+    await p.goto(server.url + '/');
+    await p.evaluate(() => { window.__settled = false; window.candor.ready.then(() => { window.__settled = true; }); });
+    while (!asked) await new Promise((r) => setTimeout(r, 20));
+    await p.clock.runFor((seconds - 1) * 1000);
+    assert.equal(await p.evaluate(() => window.__settled), false, 'still waiting a second before the limit');
+    await p.clock.runFor(1000);
+    await p.waitForFunction(() => window.__settled);
+    const err = await p.evaluate(() => window.candor.error);
+    assert.equal(err.code, code);
+    assert.match(err.message, new RegExp(`no answer within ${seconds} s`));
+    assert.deepEqual((await h.events(p, 'error')).map((e) => e.detail.code), [code]);
+    assert.equal(await p.locator('candor-consent').count(), 0, 'no prompt');
+    assert.deepEqual(await h.consent(p), { revision: null, decided: false, purposes: {}, updated_at: null });
+    await context.close();
+  });
+}
+
 async function assertUndecidedWithPrompt(p) {
   const c = await h.consent(p);
   assert.equal(c.decided, false);
