@@ -34,6 +34,19 @@ test.before(async () => {
 <img alt="" data-candor-purpose="stats" data-src="/vendor/pixel.svg">
 <script src="/tt-errors.js"></script>` }),
     'tt-errors.js': "window.__errors = []; document.addEventListener('candor:error', (e) => window.__errors.push(e.detail));",
+    // Trusted Types with the page's own default policy, which lets its gated vendor scripts' URLs through.
+    'tt-default.html': h.html({
+      head: `<meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; require-trusted-types-for 'script'; trusted-types default">
+<script src="/tt-policy.js"></script>`,
+      body: `<script type="text/plain" data-candor-purpose="stats" src="/vendor/stats.js"></script>
+<script type="text/plain" data-candor-purpose="stats" src="/elsewhere/stats.js"></script>
+<script src="/tt-errors.js"></script>` }),
+    'tt-policy.js': `trustedTypes.createPolicy('default', { createScriptURL: (url) => {
+  const u = new URL(url, location.href);
+  if (u.origin === location.origin && u.pathname.startsWith('/vendor/')) return u.href;
+  throw new TypeError('not an allowed script URL: ' + url);
+} });`,
+    'elsewhere/stats.js': 'window.__elsewhere = true;',
     'noised.json': h.config({ aggregation: { window_seconds: 3600, noise: { epsilon: 1 } } }),
     'noised.html': h.html({ attrs: 'data-config="/noised.json"' }),
     'bounded.json': h.config({ events: { ...h.config().events, purchase: { ...h.config().events.purchase, max_per_window: 3 } } }),
@@ -246,6 +259,21 @@ test('a gated element the page refuses (inline script under Trusted Types) is sk
   assert.equal(out.errors.length, 1);
   assert.equal(out.errors[0].code, 'activation');
   assert.match(out.errors[0].message, /^could not activate <script data-candor-purpose="stats">: .*TrustedScript/);
+  await context.close();
+});
+
+test('under Trusted Types, gated external scripts go through the page\'s default policy: allowed URLs run once, others are refused', async () => {
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  await p.goto(server.url + '/tt-default.html');
+  await h.ready(p);
+  await p.locator('[data-testid="candor-accept-all"]').click();
+  await p.waitForFunction(() => window.__statsRuns === 1 && window.__errors.length === 1);
+  const out = await p.evaluate(() => ({ runs: window.__statsRuns, elsewhere: window.__elsewhere === true, errors: window.__errors }));
+  assert.equal(out.runs, 1);
+  assert.equal(out.elsewhere, false, 'the policy refused the other URL');
+  assert.equal(out.errors[0].code, 'activation');
+  assert.match(out.errors[0].message, /^could not activate <script data-candor-purpose="stats">: .*not an allowed script URL/);
   await context.close();
 });
 
