@@ -594,10 +594,11 @@ impl App {
             let body = report.to_json();
             let Ok(request) = upload::post(&url, &body, false) else { break };
             let outcome = upload::outcome(request).await;
+            let acknowledged = outcome == Outcome::Acknowledged;
             if !self.settle(&report.report_id, &body, outcome) {
                 break;
             }
-            if outcome == Outcome::Acknowledged {
+            if acknowledged {
                 sent += 1;
             }
         }
@@ -616,9 +617,9 @@ impl App {
                 dom::dispatch("report", &dom::json(body));
                 true
             }
-            Outcome::Rejected(status) => {
+            Outcome::Rejected(_, why) => {
                 queue::remove(id);
-                dom::report_error("report-rejected", &format!("the collector refused report {id} (HTTP {status}); it was dropped"));
+                dom::report_error("report-rejected", &format!("the collector refused report {id} ({why}); it was dropped"));
                 true
             }
             Outcome::Retry => {

@@ -33,12 +33,14 @@ fn set_timeout(init: &RequestInit) {
 }
 
 /// What became of one POST.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// 2xx: stored (or a duplicate of a stored report).
     Acknowledged,
-    /// 4xx other than 408/429: the collector will never take it.
-    Rejected(u16),
+    /// 4xx other than 408/429: the collector will never take it. Holds the
+    /// status and the collector's reason (its JSON `error`, else the start
+    /// of its answer), for the message that says why.
+    Rejected(u16, String),
     /// Network error, no answer within [`TIMEOUT_MS`], 5xx, 408 or 429: try again later.
     Retry,
 }
@@ -66,11 +68,31 @@ pub async fn outcome(pending: JsFuture) -> Outcome {
             match resp.status() {
                 200..=299 => Outcome::Acknowledged,
                 408 | 429 => Outcome::Retry,
-                s @ 400..=499 => Outcome::Rejected(s),
+                s @ 400..=499 => Outcome::Rejected(s, reason(&resp).await),
                 _ => Outcome::Retry,
             }
         }
         Err(_) => Outcome::Retry,
+    }
+}
+
+/// "HTTP 400: <the collector's error>", at most 200 characters of it, control
+/// characters as spaces; just "HTTP 400" when the answer has no text.
+async fn reason(resp: &Response) -> String {
+    let status = resp.status();
+    let text = match resp.text() {
+        Ok(p) => JsFuture::from(p).await.ok().and_then(|t| t.as_string()).unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    let why = match crate::json::parse(&text) {
+        Ok(v) => v.get("error").and_then(|e| e.as_str()).map(str::to_string).unwrap_or(text),
+        Err(_) => text,
+    };
+    let why: String = why.trim().chars().take(200).map(|c| if c.is_control() { ' ' } else { c }).collect();
+    if why.is_empty() {
+        format!("HTTP {status}")
+    } else {
+        format!("HTTP {status}: {why}")
     }
 }
 

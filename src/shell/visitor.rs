@@ -191,9 +191,9 @@ async fn send(url: String, id: String, body: String) {
     let outcome = loop {
         let Ok(request) = upload::post(&url, &body, false) else { break Outcome::Retry };
         let outcome = upload::outcome(request).await;
-        match (outcome, without_texts(&body)) {
-            (Outcome::Rejected(_), Some(bare)) => body = bare,
-            _ => break outcome,
+        match without_texts(&body).filter(|_| matches!(outcome, Outcome::Rejected(..))) {
+            Some(bare) => body = bare,
+            None => break outcome,
         }
     };
     INFLIGHT.with(|f| f.borrow_mut().retain(|x| *x != id));
@@ -210,10 +210,10 @@ async fn send(url: String, id: String, body: String) {
                 records::acknowledge(&id);
             }
         }
-        Outcome::Rejected(status) => {
+        Outcome::Rejected(_, why) => {
             // Never accepted: kept no longer, so it is not resent forever.
             records::forget(&id);
-            dom::warn(&format!("the collector refused receipt {id} (HTTP {status}); it was dropped"));
+            dom::warn(&format!("the collector refused receipt {id} ({why}); it was dropped"));
         }
         Outcome::Retry => {}
     }

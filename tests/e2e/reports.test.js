@@ -30,7 +30,8 @@ test.before(async () => {
   // a reload, and must reach the collector byte for byte.
   const hostile = { ...base, events: { ...base.events, page_view: { ...base.events.page_view, fields: {
     ...base.events.page_view.fields, path: { kind: 'category', values: HOSTILE } } } } };
-  h.write(www, { 'candor.config.json': base, 'bounded.json': bounded, 'hostile.json': hostile });
+  h.write(www, { 'candor.config.json': base, 'bounded.json': bounded, 'hostile.json': hostile,
+    'elsewhere.json': { ...base, site: 'elsewhere.example' }, 'elsewhere.html': h.html({ attrs: 'data-config="/elsewhere.json" async' }) });
   chrome = await h.browser();
 });
 test.after(async () => { await chrome?.close(); await pages?.stop(); await sink?.stop(); });
@@ -166,6 +167,23 @@ test('no report is sent for a purpose after it is withdrawn, even one already qu
   assert.equal(await p.evaluate(() => window.candor.track('purchase', { amount: 5 }).reason), 'no-consent');
   assert.deepEqual(posted, []);
   assert.equal((await aggregates('purchase')).count || 0, before);
+  await context.close();
+});
+
+test('a report the collector refuses for good is dropped with a report-rejected error that gives the collector\'s reason', async () => {
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  await p.goto(pages.url + '/elsewhere.html');
+  await h.ready(p);
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await p.evaluate(() => window.candor.track('purchase', { amount: 10 }));
+  assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 0 });
+  const errors = (await h.events(p, 'error')).map((e) => e.detail);
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0].code, 'report-rejected');
+  assert.match(errors[0].message,
+    /^the collector refused report [0-9a-f-]{36} \(HTTP 400: site: "elsewhere\.example" is not a site this collector accepts\); it was dropped$/);
+  assert.deepEqual((await p.evaluate(() => window.candor.inspect())).pending, [], 'not kept to be resent forever');
   await context.close();
 });
 
