@@ -966,9 +966,8 @@ impl Sdk {
         let result = gate::check(&app.config, &st.consent, name, &fields).and_then(|o| st.agg.record(&app.config, &o, now));
         match result {
             Ok(()) => {
-                if !queue::save_open(app.tab(), &st.agg) {
-                    dom::warn("could not store the aggregate; it is kept in memory only");
-                }
+                // Refused (full or blocked storage): kept in memory, said once.
+                queue::save_open(app.tab(), &st.agg);
                 if app.data_open() {
                     let app = app.clone();
                     wasm_bindgen_futures::spawn_local(async move { app.refresh_data() });

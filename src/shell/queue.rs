@@ -8,7 +8,9 @@
 //! acknowledged. `<enqueued>` (local milliseconds plus a counter) orders the
 //! queue; it stays in this browser and is never sent.
 //! The queue is bounded (200 reports, 256 KB): when full, the oldest reports
-//! are dropped and counted in `candor.dropped`.
+//! are dropped and counted in `candor.dropped`. A report storage refuses
+//! (full or blocked) waits in this page's memory instead, under the same
+//! bounds, and is sent like the others while the page is open.
 
 use std::cell::{Cell, RefCell};
 
@@ -221,29 +223,40 @@ fn key_of(id: &str) -> Option<String> {
     report_keys().into_iter().map(|(k, _)| k).find(|k| k.ends_with(id) && k.len() > id.len() && k.as_bytes()[k.len() - id.len() - 1] == b'.')
 }
 
-/// Every pending report, oldest first. Corrupt entries are removed.
+/// Every pending report, stored or in memory, oldest first. Corrupt
+/// entries are removed.
 pub fn pending() -> Vec<Report> {
-    report_keys()
+    let mut all: Vec<(String, Option<Report>)> = report_keys()
         .into_iter()
         .filter_map(|(k, _)| {
             let parsed = storage::get(&k).and_then(|t| Report::from_json(&t));
             if parsed.is_none() {
                 storage::remove(&k);
             }
-            parsed
+            Some((k, Some(parsed?)))
         })
-        .collect()
+        .collect();
+    MEMORY.with(|m| all.extend(m.borrow().iter().map(|(k, t)| (k.clone(), Report::from_json(t)))));
+    let order = crate::order::positions(all.len(), &|a, b| all[a].0.cmp(&all[b].0));
+    order.into_iter().filter_map(|i| all[i].1.take()).collect()
 }
 
 /// Whether the report is still pending (another tab may have sent it).
 pub fn is_pending(id: &str) -> bool {
-    key_of(id).is_some()
+    key_of(id).is_some() || MEMORY.with(|m| m.borrow().iter().any(|(k, _)| k.ends_with(id)))
+}
+
+/// Drops the reports kept in memory (erase).
+pub fn forget_memory() {
+    MEMORY.with(|m| m.borrow_mut().clear());
 }
 
 thread_local! {
     static COUNTER: Cell<u32> = const { Cell::new(0) };
     /// The open-aggregate key last written, and the same as a JS string.
     static OPEN_KEY: RefCell<Option<(String, js_sys::JsString)>> = const { RefCell::new(None) };
+    /// Reports storage refused: (the key it would have had, the JSON).
+    static MEMORY: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Queues a report, dropping the oldest when over the bounds.
@@ -252,7 +265,23 @@ pub fn push(report: &Report) {
     let n = COUNTER.get().wrapping_add(1);
     COUNTER.set(n);
     let key = format!("{REPORT}{:015}{:04}.{}", js_sys::Date::now() as u64, n % 10_000, report.report_id);
-    storage::set(&key, &text);
+    if !storage::set(&key, &text) {
+        let dropped = MEMORY.with(|m| {
+            let mut m = m.borrow_mut();
+            m.push((key, text));
+            let mut bytes: usize = m.iter().map(|(_, t)| t.len() * 2).sum();
+            let mut dropped = 0u64;
+            while m.len() > MAX_REPORTS || bytes > MAX_BYTES {
+                bytes -= m.remove(0).1.len() * 2;
+                dropped += 1;
+            }
+            dropped
+        });
+        if dropped > 0 {
+            storage::set(DROPPED, &(dropped_count() + dropped).to_string());
+        }
+        return;
+    }
     let all = report_keys();
     let mut bytes: usize = all.iter().map(|(_, b)| b).sum();
     let mut count = all.len();
@@ -276,6 +305,7 @@ pub fn remove(id: &str) {
     if let Some(k) = key_of(id) {
         storage::remove(&k);
     }
+    MEMORY.with(|m| m.borrow_mut().retain(|(k, _)| !k.ends_with(id)));
 }
 
 /// Reports dropped because the queue was full.

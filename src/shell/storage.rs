@@ -40,12 +40,32 @@ pub fn get(key: &str) -> Option<String> {
 
 /// Writes a value; `false` if storage refused it.
 pub fn set(key: &str, value: &str) -> bool {
-    local().map(|s| s.set_item(key, value).is_ok()).unwrap_or(false)
+    stored(local().map(|s| s.set_item(key, value).is_ok()).unwrap_or(false))
 }
 
 /// Writes a value under a key kept as a JS string; `false` if storage refused it.
 pub fn set_js_key(key: &js_sys::JsString, value: &str) -> bool {
-    local().map(|s| s.unchecked_ref::<JsKeyStorage>().set_item(key, value).is_ok()).unwrap_or(false)
+    stored(local().map(|s| s.unchecked_ref::<JsKeyStorage>().set_item(key, value).is_ok()).unwrap_or(false))
+}
+
+thread_local! {
+    static REFUSED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The first refused write of the page is reported once (`candor:error`,
+/// code `storage`), after the current call returns: the page's listener
+/// may call back into the SDK.
+fn stored(ok: bool) -> bool {
+    if !ok && !REFUSED.replace(true) {
+        wasm_bindgen_futures::spawn_local(async {
+            super::dom::report_error(
+                "storage",
+                "localStorage refused Candor's data (full or blocked): choices and counts are kept in memory, \
+                 sent while this page is open, and lost when it closes",
+            );
+        });
+    }
+    ok
 }
 
 /// Removes a value.

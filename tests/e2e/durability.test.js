@@ -135,3 +135,34 @@ test('a live tab is not taken over by another whose QA clock runs ahead: its eve
   assert.equal(await counted(), before + 1);
   await context.close();
 });
+
+test('storage full after the decision: accepted events are kept in memory and sent; one storage error says so', async () => {
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  await p.goto(server.url + '/');
+  await h.ready(p);
+  await p.locator('[data-testid="candor-accept-all"]').click();
+  // The site itself fills localStorage to its quota (real QuotaExceededError).
+  const filled = await p.evaluate(() => {
+    let n = 0;
+    for (let size = 1 << 20; size >= 16; size >>= 1) {
+      const chunk = 'x'.repeat(size);
+      try { for (;;) localStorage.setItem(`site.${n++}`, chunk); } catch (e) { /* full at this size */ }
+    }
+    try { localStorage.setItem('site.probe', 'xxxxxxxxxxxxxxxx'); return false; } catch (e) { return e.name; }
+  });
+  assert.equal(filled, 'QuotaExceededError');
+  const before = (await (await fetch(`${server.url}/v1/aggregates?site=test.example&event=page_view`)).json()).count || 0;
+  const answers = await p.evaluate(() => ['/', '/shop', '/'].map((path) => window.candor.track('page_view', { path }).accepted));
+  assert.deepEqual(answers, [true, true, true]);
+  assert.equal(await p.evaluate(() => window.candor.inspect().open.length), 1, 'the open aggregate is in memory and shown');
+  // flush() closes the window into a report storage refuses too: it is sent from memory.
+  assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 1 });
+  const after = await (await fetch(`${server.url}/v1/aggregates?site=test.example&event=page_view`)).json();
+  assert.equal(after.count - before, 3);
+  const errors = (await h.events(p, 'error')).map((e) => e.detail);
+  assert.equal(errors.length, 1, 'said once, not on every track');
+  assert.equal(errors[0].code, 'storage');
+  assert.match(errors[0].message, /kept in memory/);
+  await context.close();
+});
