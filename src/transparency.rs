@@ -243,6 +243,7 @@ fn key_meaning(key: &str) -> &'static str {
         "alive" => "when a tab last ran, so another can send what it left if it crashed",
         "tab" => "this tab's random id, in session storage (gone when the tab closes)",
         "gcm" => "your choices as Google Consent Mode signals, for the page's tags",
+        "forget" => "receipts of your choices you erased, still to be deleted by the site's server",
         _ => "Candor data",
     }
 }

@@ -149,7 +149,7 @@ export type TrackResult =
 
 export type FieldValue = string | number;
 
-export type CandorErrorCode = "config" | "config-fetch" | "wasm-load" | "report-rejected" | "boot" | "activation" | "storage";
+export type CandorErrorCode = "config" | "config-fetch" | "wasm-load" | "report-rejected" | "boot" | "activation" | "storage" | "receipt-delete";
 
 export interface CandorError { code: CandorErrorCode | (string & {}); message: string }
 

@@ -570,6 +570,7 @@ impl App {
         .unwrap_or(0);
         self.uploading.set(false);
         self.resend_receipts().await;
+        self.delete_owed().await;
         self.refresh_data();
         sent
     }

@@ -84,6 +84,36 @@ pub fn remember_sent(body: &str, now: u64, days: u32, decided: bool) {
     write(HISTORY, &h, Sent::to_json_value);
 }
 
+/// Receipt ids an erase asked the collector to delete, kept only while the
+/// collector has not confirmed it (it was down, or the request failed).
+pub const FORGET: &str = "candor.forget";
+
+/// The receipt ids still to delete at the collector.
+pub fn to_forget() -> Vec<String> {
+    read(FORGET, |v| v.as_str().filter(|s| crate::conform::is_uuid(s)).map(str::to_string))
+}
+
+/// Adds ids to delete at the collector.
+pub fn forget_later(ids: &[String]) {
+    let mut all = to_forget();
+    for id in ids {
+        if !all.contains(id) {
+            all.push(id.clone());
+        }
+    }
+    write(FORGET, &all, |s: &String| J::from(s));
+}
+
+/// The collector confirmed (or never had) this receipt.
+pub fn forgotten(id: &str) {
+    let mut all = to_forget();
+    let before = all.len();
+    all.retain(|x| x != id);
+    if all.len() != before {
+        write(FORGET, &all, |s: &String| J::from(s));
+    }
+}
+
 /// Every kept receipt, oldest first.
 pub fn receipts() -> Vec<Kept> {
     read(RECEIPTS, Kept::from_json_value)

@@ -154,6 +154,8 @@ impl App {
     /// delete this browser's receipts, forgets the decision and asks again.
     pub(super) fn erase(&self) -> JsValue {
         let kept = records::receipts();
+        // Deletions an earlier erase could not get confirmed are still owed.
+        let owed = records::to_forget();
         storage::clear();
         queue::forget_tab();
         queue::forget_saved();
@@ -161,13 +163,20 @@ impl App {
         let cookies: Vec<String> = self.config.optional_purposes().flat_map(|p| p.cookies.iter().cloned()).collect();
         activate::delete_cookies(&dom::document(), &cookies);
         if let Some(url) = self.receipts_url() {
+            let mut ids = owed;
             for k in kept.into_iter().filter(|k| crate::conform::is_uuid(&k.receipt.receipt_id)) {
-                if k.acknowledged {
-                    wasm_bindgen_futures::spawn_local(delete(format!("{url}/{}", k.receipt.receipt_id)));
-                } else {
-                    ERASED.with(|e| e.borrow_mut().push(k.receipt.receipt_id));
+                let id = k.receipt.receipt_id;
+                if !k.acknowledged {
+                    // A POST on its way (or about to start): deleted once it lands.
+                    ERASED.with(|e| e.borrow_mut().push(id.clone()));
+                }
+                if (k.acknowledged || !INFLIGHT.with(|f| f.borrow().contains(&id))) && !ids.contains(&id) {
+                    // Acknowledged, or maybe stored with the answer lost: a
+                    // DELETE of a receipt the collector never had is a 404.
+                    ids.push(id);
                 }
             }
+            wasm_bindgen_futures::spawn_local(delete_all(url, ids, true));
         }
         {
             let mut st = self.state.borrow_mut();
@@ -206,7 +215,7 @@ async fn send(url: String, id: String, body: String) {
                 at.map(|i| e.remove(i)).is_some()
             });
             if erased {
-                delete(format!("{url}/{id}")).await;
+                delete_all(url, vec![id], true).await;
             } else {
                 records::acknowledge(&id);
             }
@@ -227,8 +236,44 @@ fn without_texts(body: &str) -> Option<String> {
     Some(J::O(entries).to_text())
 }
 
-async fn delete(url: String) {
-    if let Ok(request) = upload::delete(&url) {
-        let _ = upload::outcome(request).await;
+/// Asks the collector to delete receipts (`url` is the receipts route). An
+/// id it confirms (2xx), or never had (404), is done with; one that failed
+/// is kept in `candor.forget` and asked again on later ticks and boots;
+/// `tell` (the erase itself, not a later retry) reports that with a
+/// `candor:error` (`receipt-delete`).
+pub(super) async fn delete_all(url: String, ids: Vec<String>, tell: bool) {
+    let mut failed = Vec::new();
+    for id in ids {
+        let outcome = match upload::delete(&format!("{url}/{id}")) {
+            Ok(request) => upload::outcome(request).await,
+            Err(_) => Outcome::Retry,
+        };
+        match outcome {
+            Outcome::Acknowledged | Outcome::Rejected(404, _) => records::forgotten(&id),
+            Outcome::Rejected(_, why) => {
+                records::forgotten(&id);
+                dom::warn(&format!("the collector refused to delete receipt {id} ({why})"));
+            }
+            Outcome::Retry => failed.push(id),
+        }
+    }
+    if !failed.is_empty() {
+        records::forget_later(&failed);
+        if tell {
+            dom::report_error(
+                "receipt-delete",
+                &format!("could not reach the collector to delete {} receipt(s) of erased choices; asking again later", failed.len()),
+            );
+        }
+    }
+}
+
+impl App {
+    /// Asks again for the deletions an erase could not get confirmed.
+    pub(super) async fn delete_owed(&self) {
+        let owed = records::to_forget();
+        if let (false, Some(url)) = (owed.is_empty(), self.receipts_url()) {
+            delete_all(url, owed, false).await;
+        }
     }
 }

@@ -230,6 +230,36 @@ test('erase leaves zero Candor keys and zero declared cookies, and deletes the r
   await context.close();
 });
 
+test('erase while the collector cannot be reached: receipt-delete error, the id is kept in candor.forget, and deleted on a later tick', async () => {
+  const { context, p } = await open();
+  await byId(p, 'candor-accept-all').click();
+  await acknowledged(p, 1);
+  const id = (await inspect(p)).receipts[0].receipt_id;
+  const cut = (route) => (route.request().method() === 'DELETE' ? route.abort('connectionreset') : route.continue());
+  await context.route('**/v1/receipts/**', cut);
+  await p.evaluate(() => window.candor.erase());
+  await p.waitForFunction(() => localStorage.getItem('candor.forget') !== null);
+  const errors = (await h.events(p, 'error')).map((e) => e.detail);
+  assert.deepEqual(errors.map((e) => e.code), ['receipt-delete']);
+  assert.match(errors[0].message, /could not reach the collector to delete 1 receipt/);
+  assert.deepEqual(await p.evaluate(() => JSON.parse(localStorage.getItem('candor.forget'))), [id]);
+  assert.ok((await inspect(p)).storage.some((s) => s.key === 'candor.forget'), 'the visitor sees what is still owed');
+  assert.equal((await fetch(`${server.url}/v1/receipts/${id}`)).status, 200, 'still at the collector');
+
+  // A tick with the collector failing again: kept, and no second error.
+  await p.evaluate(() => window.candor.flush());
+  assert.deepEqual(await p.evaluate(() => JSON.parse(localStorage.getItem('candor.forget'))), [id]);
+  assert.equal((await h.events(p, 'error')).length, 1);
+
+  // The collector is reachable again: the next tick deletes it, and nothing is left.
+  await context.unroute('**/v1/receipts/**', cut);
+  await p.evaluate(() => window.candor.flush());
+  await p.waitForFunction(() => localStorage.getItem('candor.forget') === null);
+  assert.equal((await fetch(`${server.url}/v1/receipts/${id}`)).status, 404);
+  assert.deepEqual(await p.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('candor.'))), []);
+  await context.close();
+});
+
 test('erase with a second tab open: that tab forgets too, and nothing is written again (checked after its next tick)', { timeout: 60_000 }, async () => {
   const { context, p } = await open();
   await byId(p, 'candor-accept-all').click();
