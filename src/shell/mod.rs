@@ -788,6 +788,19 @@ impl App {
 
     /// Applies a decision, persists it, closes the prompt and tells the page.
     fn decide(&self, grant: &[&str], deny: &[&str], method: Method) -> Result<(), crate::consent::Undecidable> {
+        // Page code repeating what the visitor already decided (a grant on
+        // every page load, a callback granting what is granted) changes
+        // nothing: no event, no receipt. A visitor's own click always counts.
+        if method == Method::Api {
+            let st = self.state.borrow();
+            if st.consent.decided {
+                let mut probe = st.consent.clone();
+                probe.decide(&self.config, grant, deny, method, self.now())?;
+                if probe.purposes == st.consent.purposes {
+                    return Ok(());
+                }
+            }
+        }
         let withdrawn;
         {
             let mut st = self.state.borrow_mut();

@@ -176,9 +176,18 @@ test('candor.on: a callback that changes consent runs once, and so does the watc
   assert.deepEqual(await p.evaluate(() => window.__runs), { stats: 1, video: 1 });
   assert.equal(await p.evaluate(() => window.__videoSaw), true, 'the video watcher is handed the consent that granted it');
   assert.deepEqual(p.logs.filter((l) => l.type === 'error' || l.type === 'pageerror'), []);
-  // Two decisions (Save, then the callback's grant), not one per recursive call.
   const c = await h.consent(p);
   assert.deepEqual([c.purposes.stats, c.purposes.video], [true, true]);
+  // Two decisions (Save, then the callback's grant), not one per recursive call.
+  assert.equal((await h.events(p, 'consent')).length, 2);
+  assert.equal(await p.evaluate(() => window.candor.inspect().receipts.length), 2);
+  // Page code repeating what is already decided changes nothing: no event, no receipt.
+  await p.evaluate(() => { window.candor.grant(['video']); window.candor.deny([]); window.candor.acceptAll(); });
+  assert.equal((await h.events(p, 'consent')).length, 2);
+  assert.equal(await p.evaluate(() => window.candor.inspect().receipts.length), 2);
+  // A change still counts.
+  await p.evaluate(() => window.candor.deny(['video']));
+  assert.equal((await h.events(p, 'consent')).length, 3);
   await context.close();
 });
 
