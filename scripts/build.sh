@@ -8,6 +8,8 @@ TOOLS="${CANDOR_TOOLS:-$HOME/.cache/candor-tools}"
 OUT=target/bindgen
 cargo build --release --target wasm32-unknown-unknown --lib
 rm -rf "$OUT" && mkdir -p "$OUT" dist
+# No stale compressed copy may outlive a failed build: they are written last.
+rm -f dist/*.br dist/*.gz
 "$TOOLS/bin/wasm-bindgen" --target no-modules --no-typescript --out-dir "$OUT" --out-name candor \
   target/wasm32-unknown-unknown/release/candor.wasm
 node_modules/.bin/wasm-opt -Oz --converge --enable-reference-types --enable-bulk-memory --enable-nontrapping-float-to-int \

@@ -205,13 +205,15 @@ function fail(code, message, alreadyReported) {
   settle();
 }
 
-// How long a request may go without an answer (response headers) before the
-// boot gives up: a server that never answers must not leave candor.ready
-// pending forever. The wasm's body may then take as long as the line needs.
+// How long the boot waits before it gives up, so a server that never
+// answers cannot leave candor.ready pending forever: the config, body
+// included, within 10 s; the wasm's response headers within 30 s (its body
+// may then take as long as the line needs).
 var CONFIG_WAIT_MS = 10000;
 var WASM_WAIT_MS = 30000;
 
-function fetchWithin(url, init, ms) {
+// fetch(url, init), then read(response), both within `ms`.
+function fetchWithin(url, init, ms, read) {
   var ctl = typeof AbortController === 'function' ? new AbortController() : null;
   var timer;
   var late = new Promise(function (resolve, reject) {
@@ -221,7 +223,7 @@ function fetchWithin(url, init, ms) {
     }, ms);
   });
   if (ctl) init.signal = ctl.signal;
-  return Promise.race([fetch(url, init), late]).then(
+  return Promise.race([fetch(url, init).then(read || function (r) { return r; }), late]).then(
     function (r) { clearTimeout(timer); return r; },
     function (e) { clearTimeout(timer); throw e; });
 }
@@ -230,7 +232,7 @@ function configText() {
   if (typeof start.config === 'string') return Promise.resolve(start.config);
   var url = start.configUrl;
   if (url) {
-    return fetchWithin(new URL(url, document.baseURI), { credentials: 'same-origin', cache: 'no-cache' }, CONFIG_WAIT_MS).then(function (r) {
+    return fetchWithin(new URL(url, document.baseURI), { credentials: 'same-origin', cache: 'no-cache' }, CONFIG_WAIT_MS, function (r) {
       if (!r.ok) throw new Error('HTTP ' + r.status);
       return r.text();
     }).catch(function (e) {

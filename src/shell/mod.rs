@@ -136,6 +136,9 @@ struct App {
     view: RefCell<Option<Prompt>>,
     /// A decision of this page is (or was read from) the stored record.
     stored_once: Cell<bool>,
+    /// When this page's last decision could not be stored (full or blocked
+    /// storage), its `updated_at`: an older stored record must not undo it.
+    unstored_at: Cell<Option<u64>>,
     uploading: Cell<bool>,
     /// QA mode is on for this host.
     qa: bool,
@@ -200,6 +203,7 @@ impl App {
             state: RefCell::new(State { consent, agg: Aggregator::default() }),
             view: RefCell::new(None),
             stored_once: Cell::new(decided_before),
+            unstored_at: Cell::new(None),
             uploading: Cell::new(false),
             qa,
             clock_offset: Cell::new(0),
@@ -725,18 +729,29 @@ impl App {
         }
     }
 
-    /// Another tab changed the decision: take it over.
+    /// Another tab changed the decision: take it over. Not a stored record
+    /// older than a decision of this page that storage refused; but a
+    /// removed one (an erase elsewhere) always.
     fn reload_consent(&self) {
         let stored = storage::get(storage::CONSENT);
         let (fresh, _) = Consent::load(&self.config, stored.as_deref(), self.now());
+        if let (Some(ours), Some(_)) = (self.unstored_at.get(), &stored) {
+            if fresh.updated_at.is_none_or(|theirs| theirs <= ours) {
+                return;
+            }
+        }
         let decided = fresh.decided;
         {
             let mut st = self.state.borrow_mut();
             if st.consent == fresh {
                 return;
             }
+            if stored.is_none() && st.consent.decided {
+                visitor::erased_elsewhere();
+            }
             st.consent = fresh;
         }
+        self.unstored_at.set(None);
         let (gpc, reopen) = (self.gpc_applies(), self.reopen());
         self.with_view(|p| if decided { p.hide(reopen) } else { p.show_banner(gpc) });
         self.purge_denied();
@@ -788,15 +803,18 @@ impl App {
 
     /// Applies a decision, persists it, closes the prompt and tells the page.
     fn decide(&self, grant: &[&str], deny: &[&str], method: Method) -> Result<(), crate::consent::Undecidable> {
-        // Page code repeating what the visitor already decided (a grant on
-        // every page load, a callback granting what is granted) changes
-        // nothing: no event, no receipt. A visitor's own click always counts.
-        if method == Method::Api {
+        // Page code repeating a grant the visitor already made (on every page
+        // load, in a callback) changes nothing: no event, no receipt. A
+        // visitor's own click always counts, and so does any call that
+        // denies: this tab's view of storage can lag another tab's write (a
+        // long task delays it), and a withdrawal must never be lost to that.
+        if method == Method::Api && deny.is_empty() && self.unstored_at.get().is_none() {
             let st = self.state.borrow();
             if st.consent.decided {
                 let mut probe = st.consent.clone();
                 probe.decide(&self.config, grant, deny, method, self.now())?;
-                if probe.purposes == st.consent.purposes {
+                let (stored, _) = Consent::load(&self.config, storage::get(storage::CONSENT).as_deref(), self.now());
+                if probe.purposes == st.consent.purposes && stored.decided && stored.purposes == st.consent.purposes {
                     return Ok(());
                 }
             }
@@ -809,9 +827,8 @@ impl App {
                 let text = rec.to_json();
                 let stored = storage::set(storage::CONSENT, &text);
                 self.stored_once.set(self.stored_once.get() || stored);
-                if !stored {
-                    dom::warn("could not store the decision; it holds for this page only");
-                }
+                // Refused: it holds for this page (said once, by `storage`).
+                self.unstored_at.set(if stored { None } else { st.consent.updated_at });
             }
         }
         let reopen = self.reopen();

@@ -88,9 +88,19 @@ pub fn remember_sent(body: &str, now: u64, days: u32, decided: bool) {
 /// collector has not confirmed it (it was down, or the request failed).
 pub const FORGET: &str = "candor.forget";
 
-/// The receipt ids still to delete at the collector.
+/// The receipt ids still to delete at the collector. Unlike the other
+/// lists, an item that is not a receipt id is skipped, not the whole list:
+/// every valid id in it is a deletion the visitor asked for.
 pub fn to_forget() -> Vec<String> {
-    read(FORGET, |v| v.as_str().filter(|s| crate::conform::is_uuid(s)).map(str::to_string))
+    let Some(text) = storage::get(FORGET) else { return Vec::new() };
+    let ids: Vec<String> = json::parse(&text)
+        .ok()
+        .and_then(|v| Some(v.as_array()?.iter().filter_map(|i| i.as_str().filter(|s| crate::conform::is_uuid(s)).map(str::to_string)).collect()))
+        .unwrap_or_default();
+    if ids.is_empty() {
+        storage::remove(FORGET);
+    }
+    ids
 }
 
 /// Adds ids to delete at the collector.

@@ -176,6 +176,9 @@ impl App {
                     ids.push(id);
                 }
             }
+            // Owed before any request starts: a page left right after the
+            // erase still asks for them on the visitor's next visit.
+            records::forget_later(&ids);
             wasm_bindgen_futures::spawn_local(delete_all(url, ids, true));
         }
         {
@@ -183,6 +186,7 @@ impl App {
             st.consent = Consent::undecided(&self.config);
             st.agg = Aggregator::default();
         }
+        self.unstored_at.set(None);
         let gpc = self.gpc_applies();
         self.with_view(|p| p.show_banner(gpc));
         self.publish_signals();
@@ -207,26 +211,35 @@ async fn send(url: String, id: String, body: String) {
         }
     };
     INFLIGHT.with(|f| f.borrow_mut().retain(|x| *x != id));
+    let erased = ERASED.with(|e| {
+        let mut e = e.borrow_mut();
+        let at = e.iter().position(|x| *x == id);
+        at.map(|i| e.remove(i)).is_some()
+    });
     match outcome {
-        Outcome::Acknowledged => {
-            let erased = ERASED.with(|e| {
-                let mut e = e.borrow_mut();
-                let at = e.iter().position(|x| *x == id);
-                at.map(|i| e.remove(i)).is_some()
-            });
-            if erased {
-                delete_all(url, vec![id], true).await;
-            } else {
-                records::acknowledge(&id);
-            }
+        Outcome::Acknowledged if erased => {
+            records::forget_later(std::slice::from_ref(&id));
+            delete_all(url, vec![id], true).await;
         }
+        Outcome::Acknowledged => records::acknowledge(&id),
         Outcome::Rejected(_, why) => {
             // Never accepted: kept no longer, so it is not resent forever.
             records::forget(&id);
             dom::warn(&format!("the collector refused receipt {id} ({why}); it was dropped"));
         }
+        // Erased meanwhile, and maybe stored with the answer lost: owed a
+        // DELETE (a 404 if the collector never had it).
+        Outcome::Retry if erased => records::forget_later(std::slice::from_ref(&id)),
         Outcome::Retry => {}
     }
+}
+
+/// Another tab erased everything (the stored decision is gone): receipts
+/// this tab is still POSTing are deleted once they land, as after an erase
+/// here.
+pub(super) fn erased_elsewhere() {
+    let inflight = INFLIGHT.with(|f| f.borrow().clone());
+    ERASED.with(|e| e.borrow_mut().extend(inflight));
 }
 
 fn without_texts(body: &str) -> Option<String> {
@@ -236,15 +249,19 @@ fn without_texts(body: &str) -> Option<String> {
     Some(J::O(entries).to_text())
 }
 
-/// Asks the collector to delete receipts (`url` is the receipts route). An
-/// id it confirms (2xx), or never had (404), is done with; one that failed
-/// is kept in `candor.forget` and asked again on later ticks and boots;
-/// `tell` (the erase itself, not a later retry) reports that with a
-/// `candor:error` (`receipt-delete`).
+/// Asks the collector to delete receipts (`url` is the receipts route), ids
+/// already listed in `candor.forget`. All requests start at once (with
+/// `keepalive`, so leaving the page does not cancel them). An id the
+/// collector confirms (2xx) or never had (404) is done with, as is one it
+/// refuses for good (another 4xx, with a warning); one that failed stays
+/// owed and is asked again on later ticks and boots. `tell` (the erase
+/// itself, not a later retry) reports a failure with a `candor:error`
+/// (`receipt-delete`).
 pub(super) async fn delete_all(url: String, ids: Vec<String>, tell: bool) {
-    let mut failed = Vec::new();
-    for id in ids {
-        let outcome = match upload::delete(&format!("{url}/{id}")) {
+    let started: Vec<_> = ids.into_iter().map(|id| (upload::delete(&format!("{url}/{id}")), id)).collect();
+    let mut failed = 0;
+    for (request, id) in started {
+        let outcome = match request {
             Ok(request) => upload::outcome(request).await,
             Err(_) => Outcome::Retry,
         };
@@ -254,15 +271,14 @@ pub(super) async fn delete_all(url: String, ids: Vec<String>, tell: bool) {
                 records::forgotten(&id);
                 dom::warn(&format!("the collector refused to delete receipt {id} ({why})"));
             }
-            Outcome::Retry => failed.push(id),
+            Outcome::Retry => failed += 1,
         }
     }
-    if !failed.is_empty() {
-        records::forget_later(&failed);
+    if failed > 0 {
         if tell {
             dom::report_error(
                 "receipt-delete",
-                &format!("could not reach the collector to delete {} receipt(s) of erased choices; asking again later", failed.len()),
+                &format!("could not reach the collector to delete {failed} receipt(s) of erased choices; asking again later"),
             );
         }
     }

@@ -195,6 +195,34 @@ for (const [file, code, seconds] of [['candor.config.json', 'config-fetch', 10],
   });
 }
 
+test('a config whose body never finishes settles ready after 10 s with config-fetch', async () => {
+  // Another origin that sends the headers and one byte, then nothing.
+  const http = require('node:http');
+  let asked = false;
+  const stall = http.createServer((req, res) => {
+    asked = true;
+    res.writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': '*' });
+    res.write('{');
+  });
+  await new Promise((r) => stall.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${stall.address().port}/stall.json`;
+  h.write(www, { 'stall.html': h.html({ attrs: `data-config="${url}" async` }) });
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  await p.clock.install();
+  await p.goto(server.url + '/stall.html');
+  await p.evaluate(() => { window.__settled = false; window.candor.ready.then(() => { window.__settled = true; }); });
+  while (!asked) await new Promise((r) => setTimeout(r, 20));
+  await p.clock.runFor(10_000);
+  await p.waitForFunction(() => window.__settled);
+  const err = await p.evaluate(() => window.candor.error);
+  assert.equal(err.code, 'config-fetch');
+  assert.match(err.message, /no answer within 10 s/);
+  await context.close();
+  stall.closeAllConnections();
+  await new Promise((r) => stall.close(r));
+});
+
 async function assertUndecidedWithPrompt(p) {
   const c = await h.consent(p);
   assert.equal(c.decided, false);

@@ -260,6 +260,75 @@ test('erase while the collector cannot be reached: receipt-delete error, the id 
   await context.close();
 });
 
+/** Accepts, then changes the decision twice: three receipts the collector acknowledged. */
+async function threeReceipts(p) {
+  await byId(p, 'candor-accept-all').click();
+  await p.evaluate(() => window.candor.deny(['stats']));
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await acknowledged(p, 3);
+  return (await inspect(p)).receipts.map((r) => r.receipt_id);
+}
+const statusOf = async (id) => (await fetch(`${server.url}/v1/receipts/${id}`)).status;
+
+test('erase, then the page is left at once: every receipt is still deleted (owed before any request starts)', async () => {
+  const { context, p } = await open();
+  const ids = await threeReceipts(p);
+  // The collector answers deletions slowly; the visitor leaves right after erasing.
+  await context.route('**/v1/receipts/**', async (route) => {
+    if (route.request().method() === 'DELETE') await new Promise((r) => setTimeout(r, 300));
+    await route.continue().catch(() => {});
+  });
+  await p.evaluate(() => { window.candor.erase(); location.href = '/?next'; });
+  await p.waitForURL('**/?next');
+  await h.ready(p);
+  await context.unroute('**/v1/receipts/**');
+  await p.evaluate(() => window.candor.flush());
+  await p.waitForFunction(() => localStorage.getItem('candor.forget') === null);
+  for (const id of ids) assert.equal(await statusOf(id), 404, id);
+  await context.close();
+});
+
+test('a receipt erased while its POST is in flight, stored but with the answer lost, is deleted later', async () => {
+  const { context, p } = await open();
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await context.route('**/v1/receipts', async (route) => {
+    await held;
+    await route.fetch().catch(() => {}); // reaches the collector, which stores it...
+    await route.abort('connectionreset'); // ...and the browser never hears so
+  });
+  await byId(p, 'candor-accept-all').click();
+  const id = (await inspect(p)).receipts[0].receipt_id;
+  await p.evaluate(() => window.candor.erase());
+  release();
+  await p.waitForFunction((id) => (localStorage.getItem('candor.forget') || '').includes(id), id);
+  assert.equal(await statusOf(id), 200, 'stored at the collector');
+  await context.unroute('**/v1/receipts');
+  await p.evaluate(() => window.candor.flush());
+  await p.waitForFunction(() => localStorage.getItem('candor.forget') === null);
+  assert.equal(await statusOf(id), 404);
+  await context.close();
+});
+
+test('erase in one tab while another tab\'s receipt is on its way: deleted once it lands', async () => {
+  const { context, p: a } = await open();
+  const b = await h.page(context);
+  await b.goto(server.url + '/');
+  await h.ready(b);
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await context.route('**/v1/receipts', async (route) => { await held; await route.continue(); });
+  await b.evaluate(() => window.candor.acceptAll());
+  const id = (await b.evaluate(() => window.candor.inspect().receipts))[0].receipt_id;
+  await a.evaluate(() => window.candor.erase());
+  await b.waitForFunction(() => !window.candor.consent().decided);
+  const deleted = b.waitForResponse((r) => r.url().endsWith(`/v1/receipts/${id}`) && r.request().method() === 'DELETE');
+  release();
+  assert.equal((await deleted).status(), 204);
+  assert.equal(await statusOf(id), 404);
+  await context.close();
+});
+
 test('erase with a second tab open: that tab forgets too, and nothing is written again (checked after its next tick)', { timeout: 60_000 }, async () => {
   const { context, p } = await open();
   await byId(p, 'candor-accept-all').click();

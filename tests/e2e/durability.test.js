@@ -141,15 +141,17 @@ test('storage full after the decision: accepted events are kept in memory and se
   const p = await h.page(context);
   await p.goto(server.url + '/');
   await h.ready(p);
-  await p.locator('[data-testid="candor-accept-all"]').click();
+  // (By the API: its record, "method":"api", is no longer than the withdrawal's below.)
+  await p.evaluate(() => window.candor.acceptAll());
   // The site itself fills localStorage to its quota (real QuotaExceededError).
   const filled = await p.evaluate(() => {
+    localStorage.setItem('site.pad', ''); // grown below, when a new key no longer fits
     let n = 0;
-    for (let size = 1 << 20; size >= 16; size >>= 1) {
+    for (let size = 1 << 20; size >= 1; size >>= 1) {
       const chunk = 'x'.repeat(size);
       try { for (;;) localStorage.setItem(`site.${n++}`, chunk); } catch (e) { /* full at this size */ }
     }
-    try { localStorage.setItem('site.probe', 'xxxxxxxxxxxxxxxx'); return false; } catch (e) { return e.name; }
+    try { localStorage.setItem('site.probe', 'x'); return false; } catch (e) { return e.name; }
   });
   assert.equal(filled, 'QuotaExceededError');
   const before = (await (await fetch(`${server.url}/v1/aggregates?site=test.example&event=page_view`)).json()).count || 0;
@@ -164,5 +166,23 @@ test('storage full after the decision: accepted events are kept in memory and se
   assert.equal(errors.length, 1, 'said once, not on every track');
   assert.equal(errors[0].code, 'storage');
   assert.match(errors[0].message, /kept in memory/);
+  // A withdrawal storage cannot hold (its record is longer) holds for the page:
+  // the older stored grant does not win it back at the next tick.
+  await p.evaluate(() => {
+    // Full down to the last character: a new key costs its name too, so the
+    // last few are taken by growing the key made while there was room.
+    let n = 0;
+    for (let size = 1 << 16; size >= 1; size >>= 1) {
+      try { for (;;) localStorage.setItem(`site.more.${n++}`, 'x'.repeat(size)); } catch (e) { /* full at this size */ }
+    }
+    let pad = '';
+    try { for (;;) { localStorage.setItem('site.pad', pad + 'x'); pad += 'x'; } } catch (e) { /* full */ }
+    window.candor.withdraw();
+  });
+  assert.match(await p.evaluate(() => localStorage.getItem('candor.consent')), /"stats":true/, 'the stored record is the old one');
+  await p.evaluate(() => window.candor.flush());
+  const c = await h.consent(p);
+  assert.deepEqual([c.purposes.stats, c.purposes.video], [false, false]);
+  assert.equal(await p.evaluate(() => window.candor.track('page_view', { path: '/' }).reason), 'no-consent');
   await context.close();
 });

@@ -191,6 +191,23 @@ test('candor.on: a callback that changes consent runs once, and so does the watc
   await context.close();
 });
 
+test('a withdrawal made while this tab had not yet heard of another tab\'s grant is written, and wins', async () => {
+  const context = await chrome.newContext();
+  const a = await open(context);
+  await a.evaluate(() => window.candor.rejectAll());
+  const b = await open(context);
+  // Tab A is busy (a long task) while tab B grants; then A's visitor withdraws.
+  const busy = a.evaluate(() => { const t = Date.now(); while (Date.now() - t < 1500); window.candor.withdraw(); });
+  await new Promise((r) => setTimeout(r, 400));
+  await b.evaluate(() => window.candor.grant(['stats']));
+  await busy;
+  await b.waitForFunction(() => window.candor.consent().purposes.stats === false);
+  await a.waitForTimeout(300);
+  assert.equal((await h.consent(a)).purposes.stats, false);
+  assert.match(await a.evaluate(() => localStorage.getItem('candor.consent')), /"stats":false/);
+  await context.close();
+});
+
 test('track refuses without consent and never throws on hostile input', async () => {
   const context = await chrome.newContext();
   const p = await open(context);
