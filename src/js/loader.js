@@ -56,9 +56,10 @@ function flatten(fields) {
     if (out.length >= 64) return null;
     var value = fields[key];
     if (typeof value === 'string') {
-      // Listed category values are at most 128 characters; a longer string
-      // can only count as "other", so only a marker crosses the boundary.
-      if (value.length > 128) value = '\u0000';
+      // Listed category values are at most 128 characters (code points, so
+      // at most 256 UTF-16 units); a longer string can only count as
+      // "other", so only a marker crosses the boundary.
+      if (value.length > 256) value = '\u0000';
     } else if (typeof value !== 'number') {
       return null;
     }

@@ -7,7 +7,8 @@ const assert = require('node:assert/strict');
 const h = require('./harness');
 
 let pages, sink, chrome, sinkPort, sinkDb, www;
-const HOSTILE = ['/q"uote', '/back\\slash', '/é😀', '/line\u2028sep', '</script><b>', '/tab-free {"x":1}'];
+// The last is the longest value allowed: 128 characters, 256 UTF-16 units.
+const HOSTILE = ['/q"uote', '/back\\slash', '/é😀', '/line\u2028sep', '</script><b>', '/tab-free {"x":1}', '😀'.repeat(128)];
 
 async function startSink() {
   sink = await h.collector({ www: h.site(), db: sinkDb, extra: ['--cors-origin', pages.url] });
