@@ -190,6 +190,23 @@ pub fn uuid_v4(rng: &mut impl Entropy) -> String {
     uuid::Builder::from_random_bytes(b).into_uuid().hyphenated().to_string()
 }
 
+/// The largest count (or category/histogram cell) the collector takes, either sign.
+pub const MAX_COUNT: i64 = 1_000_000_000;
+/// The largest sum the collector takes, either sign.
+pub const MAX_SUM: f64 = 1e12;
+
+/// Cells are held to the collector's limits, so a report is never refused
+/// (and all its other cells lost) for one extreme value: a sum of many
+/// large amounts, or noise drawn with a tiny ε.
+fn count_cell(n: i64) -> i64 {
+    n.clamp(-MAX_COUNT, MAX_COUNT)
+}
+
+fn sum_cell(s: f64) -> f64 {
+    // max/min, not f64::clamp: its panic message would ship the float printer.
+    s.max(-MAX_SUM).min(MAX_SUM)
+}
+
 /// Builds the report for a closed aggregate. `epsilon` overrides the
 /// config's noise (QA mode may switch it off with `Some(None)`).
 pub fn build(config: &Config, agg: &Aggregate, rng: &mut impl Entropy, noise_override: Option<Option<f64>>) -> Report {
@@ -200,13 +217,15 @@ pub fn build(config: &Config, agg: &Aggregate, rng: &mut impl Entropy, noise_ove
             for (name, t) in &agg.events {
                 let fields = map::build(t.fields.iter().map(|(f, tally)| {
                     let cell = match tally {
-                        Tally::Category(m) => ReportCell::Category(map::build(m.iter().filter(|(_, n)| **n > 0).map(|(k, n)| (k.clone(), *n as i64)))),
-                        Tally::Histogram(b) => ReportCell::Histogram(b.iter().map(|n| *n as i64).collect()),
-                        Tally::Sum(s) => ReportCell::Sum(*s),
+                        Tally::Category(m) => {
+                            ReportCell::Category(map::build(m.iter().filter(|(_, n)| **n > 0).map(|(k, n)| (k.clone(), count_cell(*n as i64)))))
+                        }
+                        Tally::Histogram(b) => ReportCell::Histogram(b.iter().map(|n| count_cell(*n as i64)).collect()),
+                        Tally::Sum(s) => ReportCell::Sum(sum_cell(*s)),
                     };
                     (f.clone(), cell)
                 }));
-                events.insert(name.clone(), ReportEvent { count: t.count as i64, fields });
+                events.insert(name.clone(), ReportEvent { count: count_cell(t.count as i64), fields });
             }
         }
         Some(eps) => {
@@ -219,7 +238,7 @@ pub fn build(config: &Config, agg: &Aggregate, rng: &mut impl Entropy, noise_ove
                 let m = f64::from(config.max_per_window(decl));
                 let empty = Default::default();
                 let t = agg.events.get(name).unwrap_or(&empty);
-                let count = t.count as i64 + noise::geometric(rng, eps_c, m);
+                let count = count_cell((t.count as i64).saturating_add(noise::geometric(rng, eps_c, m)));
                 let mut fields = StrMap::new();
                 for (f, field) in &decl.fields {
                     let cell = match (field, t.fields.get(f)) {
@@ -230,7 +249,7 @@ pub fn build(config: &Config, agg: &Aggregate, rng: &mut impl Entropy, noise_ove
                             };
                             let cells = values.iter().map(String::as_str).chain(["other"]).map(|v| {
                                 let n = counts.get(v).copied().unwrap_or(0) as i64;
-                                (v.to_string(), n + noise::geometric(rng, eps_c, 2.0 * m))
+                                (v.to_string(), count_cell(n.saturating_add(noise::geometric(rng, eps_c, 2.0 * m))))
                             });
                             ReportCell::Category(map::build(cells))
                         }
@@ -239,7 +258,8 @@ pub fn build(config: &Config, agg: &Aggregate, rng: &mut impl Entropy, noise_ove
                                 Some(Tally::Histogram(h)) => h.clone(),
                                 _ => vec![0; buckets.len() + 1],
                             };
-                            let cells = (0..=buckets.len()).map(|i| counts.get(i).copied().unwrap_or(0) as i64 + noise::geometric(rng, eps_c, 2.0 * m));
+                            let cells = (0..=buckets.len())
+                                .map(|i| count_cell((counts.get(i).copied().unwrap_or(0) as i64).saturating_add(noise::geometric(rng, eps_c, 2.0 * m))));
                             ReportCell::Histogram(cells.collect())
                         }
                         (Field::Sum { min, max }, tally) => {
@@ -248,7 +268,7 @@ pub fn build(config: &Config, agg: &Aggregate, rng: &mut impl Entropy, noise_ove
                                 _ => 0.0,
                             };
                             let sens = (m * max).max(0.0) - (m * min).min(0.0);
-                            ReportCell::Sum(s + noise::laplace(rng, eps_c, sens))
+                            ReportCell::Sum(sum_cell(s + noise::laplace(rng, eps_c, sens)))
                         }
                         (Field::Count {}, _) => continue,
                     };
@@ -321,6 +341,36 @@ mod tests {
         assert_eq!(exact.noise, None, "QA can switch noise off");
         assert_eq!(exact.events["page_view"].count, 4);
     }
+
+    #[test]
+    fn cells_stay_within_the_collectors_limits() {
+        let big = CONFIG_BIG;
+        let cfg = Config::from_json(big).unwrap();
+        let mut c = Consent::undecided(&cfg);
+        c.decide(&cfg, &["ads"], &[], Method::Api, 1).unwrap();
+        let mut a = Aggregator::default();
+        for _ in 0..3 {
+            let o = check(&cfg, &c, "purchase", &[("amount", Value::Number(1e12))]).unwrap();
+            a.record(&cfg, &o, 1_763_800_021).unwrap();
+        }
+        let agg = a.close(0, true).remove(0);
+        let exact = build(&cfg, &agg, &mut Seeded(3), Some(None));
+        assert_eq!(exact.events["purchase"].fields["amount"], ReportCell::Sum(MAX_SUM), "3e12 is held at 1e12");
+        // A tiny ε draws noise far beyond the limits: held too, on every draw.
+        for seed in 0..200 {
+            let r = build(&cfg, &agg, &mut Seeded(seed), None);
+            let e = &r.events["purchase"];
+            assert!(e.count.abs() <= MAX_COUNT, "{}", e.count);
+            let ReportCell::Sum(s) = e.fields["amount"] else { panic!() };
+            assert!(s.abs() <= MAX_SUM, "{s}");
+            assert!(crate::conform::report(&cfg, &r), "a held report still conforms");
+        }
+    }
+
+    const CONFIG_BIG: &str = r#"{"site":"s","revision":"r","purposes":[
+      {"id":"ads","label":"a","explain":"b","benefit":"c"}],
+      "aggregation":{"noise":{"epsilon":1e-9}},
+      "events":{"purchase":{"purpose":"ads","max_per_window":4000000000,"fields":{"amount":{"kind":"sum","min":-1e12,"max":1e12}}}}}"#;
 
     #[test]
     fn report_ids_are_fresh() {
