@@ -406,6 +406,33 @@ pub fn is_name(s: &str) -> bool {
         && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b':' | b'-'))
 }
 
+/// `host`, `host:port` or `[v6]`/`[v6]:port`: what fetch needs to reach a
+/// collector (an empty host, an open bracket or credentials make every
+/// request fail).
+fn is_authority(a: &str) -> bool {
+    let (host, port) = match a.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((inner, after)) if !inner.is_empty() && inner.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.') => {
+                match after {
+                    "" => (inner, None),
+                    p => match p.strip_prefix(':') {
+                        Some(p) => (inner, Some(p)),
+                        None => return false,
+                    },
+                }
+            }
+            _ => return false,
+        },
+        None => match a.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (a, None),
+        },
+    };
+    let host_ok = !host.is_empty() && !host.chars().any(|c| c.is_whitespace() || "@\\[]<>^|%\"`{}".contains(c));
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u32>().is_ok_and(|n| n <= 65535));
+    host_ok && port_ok
+}
+
 /// Language tags: `^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$`.
 pub fn is_language_tag(s: &str) -> bool {
     let mut parts = s.split('-');
@@ -465,8 +492,17 @@ impl Config {
                 return Err(ConfigError::new("collector", "must not contain control characters"));
             }
             let path = c.starts_with('/') && !c.starts_with("//") && !c.starts_with("/\\");
-            if !(path || c.starts_with("https://") || c.starts_with("http://")) {
+            let url = c.strip_prefix("https://").or_else(|| c.strip_prefix("http://"));
+            if !(path || url.is_some()) {
                 return Err(ConfigError::new("collector", "must be a path starting with a single \"/\" or an http(s) URL"));
+            }
+            if let Some(rest) = url {
+                if !is_authority(rest.split(['/', '?', '#']).next().unwrap_or("")) {
+                    return Err(ConfigError::new(
+                        "collector",
+                        format!("must name a host (and optional port) after the scheme, without user or password, got {}", q(c)),
+                    ));
+                }
             }
         }
         if self.language != "auto" && !is_language_tag(&self.language) {
@@ -743,6 +779,16 @@ fn clean_serde_message(msg: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn collector_urls_name_a_host() {
+        for ok in ["example.com", "collector.example:8443", "127.0.0.1:9", "[::1]", "[::1]:8080", "localhost"] {
+            assert!(super::is_authority(ok), "{ok}");
+        }
+        for bad in ["", ":80", "host:", "host:99999", "host:8a", "[::1", "[]", "[::1]x", "user@host", "a b", "h\\x"] {
+            assert!(!super::is_authority(bad), "{bad}");
+        }
+    }
+
     use super::*;
 
     pub(crate) const DEMO: &str = r#"{
