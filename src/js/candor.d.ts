@@ -28,7 +28,7 @@ export interface PurposeConfig {
   /** What the visitor gets in return. */
   benefit: Text;
   /** How long data for this purpose is kept, in days. */
-  retention_days?: number;
+  retention_days?: number | null;
   /** Global Privacy Control applies to this purpose. Default `true`. */
   gpc?: boolean;
   /** Cookie-name globs (`_ga*`) deleted when the purpose is withdrawn. */
@@ -52,7 +52,7 @@ export interface EventConfig {
   /** Declared fields (at most 16); anything else makes `track` refuse the event. */
   fields?: { [field: string]: FieldConfig };
   /** Contribution bound: events counted per window, more are refused with `over-budget`. Default: 100 when `aggregation.noise` is set, otherwise none (counts are exact). */
-  max_per_window?: number;
+  max_per_window?: number | null;
 }
 
 export interface NoiseConfig {
