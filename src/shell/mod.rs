@@ -110,6 +110,7 @@ pub fn boot_first(config_text: &str, preset: Option<String>, url_preset: Option<
         Ok(c) => c,
         Err(e) => {
             let message = format!("invalid config: {e}");
+            signals::unpublish();
             dom::report_error("config", &message);
             return Err(JsError::new(&message).into());
         }

@@ -46,6 +46,18 @@ pub fn publish(config: &Config, consent: &Consent, now: u64) {
     }
 }
 
+/// The config was refused, so nothing is granted: the cookie and the
+/// Consent Mode cache of an earlier decision must not say otherwise. (The
+/// decision itself stays stored; a fixed config publishes it again.)
+pub fn unpublish() {
+    if let Ok(html) = dom::document().dyn_into::<web_sys::HtmlDocument>() {
+        if html.cookie().unwrap_or_default().split(';').any(|c| c.trim_start().starts_with("candor_consent=")) {
+            let _ = html.set_cookie("candor_consent=; Path=/; Max-Age=0");
+        }
+    }
+    storage::remove(GCM_CACHE);
+}
+
 /// The `signals()` view: Consent Mode state and TCF data for the loader,
 /// written as JSON by hand (serde_json's `Value` building costs wasm bytes).
 fn view(config: &Config, consent: &Consent) -> String {

@@ -22,6 +22,10 @@ test.before(async () => {
     'bad.html': h.html({ attrs: 'data-config="/bad.config.json" async' }),
     'bad.config.json': h.config({ events: { purchase: { purpose: 'ads', fields: {} } } }),
     'missing.html': h.html({ attrs: 'data-config="/nope.json" async' }),
+    'signals.json': h.config({ cookie: {}, google_consent_mode: { analytics_storage: ['stats'] } }),
+    'signals.html': h.html({ attrs: 'data-config="/signals.json" async' }),
+    'signals-typo.json': { ...h.config({ cookie: {}, google_consent_mode: { analytics_storage: ['stats'] } }), expire_days: 5 },
+    'signals-typo.html': h.html({ attrs: 'data-config="/signals-typo.json" async' }),
   });
   server = await h.collector({ www });
   chrome = await h.browser();
@@ -157,6 +161,28 @@ test('an invalid config: one console.error naming the path, candor:error, no pro
   assert.deepEqual(await p.evaluate(() => window.candor.track('page_view', { path: '/' })), { accepted: false, reason: 'not-ready' });
   assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 0 });
   assert.equal((await h.events(p, 'ready')).length, 0);
+  await context.close();
+});
+
+test('after a decision, a refused config takes back the cookie and the Consent Mode cache (the decision stays stored)', async () => {
+  const { context, p } = await fresh('/signals.html');
+  await p.evaluate(() => window.candor.acceptAll());
+  const signals = () => p.evaluate(() => ({
+    cookie: document.cookie.split('; ').some((c) => c.startsWith('candor_consent=')),
+    gcm: localStorage.getItem('candor.gcm') !== null,
+    decision: localStorage.getItem('candor.consent') !== null,
+  }));
+  assert.deepEqual(await signals(), { cookie: true, gcm: true, decision: true });
+  // The same revision redeployed with a typo.
+  await p.goto(server.url + '/signals-typo.html');
+  await h.ready(p);
+  assert.equal((await p.evaluate(() => window.candor.error)).code, 'config');
+  assert.deepEqual(await signals(), { cookie: false, gcm: false, decision: true });
+  // Fixed again: the stored decision holds and is published again.
+  await p.goto(server.url + '/signals.html');
+  await h.ready(p);
+  assert.equal((await h.consent(p)).purposes.stats, true);
+  assert.deepEqual(await signals(), { cookie: true, gcm: true, decision: true });
   await context.close();
 });
 
