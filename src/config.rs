@@ -433,6 +433,9 @@ fn is_authority(a: &str) -> bool {
     host_ok && port_ok
 }
 
+/// The collector refuses a report body over 64 KB (`413`).
+pub const MAX_REPORT_BYTES: usize = 64 * 1024;
+
 /// Language tags: `^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$`.
 pub fn is_language_tag(s: &str) -> bool {
     let mut parts = s.split('-');
@@ -601,7 +604,44 @@ impl Config {
             }
             check_text(&format!("texts.{key}"), text, MAX_TEXT)?;
         }
+        if self.aggregation.noise.is_some() {
+            for p in &self.purposes {
+                let bytes = self.noised_report_bytes(&p.id);
+                if bytes > MAX_REPORT_BYTES {
+                    return Err(ConfigError::new(
+                        "aggregation.noise",
+                        format!(
+                            "with noise, a report lists every declared cell: one for purpose {} would be about {} KB, over the \
+                             collector's 64 KB limit; declare fewer events or category values for it, or move some events to another purpose",
+                            q(&p.id),
+                            bytes / 1000
+                        ),
+                    ));
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// About how long a noised report of `purpose` is: every declared cell is
+    /// in it, numbers taken as 7 characters (noise can make them longer).
+    pub(crate) fn noised_report_bytes(&self, purpose: &str) -> usize {
+        let quoted = |s: &str| s.len() + 2 + s.bytes().filter(|b| *b == b'"' || *b == b'\\' || *b < 0x20).count() * 5;
+        const NUMBER: usize = 7;
+        let mut n = 300 + self.site.len() + self.revision.len() + purpose.len();
+        for (name, e) in self.events.iter().filter(|(_, e)| e.purpose == purpose) {
+            n += quoted(name) + 24 + NUMBER;
+            for (f, field) in &e.fields {
+                n += quoted(f) + 3;
+                n += match field {
+                    Field::Category { values } => values.iter().map(|v| quoted(v) + 2 + NUMBER).sum::<usize>() + 9 + NUMBER,
+                    Field::Histogram { buckets } => (buckets.len() + 1) * (NUMBER + 1),
+                    Field::Sum { .. } => 24,
+                    Field::Count {} => 0,
+                };
+            }
+        }
+        n
     }
 
     fn check_tcf(&self, t: &TcfConfig) -> Result<(), ConfigError> {

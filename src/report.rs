@@ -367,6 +367,34 @@ mod tests {
         }
     }
 
+    /// A noised config whose one purpose has `events` events of a 64-value category.
+    fn wide(events: usize) -> String {
+        let values: Vec<String> = (0..64).map(|i| format!("\"/a-fairly-long-category-value-number-{i:02}\"")).collect();
+        let evs: Vec<String> = (0..events)
+            .map(|e| format!("\"event_{e}\":{{\"purpose\":\"ads\",\"fields\":{{\"path\":{{\"kind\":\"category\",\"values\":[{}]}}}}}}", values.join(",")))
+            .collect();
+        format!(
+            r#"{{"site":"s","revision":"r","purposes":[{{"id":"ads","label":"a","explain":"b","benefit":"c"}}],
+               "aggregation":{{"noise":{{"epsilon":1}}}},"events":{{{}}}}}"#,
+            evs.join(",")
+        )
+    }
+
+    #[test]
+    fn noised_configs_whose_reports_the_collector_would_refuse_are_refused() {
+        let cfg = Config::from_json(&wide(10)).unwrap();
+        let agg = Aggregate { purpose: "ads".into(), start: 0, seconds: 60, events: StrMap::new() };
+        for seed in 0..20 {
+            let r = build(&cfg, &agg, &mut Seeded(seed), None);
+            let (actual, estimate) = (r.to_json().len(), cfg.noised_report_bytes("ads"));
+            assert!(actual <= estimate && estimate < actual * 5 / 4, "{actual} vs {estimate}");
+        }
+        let e = Config::from_json(&wide(20)).unwrap_err().to_string();
+        assert!(e.starts_with("aggregation.noise: with noise, a report lists every declared cell: one for purpose \"ads\" would be about 6"), "{e}");
+        let exact = wide(20).replace(r#""aggregation":{"noise":{"epsilon":1}},"#, "");
+        assert!(Config::from_json(&exact).is_ok(), "without noise only the cells used are sent");
+    }
+
     const CONFIG_BIG: &str = r#"{"site":"s","revision":"r","purposes":[
       {"id":"ads","label":"a","explain":"b","benefit":"c"}],
       "aggregation":{"noise":{"epsilon":1e-9}},

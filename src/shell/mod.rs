@@ -545,7 +545,20 @@ impl App {
         for agg in &closed {
             if st.consent.granted(&agg.purpose) {
                 let noise = if self.exact.get() { Some(None) } else { None };
-                queue::push(&report::build(&self.config, agg, &mut Crypto, noise));
+                let report = report::build(&self.config, agg, &mut Crypto, noise);
+                let bytes = report.to_json().len();
+                if bytes > crate::config::MAX_REPORT_BYTES {
+                    // The collector would refuse it (413) on every attempt.
+                    let message = format!(
+                        "report {} for purpose {} is {} KB, over the 64 KB a collector takes; it was dropped",
+                        report.report_id,
+                        crate::json::quote(&agg.purpose),
+                        bytes / 1000
+                    );
+                    wasm_bindgen_futures::spawn_local(async move { dom::report_error("report-rejected", &message) });
+                    continue;
+                }
+                queue::push(&report);
             }
         }
         queue::save_open(self.tab(), &st.agg);

@@ -7,6 +7,10 @@ const assert = require('node:assert/strict');
 const h = require('./harness');
 
 let pages, sink, chrome, sinkPort, sinkDb, www;
+// Nine events of 64 long category values: with all of them used, one report is over 64 KB.
+const WIDE_VALUES = Array.from({ length: 64 }, (_, i) => `/${'long-path-segment-'.repeat(6)}${i}`);
+const WIDE = Object.fromEntries(Array.from({ length: 9 }, (_, e) => [`wide_${e}`,
+  { purpose: 'stats', fields: { path: { kind: 'category', values: WIDE_VALUES } } }]));
 // The last is the longest value allowed: 128 characters, 256 UTF-16 units.
 const HOSTILE = ['/q"uote', '/back\\slash', '/é😀', '/line\u2028sep', '</script><b>', '/tab-free {"x":1}', '😀'.repeat(128)];
 
@@ -32,7 +36,8 @@ test.before(async () => {
   const hostile = { ...base, events: { ...base.events, page_view: { ...base.events.page_view, fields: {
     ...base.events.page_view.fields, path: { kind: 'category', values: HOSTILE } } } } };
   h.write(www, { 'candor.config.json': base, 'bounded.json': bounded, 'hostile.json': hostile,
-    'elsewhere.json': { ...base, site: 'elsewhere.example' }, 'elsewhere.html': h.html({ attrs: 'data-config="/elsewhere.json" async' }) });
+    'elsewhere.json': { ...base, site: 'elsewhere.example' }, 'elsewhere.html': h.html({ attrs: 'data-config="/elsewhere.json" async' }),
+    'wide.json': { ...base, events: { ...base.events, ...WIDE } }, 'wide.html': h.html({ attrs: 'data-config="/wide.json" async' }) });
   chrome = await h.browser();
 });
 test.after(async () => { await chrome?.close(); await pages?.stop(); await sink?.stop(); });
@@ -185,6 +190,30 @@ test('a report the collector refuses for good is dropped with a report-rejected 
   assert.match(errors[0].message,
     /^the collector refused report [0-9a-f-]{36} \(HTTP 400: site: "elsewhere\.example" is not a site this collector accepts\); it was dropped$/);
   assert.deepEqual((await p.evaluate(() => window.candor.inspect())).pending, [], 'not kept to be resent forever');
+  await context.close();
+});
+
+test('a report too large for any collector (over 64 KB) is dropped with a report-rejected error, not sent to be refused forever', async () => {
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  const posted = [];
+  p.on('request', (r) => { if (r.url().includes('/v1/reports')) posted.push(r.method()); });
+  await p.goto(pages.url + '/wide.html');
+  await h.ready(p);
+  await p.evaluate(() => window.candor.grant(['stats']));
+  const accepted = await p.evaluate((values) => {
+    let n = 0;
+    for (let e = 0; e < 9; e++) for (const path of values) n += window.candor.track(`wide_${e}`, { path }).accepted ? 1 : 0;
+    return n;
+  }, WIDE_VALUES);
+  assert.equal(accepted, 9 * 64);
+  assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 0 });
+  const errors = (await h.events(p, 'error')).map((e) => e.detail);
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0].code, 'report-rejected');
+  assert.match(errors[0].message, /^report [0-9a-f-]{36} for purpose "stats" is \d+ KB, over the 64 KB a collector takes; it was dropped$/);
+  assert.deepEqual(posted, [], 'nothing was sent');
+  assert.deepEqual((await p.evaluate(() => window.candor.inspect())).pending, []);
   await context.close();
 });
 
