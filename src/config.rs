@@ -144,13 +144,18 @@ impl Text {
     /// The text for the first language in `chain` that has one, else any.
     pub fn resolve<'a>(&'a self, chain: &[String]) -> &'a str {
         match self {
+            Text::Localized(map) => self.resolve_in(chain).or_else(|| map.values().next().map(String::as_str)).unwrap_or(""),
             Text::Plain(s) => s,
-            Text::Localized(map) => chain
-                .iter()
-                .find_map(|lang| map.get(lang))
-                .or_else(|| map.values().next())
-                .map(String::as_str)
-                .unwrap_or(""),
+        }
+    }
+
+    /// The text for the first language in `chain` that has one; `None` when
+    /// it has none of them (a plain text stands for every language).
+    pub fn resolve_in<'a>(&'a self, chain: &[String]) -> Option<&'a str> {
+        match self {
+            Text::Plain(s) => Some(s),
+            // Tags compare without case: "pt-BR" in a config is "pt-br" in the chain.
+            Text::Localized(map) => chain.iter().find_map(|lang| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(lang))).map(|(_, v)| v.as_str()),
         }
     }
 

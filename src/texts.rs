@@ -166,7 +166,7 @@ fn primary(tag: &str) -> &str {
 /// Whether the config's texts have a version in `lang`.
 fn config_speaks(config: &Config, lang: &str) -> bool {
     let has = |t: &Text| matches!(t, Text::Localized(m) if m.keys().any(|k| k.eq_ignore_ascii_case(lang)));
-    config.purposes.iter().any(|p| has(&p.label) || has(&p.explain))
+    config.purposes.iter().any(|p| has(&p.label) || has(&p.explain)) || config.texts.values().any(has)
 }
 
 /// The prompt's language, its direction, and its UI strings.
@@ -193,12 +193,20 @@ pub fn resolve(config: &Config, navigator_languages: &[String]) -> Resolved {
     // Config texts resolve along a chain that starts at the chosen language.
     let mut text_chain = vec![lang.clone()];
     text_chain.extend(chain.iter().filter(|l| **l != lang).cloned());
-    let base = chain.iter().find_map(|l| builtin(primary(l))).unwrap_or_else(|| builtin("en").unwrap());
-    let mut ui = base;
-    // Config validation admits only keys of KEYS.
+    let own = builtin(primary(&lang));
+    let has_own = own.is_some();
+    let mut ui = own.or_else(|| chain.iter().find_map(|l| builtin(primary(l)))).unwrap_or_else(|| builtin("en").unwrap());
+    // Config validation admits only keys of KEYS. In a language Candor has
+    // built-in strings for, an override counts only if it is in that
+    // language (or plain): a French prompt keeps its own French heading
+    // rather than show a German or English override. Otherwise the override
+    // is the best there is, in the chain's order.
+    let own_chain = [lang.clone(), primary(&lang).to_string()];
     for (key, text) in &config.texts {
-        if let Some(slot) = ui.get_mut(key) {
-            *slot = text.resolve(&text_chain).to_string();
+        let Some(slot) = ui.get_mut(key) else { continue };
+        let pick = if has_own { text.resolve_in(&own_chain) } else { Some(text.resolve(&text_chain)) };
+        if let Some(t) = pick {
+            *slot = t.to_string();
         }
     }
     Resolved { rtl: RTL.contains(&primary(&lang)), lang, chain: text_chain, ui }
@@ -254,5 +262,35 @@ mod tests {
     fn config_overrides_ui_strings() {
         let r = resolve(&config(r#""texts":{"heading":{"en":"Hello","de":"Hallo"}},"#), &["de".into()]);
         assert_eq!(r.ui.heading, "Hallo");
+        let r = resolve(&config(r#""texts":{"heading":"Hi there"},"#), &["fr".into()]);
+        assert_eq!(r.ui.heading, "Hi there", "a plain override is for every language");
+    }
+
+    #[test]
+    fn an_override_in_another_language_does_not_replace_the_built_in_one() {
+        // A French prompt keeps its French heading over a German or English override.
+        let r = resolve(&config(r#""language":"fr","texts":{"heading":{"de":"Hallo","en":"Hello"}},"#), &[]);
+        assert_eq!((r.lang.as_str(), r.ui.heading.as_str()), ("fr", builtin("fr").unwrap().heading.as_str()));
+    }
+
+    #[test]
+    fn texts_in_a_language_without_built_in_strings_choose_it_and_its_direction() {
+        // Arabic only in the UI overrides (not in the purposes): the prompt is Arabic, right to left.
+        let cfg = Config::from_json(
+            r#"{"site":"s","revision":"1","language":"ar","purposes":[{"id":"stats","label":"Stats","explain":"x","benefit":"y"}],
+                "texts":{"heading":{"ar":"خصوصيتك","en":"Your privacy"},"accept_all":{"ar":"قبول الكل"}}}"#,
+        )
+        .unwrap();
+        let r = resolve(&cfg, &[]);
+        assert_eq!((r.lang.as_str(), r.rtl), ("ar", true));
+        assert_eq!((r.ui.heading.as_str(), r.ui.accept_all.as_str()), ("خصوصيتك", "قبول الكل"));
+        assert_eq!(r.ui.reject_all, "Reject all", "what the site did not translate stays in the built-in fallback");
+    }
+
+    #[test]
+    fn language_tags_match_without_case() {
+        let cfg = config(r#""texts":{"heading":{"pt-BR":"Sua privacidade","en":"Privacy"}},"#);
+        let r = resolve(&cfg, &["pt-BR".into()]);
+        assert_eq!(r.ui.heading, "Sua privacidade");
     }
 }
