@@ -438,6 +438,15 @@ fn is_authority(a: &str) -> bool {
     host_ok && port_ok
 }
 
+/// A cookie `Domain`: dot-separated labels of letters, digits and hyphens
+/// (a leading dot is allowed, as browsers ignore it).
+fn is_cookie_domain(d: &str) -> bool {
+    let d = d.strip_prefix('.').unwrap_or(d);
+    !d.is_empty()
+        && d.len() <= 253
+        && d.split('.').all(|l| !l.is_empty() && l.len() <= 63 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+}
+
 /// The collector refuses a report body over 64 KB (`413`).
 pub const MAX_REPORT_BYTES: usize = 64 * 1024;
 
@@ -598,6 +607,14 @@ impl Config {
                         return Err(ConfigError::new(format!("google_consent_mode.{kind}[{j}]"), format!("unknown purpose {}", q(id))));
                     }
                 }
+            }
+        }
+        if let Some(domain) = self.cookie.as_ref().and_then(|c| c.domain.as_deref()) {
+            if !is_cookie_domain(domain) {
+                return Err(ConfigError::new(
+                    "cookie.domain",
+                    format!("must be a host name such as \"shop.example\" (letters, digits, dots, hyphens), got {}", q(domain)),
+                ));
             }
         }
         if let Some(tcf) = &self.tcf {

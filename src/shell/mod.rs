@@ -248,6 +248,7 @@ impl App {
 
     fn finish_once(self: &Rc<Self>) -> Result<(), JsValue> {
         warn_unplain_texts(&self.config);
+        warn_foreign_cookie_domain(&self.config);
         let (mut agg, corrupt) = queue::load_open(self.tab());
         let before = agg.open.len();
         agg.open.retain(|a| conform::aggregate(&self.config, a));
@@ -869,6 +870,21 @@ impl App {
 }
 
 /// Warns (never fails) about config texts that are not plain English.
+/// A `cookie.domain` that does not cover this page's host: the browser
+/// silently refuses the cookie, so say it once.
+fn warn_foreign_cookie_domain(config: &Config) {
+    let Some(domain) = config.cookie.as_ref().filter(|c| c.enabled).and_then(|c| c.domain.as_deref()) else { return };
+    let host = web_sys::window().and_then(|w| w.location().hostname().ok()).unwrap_or_default().to_ascii_lowercase();
+    let d = domain.trim_start_matches('.').to_ascii_lowercase();
+    if host != d && !host.ends_with(&format!(".{d}")) {
+        dom::warn(&format!(
+            "cookie.domain {} does not cover this page's host {}: the browser will not set the candor_consent cookie",
+            crate::json::quote(domain),
+            crate::json::quote(&host)
+        ));
+    }
+}
+
 fn warn_unplain_texts(config: &Config) {
     let english = |t: &Text| -> Option<String> {
         match t {

@@ -26,6 +26,8 @@ test.before(async () => {
     'signals.html': h.html({ attrs: 'data-config="/signals.json" async' }),
     'signals-typo.json': { ...h.config({ cookie: {}, google_consent_mode: { analytics_storage: ['stats'] } }), expire_days: 5 },
     'signals-typo.html': h.html({ attrs: 'data-config="/signals-typo.json" async' }),
+    'foreign-cookie.json': h.config({ cookie: { domain: 'shop.example' } }),
+    'foreign-cookie.html': h.html({ attrs: 'data-config="/foreign-cookie.json" async' }),
   });
   server = await h.collector({ www });
   chrome = await h.browser();
@@ -183,6 +185,15 @@ test('after a decision, a refused config takes back the cookie and the Consent M
   await h.ready(p);
   assert.equal((await h.consent(p)).purposes.stats, true);
   assert.deepEqual(await signals(), { cookie: true, gcm: true, decision: true });
+  await context.close();
+});
+
+test('a cookie.domain that does not cover the page\'s host is warned about once', async () => {
+  const { context, p } = await fresh('/foreign-cookie.html');
+  await p.evaluate(() => window.candor.acceptAll());
+  const warned = p.logs.filter((l) => l.type === 'warning' && /cookie\.domain/.test(l.text)).map((l) => l.text);
+  assert.deepEqual(warned, ['candor: cookie.domain "shop.example" does not cover this page\'s host "127.0.0.1": the browser will not set the candor_consent cookie']);
+  assert.equal(await p.evaluate(() => document.cookie.includes('candor_consent=')), false);
   await context.close();
 });
 
