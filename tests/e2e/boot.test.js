@@ -215,7 +215,11 @@ for (const [file, code, seconds] of [['candor.config.json', 'config-fetch', 10],
     await context.route(`**/${file}`, () => { asked = true; });
     const p = await h.page(context);
     await p.clock.install();
+    // The other request must have been answered before the fake clock jumps,
+    // or its own time limit would end the boot first.
+    const other = file === 'candor_bg.wasm' ? p.waitForResponse('**/candor.config.json') : p.waitForResponse('**/candor_bg.wasm');
     await p.goto(server.url + '/');
+    await other;
     await p.evaluate(() => { window.__settled = false; window.candor.ready.then(() => { window.__settled = true; }); });
     while (!asked) await new Promise((r) => setTimeout(r, 20));
     await p.clock.runFor((seconds - 1) * 1000);
