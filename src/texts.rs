@@ -31,6 +31,8 @@ pub struct UiTexts {
     pub benefit_prefix: String,
     /// Contains `{days}`.
     pub retention: String,
+    /// The same for a single day.
+    pub retention_one: String,
     pub reopen: String,
     pub gpc: String,
     pub back: String,
@@ -44,7 +46,7 @@ pub struct UiTexts {
 /// The ids of [`UiTexts`], which are the valid keys of config `texts`.
 pub const KEYS: &[&str] = &[
     "heading", "intro", "accept_all", "reject_all", "customize", "save", "close", "prefs_heading",
-    "prefs_intro", "always_on", "required_why", "benefit_prefix", "retention", "reopen", "gpc", "back",
+    "prefs_intro", "always_on", "required_why", "benefit_prefix", "retention", "retention_one", "reopen", "gpc", "back",
     "your_data", "placeholder", "allow",
 ];
 
@@ -80,6 +82,7 @@ impl UiTexts {
             "required_why" => &mut self.required_why,
             "benefit_prefix" => &mut self.benefit_prefix,
             "retention" => &mut self.retention,
+            "retention_one" => &mut self.retention_one,
             "reopen" => &mut self.reopen,
             "gpc" => &mut self.gpc,
             "back" => &mut self.back,
@@ -93,7 +96,7 @@ impl UiTexts {
 
 impl UiTexts {
     /// Every string with its id, in [`KEYS`] order.
-    pub fn entries(&self) -> [(&'static str, &str); 19] {
+    pub fn entries(&self) -> [(&'static str, &str); 20] {
         [
             ("heading", &self.heading),
             ("intro", &self.intro),
@@ -108,6 +111,7 @@ impl UiTexts {
             ("required_why", &self.required_why),
             ("benefit_prefix", &self.benefit_prefix),
             ("retention", &self.retention),
+            ("retention_one", &self.retention_one),
             ("reopen", &self.reopen),
             ("gpc", &self.gpc),
             ("back", &self.back),

@@ -92,7 +92,7 @@ export interface CookieConfig {
 export type TextId =
   | "heading" | "intro" | "accept_all" | "reject_all" | "customize" | "save" | "close"
   | "prefs_heading" | "prefs_intro" | "always_on" | "required_why" | "benefit_prefix"
-  | "retention" | "reopen" | "gpc" | "back" | "your_data" | "placeholder" | "allow";
+  | "retention" | "retention_one" | "reopen" | "gpc" | "back" | "your_data" | "placeholder" | "allow";
 
 /** The site config. Unknown keys are errors (the SDK refuses the whole config). */
 export interface CandorConfig {

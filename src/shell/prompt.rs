@@ -122,7 +122,8 @@ impl Prompt {
             benefit.append_child(&doc.create_text_node(&format!(" {}", p.benefit.resolve(chain))))?;
             append(&li, &[&row, &explain, &benefit])?;
             if let Some(days) = p.retention_days {
-                let note = el(doc, "p", &[("class", "muted")], &ui.retention.replace("{days}", &days.to_string()))?;
+                let template = if days == 1 { &ui.retention_one } else { &ui.retention };
+                let note = el(doc, "p", &[("class", "muted")], &template.replace("{days}", &days.to_string()))?;
                 li.append_child(&note)?;
             }
             if p.required {

@@ -26,6 +26,8 @@ test.before(async () => {
     'intl.config.json': intl,
     'intl.html': h.html({ attrs: 'data-config="/intl.config.json" async' }),
     'fr.config.json': { ...intl, language: 'fr' },
+    'one-day.config.json': h.config({ purposes: [cfg.purposes[0], { ...cfg.purposes[1], retention_days: 1 }, cfg.purposes[2]] }),
+    'one-day.html': h.html({ attrs: 'data-config="/one-day.config.json" async' }),
     'fr.html': h.html({ attrs: 'data-config="/fr.config.json" async' }),
     'long.config.json': h.config({ purposes: [cfg.purposes[0], { ...cfg.purposes[1], label: 'Datenschutzgrundverordnungskonformitätsprüfung'.repeat(4) }] }),
     'long.html': h.html({ attrs: 'data-config="/long.config.json" async' }),
@@ -245,6 +247,14 @@ test('language: the browser\'s, a fixed one, and right-to-left', async () => {
   ({ context, p } = await open('/fr.html', { locale: 'de-DE' }));
   assert.equal(await byId(p, 'candor-reject-all').textContent(), 'Tout refuser');
   await context.close();
+
+  // One day is singular, in every language.
+  for (const [locale, text] of [['en-US', 'Kept for 1 day.'], ['de-DE', 'Gespeichert für 1 Tag.'], ['pl-PL', 'Przechowywane przez 1 dzień.']]) {
+    ({ context, p } = await open('/one-day.html', { locale }));
+    await byId(p, 'candor-customize').click();
+    assert.ok((await p.locator('candor-consent .purpose p.muted').allTextContents()).includes(text), `${locale}: ${text}`);
+    await context.close();
+  }
 
   ({ context, p } = await open('/intl.html', { locale: 'ar' }));
   assert.equal(await p.locator('candor-consent .root').getAttribute('dir'), 'rtl');
