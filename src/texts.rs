@@ -37,6 +37,18 @@ pub struct UiTexts {
     pub gpc: String,
     pub back: String,
     pub your_data: String,
+    pub data_intro: String,
+    pub data_waiting: String,
+    pub data_sent: String,
+    pub data_stored: String,
+    pub data_nothing_waiting: String,
+    /// Contains `{days}`.
+    pub data_nothing_sent: String,
+    pub data_nothing_stored: String,
+    pub data_on: String,
+    pub data_off: String,
+    pub data_export: String,
+    pub data_erase: String,
     /// Placeholder of a gated iframe; contains `{purpose}`.
     pub placeholder: String,
     /// Its button; contains `{purpose}`.
@@ -47,7 +59,7 @@ pub struct UiTexts {
 pub const KEYS: &[&str] = &[
     "heading", "intro", "accept_all", "reject_all", "customize", "save", "close", "prefs_heading",
     "prefs_intro", "always_on", "required_why", "benefit_prefix", "retention", "retention_one", "reopen", "gpc", "back",
-    "your_data", "placeholder", "allow",
+    "your_data", "data_intro", "data_waiting", "data_sent", "data_stored", "data_nothing_waiting", "data_nothing_sent", "data_nothing_stored", "data_on", "data_off", "data_export", "data_erase", "placeholder", "allow",
 ];
 
 /// Built-in locales: (language, JSON).
@@ -87,6 +99,17 @@ impl UiTexts {
             "gpc" => &mut self.gpc,
             "back" => &mut self.back,
             "your_data" => &mut self.your_data,
+            "data_intro" => &mut self.data_intro,
+            "data_waiting" => &mut self.data_waiting,
+            "data_sent" => &mut self.data_sent,
+            "data_stored" => &mut self.data_stored,
+            "data_nothing_waiting" => &mut self.data_nothing_waiting,
+            "data_nothing_sent" => &mut self.data_nothing_sent,
+            "data_nothing_stored" => &mut self.data_nothing_stored,
+            "data_on" => &mut self.data_on,
+            "data_off" => &mut self.data_off,
+            "data_export" => &mut self.data_export,
+            "data_erase" => &mut self.data_erase,
             "placeholder" => &mut self.placeholder,
             "allow" => &mut self.allow,
             _ => return None,
@@ -96,7 +119,7 @@ impl UiTexts {
 
 impl UiTexts {
     /// Every string with its id, in [`KEYS`] order.
-    pub fn entries(&self) -> [(&'static str, &str); 20] {
+    pub fn entries(&self) -> [(&'static str, &str); 31] {
         [
             ("heading", &self.heading),
             ("intro", &self.intro),
@@ -116,6 +139,17 @@ impl UiTexts {
             ("gpc", &self.gpc),
             ("back", &self.back),
             ("your_data", &self.your_data),
+            ("data_intro", &self.data_intro),
+            ("data_waiting", &self.data_waiting),
+            ("data_sent", &self.data_sent),
+            ("data_stored", &self.data_stored),
+            ("data_nothing_waiting", &self.data_nothing_waiting),
+            ("data_nothing_sent", &self.data_nothing_sent),
+            ("data_nothing_stored", &self.data_nothing_stored),
+            ("data_on", &self.data_on),
+            ("data_off", &self.data_off),
+            ("data_export", &self.data_export),
+            ("data_erase", &self.data_erase),
             ("placeholder", &self.placeholder),
             ("allow", &self.allow),
         ]

@@ -149,14 +149,6 @@ pub fn view(config: &Config, chain: &[String], st: &State<'_>) -> View {
     View { purposes, storage }
 }
 
-/// Sentence when nothing waits.
-pub const NOTHING_WAITING: &str = "Nothing is waiting to be sent.";
-
-/// Sentence when nothing was sent within the history period.
-pub fn nothing_sent(days: u32) -> String {
-    format!("Nothing was sent in the last {days} days.")
-}
-
 fn report_counts(r: &Report) -> Vec<(&str, i64)> {
     r.events.iter().map(|(n, e)| (n.as_str(), e.count)).collect()
 }

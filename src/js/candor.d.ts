@@ -92,7 +92,7 @@ export interface CookieConfig {
 export type TextId =
   | "heading" | "intro" | "accept_all" | "reject_all" | "customize" | "save" | "close"
   | "prefs_heading" | "prefs_intro" | "always_on" | "required_why" | "benefit_prefix"
-  | "retention" | "retention_one" | "reopen" | "gpc" | "back" | "your_data" | "placeholder" | "allow";
+  | "retention" | "retention_one" | "reopen" | "gpc" | "back" | "your_data" | "data_intro" | "data_waiting" | "data_sent" | "data_stored" | "data_nothing_waiting" | "data_nothing_sent" | "data_nothing_stored" | "data_on" | "data_off" | "data_export" | "data_erase" | "placeholder" | "allow";
 
 /** The site config. Unknown keys are errors (the SDK refuses the whole config). */
 export interface CandorConfig {

@@ -18,18 +18,7 @@ use web_sys::{Document, Element, HtmlElement};
 use super::dom::{append, el};
 use super::prompt::Intent;
 use crate::texts::UiTexts;
-use crate::transparency::{self, View};
-
-const INTRO: &str = "This is everything Candor keeps about you in this browser, and what it sends. \
-                     Nothing here identifies you.";
-const WAITING: &str = "Waiting to be sent";
-const SENT: &str = "Sent";
-const STORED: &str = "Stored in this browser";
-const NOTHING_STORED: &str = "Nothing is stored.";
-const ON: &str = "on";
-const OFF: &str = "off";
-const EXPORT: &str = "Download my data";
-const ERASE: &str = "Erase my data";
+use crate::transparency::View;
 
 /// The rendered data section and its listeners.
 pub struct DataView {
@@ -38,6 +27,8 @@ pub struct DataView {
     body: Element,
     focus: Element,
     object_url: Option<String>,
+    /// The view's words, in the prompt's language.
+    ui: UiTexts,
     _listeners: Vec<EventListener>,
 }
 
@@ -50,11 +41,11 @@ impl DataView {
             &[("class", "data"), ("data-testid", "candor-data-view"), ("aria-label", &ui.your_data), ("hidden", ""), ("tabindex", "-1")],
             "",
         )?;
-        let intro = el(doc, "p", &[], INTRO)?;
+        let intro = el(doc, "p", &[], &ui.data_intro)?;
         let body = el(doc, "div", &[("class", "data-body")], "")?;
         let actions = el(doc, "div", &[("class", "data-actions")], "")?;
-        let export = el(doc, "button", &[("type", "button"), ("class", "secondary"), ("data-testid", "candor-export")], EXPORT)?;
-        let erase = el(doc, "button", &[("type", "button"), ("class", "secondary"), ("data-testid", "candor-erase")], ERASE)?;
+        let export = el(doc, "button", &[("type", "button"), ("class", "secondary"), ("data-testid", "candor-export")], &ui.data_export)?;
+        let erase = el(doc, "button", &[("type", "button"), ("class", "secondary"), ("data-testid", "candor-erase")], &ui.data_erase)?;
         let back = el(doc, "button", &[("type", "button"), ("class", "secondary"), ("data-testid", "candor-data-back")], &ui.back)?;
         append(&actions, &[&export, &erase, &back])?;
         append(&section, &[&intro, &body, &actions])?;
@@ -63,7 +54,7 @@ impl DataView {
             EventListener::new(target, "click", move |_| on(intent.clone()))
         };
         let listeners = vec![click(&export, Intent::Export), click(&erase, Intent::Erase), click(&back, Intent::Customize)];
-        Ok(DataView { focus: section.clone(), section, body, object_url: None, _listeners: listeners })
+        Ok(DataView { focus: section.clone(), section, body, object_url: None, ui: ui.clone(), _listeners: listeners })
     }
 
     /// Redraws the content from `view`.
@@ -71,14 +62,16 @@ impl DataView {
         self.body.set_text_content(None);
         for p in &view.purposes {
             let part = el(doc, "div", &[("class", "data-purpose"), ("data-testid", &format!("candor-data-{}", p.id))], "")?;
-            let title = el(doc, "h3", &[], &format!("{} ({})", p.label, if p.granted { ON } else { OFF }))?;
+            let ui = &self.ui;
+            let title = el(doc, "h3", &[], &format!("{} ({})", p.label, if p.granted { &ui.data_on } else { &ui.data_off }))?;
             part.append_child(&title)?;
-            list(doc, &part, WAITING, &format!("candor-data-waiting-{}", p.id), &p.waiting, transparency::NOTHING_WAITING)?;
-            list(doc, &part, SENT, &format!("candor-data-sent-{}", p.id), &p.sent, &transparency::nothing_sent(history_days))?;
+            let nothing_sent = ui.data_nothing_sent.replace("{days}", &history_days.to_string());
+            list(doc, &part, &ui.data_waiting, &format!("candor-data-waiting-{}", p.id), &p.waiting, &ui.data_nothing_waiting)?;
+            list(doc, &part, &ui.data_sent, &format!("candor-data-sent-{}", p.id), &p.sent, &nothing_sent)?;
             self.body.append_child(&part)?;
         }
         let part = el(doc, "div", &[("class", "data-purpose")], "")?;
-        let h = el(doc, "h3", &[], STORED)?;
+        let h = el(doc, "h3", &[], &self.ui.data_stored)?;
         part.append_child(&h)?;
         let ul = el(doc, "ul", &[("data-testid", "candor-data-storage")], "")?;
         for (key, line) in &view.storage {
@@ -86,7 +79,7 @@ impl DataView {
             ul.append_child(&li)?;
         }
         if view.storage.is_empty() {
-            let li = el(doc, "li", &[("class", "muted")], NOTHING_STORED)?;
+            let li = el(doc, "li", &[("class", "muted")], &self.ui.data_nothing_stored)?;
             ul.append_child(&li)?;
         }
         part.append_child(&ul)?;

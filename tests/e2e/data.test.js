@@ -330,6 +330,23 @@ test('erase in one tab while another tab\'s receipt is on its way: deleted once 
   await context.close();
 });
 
+test('the data view speaks the prompt\'s language: headings, empty lines and buttons', async () => {
+  const context = await chrome.newContext({ locale: 'de-DE' });
+  const p = await h.page(context);
+  await p.goto(server.url + '/');
+  await h.ready(p);
+  await p.evaluate(() => window.candor.open('data'));
+  const view = p.locator('[data-testid="candor-data-view"]');
+  await view.waitFor({ state: 'visible' });
+  assert.equal(await byId(p, 'candor-export').textContent(), 'Meine Daten herunterladen');
+  assert.equal(await byId(p, 'candor-erase').textContent(), 'Meine Daten löschen');
+  const text = await view.textContent();
+  for (const words of ['Wartet auf das Senden', 'Nichts wartet auf das Senden.', 'In diesem Browser gespeichert', '(aus)']) {
+    assert.ok(text.includes(words), words);
+  }
+  await context.close();
+});
+
 test('erase with a second tab open: that tab forgets too, and nothing is written again (checked after its next tick)', { timeout: 60_000 }, async () => {
   const { context, p } = await open();
   await byId(p, 'candor-accept-all').click();
