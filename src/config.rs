@@ -434,7 +434,8 @@ fn is_authority(a: &str) -> bool {
         },
     };
     let host_ok = !host.is_empty() && !host.chars().any(|c| c.is_whitespace() || "@\\[]<>^|%\"`{}".contains(c));
-    let port_ok = port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u32>().is_ok_and(|n| n <= 65535));
+    // An empty port ("host:/") is the scheme's default, as browsers read it.
+    let port_ok = port.is_none_or(|p| p.is_empty() || (p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u32>().is_ok_and(|n| n <= 65535)));
     host_ok && port_ok
 }
 
@@ -514,7 +515,7 @@ impl Config {
                 return Err(ConfigError::new("collector", "must be a path starting with a single \"/\" or an http(s) URL"));
             }
             if let Some(rest) = url {
-                if !is_authority(rest.split(['/', '?', '#']).next().unwrap_or("")) {
+                if !is_authority(rest.split(['/', '\\', '?', '#']).next().unwrap_or("")) {
                     return Err(ConfigError::new(
                         "collector",
                         format!("must name a host (and optional port) after the scheme, without user or password, got {}", q(c)),
@@ -626,27 +627,22 @@ impl Config {
             }
             check_text(&format!("texts.{key}"), text, MAX_TEXT)?;
         }
-        if self.aggregation.noise.is_some() {
-            for p in &self.purposes {
-                let bytes = self.noised_report_bytes(&p.id);
-                if bytes > MAX_REPORT_BYTES {
-                    return Err(ConfigError::new(
-                        "aggregation.noise",
-                        format!(
-                            "with noise, a report lists every declared cell: one for purpose {} would be about {} KB, over the \
-                             collector's 64 KB limit; declare fewer events or category values for it, or move some events to another purpose",
-                            q(&p.id),
-                            bytes / 1000
-                        ),
-                    ));
-                }
-            }
-        }
         Ok(())
     }
 
-    /// About how long a noised report of `purpose` is: every declared cell is
-    /// in it, numbers taken as 7 characters (noise can make them longer).
+    /// Purposes whose noised reports would be too large for the collector:
+    /// with noise, a report lists every declared cell. An estimate (numbers
+    /// taken as 7 characters; noise makes them shorter or longer), so the
+    /// shell warns and never refuses the config on it; a report that really
+    /// is too large is dropped with an error when it is built.
+    pub fn oversized_noised_reports(&self) -> Vec<(&str, usize)> {
+        if self.aggregation.noise.is_none() {
+            return Vec::new();
+        }
+        self.purposes.iter().map(|p| (p.id.as_str(), self.noised_report_bytes(&p.id))).filter(|(_, n)| *n > MAX_REPORT_BYTES).collect()
+    }
+
+    /// About how long a noised report of `purpose` is (see above).
     pub(crate) fn noised_report_bytes(&self, purpose: &str) -> usize {
         let quoted = |s: &str| s.len() + 2 + s.bytes().filter(|b| *b == b'"' || *b == b'\\' || *b < 0x20).count() * 5;
         const NUMBER: usize = 7;
@@ -846,7 +842,8 @@ mod tests {
         for ok in ["example.com", "collector.example:8443", "127.0.0.1:9", "[::1]", "[::1]:8080", "localhost"] {
             assert!(super::is_authority(ok), "{ok}");
         }
-        for bad in ["", ":80", "host:", "host:99999", "host:8a", "[::1", "[]", "[::1]x", "user@host", "a b", "h\\x"] {
+        assert!(super::is_authority("host:"), "an empty port is the default one");
+        for bad in ["", ":80", "host:99999", "host:8a", "[::1", "[]", "[::1]x", "user@host", "a b", "h\\x"] {
             assert!(!super::is_authority(bad), "{bad}");
         }
     }

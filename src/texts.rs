@@ -207,6 +207,15 @@ fn config_speaks(config: &Config, lang: &str) -> bool {
     config.purposes.iter().any(|p| has(&p.label) || has(&p.explain)) || config.texts.values().any(has)
 }
 
+/// `text` in `chain`'s first language (`[tag, primary]`), else in any
+/// region of it: an "en-GB" override serves an "en-US" visitor.
+fn same_language<'a>(text: &'a Text, chain: &[String; 2]) -> Option<&'a str> {
+    text.resolve_in(chain).or_else(|| match text {
+        Text::Localized(m) => m.iter().find(|(k, _)| primary(k).eq_ignore_ascii_case(&chain[1])).map(|(_, v)| v.as_str()),
+        Text::Plain(s) => Some(s),
+    })
+}
+
 /// The prompt's language, its direction, and its UI strings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resolved {
@@ -242,7 +251,7 @@ pub fn resolve(config: &Config, navigator_languages: &[String]) -> Resolved {
     let own_chain = [lang.clone(), primary(&lang).to_string()];
     for (key, text) in &config.texts {
         let Some(slot) = ui.get_mut(key) else { continue };
-        let pick = if has_own { text.resolve_in(&own_chain) } else { Some(text.resolve(&text_chain)) };
+        let pick = if has_own { same_language(text, &own_chain) } else { Some(text.resolve(&text_chain)) };
         if let Some(t) = pick {
             *slot = t.to_string();
         }
@@ -323,6 +332,14 @@ mod tests {
         assert_eq!((r.lang.as_str(), r.rtl), ("ar", true));
         assert_eq!((r.ui.heading.as_str(), r.ui.accept_all.as_str()), ("خصوصيتك", "قبول الكل"));
         assert_eq!(r.ui.reject_all, "Reject all", "what the site did not translate stays in the built-in fallback");
+    }
+
+    #[test]
+    fn an_override_for_another_region_of_the_language_counts() {
+        for (key, browser) in [("en-GB", "en-US"), ("en-US", "en-GB"), ("pt-BR", "pt"), ("de-DE", "de")] {
+            let cfg = config(&format!(r#""texts":{{"heading":{{"{key}":"Override"}}}},"#));
+            assert_eq!(resolve(&cfg, &[browser.into()]).ui.heading, "Override", "{key} for {browser}");
+        }
     }
 
     #[test]

@@ -249,6 +249,15 @@ impl App {
     fn finish_once(self: &Rc<Self>) -> Result<(), JsValue> {
         warn_unplain_texts(&self.config);
         warn_foreign_cookie_domain(&self.config);
+        for (purpose, bytes) in self.config.oversized_noised_reports() {
+            dom::warn(&format!(
+                "with noise, a report lists every declared cell: one for purpose {} may be about {} bytes, over the {} a collector \
+                 takes, and would then be dropped; declare fewer events or category values for it, or move some to another purpose",
+                crate::json::quote(purpose),
+                bytes,
+                crate::config::MAX_REPORT_BYTES
+            ));
+        }
         let (mut agg, corrupt) = queue::load_open(self.tab());
         let before = agg.open.len();
         agg.open.retain(|a| conform::aggregate(&self.config, a));
@@ -551,10 +560,10 @@ impl App {
                 if bytes > crate::config::MAX_REPORT_BYTES {
                     // The collector would refuse it (413) on every attempt.
                     let message = format!(
-                        "report {} for purpose {} is {} KB, over the 64 KB a collector takes; it was dropped",
+                        "report {} for purpose {} is {bytes} bytes, over the {} a collector takes; it was dropped",
                         report.report_id,
                         crate::json::quote(&agg.purpose),
-                        bytes / 1000
+                        crate::config::MAX_REPORT_BYTES
                     );
                     wasm_bindgen_futures::spawn_local(async move { dom::report_error("report-rejected", &message) });
                     continue;
@@ -754,6 +763,11 @@ impl App {
             if fresh.updated_at.is_none_or(|theirs| theirs <= ours) {
                 return;
             }
+        }
+        // No record, and this page never managed to store one: nothing was
+        // erased, storage is refusing (full or blocked). Keep the decision.
+        if stored.is_none() && self.unstored_at.get().is_some() && !self.stored_once.get() {
+            return;
         }
         let decided = fresh.decided;
         {

@@ -53,6 +53,15 @@ pub fn unpublish() {
     if let Ok(html) = dom::document().dyn_into::<web_sys::HtmlDocument>() {
         if html.cookie().unwrap_or_default().split(';').any(|c| c.trim_start().starts_with("candor_consent=")) {
             let _ = html.set_cookie("candor_consent=; Path=/; Max-Age=0");
+            // The refused config's cookie.domain is unknown: a cookie written
+            // with a Domain is only deleted with the same one, so try each
+            // parent of this host (a public suffix is refused, harmlessly).
+            let host = web_sys::window().and_then(|w| w.location().hostname().ok()).unwrap_or_default();
+            let mut rest = host.as_str();
+            while let Some((_, parent)) = rest.split_once('.') {
+                let _ = html.set_cookie(&format!("candor_consent=; Path=/; Max-Age=0; Domain={rest}"));
+                rest = parent;
+            }
         }
     }
     storage::remove(GCM_CACHE);

@@ -26,6 +26,8 @@ test.before(async () => {
     'signals.html': h.html({ attrs: 'data-config="/signals.json" async' }),
     'signals-typo.json': { ...h.config({ cookie: {}, google_consent_mode: { analytics_storage: ['stats'] } }), expire_days: 5 },
     'signals-typo.html': h.html({ attrs: 'data-config="/signals-typo.json" async' }),
+    'domain-cookie.json': h.config({ site: 'test.example', cookie: { domain: 'test.example' } }),
+    'domain-cookie.html': h.html({ attrs: 'data-config="/domain-cookie.json" async' }),
     'foreign-cookie.json': h.config({ cookie: { domain: 'shop.example' } }),
     'foreign-cookie.html': h.html({ attrs: 'data-config="/foreign-cookie.json" async' }),
   });
@@ -186,6 +188,25 @@ test('after a decision, a refused config takes back the cookie and the Consent M
   assert.equal((await h.consent(p)).purposes.stats, true);
   assert.deepEqual(await signals(), { cookie: true, gcm: true, decision: true });
   await context.close();
+});
+
+test('a refused config also takes back a cookie written with a Domain', async () => {
+  // shop.test.example is this machine, so the cookie can carry Domain=test.example.
+  const named = await h.browser(['--host-resolver-rules=MAP shop.test.example 127.0.0.1']);
+  const port = new URL(server.url).port;
+  const origin = `http://shop.test.example:${port}`;
+  const context = await named.newContext();
+  const p = await h.page(context);
+  await p.goto(`${origin}/domain-cookie.html`);
+  await h.ready(p);
+  await p.evaluate(() => window.candor.acceptAll());
+  const cookies = async () => (await context.cookies(origin)).filter((c) => c.name === 'candor_consent').map((c) => c.domain);
+  assert.deepEqual(await cookies(), ['.test.example']);
+  await p.goto(`${origin}/signals-typo.html`);
+  await h.ready(p);
+  assert.equal((await p.evaluate(() => window.candor.error)).code, 'config');
+  assert.deepEqual(await cookies(), []);
+  await named.close();
 });
 
 test('a cookie.domain that does not cover the page\'s host is warned about once', async () => {

@@ -186,3 +186,26 @@ test('storage full after the decision: accepted events are kept in memory and se
   assert.equal(await p.evaluate(() => window.candor.track('page_view', { path: '/' }).reason), 'no-consent');
   await context.close();
 });
+
+test('storage full before any decision: a decision held in memory survives a resume (no record is not an erase)', async () => {
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  await p.goto(server.url + '/');
+  await h.ready(p);
+  await p.evaluate(() => {
+    localStorage.setItem('site.pad', '');
+    let n = 0;
+    for (let size = 1 << 20; size >= 1; size >>= 1) {
+      try { for (;;) localStorage.setItem(`site.${n++}`, 'x'.repeat(size)); } catch (e) { /* full at this size */ }
+    }
+    let pad = '';
+    try { for (;;) { localStorage.setItem('site.pad', pad + 'x'); pad += 'x'; } } catch (e) { /* full */ }
+    window.candor.grant(['stats']);
+  });
+  assert.equal(await p.evaluate(() => localStorage.getItem('candor.consent')), null, 'storage refused the record');
+  await p.evaluate(() => document.dispatchEvent(new Event('resume')));
+  await p.evaluate(() => window.candor.flush());
+  const c = await h.consent(p);
+  assert.deepEqual([c.decided, c.purposes.stats], [true, true]);
+  await context.close();
+});

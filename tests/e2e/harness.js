@@ -70,8 +70,8 @@ async function collector({ www, db, listen = '127.0.0.1:0', sites = ['shop.examp
   };
 }
 
-async function browser() {
-  return chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+async function browser(extraArgs = []) {
+  return chromium.launch({ executablePath: CHROMIUM, args: [...ARGS, ...extraArgs] });
 }
 
 /** A page that records console messages, page errors and candor:* events. */

@@ -211,7 +211,7 @@ test('a report too large for any collector (over 64 KB) is dropped with a report
   const errors = (await h.events(p, 'error')).map((e) => e.detail);
   assert.equal(errors.length, 1);
   assert.equal(errors[0].code, 'report-rejected');
-  assert.match(errors[0].message, /^report [0-9a-f-]{36} for purpose "stats" is \d+ KB, over the 64 KB a collector takes; it was dropped$/);
+  assert.match(errors[0].message, /^report [0-9a-f-]{36} for purpose "stats" is \d+ bytes, over the 65536 a collector takes; it was dropped$/);
   assert.deepEqual(posted, [], 'nothing was sent');
   assert.deepEqual((await p.evaluate(() => window.candor.inspect())).pending, []);
   await context.close();
