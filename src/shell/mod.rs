@@ -83,6 +83,8 @@ const ORPHAN_AFTER_SECONDS: u64 = 3_600;
 /// Boot failure reported by the loader (config fetch, wasm load).
 #[wasm_bindgen(js_name = bootError)]
 pub fn boot_error(code: &str, message: &str) {
+    // No config, so nothing is granted: as for a refused one.
+    signals::unpublish();
     dom::report_error(code, message);
 }
 

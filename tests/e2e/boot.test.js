@@ -182,6 +182,14 @@ test('after a decision, a refused config takes back the cookie and the Consent M
   await h.ready(p);
   assert.equal((await p.evaluate(() => window.candor.error)).code, 'config');
   assert.deepEqual(await signals(), { cookie: false, gcm: false, decision: true });
+  // A config that does not load at all: the same.
+  await p.goto(server.url + '/signals.html');
+  await h.ready(p);
+  assert.deepEqual(await signals(), { cookie: true, gcm: true, decision: true });
+  await p.goto(server.url + '/missing.html');
+  await h.ready(p);
+  assert.equal((await p.evaluate(() => window.candor.error)).code, 'config-fetch');
+  assert.deepEqual(await signals(), { cookie: false, gcm: false, decision: true });
   // Fixed again: the stored decision holds and is published again.
   await p.goto(server.url + '/signals.html');
   await h.ready(p);
