@@ -248,7 +248,8 @@ for (const [file, code, seconds] of [['candor.config.json', 'config-fetch', 10],
     // or its own time limit would end the boot first.
     const other = file === 'candor_bg.wasm' ? p.waitForResponse('**/candor.config.json') : p.waitForResponse('**/candor_bg.wasm');
     await p.goto(server.url + '/');
-    await other;
+    await (await other).finished();
+    await new Promise((r) => setTimeout(r, 200)); // and read by the page
     await p.evaluate(() => { window.__settled = false; window.candor.ready.then(() => { window.__settled = true; }); });
     while (!asked) await new Promise((r) => setTimeout(r, 20));
     await p.clock.runFor((seconds - 1) * 1000);

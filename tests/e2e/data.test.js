@@ -202,6 +202,8 @@ test('erase leaves zero Candor keys and zero declared cookies, and deletes the r
   await byId(p, 'candor-erase').click();
   assert.equal((await deleted).status(), 204);
 
+  // The ids owed to the collector (candor.forget) go once it confirmed.
+  await p.waitForFunction(() => localStorage.getItem('candor.forget') === null);
   const left = await p.evaluate(() => [...Object.keys(localStorage), ...Object.keys(sessionStorage)].filter((k) => k.startsWith('candor.')));
   assert.deepEqual(left, []);
   assert.equal(await p.evaluate(() => document.cookie), 'site_pref=kept');
@@ -212,11 +214,13 @@ test('erase leaves zero Candor keys and zero declared cookies, and deletes the r
   assert.deepEqual((await inspect(p)).receipts, []);
   // The API does the same (nothing left to delete now, and no receipt for erasing).
   await p.evaluate(() => window.candor.erase());
+  await p.waitForFunction(() => localStorage.getItem('candor.forget') === null);
   assert.deepEqual(await p.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('candor.'))), []);
   assert.equal(p.receipts.length, 1);
 
-  // A decision erased while its receipt is still on its way: deleted as soon as it lands.
-  const racing = p.waitForResponse((r) => /\/v1\/receipts\/[0-9a-f-]{36}$/.test(r.url()) && r.request().method() === 'DELETE');
+  // A decision erased while its receipt is still on its way: deleted as soon as it lands
+  // (a DELETE sent before the POST landed is a 404; the one after it, the 204).
+  const racing = p.waitForResponse((r) => /\/v1\/receipts\/[0-9a-f-]{36}$/.test(r.url()) && r.request().method() === 'DELETE' && r.status() === 204);
   const raced = await p.evaluate(() => {
     window.candor.acceptAll();
     const id = window.candor.inspect().receipts[0].receipt_id;
@@ -358,7 +362,9 @@ test('erase with a second tab open: that tab forgets too, and nothing is written
   assert.ok((await keysOf(b)).some((k) => k.startsWith('candor.open.')), 'tab B stored its event');
   await p.evaluate(() => window.candor.erase());
   await b.waitForFunction(() => !window.candor.consent().decided);
-  assert.deepEqual(await keysOf(b), [], 'right after the erase');
+  // The receipt ids owed to the collector stay until it confirms the deletion.
+  await b.waitForFunction(() => localStorage.getItem('candor.forget') === null);
+  assert.deepEqual(await keysOf(b), [], 'right after the erase (and its confirmation)');
   await b.waitForTimeout(16_000);
   assert.deepEqual(await keysOf(b), [], 'and after tab B\'s timer ran (ticks are at most 15 s apart)');
   assert.deepEqual(await b.evaluate(() => window.candor.inspect().open), [], 'tab B kept nothing in memory either');
