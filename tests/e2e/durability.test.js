@@ -136,6 +136,25 @@ test('a live tab is not taken over by another whose QA clock runs ahead: its eve
   await context.close();
 });
 
+/**
+ * Runs in the page: the site fills localStorage to its quota (a real
+ * QuotaExceededError), down to the last character (a new key costs its name
+ * too, so the last few go to growing one key made while there was room).
+ * Returns the error a one-character write then gets.
+ */
+function fillStorage() {
+  if (localStorage.getItem('site.pad') === null) localStorage.setItem('site.pad', '');
+  const prefix = `site.${Math.random().toString(36).slice(2)}.`;
+  let n = 0;
+  for (let size = 1 << 20; size >= 1; size >>= 1) {
+    const chunk = 'x'.repeat(size);
+    try { for (;;) localStorage.setItem(prefix + n++, chunk); } catch (e) { /* full at this size */ }
+  }
+  let pad = localStorage.getItem('site.pad');
+  try { for (;;) { localStorage.setItem('site.pad', pad + 'x'); pad += 'x'; } } catch (e) { /* full */ }
+  try { localStorage.setItem('site.probe', 'x'); return false; } catch (e) { return e.name; }
+}
+
 test('storage full after the decision: accepted events are kept in memory and sent; one storage error says so', async () => {
   const context = await chrome.newContext();
   const p = await h.page(context);
@@ -143,17 +162,7 @@ test('storage full after the decision: accepted events are kept in memory and se
   await h.ready(p);
   // (By the API: its record, "method":"api", is no longer than the withdrawal's below.)
   await p.evaluate(() => window.candor.acceptAll());
-  // The site itself fills localStorage to its quota (real QuotaExceededError).
-  const filled = await p.evaluate(() => {
-    localStorage.setItem('site.pad', ''); // grown below, when a new key no longer fits
-    let n = 0;
-    for (let size = 1 << 20; size >= 1; size >>= 1) {
-      const chunk = 'x'.repeat(size);
-      try { for (;;) localStorage.setItem(`site.${n++}`, chunk); } catch (e) { /* full at this size */ }
-    }
-    try { localStorage.setItem('site.probe', 'x'); return false; } catch (e) { return e.name; }
-  });
-  assert.equal(filled, 'QuotaExceededError');
+  assert.equal(await p.evaluate(fillStorage), 'QuotaExceededError');
   const before = (await (await fetch(`${server.url}/v1/aggregates?site=test.example&event=page_view`)).json()).count || 0;
   const answers = await p.evaluate(() => ['/', '/shop', '/'].map((path) => window.candor.track('page_view', { path }).accepted));
   assert.deepEqual(answers, [true, true, true]);
@@ -168,17 +177,8 @@ test('storage full after the decision: accepted events are kept in memory and se
   assert.match(errors[0].message, /kept in memory/);
   // A withdrawal storage cannot hold (its record is longer) holds for the page:
   // the older stored grant does not win it back at the next tick.
-  await p.evaluate(() => {
-    // Full down to the last character: a new key costs its name too, so the
-    // last few are taken by growing the key made while there was room.
-    let n = 0;
-    for (let size = 1 << 16; size >= 1; size >>= 1) {
-      try { for (;;) localStorage.setItem(`site.more.${n++}`, 'x'.repeat(size)); } catch (e) { /* full at this size */ }
-    }
-    let pad = '';
-    try { for (;;) { localStorage.setItem('site.pad', pad + 'x'); pad += 'x'; } } catch (e) { /* full */ }
-    window.candor.withdraw();
-  });
+  await p.evaluate(fillStorage); // the sends freed some room
+  await p.evaluate(() => window.candor.withdraw());
   assert.match(await p.evaluate(() => localStorage.getItem('candor.consent')), /"stats":true/, 'the stored record is the old one');
   await p.evaluate(() => window.candor.flush());
   const c = await h.consent(p);
@@ -192,16 +192,8 @@ test('storage full before any decision: a decision held in memory survives a res
   const p = await h.page(context);
   await p.goto(server.url + '/');
   await h.ready(p);
-  await p.evaluate(() => {
-    localStorage.setItem('site.pad', '');
-    let n = 0;
-    for (let size = 1 << 20; size >= 1; size >>= 1) {
-      try { for (;;) localStorage.setItem(`site.${n++}`, 'x'.repeat(size)); } catch (e) { /* full at this size */ }
-    }
-    let pad = '';
-    try { for (;;) { localStorage.setItem('site.pad', pad + 'x'); pad += 'x'; } } catch (e) { /* full */ }
-    window.candor.grant(['stats']);
-  });
+  await p.evaluate(fillStorage);
+  await p.evaluate(() => window.candor.grant(['stats']));
   assert.equal(await p.evaluate(() => localStorage.getItem('candor.consent')), null, 'storage refused the record');
   await p.evaluate(() => document.dispatchEvent(new Event('resume')));
   await p.evaluate(() => window.candor.flush());
