@@ -205,7 +205,8 @@ async fn send(url: String, id: String, body: String) {
     let outcome = loop {
         let Ok(request) = upload::post(&url, &body, false) else { break Outcome::Retry };
         let outcome = upload::outcome(request).await;
-        match without_texts(&body).filter(|_| matches!(outcome, Outcome::Rejected(..))) {
+        // Only a refused receipt is read again, to drop its texts.
+        match if matches!(outcome, Outcome::Rejected(..)) { without_texts(&body) } else { None } {
             Some(bare) => body = bare,
             None => break outcome,
         }
