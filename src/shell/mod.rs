@@ -558,7 +558,8 @@ impl App {
             if st.consent.granted(&agg.purpose) {
                 let noise = if self.exact.get() { Some(None) } else { None };
                 let report = report::build(&self.config, agg, &mut Crypto, noise);
-                let bytes = report.to_json().len();
+                let text = report.to_json();
+                let bytes = text.len();
                 if bytes > crate::config::MAX_REPORT_BYTES {
                     // The collector would refuse it (413) on every attempt.
                     let message = format!(
@@ -570,7 +571,7 @@ impl App {
                     wasm_bindgen_futures::spawn_local(async move { dom::report_error("report-rejected", &message) });
                     continue;
                 }
-                queue::push(&report);
+                queue::push(&report, text);
             }
         }
         queue::save_open(self.tab(), &st.agg);

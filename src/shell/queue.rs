@@ -259,9 +259,8 @@ thread_local! {
     static MEMORY: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Queues a report, dropping the oldest when over the bounds.
-pub fn push(report: &Report) {
-    let text = report.to_json();
+/// Queues a report (`text`: its JSON), dropping the oldest when over the bounds.
+pub fn push(report: &Report, text: String) {
     let n = COUNTER.get().wrapping_add(1);
     COUNTER.set(n);
     let key = format!("{REPORT}{:015}{:04}.{}", js_sys::Date::now() as u64, n % 10_000, report.report_id);

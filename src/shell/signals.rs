@@ -24,6 +24,14 @@ fn secure() -> bool {
     web_sys::window().and_then(|w| w.location().protocol().ok()).is_some_and(|p| p == "https:")
 }
 
+/// Deletes a host-only `candor_consent` cookie.
+const DELETE_COOKIE: &str = "candor_consent=; Path=/; Max-Age=0";
+
+/// Whether the page has a `candor_consent` cookie.
+fn has_cookie(html: &web_sys::HtmlDocument) -> bool {
+    html.cookie().unwrap_or_default().split(';').any(|c| c.trim_start().starts_with("candor_consent="))
+}
+
 /// Writes (or deletes) the cookie and the Consent Mode cache for `consent`.
 pub fn publish(config: &Config, consent: &Consent, now: u64) {
     if let Ok(html) = dom::document().dyn_into::<web_sys::HtmlDocument>() {
@@ -32,8 +40,8 @@ pub fn publish(config: &Config, consent: &Consent, now: u64) {
                 let _ = html.set_cookie(&assignment);
             }
             // Switched off since it was written: do not leave a stale copy behind.
-            None if html.cookie().unwrap_or_default().split(';').any(|c| c.trim_start().starts_with("candor_consent=")) => {
-                let _ = html.set_cookie("candor_consent=; Path=/; Max-Age=0");
+            None if has_cookie(&html) => {
+                let _ = html.set_cookie(DELETE_COOKIE);
             }
             None => {}
         }
@@ -51,15 +59,15 @@ pub fn publish(config: &Config, consent: &Consent, now: u64) {
 /// decision itself stays stored; a fixed config publishes it again.)
 pub fn unpublish() {
     if let Ok(html) = dom::document().dyn_into::<web_sys::HtmlDocument>() {
-        if html.cookie().unwrap_or_default().split(';').any(|c| c.trim_start().starts_with("candor_consent=")) {
-            let _ = html.set_cookie("candor_consent=; Path=/; Max-Age=0");
+        if has_cookie(&html) {
+            let _ = html.set_cookie(DELETE_COOKIE);
             // The refused config's cookie.domain is unknown: a cookie written
             // with a Domain is only deleted with the same one, so try each
             // parent of this host (a public suffix is refused, harmlessly).
             let host = web_sys::window().and_then(|w| w.location().hostname().ok()).unwrap_or_default();
             let mut rest = host.as_str();
             while let Some((_, parent)) = rest.split_once('.') {
-                let _ = html.set_cookie(&format!("candor_consent=; Path=/; Max-Age=0; Domain={rest}"));
+                let _ = html.set_cookie(&format!("{DELETE_COOKIE}; Domain={rest}"));
                 rest = parent;
             }
         }
