@@ -115,6 +115,38 @@ test("withdrawing in one tab removes that purpose's data left by a crashed tab",
   await context.close();
 });
 
+test('a tab that stopped running for 11 minutes and was taken over forgets its copy when it wakes: its events count once', async () => {
+  const context = await chrome.newContext();
+  const before = (await counted()) || 0;
+  const a = await h.page(context);
+  await a.goto(server.url + '/qa.html');
+  await h.ready(a);
+  const tab = await a.evaluate(() => {
+    window.candor.grant(['stats']);
+    window.candor.track('page_view', { path: '/' });
+    window.candor.track('page_view', { path: '/' });
+    return sessionStorage.getItem('candor.tab');
+  });
+  // Tab A stops running (frozen, a modal dialog, a sleeping laptop): its
+  // heartbeat grows old, and tab B takes over and sends its two events.
+  const b = await h.page(context);
+  await b.goto(server.url + '/qa.html');
+  await h.ready(b);
+  await silence(b, tab, 11 * 60);
+  await b.evaluate(() => window.candor.flush());
+  assert.deepEqual(await keys(b, tab), { open: false, alive: false }, 'taken over');
+  assert.equal(await counted(), before + 2);
+  // A wakes 11 minutes later (wall clock) and goes on tracking.
+  await a.evaluate(() => {
+    const now = Date.now;
+    Date.now = () => now.call(Date) + 11 * 60 * 1000;
+  });
+  assert.deepEqual(await a.evaluate(() => window.candor.track('page_view', { path: '/' })), { accepted: true });
+  await a.evaluate(() => window.candor.flush());
+  assert.equal(await counted(), before + 3, "A sent only the event tracked after waking, not B's two again");
+  await context.close();
+});
+
 test('a live tab is not taken over by another whose QA clock runs ahead: its events count once', async () => {
   const context = await chrome.newContext();
   const before = (await counted()) || 0;
