@@ -51,7 +51,7 @@ impl std::fmt::Display for JsonError {
 
 /// Parses one JSON document (surrounding white space allowed).
 pub fn parse(text: &str) -> Result<J, JsonError> {
-    let mut p = Parser { s: text.as_bytes(), i: 0, depth: 0 };
+    let mut p = Parser { text, s: text.as_bytes(), i: 0, depth: 0 };
     let v = p.value()?;
     p.ws();
     if p.i < p.s.len() {
@@ -61,6 +61,9 @@ pub fn parse(text: &str) -> Result<J, JsonError> {
 }
 
 struct Parser<'a> {
+    /// The document, sliced at ASCII positions only (so always at char
+    /// boundaries: no UTF-8 check, whose error type's `Debug` would ship).
+    text: &'a str,
     s: &'a [u8],
     i: usize,
     depth: usize,
@@ -205,7 +208,7 @@ impl Parser<'_> {
                 return Err(self.err("invalid number"));
             }
         }
-        let text = std::str::from_utf8(&self.s[start..self.i]).expect("ASCII digits");
+        let text = &self.text[start..self.i];
         if integral {
             if neg {
                 if let Some(v) = parse_int(&text[1..]).and_then(|m| 0i64.checked_sub_unsigned(m)) {
@@ -242,7 +245,7 @@ impl Parser<'_> {
                 }
                 self.i += 1;
             }
-            out.push_str(std::str::from_utf8(&self.s[start..self.i]).expect("slices of a str at ASCII boundaries"));
+            out.push_str(&self.text[start..self.i]);
             match self.s.get(self.i) {
                 None => return Err(self.err("EOF while parsing a string")),
                 Some(b'"') => {
@@ -360,7 +363,7 @@ pub fn write_u64(mut n: u64, out: &mut String) {
             break;
         }
     }
-    out.push_str(std::str::from_utf8(&buf[i..]).expect("digits"));
+    out.extend(buf[i..].iter().map(|&d| char::from(d)));
 }
 
 /// Writes a signed integer.

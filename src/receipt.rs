@@ -147,7 +147,8 @@ impl Receipt {
 pub fn body(receipt: &Receipt, bundle: Option<&str>) -> String {
     let mut v = receipt.to_json_value();
     if let Some(b) = bundle {
-        v.set("texts", json::parse(b).expect("the bundle is JSON"));
+        // `text_bundle` wrote it: it is JSON.
+        v.set("texts", json::parse(b).unwrap_or(J::Null));
     }
     v.to_text()
 }

@@ -328,7 +328,7 @@ impl App {
                         let grant: Vec<&str> = ids.iter().map(String::as_str).collect();
                         let deny: Vec<&str> =
                             self.config.optional_purposes().map(|p| p.id.as_str()).filter(|id| !grant.contains(id)).collect();
-                        self.decide(&grant, &deny, Method::Api).expect("preset ids were checked");
+                        self.decide_known(&grant, &deny, Method::Api);
                     }
                     None => {
                         storage::remove(storage::CONSENT);
@@ -712,12 +712,12 @@ impl App {
     fn handle(&self, intent: Intent) {
         let all: Vec<&str> = self.config.optional_purposes().map(|p| p.id.as_str()).collect();
         match intent {
-            Intent::AcceptAll => self.decide(&all, &[], Method::Button).expect("config purposes are known"),
-            Intent::RejectAll => self.decide(&[], &all, Method::Button).expect("config purposes are known"),
+            Intent::AcceptAll => self.decide_known(&all, &[], Method::Button),
+            Intent::RejectAll => self.decide_known(&[], &all, Method::Button),
             Intent::Save(choices) => {
                 let grant: Vec<&str> = choices.iter().filter(|(_, on)| *on).map(|(id, _)| id.as_str()).collect();
                 let deny: Vec<&str> = choices.iter().filter(|(_, on)| !*on).map(|(id, _)| id.as_str()).collect();
-                self.decide(&grant, &deny, Method::Button).expect("toggles name config purposes");
+                self.decide_known(&grant, &deny, Method::Button);
             }
             Intent::Customize => self.open_preferences(),
             Intent::Back => {
@@ -831,6 +831,14 @@ impl App {
         // The same checks as a decision, on a copy that is thrown away.
         let mut probe = self.state.borrow().consent.clone();
         probe.decide(&self.config, grant, deny, Method::Api, self.now()).map(|_| ())
+    }
+
+    /// [`App::decide`] for ids taken from the config itself (or checked
+    /// against it), which it cannot refuse. No `expect`: its message would
+    /// ship `Debug` formatting, and a refusal changes nothing anyway.
+    fn decide_known(&self, grant: &[&str], deny: &[&str], method: Method) {
+        let done = self.decide(grant, deny, method);
+        debug_assert!(done.is_ok());
     }
 
     /// Applies a decision, persists it, closes the prompt and tells the page.
@@ -975,7 +983,7 @@ impl Sdk {
     #[wasm_bindgen(js_name = acceptAll)]
     pub fn accept_all(&self) -> JsValue {
         let all: Vec<&str> = self.app.config.optional_purposes().map(|p| p.id.as_str()).collect();
-        self.app.decide(&all, &[], Method::Api).expect("config purposes are known");
+        self.app.decide_known(&all, &[], Method::Api);
         self.consent()
     }
 
@@ -983,7 +991,7 @@ impl Sdk {
     #[wasm_bindgen(js_name = rejectAll)]
     pub fn reject_all(&self) -> JsValue {
         let all: Vec<&str> = self.app.config.optional_purposes().map(|p| p.id.as_str()).collect();
-        self.app.decide(&[], &all, Method::Api).expect("config purposes are known");
+        self.app.decide_known(&[], &all, Method::Api);
         self.consent()
     }
 
