@@ -663,7 +663,16 @@ impl<V: Clone + Into<J>> From<&StrMap<V>> for J {
 
 /// Builds an object from `(key, value)` pairs, in that order.
 pub fn obj<const N: usize>(entries: [(&str, J); N]) -> J {
-    J::O(entries.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+    // One loop for every N: the generic part is only the move into a Vec.
+    obj_from(Vec::from(entries))
+}
+
+fn obj_from(entries: Vec<(&str, J)>) -> J {
+    let mut out = Vec::with_capacity(entries.len());
+    for (k, v) in entries {
+        out.push((k.to_string(), v));
+    }
+    J::O(out)
 }
 
 /// `v` as canonical JSON text: no white space, object keys sorted by UTF-16
