@@ -1,6 +1,6 @@
 //! Purpose-gated page content: `<script type="text/plain">`, `<iframe>` and
 //! `<img>` tagged `data-candor-purpose` stay inert until every purpose they
-//! list is granted, then run or load once, in document order.
+//! list is granted, then run or load once (scripts in document order).
 //!
 //! An inert script's type is `text/plain`, so the browser neither runs nor
 //! fetches it; iframes and images carry their URL in `data-src`, so nothing
@@ -21,25 +21,54 @@ const DONE: &str = "data-candor-activated";
 const SELECTOR: &str = "[data-candor-purpose]:not([data-candor-activated])";
 
 thread_local! {
-    /// Elements waiting to be activated, in order, and whether a runner is
+    /// Scripts waiting to be activated, in order, and whether a runner is
     /// working through them. One runner at a time keeps document order even
     /// when a decision and the observer ask at once.
     static QUEUE: RefCell<VecDeque<Element>> = const { RefCell::new(VecDeque::new()) };
     static RUNNING: Cell<bool> = const { Cell::new(false) };
+    /// The consent of the latest call. The runner awaits (a script loading,
+    /// the parser), and a purpose withdrawn meanwhile must stop what waits.
+    static CONSENT: RefCell<Option<Consent>> = const { RefCell::new(None) };
 }
 
-/// Activates every waiting element whose purposes are all granted, in
-/// document order: after an external script that is not `async`, the rest
-/// wait for it to load (or fail), as the parser would have.
+/// Activates every waiting element whose purposes are all granted. Iframes
+/// and media load at once; scripts run in document order: after an external
+/// script that is not `async`, the rest wait for it to load (or fail), as
+/// the parser would have. Called on every change of consent: a script still
+/// waiting for a purpose withdrawn since stays inert.
 pub fn activate_granted(doc: &Document, consent: &Consent) {
+    CONSENT.replace(Some(consent.clone()));
+    QUEUE.with_borrow_mut(|q| q.retain(|el| allowed(el, consent)));
     let Ok(nodes) = doc.query_selector_all(SELECTOR) else { return };
-    QUEUE.with_borrow_mut(|q| {
-        for el in (0..nodes.length()).filter_map(|i| nodes.item(i).and_then(|n| n.dyn_into::<Element>().ok())) {
-            if allowed(&el, consent) && !q.contains(&el) {
-                q.push_back(el);
-            }
+    let mut media = Vec::new();
+    for el in (0..nodes.length()).filter_map(|i| nodes.item(i).and_then(|n| n.dyn_into::<Element>().ok())) {
+        if !allowed(&el, consent) {
+            continue;
         }
-    });
+        if el.tag_name().eq_ignore_ascii_case("script") {
+            QUEUE.with_borrow_mut(|q| {
+                if !q.contains(&el) {
+                    q.push_back(el);
+                }
+            });
+        } else {
+            media.push(el);
+        }
+    }
+    // After the caller's task (as the scripts below): a grant taken back
+    // in the same task (a `candor:consent` listener, say) loads nothing.
+    if !media.is_empty() {
+        let doc = doc.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            for el in media {
+                if !el.has_attribute(DONE) && still_allowed(&el) {
+                    if let Err(e) = activate(&doc, &el) {
+                        super::dom::report_error("activation", &activation_error(&el, &e));
+                    }
+                }
+            }
+        });
+    }
     if RUNNING.get() || QUEUE.with_borrow(VecDeque::is_empty) {
         return;
     }
@@ -47,7 +76,12 @@ pub fn activate_granted(doc: &Document, consent: &Consent) {
     let doc = doc.clone();
     wasm_bindgen_futures::spawn_local(async move {
         while let Some(el) = QUEUE.with_borrow_mut(VecDeque::pop_front) {
-            if el.has_attribute(DONE) {
+            // An inline script met while the page is still loading may be
+            // only partly parsed: its text is whole once the DOM is.
+            if !el.has_attribute("src") && is_loading(&doc) {
+                let _ = wasm_bindgen_futures::JsFuture::from(dom_loaded(&doc)).await;
+            }
+            if el.has_attribute(DONE) || !still_allowed(&el) {
                 continue;
             }
             match activate(&doc, &el) {
@@ -63,6 +97,35 @@ pub fn activate_granted(doc: &Document, consent: &Consent) {
         }
         RUNNING.set(false);
     });
+}
+
+fn still_allowed(el: &Element) -> bool {
+    CONSENT.with_borrow(|c| c.as_ref().is_some_and(|c| allowed(el, c)))
+}
+
+fn is_loading(doc: &Document) -> bool {
+    js_sys::Reflect::get(doc, &"readyState".into()).ok().and_then(|s| s.as_string()).as_deref() == Some("loading")
+}
+
+/// Settles at `DOMContentLoaded`.
+fn dom_loaded(doc: &Document) -> js_sys::Promise {
+    js_sys::Promise::new(&mut |resolve, _| {
+        let _ = doc.add_event_listener_with_callback("DOMContentLoaded", &resolve);
+    })
+}
+
+/// The page's Content-Security-Policy refused an element Candor activated
+/// (an inline script without the page's nonce, a URL outside `script-src`
+/// or `frame-src`): says so with an `activation` error. For the listener on
+/// `document` (violation events bubble from the element).
+pub fn on_violation(e: &web_sys::Event) {
+    let Some(el) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
+    if !el.has_attribute(DONE) || !el.has_attribute("data-candor-purpose") {
+        return;
+    }
+    let directive = js_sys::Reflect::get(e, &"effectiveDirective".into()).ok().and_then(|d| d.as_string()).unwrap_or_default();
+    let why = JsValue::from(format!("the page's Content-Security-Policy refused it ({directive})"));
+    super::dom::report_error("activation", &activation_error(&el, &why));
 }
 
 /// Whether every purpose the element lists is granted (an empty list never is).

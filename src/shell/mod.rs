@@ -391,6 +391,7 @@ impl App {
                 }
             }
         })));
+        handles.push(Box::new(EventListener::new(&doc, "securitypolicyviolation", activate::on_violation)));
         // Any element with data-candor-open opens the preferences on click.
         let weak = Rc::downgrade(self);
         let opts = gloo_events::EventListenerOptions::enable_prevent_default();

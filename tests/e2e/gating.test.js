@@ -47,6 +47,18 @@ test.before(async () => {
   throw new TypeError('not an allowed script URL: ' + url);
 } });`,
     'elsewhere/stats.js': 'window.__elsewhere = true;',
+    // In-order gated scripts behind a slow one (the test delays /vendor/slow.js), then a video iframe.
+    'slow.html': h.html({ body: `<script type="text/plain" data-candor-purpose="stats" src="/vendor/slow.js"></script>
+<script type="text/plain" data-candor-purpose="stats" src="/vendor/late.js"></script>
+<script type="text/plain" data-candor-purpose="stats">window.__inlineRuns = (window.__inlineRuns || 0) + 1;</script>
+<iframe title="video" data-candor-purpose="video" data-src="/vendor/video.html"></iframe>` }),
+    'vendor/slow.js': 'window.__slow = (window.__slow || 0) + 1;',
+    // A nonce CSP: the page's own gated inline script lacks the nonce.
+    'nonce.html': h.html({
+      head: `<meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'nonce-n0nce'; style-src 'self'">`,
+      body: `<script type="text/plain" data-candor-purpose="stats" nonce="n0nce">window.__withNonce = true;</script>
+<script type="text/plain" data-candor-purpose="stats">window.__withoutNonce = true;</script>
+<script src="/tt-errors.js"></script>` }),
     'noised.json': h.config({ aggregation: { window_seconds: 3600, noise: { epsilon: 1 } } }),
     'noised.html': h.html({ attrs: 'data-config="/noised.json"' }),
     'bounded.json': h.config({ events: { ...h.config().events, purchase: { ...h.config().events.purchase, max_per_window: 3 } } }),
@@ -266,6 +278,94 @@ test('debug: true logs each refusal with its reason; by default nothing is logge
   await q.evaluate(() => window.candor.track('page_view', {}));
   assert.deepEqual(q.logs.filter((l) => /refused/.test(l.text)), []);
   await quiet.close();
+});
+
+test('a grant taken back in the same task activates nothing', async () => {
+  const context = await chrome.newContext();
+  const p = await open(context);
+  await p.evaluate(() => { window.candor.grant(['stats', 'video']); window.candor.withdraw(); });
+  await p.waitForTimeout(500);
+  assert.deepEqual(vendorHits(p), [], 'no gated request');
+  assert.equal(await p.evaluate(() => window.__order), undefined, 'no gated script ran');
+  assert.equal(await p.evaluate(() => document.querySelector('iframe').getAttribute('src')), null);
+  await context.close();
+});
+
+test('withdrawn while gated scripts wait behind a slow one: the rest stay inert, and run once at the next grant', async () => {
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  p.requests = [];
+  p.on('request', (r) => p.requests.push(new URL(r.url()).pathname));
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await p.route('**/vendor/slow.js', async (route) => { await held; await route.continue(); });
+  await p.goto(server.url + '/slow.html');
+  await h.ready(p);
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await p.waitForFunction(() => document.querySelectorAll('script[src="/vendor/slow.js"]').length === 2);
+  // Other purposes do not wait for the stats script.
+  await p.evaluate(() => window.candor.grant(['video']));
+  await p.waitForFunction(() => document.querySelector('iframe').getAttribute('src') === '/vendor/video.html');
+  assert.equal(await p.evaluate(() => window.__slow), undefined, 'the iframe loaded while slow.js was still held');
+  await p.evaluate(() => window.candor.deny(['stats']));
+  release();
+  await p.waitForFunction(() => window.__slow === 1);
+  await p.waitForTimeout(300);
+  assert.deepEqual(await p.evaluate(() => [window.__late, window.__inlineRuns]), [undefined, undefined],
+    'nothing after the slow script ran once stats was denied');
+  assert.ok(!vendorHits(p).includes('/vendor/late.js'), 'late.js was never fetched');
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await p.waitForFunction(() => window.__late === 1 && window.__inlineRuns === 1);
+  await p.waitForTimeout(200);
+  assert.deepEqual(await p.evaluate(() => [window.__slow, window.__late, window.__inlineRuns]), [1, 1, 1], 'each ran once');
+  await context.close();
+});
+
+test('a gated inline script cut in two by a slow network runs whole, once', async () => {
+  const http = require('node:http');
+  // Streams the page with a pause inside the gated inline script; everything else comes from the collector.
+  const front = http.createServer(async (req, res) => {
+    if (req.url === '/streamed.html') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      const [head, tail] = h.html({ body: `<script type="text/plain" data-candor-purpose="stats">window.__parts = ['first'];
+/*PAUSE*/window.__parts.push('second'); window.__inlineRuns = (window.__inlineRuns || 0) + 1;</script>` }).split('/*PAUSE*/');
+      res.write(head);
+      setTimeout(() => res.end(tail), 1500);
+      return;
+    }
+    const r = await fetch(server.url + req.url, { headers: { 'accept-encoding': 'identity' } });
+    res.writeHead(r.status, { 'content-type': r.headers.get('content-type') || 'application/octet-stream' });
+    res.end(Buffer.from(await r.arrayBuffer()));
+  });
+  await new Promise((r) => front.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${front.address().port}`;
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  // A returning visitor who granted stats: the page's gated script is activated as soon as it is seen.
+  await p.goto(url + '/');
+  await h.ready(p);
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await p.goto(url + '/streamed.html', { waitUntil: 'load' });
+  await p.waitForFunction(() => window.__inlineRuns !== undefined);
+  await p.waitForTimeout(200);
+  assert.deepEqual(await p.evaluate(() => [window.__parts, window.__inlineRuns]), [['first', 'second'], 1]);
+  assert.deepEqual(p.logs.filter((l) => l.type === 'pageerror'), []);
+  await context.close();
+  front.close();
+});
+
+test('a gated script the page\'s CSP refuses (no nonce) is reported with candor:error; the one with the nonce runs', async () => {
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  await p.goto(server.url + '/nonce.html');
+  await h.ready(p);
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await p.waitForFunction(() => window.__withNonce === true && window.__errors.length === 1);
+  const out = await p.evaluate(() => ({ without: window.__withoutNonce === true, errors: window.__errors }));
+  assert.equal(out.without, false);
+  assert.equal(out.errors[0].code, 'activation');
+  assert.match(out.errors[0].message, /^could not activate <script data-candor-purpose="stats">: the page's Content-Security-Policy refused it \(script-src-elem\)$/);
+  await context.close();
 });
 
 test('a gated element the page refuses (inline script under Trusted Types) is skipped with candor:error; later ones still activate', async () => {
