@@ -37,6 +37,23 @@ function earlyConfig() {
   }
 }
 
+// With the config inline, the record is held to the SDK's own rules
+// (consent::Consent::load): exactly the config's optional purposes, and
+// younger than expires_days (a purpose added or removed, or a shorter
+// expiry, without a new revision: the SDK asks again, so nothing is granted
+// here either). With the config by URL this script cannot know them; the
+// SDK's update on boot corrects the default then.
+function earlyRecordHolds(config, record) {
+  var optional = (Array.isArray(config.purposes) ? config.purposes : []).filter(function (p) {
+    return p && typeof p === 'object' && p.required !== true;
+  }).map(function (p) { return p.id; });
+  var stored = Object.keys(record.purposes);
+  if (stored.length !== optional.length || !optional.every(function (id) { return stored.indexOf(id) >= 0; })) return false;
+  var days = typeof config.expires_days === 'number' ? config.expires_days : 182; // DEFAULT_EXPIRES_DAYS
+  var now = Date.now() / 1000;
+  return typeof record.updated_at === 'number' && record.updated_at <= now + 600 && now - record.updated_at < days * 86400;
+}
+
 function gtag() {
   window.dataLayer = window.dataLayer || [];
   // Google's tags read consent commands from Arguments objects, as gtag() pushes them.
@@ -86,6 +103,8 @@ var gcmDefault = null; // what the synchronous default said: {type: 'granted'|'d
   var record = null;
   try { record = JSON.parse(localStorage.getItem('candor.consent') || 'null'); } catch (e) { record = null; }
   if (!record || record.v !== 1 || record.revision !== revision || !record.purposes || typeof record.purposes !== 'object') {
+    valid = false;
+  } else if (early && !earlyRecordHolds(early, record)) {
     valid = false;
   }
   var mapped = map || gcmParseMap(cache && cache.map);

@@ -375,4 +375,20 @@ test('Consent Mode: a cached grant without a matching consent record, or with a 
   assert.equal(updates.length, 1);
   assert.deepEqual(Object.values(updates[0][2]).filter((v) => v !== 'denied'), [], 'the update denies everything');
   await context.close();
+
+  // 4. Records the SDK will not accept for the inline config (it asks again), so neither does the default:
+  // a purpose the config dropped, one it added since, and a decision older than its expires_days (182 by default).
+  const now = Math.floor(Date.now() / 1000);
+  for (const [why, purposes, at = now] of [
+    ['a purpose since removed', { stats: true, video: false, gone: true }],
+    ['a purpose since added', { stats: true }],
+    ['older than expires_days', { stats: true, video: false }, now - 183 * 86400],
+  ]) {
+    const stale = JSON.stringify({ v: 1, revision: 'r1', purposes, updated_at: at, method: 'button' });
+    ({ context, p } = await seed('/gcm.html', { 'candor.gcm': cache, 'candor.consent': stale }));
+    defaults = consentCalls(await layer(p), 'default');
+    assert.deepEqual(Object.values(defaults[0][2]).filter((v) => v === 'granted'), [], `${why}: nothing granted`);
+    assert.equal((await h.consent(p)).decided, false, `${why}: the SDK asks again too`);
+    await context.close();
+  }
 });
