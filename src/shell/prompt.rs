@@ -157,7 +157,19 @@ impl Prompt {
             let on = on.clone();
             EventListener::new(target, "click", move |_| on(intent.clone()))
         };
+        // The second click of a double click (`detail` 2 and up) does
+        // nothing: the first one may have swapped the layer, and the control
+        // now under the pointer ("Accept all" where "Choose what to allow"
+        // was) is not what the visitor aimed at. Keyboard and scripted clicks
+        // have `detail` 0, a single click 1.
+        let capture = EventListenerOptions { phase: gloo_events::EventListenerPhase::Capture, passive: false };
         let mut listeners = vec![
+            EventListener::new_with_options(&root, "click", capture, |e| {
+                if js_sys::Reflect::get(e, &"detail".into()).ok().and_then(|d| d.as_f64()).is_some_and(|d| d >= 2.0) {
+                    e.prevent_default();
+                    e.stop_immediate_propagation();
+                }
+            }),
             click(&accept, Intent::AcceptAll),
             click(&reject, Intent::RejectAll),
             click(&customize, Intent::Customize),

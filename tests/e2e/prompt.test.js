@@ -105,6 +105,25 @@ test('nothing is pre-ticked; closing, scrolling or waiting is never consent', as
   await context.close();
 });
 
+test('double-clicking "Choose what to allow" opens the preferences and decides nothing, whatever lands under the second click', async () => {
+  // At these sizes the preferences layer puts "Save my choices" (desktop) and "Accept all" (a German phone)
+  // where "Choose what to allow" was.
+  for (const [viewport, locale] of [[{ width: 1280, height: 720 }, 'en-US'], [{ width: 414, height: 768 }, 'de-DE'], [{ width: 390, height: 768 }, 'en-US']]) {
+    const { context, p } = await open('/', { viewport, locale });
+    await byId(p, 'candor-customize').dblclick();
+    await p.waitForTimeout(300);
+    const c = await h.consent(p);
+    assert.equal(c.decided, false, `${viewport.width}x${viewport.height} ${locale}`);
+    assert.deepEqual(c.purposes, { necessary: true, stats: false, video: false });
+    assert.equal(await byId(p, 'candor-save').isVisible(), true, 'the preferences stay open');
+    // Single clicks still work at once.
+    await byId(p, 'candor-toggle-stats').click();
+    await byId(p, 'candor-save').click();
+    assert.deepEqual((await h.consent(p)).purposes, { necessary: true, stats: true, video: false });
+    await context.close();
+  }
+});
+
 test('keyboard only: reach the banner, customise, trap Tab, Esc goes back, save', async () => {
   const { context, p } = await open('/');
   await p.keyboard.press('Tab');
