@@ -417,6 +417,7 @@ impl App {
         handles.push(Box::new(gloo_timers::callback::Interval::new(tick, move || {
             if let Some(app) = weak.upgrade() {
                 app.beat();
+                app.expire_if_due(app.now());
                 if js_sys::Date::now() >= app.retry_at_ms.get() {
                     wasm_bindgen_futures::spawn_local(async move {
                         app.flush(false, false).await;
@@ -757,6 +758,21 @@ impl App {
         }
     }
 
+    /// A decision older than `expires_days` lapses in an open tab as it does
+    /// at the next boot: the visitor is asked again, and what its purposes
+    /// gathered since is dropped (checked on every tick, `track` and
+    /// `consent()`; `now` in Unix seconds, QA clock included).
+    fn expire_if_due(&self, now: u64) {
+        let due = {
+            let st = self.state.borrow();
+            st.consent.decided
+                && st.consent.updated_at.is_some_and(|at| now >= at.saturating_add(u64::from(self.config.expires_days) * 86_400))
+        };
+        if due {
+            self.reload_consent();
+        }
+    }
+
     /// Another tab changed the decision: take it over. Not a stored record
     /// older than a decision of this page that storage refused; but a
     /// removed one (an erase elsewhere) always.
@@ -961,6 +977,7 @@ impl Sdk {
 
     /// `{revision, decided, purposes, updated_at}`.
     pub fn consent(&self) -> JsValue {
+        self.app.expire_if_due(self.app.now());
         self.app.consent_js()
     }
 
@@ -1048,6 +1065,7 @@ impl Sdk {
         let ms = js_sys::Date::now();
         app.beat_at(ms);
         let now = (ms / 1000.0) as u64 + app.clock_offset.get();
+        app.expire_if_due(now);
         let mut st = app.state.borrow_mut();
         let st = &mut *st;
         let result = gate::check(&app.config, &st.consent, name, &fields).and_then(|o| st.agg.record(&app.config, &o, now));

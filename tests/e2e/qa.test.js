@@ -67,6 +67,29 @@ test('an invalid preset is an error naming the problem, and grants nothing', asy
   await context.close();
 });
 
+test('a decision that reaches expires_days while the page is open lapses there too: asked again, nothing more recorded', async () => {
+  const { context, p } = await open('/on.html?candor=accept-all');
+  assert.equal((await h.consent(p)).purposes.stats, true);
+  const out = await p.evaluate(async () => {
+    const before = window.candor.track('page_view', { path: '/' });
+    // The tab stays open for half a year (expires_days: 182, the default): its wall clock moves on.
+    const now = Date.now;
+    Date.now = () => now.call(Date) + (182 * 86400 + 60) * 1000;
+    const consent = window.candor.consent();
+    const after = window.candor.track('page_view', { path: '/' });
+    const events = window.__events.filter((e) => e.name === 'consent').map((e) => e.detail.decided);
+    return { before, consent, after, events, open: window.candor.inspect().open.length };
+  });
+  assert.deepEqual(out.before, { accepted: true });
+  assert.equal(out.consent.decided, false);
+  assert.deepEqual(out.consent.purposes, { necessary: true, stats: false, video: false });
+  assert.deepEqual(out.after, { accepted: false, reason: 'no-consent' });
+  assert.equal(out.open, 0, 'nothing gathered for the lapsed purposes');
+  assert.equal(out.events.at(-1), false, 'candor:consent said so');
+  await h.prompt(p).waitFor({ state: 'visible' });
+  await context.close();
+});
+
 test('qa.advance closes windows exactly; noise can be switched off', async () => {
   const { context, p } = await open('/on.html?candor=accept-all');
   const out = await p.evaluate(async () => {
