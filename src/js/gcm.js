@@ -43,6 +43,20 @@ function earlyConfig() {
 // expiry, without a new revision: the SDK asks again, so nothing is granted
 // here either). With the config by URL this script cannot know them; the
 // SDK's update on boot corrects the default then.
+// The record's shape, as consent::StoredRecord::from_json reads it: these
+// five keys and no other, booleans per purpose, a whole updated_at, a known
+// method. (JSON.parse keeps the last of duplicated keys where the SDK refuses
+// the record; the SDK's update on boot corrects that one case.)
+function recordShape(r) {
+  if (!r || typeof r !== 'object' || Array.isArray(r)) return false;
+  var keys = Object.keys(r).sort().join();
+  if (keys !== 'method,purposes,revision,updated_at,v') return false;
+  if (r.v !== 1 || typeof r.revision !== 'string' || ['button', 'api', 'gpc'].indexOf(r.method) < 0) return false;
+  if (!Number.isInteger(r.updated_at) || r.updated_at < 0) return false;
+  if (!r.purposes || typeof r.purposes !== 'object' || Array.isArray(r.purposes)) return false;
+  return Object.keys(r.purposes).every(function (id) { return typeof r.purposes[id] === 'boolean'; });
+}
+
 function earlyRecordHolds(config, record) {
   var optional = (Array.isArray(config.purposes) ? config.purposes : []).filter(function (p) {
     return p && typeof p === 'object' && p.required !== true;
@@ -51,7 +65,7 @@ function earlyRecordHolds(config, record) {
   if (stored.length !== optional.length || !optional.every(function (id) { return stored.indexOf(id) >= 0; })) return false;
   var days = typeof config.expires_days === 'number' ? config.expires_days : 182; // DEFAULT_EXPIRES_DAYS
   var now = Date.now() / 1000;
-  return typeof record.updated_at === 'number' && record.updated_at <= now + 600 && now - record.updated_at < days * 86400;
+  return record.updated_at <= now + 600 && now - record.updated_at < days * 86400;
 }
 
 function gtag() {
@@ -102,7 +116,7 @@ var gcmDefault = null; // what the synchronous default said: {type: 'granted'|'d
   // corrupt or other-revision record means denied, as it does for the SDK.
   var record = null;
   try { record = JSON.parse(localStorage.getItem('candor.consent') || 'null'); } catch (e) { record = null; }
-  if (!record || record.v !== 1 || record.revision !== revision || !record.purposes || typeof record.purposes !== 'object') {
+  if (!recordShape(record) || record.revision !== revision) {
     valid = false;
   } else if (early && !earlyRecordHolds(early, record)) {
     valid = false;

@@ -38,25 +38,26 @@ thread_local! {
 /// waiting for a purpose withdrawn since stays inert.
 pub fn activate_granted(doc: &Document, consent: &Consent) {
     CONSENT.replace(Some(consent.clone()));
-    QUEUE.with_borrow_mut(|q| q.retain(|el| allowed(el, consent)));
     let Ok(nodes) = doc.query_selector_all(SELECTOR) else { return };
+    // The queue is rebuilt in document order each time: what waits for a
+    // purpose withdrawn since drops out, and a script granted again later
+    // takes its place in order, not at the end.
+    let mut scripts = VecDeque::new();
     let mut media = Vec::new();
     for el in (0..nodes.length()).filter_map(|i| nodes.item(i).and_then(|n| n.dyn_into::<Element>().ok())) {
         if !allowed(&el, consent) {
             continue;
         }
         if el.tag_name().eq_ignore_ascii_case("script") {
-            QUEUE.with_borrow_mut(|q| {
-                if !q.contains(&el) {
-                    q.push_back(el);
-                }
-            });
+            scripts.push_back(el);
         } else {
             media.push(el);
         }
     }
-    // After the caller's task (as the scripts below): a grant taken back
-    // in the same task (a `candor:consent` listener, say) loads nothing.
+    QUEUE.replace(scripts);
+    // After the caller's synchronous code (as the scripts below): a grant
+    // taken back in the same run (a `candor:consent` listener, say) loads
+    // nothing.
     if !media.is_empty() {
         let doc = doc.clone();
         wasm_bindgen_futures::spawn_local(async move {
@@ -81,7 +82,9 @@ pub fn activate_granted(doc: &Document, consent: &Consent) {
             if !el.has_attribute("src") && is_loading(&doc) {
                 let _ = wasm_bindgen_futures::JsFuture::from(dom_loaded(&doc)).await;
             }
-            if el.has_attribute(DONE) || !still_allowed(&el) {
+            // Removed from the page meanwhile (a single-page app changed
+            // route): nothing to run; if it comes back, it is seen again.
+            if el.has_attribute(DONE) || !el.is_connected() || !still_allowed(&el) {
                 continue;
             }
             match activate(&doc, &el) {
@@ -107,10 +110,13 @@ fn is_loading(doc: &Document) -> bool {
     js_sys::Reflect::get(doc, &"readyState".into()).ok().and_then(|s| s.as_string()).as_deref() == Some("loading")
 }
 
-/// Settles at `DOMContentLoaded`.
+/// Settles once the parser is done with the document: `readystatechange`
+/// away from "loading" comes just before `DOMContentLoaded`, and also when
+/// loading is stopped (`window.stop()`, the Stop button), where
+/// `DOMContentLoaded` never fires.
 fn dom_loaded(doc: &Document) -> js_sys::Promise {
     js_sys::Promise::new(&mut |resolve, _| {
-        let _ = doc.add_event_listener_with_callback("DOMContentLoaded", &resolve);
+        let _ = doc.add_event_listener_with_callback("readystatechange", &resolve);
     })
 }
 
@@ -120,7 +126,9 @@ fn dom_loaded(doc: &Document) -> js_sys::Promise {
 /// `document` (violation events bubble from the element).
 pub fn on_violation(e: &web_sys::Event) {
     let Some(el) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
-    if !el.has_attribute(DONE) || !el.has_attribute("data-candor-purpose") {
+    // A report-only policy refuses nothing: the element ran.
+    let enforced = js_sys::Reflect::get(e, &"disposition".into()).ok().and_then(|d| d.as_string()).as_deref() != Some("report");
+    if !enforced || !el.has_attribute(DONE) || !el.has_attribute("data-candor-purpose") {
         return;
     }
     let directive = js_sys::Reflect::get(e, &"effectiveDirective".into()).ok().and_then(|d| d.as_string()).unwrap_or_default();
@@ -178,7 +186,12 @@ fn activate(doc: &Document, el: &Element) -> Result<Option<js_sys::Promise>, JsV
             if !el.has_attribute("async") {
                 js_sys::Reflect::set(&fresh, &"async".into(), &JsValue::FALSE)?;
             }
-            let in_order = fresh.has_attribute("src") && !el.has_attribute("async");
+            // Waited for only when the browser will fetch and run it (so a
+            // load or error event will come): not a `nomodule` script, not
+            // a data block.
+            let kind = fresh.get_attribute("type").unwrap_or_default().to_ascii_lowercase();
+            let runs = kind.is_empty() || kind == "module" || kind.ends_with("javascript") || kind.ends_with("ecmascript");
+            let in_order = fresh.has_attribute("src") && !el.has_attribute("async") && !fresh.has_attribute("nomodule") && runs;
             let loaded = in_order.then(|| {
                 js_sys::Promise::new(&mut |resolve, _| {
                     let _ = js_sys::Reflect::set(&fresh, &"onload".into(), &resolve);

@@ -17,6 +17,10 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlDialogElement, HtmlElement, HtmlInputElement, KeyboardEvent, ShadowRoot};
 
 use super::dataview::DataView;
+
+/// Clicks closer than this are one double click (the second is ignored when
+/// it lands on another control).
+const DOUBLE_CLICK_MS: f64 = 500.0;
 use super::dom::{append, el, set_hidden};
 use crate::config::Config;
 use crate::consent::Consent;
@@ -157,15 +161,22 @@ impl Prompt {
             let on = on.clone();
             EventListener::new(target, "click", move |_| on(intent.clone()))
         };
-        // The second click of a double click (`detail` 2 and up) does
-        // nothing: the first one may have swapped the layer, and the control
-        // now under the pointer ("Accept all" where "Choose what to allow"
-        // was) is not what the visitor aimed at. Keyboard and scripted clicks
-        // have `detail` 0, a single click 1.
+        // The second click of a double click does nothing when it lands on
+        // another control than the first: the first swapped the layer, and
+        // what is now under the pointer ("Accept all" where "Choose what to
+        // allow" was) is not what the visitor aimed at. A double click is
+        // `detail` 2 and up within DOUBLE_CLICK_MS of the click before;
+        // slower clicks count whatever `detail` says (a visitor who
+        // lengthened the system's double-click time still clicks "Save").
+        // Keyboard and scripted clicks have `detail` 0.
         let capture = EventListenerOptions { phase: gloo_events::EventListenerPhase::Capture, passive: false };
+        let last: Rc<std::cell::RefCell<(f64, Option<web_sys::EventTarget>)>> = Rc::default();
         let mut listeners = vec![
-            EventListener::new_with_options(&root, "click", capture, |e| {
-                if js_sys::Reflect::get(e, &"detail".into()).ok().and_then(|d| d.as_f64()).is_some_and(|d| d >= 2.0) {
+            EventListener::new_with_options(&root, "click", capture, move |e| {
+                let detail = js_sys::Reflect::get(e, &"detail".into()).ok().and_then(|d| d.as_f64()).unwrap_or(0.0);
+                let (at, target) = (e.time_stamp(), e.target());
+                let (then, before) = last.replace((at, target.clone()));
+                if detail >= 2.0 && at - then < DOUBLE_CLICK_MS && before != target {
                     e.prevent_default();
                     e.stop_immediate_propagation();
                 }

@@ -189,6 +189,8 @@ impl App {
         self.unstored_at.set(None);
         let gpc = self.gpc_applies();
         self.with_view(|p| p.show_banner(gpc));
+        // Gated content still waiting (behind a slow script) stays inert.
+        self.activate();
         self.publish_signals();
         let c = self.consent_js();
         dom::dispatch("consent", &c);

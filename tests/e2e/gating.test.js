@@ -53,6 +53,12 @@ test.before(async () => {
 <script type="text/plain" data-candor-purpose="stats">window.__inlineRuns = (window.__inlineRuns || 0) + 1;</script>
 <iframe title="video" data-candor-purpose="video" data-src="/vendor/video.html"></iframe>` }),
     'vendor/slow.js': 'window.__slow = (window.__slow || 0) + 1;',
+    // Scripts of two purposes waiting behind slow.js; one external script the page removes while it waits.
+    'order.html': h.html({ body: `<script type="text/plain" data-candor-purpose="stats" src="/vendor/slow.js"></script>
+<script type="text/plain" data-candor-purpose="stats">window.__order = (window.__order || []).concat('A');</script>
+<script type="text/plain" data-candor-purpose="video">window.__order = (window.__order || []).concat('B');</script>
+<script type="text/plain" data-candor-purpose="stats" src="/vendor/late.js" id="removed"></script>
+<script type="text/plain" data-candor-purpose="stats">window.__order = (window.__order || []).concat('C');</script>` }),
     // A nonce CSP: the page's own gated inline script lacks the nonce.
     'nonce.html': h.html({
       head: `<meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'nonce-n0nce'; style-src 'self'">`,
@@ -318,6 +324,67 @@ test('withdrawn while gated scripts wait behind a slow one: the rest stay inert,
   await p.waitForFunction(() => window.__late === 1 && window.__inlineRuns === 1);
   await p.waitForTimeout(200);
   assert.deepEqual(await p.evaluate(() => [window.__slow, window.__late, window.__inlineRuns]), [1, 1, 1], 'each ran once');
+  await context.close();
+});
+
+/** A page whose /vendor/slow.js is held until `release()`. */
+async function held(context, url) {
+  const p = await h.page(context);
+  p.requests = [];
+  p.on('request', (r) => p.requests.push(new URL(r.url()).pathname));
+  let release;
+  const gate = new Promise((r) => { release = r; });
+  await p.route('**/vendor/slow.js', async (route) => { await gate; await route.continue(); });
+  await p.goto(server.url + url);
+  await h.ready(p);
+  return { p, release };
+}
+
+test('erase() while gated scripts wait behind a slow one: they stay inert', async () => {
+  const context = await chrome.newContext();
+  const { p, release } = await held(context, '/slow.html');
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await p.waitForFunction(() => document.querySelectorAll('script[src="/vendor/slow.js"]').length === 2);
+  await p.evaluate(() => window.candor.erase());
+  release();
+  await p.waitForFunction(() => window.__slow === 1);
+  await p.waitForTimeout(300);
+  assert.deepEqual(await p.evaluate(() => [window.__late, window.__inlineRuns]), [undefined, undefined]);
+  assert.ok(!vendorHits(p).includes('/vendor/late.js'));
+  await context.close();
+});
+
+test('waiting scripts keep document order across a withdrawal and a new grant; one the page removes meanwhile is skipped', async () => {
+  const context = await chrome.newContext();
+  const { p, release } = await held(context, '/order.html');
+  await p.evaluate(() => window.candor.grant(['stats', 'video']));
+  await p.waitForFunction(() => document.querySelectorAll('script[src="/vendor/slow.js"]').length === 2);
+  await p.evaluate(() => window.candor.deny(['stats']));
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await p.evaluate(() => document.getElementById('removed').remove());
+  release();
+  await p.waitForFunction(() => (window.__order || []).length === 3);
+  await p.waitForTimeout(200);
+  assert.deepEqual(await p.evaluate(() => window.__order), ['A', 'B', 'C'], 'document order, and C did not wait for the removed script');
+  assert.ok(!vendorHits(p).includes('/vendor/late.js'), 'the removed script was never fetched');
+  await context.close();
+});
+
+test('a report-only CSP refuses nothing: the gated script runs and no activation error is raised', async () => {
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  await p.route('**/nonce.html', async (route) => {
+    const response = await route.fetch();
+    const body = (await response.text()).replace(/<meta http-equiv="Content-Security-Policy"[^>]*>/, '');
+    await route.fulfill({ response, body, headers: { ...response.headers(),
+      'content-security-policy-report-only': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'nonce-n0nce'" } });
+  });
+  await p.goto(server.url + '/nonce.html');
+  await h.ready(p);
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await p.waitForFunction(() => window.__withNonce === true && window.__withoutNonce === true);
+  await p.waitForTimeout(200);
+  assert.deepEqual(await p.evaluate(() => window.__errors), []);
   await context.close();
 });
 

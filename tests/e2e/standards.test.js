@@ -379,12 +379,15 @@ test('Consent Mode: a cached grant without a matching consent record, or with a 
   // 4. Records the SDK will not accept for the inline config (it asks again), so neither does the default:
   // a purpose the config dropped, one it added since, and a decision older than its expires_days (182 by default).
   const now = Math.floor(Date.now() / 1000);
-  for (const [why, purposes, at = now] of [
+  for (const [why, purposes, at = now, extra = {}] of [
     ['a purpose since removed', { stats: true, video: false, gone: true }],
     ['a purpose since added', { stats: true }],
     ['older than expires_days', { stats: true, video: false }, now - 183 * 86400],
+    ['not a boolean', { stats: 'true', video: false }],
+    ['an extra key', { stats: true, video: false }, now, { note: 1 }],
+    ['a fractional time', { stats: true, video: false }, now + 0.5],
   ]) {
-    const stale = JSON.stringify({ v: 1, revision: 'r1', purposes, updated_at: at, method: 'button' });
+    const stale = JSON.stringify({ v: 1, revision: 'r1', purposes, updated_at: at, method: 'button', ...extra });
     ({ context, p } = await seed('/gcm.html', { 'candor.gcm': cache, 'candor.consent': stale }));
     defaults = consentCalls(await layer(p), 'default');
     assert.deepEqual(Object.values(defaults[0][2]).filter((v) => v === 'granted'), [], `${why}: nothing granted`);
