@@ -421,6 +421,40 @@ test('a gated inline script cut in two by a slow network runs whole, once', asyn
   front.close();
 });
 
+test('a page whose loading is stopped (window.stop, the Stop button) still runs its granted inline scripts', async () => {
+  const http = require('node:http');
+  const open = new Set();
+  // The page never finishes: its last bytes never come.
+  const front = http.createServer(async (req, res) => {
+    if (req.url === '/endless.html') {
+      open.add(res);
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.write(h.html({ body: `<script type="text/plain" data-candor-purpose="stats">window.__ran = (window.__ran || 0) + 1;</script>
+<p>more to come</p>` }).replace('</body></html>', ''));
+      return;
+    }
+    const r = await fetch(server.url + req.url, { headers: { 'accept-encoding': 'identity' } });
+    res.writeHead(r.status, { 'content-type': r.headers.get('content-type') || 'application/octet-stream' });
+    res.end(Buffer.from(await r.arrayBuffer()));
+  });
+  await new Promise((r) => front.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${front.address().port}`;
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  await p.goto(url + '/');
+  await h.ready(p);
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await p.goto(url + '/endless.html', { waitUntil: 'commit' });
+  await h.ready(p);
+  assert.equal(await p.evaluate(() => document.readyState), 'loading');
+  assert.equal(await p.evaluate(() => window.__ran), undefined, 'waits while the parser may still be inside it');
+  await p.evaluate(() => window.stop());
+  await p.waitForFunction(() => window.__ran === 1);
+  await context.close();
+  for (const res of open) res.destroy();
+  front.close();
+});
+
 test('a gated script the page\'s CSP refuses (no nonce) is reported with candor:error; the one with the nonce runs', async () => {
   const context = await chrome.newContext();
   const p = await h.page(context);
