@@ -20,6 +20,12 @@ pub(crate) mod read;
 
 /// Default consent lifetime before the visitor is asked again.
 pub const DEFAULT_EXPIRES_DAYS: u32 = 182;
+
+/// Google Consent Mode's consent types (v2), the keys `google_consent_mode` accepts.
+pub const GCM_TYPES: &[&str] = &[
+    "ad_storage", "ad_user_data", "ad_personalization", "analytics_storage",
+    "functionality_storage", "personalization_storage", "security_storage",
+];
 /// Default per-event contribution bound per window, when reports are noised.
 pub const DEFAULT_MAX_PER_WINDOW: u32 = 100;
 /// Default aggregation window.
@@ -599,9 +605,13 @@ impl Config {
         }
         if let Some(gcm) = &self.google_consent_mode {
             for (kind, ids) in gcm {
-                let b = kind.as_bytes();
-                if b.is_empty() || b.len() > 64 || !b[0].is_ascii_lowercase() || !b.iter().all(|c| c.is_ascii_lowercase() || *c == b'_') {
-                    return Err(ConfigError::new(format!("google_consent_mode.{kind}"), "consent type must match ^[a-z][a-z_]{0,63}$, e.g. \"ad_storage\""));
+                // Google's consent types: a misspelt one would leave the
+                // real type without a default, which tags read as granted.
+                if !GCM_TYPES.contains(&kind.as_str()) {
+                    return Err(ConfigError::new(
+                        format!("google_consent_mode.{kind}"),
+                        format!("unknown Consent Mode type {}, expected one of \"{}\"", q(kind), GCM_TYPES.join("\", \"")),
+                    ));
                 }
                 for (j, id) in ids.iter().enumerate() {
                     if self.purpose(id).is_none() {
