@@ -232,9 +232,22 @@ pub struct Resolved {
 /// Picks the language and resolves every UI string.
 pub fn resolve(config: &Config, navigator_languages: &[String]) -> Resolved {
     let chain = language_chain(config, navigator_languages);
+    // When the site wrote its purposes per language and lets the browser
+    // choose, the prompt is in one of the languages it wrote them in: an
+    // Italian visitor of a site in English, German and French reads it in
+    // English, not Italian buttons around English purposes labelled "it".
+    let localized = config.purposes.iter().any(|p| matches!(p.label, Text::Localized(_)) || matches!(p.explain, Text::Localized(_)));
+    let written = |l: &String| {
+        config.purposes.iter().any(|p| {
+            [&p.label, &p.explain].into_iter().any(|t| {
+                matches!(t, Text::Localized(m) if m.keys().any(|k| k.eq_ignore_ascii_case(l) || primary(k).eq_ignore_ascii_case(l)))
+            })
+        })
+    };
     let lang = chain
         .iter()
-        .find(|l| builtin(l).is_some() || config_speaks(config, l))
+        .find(|l| localized && config.language == "auto" && written(l))
+        .or_else(|| chain.iter().find(|l| builtin(l).is_some() || config_speaks(config, l)))
         .cloned()
         .unwrap_or_else(|| "en".into());
     // Config texts resolve along a chain that starts at the chosen language.
@@ -271,6 +284,15 @@ mod tests {
         .unwrap()
     }
 
+    /// The same with texts in one language only (plain strings): the prompt
+    /// follows the browser wherever Candor has built-in strings.
+    fn plain(extra: &str) -> Config {
+        Config::from_json(&format!(
+            r#"{{"site":"s","revision":"1",{extra}"purposes":[{{"id":"stats","label":"Stats","explain":"x","benefit":"y"}}]}}"#
+        ))
+        .unwrap()
+    }
+
     #[test]
     fn every_locale_has_every_key() {
         for (lang, json) in BUILTIN {
@@ -288,11 +310,28 @@ mod tests {
 
     #[test]
     fn auto_follows_the_browser_with_fallbacks() {
-        let r = resolve(&config(""), &["de-AT".into(), "en-US".into()]);
+        let r = resolve(&plain(""), &["de-AT".into(), "en-US".into()]);
         assert_eq!(r.lang, "de");
         assert_eq!(r.ui.accept_all, "Alle akzeptieren");
-        let r = resolve(&config(""), &["ja".into()]);
+        let r = resolve(&plain(""), &["ja".into()]);
         assert_eq!(r.lang, "en");
+    }
+
+    #[test]
+    fn purposes_written_per_language_choose_among_those_languages() {
+        // Purposes in English and Arabic, an Austrian visitor who also reads
+        // English: all English, not German buttons around English purposes.
+        let r = resolve(&config(""), &["de-AT".into(), "en-US".into()]);
+        assert_eq!((r.lang.as_str(), r.ui.accept_all.as_str()), ("en", "Accept all"));
+        // A regional key serves the language: "en-GB" purposes for "en".
+        let cfg = Config::from_json(
+            r#"{"site":"s","revision":"1","purposes":[{"id":"stats","label":{"en-GB":"Statistics","fr":"Statistiques"},"explain":"x","benefit":"y"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(resolve(&cfg, &["it".into(), "fr-CA".into()]).lang, "fr");
+        assert_eq!(resolve(&cfg, &["it".into()]).lang, "en");
+        // A language the site fixed is kept.
+        assert_eq!(resolve(&config(r#""language":"de","#), &[]).lang, "de");
     }
 
     #[test]
@@ -307,9 +346,9 @@ mod tests {
 
     #[test]
     fn config_overrides_ui_strings() {
-        let r = resolve(&config(r#""texts":{"heading":{"en":"Hello","de":"Hallo"}},"#), &["de".into()]);
+        let r = resolve(&plain(r#""texts":{"heading":{"en":"Hello","de":"Hallo"}},"#), &["de".into()]);
         assert_eq!(r.ui.heading, "Hallo");
-        let r = resolve(&config(r#""texts":{"heading":"Hi there"},"#), &["fr".into()]);
+        let r = resolve(&plain(r#""texts":{"heading":"Hi there"},"#), &["fr".into()]);
         assert_eq!(r.ui.heading, "Hi there", "a plain override is for every language");
     }
 
@@ -337,14 +376,14 @@ mod tests {
     #[test]
     fn an_override_for_another_region_of_the_language_counts() {
         for (key, browser) in [("en-GB", "en-US"), ("en-US", "en-GB"), ("pt-BR", "pt"), ("de-DE", "de")] {
-            let cfg = config(&format!(r#""texts":{{"heading":{{"{key}":"Override"}}}},"#));
+            let cfg = plain(&format!(r#""texts":{{"heading":{{"{key}":"Override"}}}},"#));
             assert_eq!(resolve(&cfg, &[browser.into()]).ui.heading, "Override", "{key} for {browser}");
         }
     }
 
     #[test]
     fn language_tags_match_without_case() {
-        let cfg = config(r#""texts":{"heading":{"pt-BR":"Sua privacidade","en":"Privacy"}},"#);
+        let cfg = plain(r#""texts":{"heading":{"pt-BR":"Sua privacidade","en":"Privacy"}},"#);
         let r = resolve(&cfg, &["pt-BR".into()]);
         assert_eq!(r.ui.heading, "Sua privacidade");
     }
