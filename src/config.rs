@@ -471,11 +471,13 @@ const MAX_TEXT: usize = 2000;
 impl Config {
     /// Parses and validates a config document.
     pub fn from_json(text: &str) -> Result<Config, ConfigError> {
+        // Syntax first, so a comment or a stray character before the object
+        // is named with its line and column.
+        let doc = read::parse(text).map_err(|e| ConfigError::new("", format!("not valid JSON: {e}")))?;
         // serde would read a struct from an array too; a config is an object.
-        if !text.trim_start().starts_with('{') {
+        if !matches!(doc, read::J::O(_)) {
             return Err(ConfigError::new("", "must be a JSON object"));
         }
-        let doc = read::parse(text).map_err(|e| ConfigError::new("", format!("not valid JSON: {e}")))?;
         let config = read::config(&doc)?;
         config.validate()?;
         Ok(config)
@@ -847,6 +849,19 @@ fn clean_serde_message(msg: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn mistakes_site_owners_make_are_named_plainly() {
+        let msg = |t: &str| super::Config::from_json(t).unwrap_err().to_string();
+        assert_eq!(msg("// our config\n{}"), "config: not valid JSON: expected value at line 1 column 1");
+        assert_eq!(msg("[]"), "config: must be a JSON object");
+        let field = r#"{"site":"s","revision":"1","purposes":[{"id":"a","label":"l","explain":"e","benefit":"b"}],
+            "events":{"buy":{"purpose":"a","fields":{"pay":"category"}}}}"#;
+        assert_eq!(
+            msg(field),
+            "events.buy.fields.pay: invalid type: string \"category\", expected an object with \"kind\": \"category\", \"histogram\", \"sum\" or \"count\""
+        );
+    }
+
     #[test]
     fn collector_urls_name_a_host() {
         for ok in ["example.com", "collector.example:8443", "127.0.0.1:9", "[::1]", "[::1]:8080", "localhost"] {

@@ -310,7 +310,7 @@ fn field(path: &str, v: &J) -> R<Field> {
         J::O(entries) => entries,
         // serde took an array's first element as the tag.
         J::A(a) if a.is_empty() => return err(path, "missing field \"kind\"".into()),
-        _ => return invalid_type(path, v, "internally tagged enum Field"),
+        _ => return invalid_type(path, v, "an object with \"kind\": \"category\", \"histogram\", \"sum\" or \"count\""),
     };
     let mut kinds = entries.iter().filter(|(k, _)| k == "kind");
     let Some((_, kind)) = kinds.next() else {
@@ -596,7 +596,8 @@ mod tests {
                 rest = rest[at + 7..].trim_start_matches(|c: char| c.is_ascii_alphanumeric());
             }
             out.push_str(rest);
-            out.replace("enum Reopen", "\"button\" or \"none\"").replace("a sequence", "an array").replace("a map", "an object").replace("expected f64", "expected a number")
+            out.replace("internally tagged enum Field", "an object with \"kind\": \"category\", \"histogram\", \"sum\" or \"count\"")
+                .replace("enum Reopen", "\"button\" or \"none\"").replace("a sequence", "an array").replace("a map", "an object").replace("expected f64", "expected a number")
         })
     }
 

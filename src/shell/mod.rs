@@ -928,22 +928,28 @@ fn warn_foreign_cookie_domain(config: &Config) {
 }
 
 fn warn_unplain_texts(config: &Config) {
-    let english = |t: &Text| -> Option<String> {
+    // Only English is scored, and only where English can be shown: not on a
+    // site that fixed another language.
+    if config.language != "auto" && !config.language.get(..2).is_some_and(|l| l.eq_ignore_ascii_case("en")) {
+        return;
+    }
+    let english = |t: &Text| -> Option<(String, &'static str)> {
         match t {
-            Text::Plain(s) if config.default_language.starts_with("en") => Some(s.clone()),
-            Text::Localized(m) => m.get("en").cloned(),
+            Text::Plain(s) if config.default_language.starts_with("en") => Some((s.clone(), "")),
+            Text::Localized(m) => m.get("en").map(|s| (s.clone(), ".en")),
             _ => None,
         }
     };
     for (i, p) in config.purposes.iter().enumerate() {
         for (name, text) in [("explain", &p.explain), ("benefit", &p.benefit)] {
-            let Some(s) = english(text) else { continue };
+            let Some((s, key)) = english(text) else { continue };
             let score = readability::score(&s);
             if !score.is_plain() {
+                // Rounded down, so a score just under the bar never reads as the bar itself.
                 dom::warn(&format!(
-                    "purposes[{i}].{name} is hard to read: Flesch score {}, longest sentence {} words \
+                    "purposes[{i}].{name}{key} is hard to read: Flesch score {}, longest sentence {} words \
                      (aim for a score of at least {} and sentences of at most {} words)",
-                    score.ease.round() as i64, score.longest_sentence, readability::MIN_EASE as i64, readability::MAX_WORDS
+                    score.ease.floor() as i64, score.longest_sentence, readability::MIN_EASE as i64, readability::MAX_WORDS
                 ));
             }
         }

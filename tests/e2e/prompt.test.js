@@ -278,6 +278,13 @@ test('language: the browser\'s, a fixed one, and right-to-left', async () => {
   assert.equal(await byId(p, 'candor-reject-all').textContent(), 'Tout refuser');
   await context.close();
 
+  // Purposes written in en/de/ar, a browser asking for Italian: all English, labelled so, not Italian
+  // buttons around English purposes.
+  ({ context, p } = await open('/intl.html', { locale: 'it-IT' }));
+  assert.equal(await p.locator('candor-consent .root').getAttribute('lang'), 'en');
+  assert.equal(await byId(p, 'candor-accept-all').textContent(), 'Accept all');
+  await context.close();
+
   // One day is singular, in every language.
   for (const [locale, text] of [['en-US', 'Kept for 1 day.'], ['de-DE', 'Gespeichert für 1 Tag.'], ['pl-PL', 'Przechowywane przez 1 dzień.']]) {
     ({ context, p } = await open('/one-day.html', { locale }));
@@ -335,6 +342,10 @@ test('hard-to-read config texts get one console.warn naming them; plain ones non
       explain: 'Notwithstanding the aforementioned stipulations, the controller shall process personal information pursuant to legitimate organisational interests and applicable regulatory obligations.' }] },
     'plain.html': h.html({ attrs: 'data-config="/plain.json" async' }),
     'hard.html': h.html({ attrs: 'data-config="/hard.json" async' }),
+    // The same hard English, as the English entry of a site that fixed Arabic: never shown, not scored.
+    'arabic.json': { site: 'test.example', revision: 'r1', language: 'ar', purposes: [{ ...plain,
+      explain: { ar: 'نعدّ الصفحات التي تراها.', en: 'Notwithstanding the aforementioned stipulations, the controller shall process personal information pursuant to legitimate organisational interests and applicable regulatory obligations.' } }] },
+    'arabic.html': h.html({ attrs: 'data-config="/arabic.json" async' }),
   });
   const own = await h.collector({ www });
   const warnings = async (page) => {
@@ -352,6 +363,7 @@ test('hard-to-read config texts get one console.warn naming them; plain ones non
   assert.equal(hard.warns.length, 1, JSON.stringify(hard));
   assert.match(hard.warns[0], /purposes\[0\]\.explain is hard to read: Flesch score -?\d+, longest sentence 19 words/);
   assert.equal(hard.errors, 0, 'never an error');
+  assert.deepEqual(await warnings('/arabic.html'), { warns: [], errors: 0 });
   await own.stop();
 });
 
