@@ -854,6 +854,9 @@ mod tests {
         let msg = |t: &str| super::Config::from_json(t).unwrap_err().to_string();
         assert_eq!(msg("// our config\n{}"), "config: not valid JSON: expected value at line 1 column 1");
         assert_eq!(msg("[]"), "config: must be a JSON object");
+        let base = r#""site":"s","revision":"1","purposes":[{"id":"a","label":"l","explain":"e","benefit":"b"}]"#;
+        assert_eq!(msg(&format!("{{{base},\"reopen\":false}}")), "reopen: invalid type: boolean false, expected \"button\" or \"none\"");
+        assert_eq!(msg(&format!("{{{base},\"expires_days\":\"30\"}}")), "expires_days: invalid type: string \"30\", expected a whole number");
         let field = r#"{"site":"s","revision":"1","purposes":[{"id":"a","label":"l","explain":"e","benefit":"b"}],
             "events":{"buy":{"purpose":"a","fields":{"pay":"category"}}}}"#;
         assert_eq!(

@@ -17,6 +17,8 @@
 // Nothing is pushed for a page that does not use Consent Mode: the inline
 // config has no mapping, the tag has no `data-gcm`, and nothing is cached.
 var GCM_TYPES = ['ad_storage', 'ad_user_data', 'ad_personalization', 'analytics_storage'];
+// Every type Google defines (config::GCM_TYPES): others are config errors.
+var GCM_KNOWN = GCM_TYPES.concat(['functionality_storage', 'personalization_storage', 'security_storage']);
 var GCM_WAIT_MS = 500;
 
 // The config, if it is inline and already parsed into the page (it precedes
@@ -105,8 +107,10 @@ var gcmDefault = null; // what the synchronous default said: {type: 'granted'|'d
   if (early && !map) wanted = false; // the inline config says: no Consent Mode
   if (!wanted) return;
   var types = (map ? Object.keys(map) : cache ? Object.keys(cache.state) : GCM_TYPES).filter(function (t) {
-    return /^[a-z][a-z0-9_]{0,63}$/.test(t);
+    return GCM_KNOWN.indexOf(t) >= 0;
   });
+  // A misspelt type alone (the SDK will refuse that config) still denies the real ones.
+  if (types.length === 0) types = GCM_TYPES;
   var revision = early ? early.revision : script && script.getAttribute('data-revision');
   var valid = cache && typeof revision === 'string' && cache.revision === revision &&
     typeof cache.until === 'number' && cache.until * 1000 > Date.now() &&

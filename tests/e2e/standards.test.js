@@ -394,4 +394,14 @@ test('Consent Mode: a cached grant without a matching consent record, or with a 
     assert.equal((await h.consent(p)).decided, false, `${why}: the SDK asks again too`);
     await context.close();
   }
+
+  // 5. A misspelt consent type: a config error, and the default still denies the real types.
+  h.write(www, { 'gcm-typo.html': `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>t</title>${inline({ ...CFG, google_consent_mode: { analytic_storage: ['stats'] } })}
+<script src="/candor/candor.js"></script></head><body><p>x</p></body></html>` });
+  ({ context, p } = await seed('/gcm-typo.html', {}));
+  assert.match(await p.evaluate(() => window.candor.error.message), /google_consent_mode\.analytic_storage: unknown Consent Mode type/);
+  defaults = consentCalls(await layer(p), 'default');
+  assert.equal(defaults[0][2].analytics_storage, 'denied');
+  assert.equal(defaults[0][2].analytic_storage, undefined, 'no default for a type Google does not know');
+  await context.close();
 });
