@@ -150,7 +150,24 @@ impl Text {
     /// The text for the first language in `chain` that has one, else any.
     pub fn resolve<'a>(&'a self, chain: &[String]) -> &'a str {
         match self {
-            Text::Localized(map) => self.resolve_in(chain).or_else(|| map.values().next().map(String::as_str)).unwrap_or(""),
+            Text::Localized(map) => {
+                // Each language of the chain in turn: its own tag, else (once
+                // the chain has no other tag of that language left) another
+                // region of it: "pt-BR" texts for a "pt-PT" visitor, before
+                // any other language.
+                let primary = |t: &str| t.split('-').next().unwrap_or(t).to_ascii_lowercase();
+                chain
+                    .iter()
+                    .enumerate()
+                    .find_map(|(i, lang)| {
+                        let exact = map.iter().find(|(k, _)| k.eq_ignore_ascii_case(lang));
+                        let last_of_its_language = chain[i + 1..].iter().all(|l| primary(l) != primary(lang));
+                        exact.or_else(|| map.iter().find(|(k, _)| last_of_its_language && primary(k) == primary(lang)))
+                    })
+                    .map(|(_, v)| v.as_str())
+                    .or_else(|| map.values().next().map(String::as_str))
+                    .unwrap_or("")
+            }
             Text::Plain(s) => s,
         }
     }

@@ -332,6 +332,14 @@ mod tests {
         assert_eq!(resolve(&cfg, &["it".into()]).lang, "en");
         // A language the site fixed is kept.
         assert_eq!(resolve(&config(r#""language":"de","#), &[]).lang, "de");
+        // Purposes in "pt-BR" for a "pt-PT" visitor: Portuguese buttons and Portuguese purposes.
+        let cfg = Config::from_json(
+            r#"{"site":"s","revision":"1","purposes":[{"id":"stats","label":{"en":"Statistics","pt-BR":"Estatísticas"},"explain":"x","benefit":"y"}]}"#,
+        )
+        .unwrap();
+        let r = resolve(&cfg, &["pt-PT".into()]);
+        assert_eq!((r.lang.as_str(), r.ui.accept_all.as_str()), ("pt", builtin("pt").unwrap().accept_all.as_str()));
+        assert_eq!(cfg.purposes[0].label.resolve(&r.chain), "Estatísticas");
     }
 
     #[test]

@@ -79,7 +79,8 @@ pub fn activate_granted(doc: &Document, consent: &Consent) {
         while let Some(el) = QUEUE.with_borrow_mut(VecDeque::pop_front) {
             // An inline script met while the page is still loading may be
             // only partly parsed: its text is whole once the DOM is.
-            if !el.has_attribute("src") && is_loading(&doc) {
+            // (With a node after it, the parser has left it: it is whole.)
+            if !el.has_attribute("src") && el.next_sibling().is_none() && is_loading(&doc) {
                 let _ = wasm_bindgen_futures::JsFuture::from(dom_loaded(&doc)).await;
             }
             // Removed from the page meanwhile (a single-page app changed
@@ -125,14 +126,47 @@ fn dom_loaded(doc: &Document) -> js_sys::Promise {
 /// or `frame-src`): says so with an `activation` error. For the listener on
 /// `document` (violation events bubble from the element).
 pub fn on_violation(e: &web_sys::Event) {
-    let Some(el) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
+    let text = |name: &str| js_sys::Reflect::get(e, &name.into()).ok().and_then(|d| d.as_string()).unwrap_or_default();
     // A report-only policy refuses nothing: the element ran.
-    let enforced = js_sys::Reflect::get(e, &"disposition".into()).ok().and_then(|d| d.as_string()).as_deref() != Some("report");
-    if !enforced || !el.has_attribute(DONE) || !el.has_attribute("data-candor-purpose") {
+    if text("disposition") == "report" {
         return;
     }
-    let directive = js_sys::Reflect::get(e, &"effectiveDirective".into()).ok().and_then(|d| d.as_string()).unwrap_or_default();
-    let why = JsValue::from(format!("the page's Content-Security-Policy refused it ({directive})"));
+    let ours = |el: &Element| el.has_attribute(DONE) && el.has_attribute("data-candor-purpose");
+    let el = match e.target().and_then(|t| t.dyn_into::<Element>().ok()).filter(ours) {
+        Some(el) => el,
+        // A refused URL (a script's, an iframe's, an image's) is reported at
+        // the document: the element is the activated one with that URL.
+        None => {
+            let blocked = text("blockedURI");
+            if !blocked.contains(':') {
+                return; // "inline", "eval": not a URL
+            }
+            // Of the element kinds the directive governs.
+            let directive = text("effectiveDirective");
+            let kinds = match directive.split('-').next().unwrap_or("") {
+                "frame" | "child" => "iframe",
+                "script" => "script",
+                "img" => "img",
+                "media" => "video,audio,source",
+                "object" => "embed",
+                _ => "*",
+            };
+            let selector = kinds.split(',').map(|k| format!("{k}[data-candor-activated][data-candor-purpose][src]")).collect::<Vec<_>>().join(",");
+            let Ok(nodes) = super::dom::document().query_selector_all(&selector) else { return };
+            let srcs: Vec<(Element, String)> = (0..nodes.length())
+                .filter_map(|i| nodes.item(i).and_then(|n| n.dyn_into::<Element>().ok()))
+                .filter_map(|el| js_sys::Reflect::get(&el, &"src".into()).ok().and_then(|s| s.as_string()).map(|src| (el, src)))
+                .collect();
+            // The whole URL, else only its origin (what a frame's refusal gives).
+            let origin = blocked.trim_end_matches('/');
+            let found = srcs.iter().find(|(_, src)| *src == blocked).or_else(|| {
+                srcs.iter().find(|(_, src)| src.strip_prefix(origin).is_some_and(|rest| rest.is_empty() || rest.starts_with('/')))
+            });
+            let Some((el, _)) = found else { return };
+            el.clone()
+        }
+    };
+    let why = JsValue::from(format!("the page's Content-Security-Policy refused it ({})", text("effectiveDirective")));
     super::dom::report_error("activation", &activation_error(&el, &why));
 }
 

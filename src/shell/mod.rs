@@ -768,9 +768,26 @@ impl App {
             st.consent.decided
                 && st.consent.updated_at.is_some_and(|at| now >= at.saturating_add(u64::from(self.config.expires_days) * 86_400))
         };
-        if due {
-            self.reload_consent();
+        if !due {
+            return;
         }
+        // Another tab's newer decision, if storage holds one, is taken over.
+        let stored = storage::get(storage::CONSENT);
+        if Consent::load(&self.config, stored.as_deref(), now).0.decided {
+            self.unstored_at.set(None);
+            self.reload_consent();
+            return;
+        }
+        // Else the decision lapses here, also one that storage refused to
+        // keep (held in memory only): asked again.
+        self.unstored_at.set(None);
+        self.state.borrow_mut().consent = Consent::undecided(&self.config);
+        let gpc = self.gpc_applies();
+        self.with_view(|p| p.show_banner(gpc));
+        self.purge_denied();
+        self.activate();
+        self.publish_signals();
+        dom::dispatch("consent", &self.consent_js());
     }
 
     /// Another tab changed the decision: take it over. Not a stored record

@@ -65,6 +65,14 @@ test.before(async () => {
       body: `<script type="text/plain" data-candor-purpose="stats" nonce="n0nce">window.__withNonce = true;</script>
 <script type="text/plain" data-candor-purpose="stats">window.__withoutNonce = true;</script>
 <script src="/tt-errors.js"></script>` }),
+    // The same policy refusing URLs: a script, an iframe and an image from another origin (never fetched).
+    'urls.html': h.html({
+      head: `<meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self'; frame-src 'self'">`,
+      body: `<script src="/tt-errors.js"></script>
+<script type="text/plain" data-candor-purpose="stats" src="https://elsewhere.invalid/tag.js"></script>
+<iframe title="v" data-candor-purpose="stats" data-src="https://elsewhere.invalid/embed"></iframe>
+<img alt="" data-candor-purpose="stats" data-src="https://elsewhere.invalid/pixel.gif">
+<img alt="" data-candor-purpose="stats" data-src="/vendor/pixel.svg">` }),
     'noised.json': h.config({ aggregation: { window_seconds: 3600, noise: { epsilon: 1 } } }),
     'noised.html': h.html({ attrs: 'data-config="/noised.json"' }),
     'bounded.json': h.config({ events: { ...h.config().events, purchase: { ...h.config().events.purchase, max_per_window: 3 } } }),
@@ -370,6 +378,23 @@ test('waiting scripts keep document order across a withdrawal and a new grant; o
   await context.close();
 });
 
+test('a CSP refusing the URL of a gated script, iframe or image: one activation error each, naming it', async () => {
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  await p.goto(server.url + '/urls.html');
+  await h.ready(p);
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await p.waitForFunction(() => window.__errors.length >= 3);
+  await p.waitForTimeout(300);
+  const errors = await p.evaluate(() => window.__errors.map((e) => `${e.code}: ${e.message}`));
+  assert.deepEqual(errors.sort(), [
+    'activation: could not activate <iframe data-candor-purpose="stats">: the page\'s Content-Security-Policy refused it (frame-src)',
+    'activation: could not activate <img data-candor-purpose="stats">: the page\'s Content-Security-Policy refused it (img-src)',
+    'activation: could not activate <script data-candor-purpose="stats">: the page\'s Content-Security-Policy refused it (script-src-elem)',
+  ]);
+  await context.close();
+});
+
 test('a report-only CSP refuses nothing: the gated script runs and no activation error is raised', async () => {
   const context = await chrome.newContext();
   const p = await h.page(context);
@@ -429,8 +454,11 @@ test('a page whose loading is stopped (window.stop, the Stop button) still runs 
     if (req.url === '/endless.html') {
       open.add(res);
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.write(h.html({ body: `<script type="text/plain" data-candor-purpose="stats">window.__ran = (window.__ran || 0) + 1;</script>
-<p>more to come</p>` }).replace('</body></html>', ''));
+      // Parsed so far: a whole inline script (a node follows it), an external one, and a last inline
+      // script the parser may still be inside.
+      res.write(h.html({ body: `<script type="text/plain" data-candor-purpose="stats">window.__first = 1;</script>
+<p>more to come</p><script type="text/plain" data-candor-purpose="stats" src="/vendor/stats.js"></script>
+<script type="text/plain" data-candor-purpose="stats">window.__ran = (window.__ran || 0) + 1;</script>` }).replace('</body></html>', ''));
       return;
     }
     const r = await fetch(server.url + req.url, { headers: { 'accept-encoding': 'identity' } });
@@ -447,7 +475,9 @@ test('a page whose loading is stopped (window.stop, the Stop button) still runs 
   await p.goto(url + '/endless.html', { waitUntil: 'commit' });
   await h.ready(p);
   assert.equal(await p.evaluate(() => document.readyState), 'loading');
-  assert.equal(await p.evaluate(() => window.__ran), undefined, 'waits while the parser may still be inside it');
+  await p.waitForFunction(() => window.__first === 1 && window.__statsRuns === 1);
+  assert.equal(await p.evaluate(() => document.readyState), 'loading', 'what the parser has left runs while the page loads');
+  assert.equal(await p.evaluate(() => window.__ran), undefined, 'the last one waits: the parser may still be inside it');
   await p.evaluate(() => window.stop());
   await p.waitForFunction(() => window.__ran === 1);
   await context.close();

@@ -88,6 +88,24 @@ test('a decision that reaches expires_days while the page is open lapses there t
   assert.equal(out.events.at(-1), false, 'candor:consent said so');
   await h.prompt(p).waitFor({ state: 'visible' });
   await context.close();
+
+  // The same when localStorage refuses every write: the decision, held in memory only, lapses too.
+  const blocked = await chrome.newContext();
+  await blocked.addInitScript(() => {
+    Storage.prototype.setItem = function () { throw new DOMException('The quota has been exceeded.', 'QuotaExceededError'); };
+  });
+  const q = await h.page(blocked);
+  await q.goto(server.url + '/on.html?candor=accept-all');
+  await h.ready(q);
+  assert.equal((await h.consent(q)).purposes.stats, true, 'held in memory');
+  const lapsed = await q.evaluate(() => {
+    const now = Date.now;
+    Date.now = () => now.call(Date) + (182 * 86400 + 60) * 1000;
+    return { consent: window.candor.consent(), track: window.candor.track('page_view', { path: '/' }) };
+  });
+  assert.equal(lapsed.consent.decided, false);
+  assert.deepEqual(lapsed.track, { accepted: false, reason: 'no-consent' });
+  await blocked.close();
 });
 
 test('qa.advance closes windows exactly; noise can be switched off', async () => {

@@ -331,6 +331,22 @@ test('recipe: www/examples/gtm.html puts the default before Google Tag Manager l
   await context.close();
 });
 
+test('Consent Mode: a type mapped to a required purpose is granted in a returning visitor\'s default', async () => {
+  const cfg = { ...CFG, google_consent_mode: { ...GCM, functionality_storage: ['necessary'], security_storage: ['necessary', 'stats'] } };
+  h.write(www, { 'gcm-required.html': `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>t</title>${inline(cfg)}
+<script src="/candor/candor.js"></script></head><body><p>x</p></body></html>` });
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  await p.goto(server.url + '/gcm-required.html');
+  await h.ready(p);
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await p.reload();
+  await h.ready(p);
+  const d = consentCalls(await layer(p), 'default')[0][2];
+  assert.deepEqual([d.functionality_storage, d.security_storage, d.analytics_storage, d.ad_storage], ['granted', 'granted', 'granted', 'denied']);
+  await context.close();
+});
+
 test('Consent Mode: a cached grant without a matching consent record, or with a config that fails, is never left granted', async () => {
   const future = Math.floor(Date.now() / 1000) + 86400;
   const cache = JSON.stringify({ v: 1, revision: 'r1', map: 'ad_storage=video;ad_user_data=video,stats;analytics_storage=stats',
