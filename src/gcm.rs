@@ -40,6 +40,10 @@ pub fn cache_record(config: &Config, consent: &Consent) -> Option<String> {
         ("map", map_key(config).into()),
         ("until", until.into()),
         ("state", J::from(&state)),
+        // The required purposes, which the consent record does not list:
+        // the loader grants a mapped id missing from the record only if it
+        // is one of these (a config by URL is not there to ask).
+        ("required", J::A(config.purposes.iter().filter(|p| p.required).map(|p| J::from(p.id.as_str())).collect())),
     ]);
     Some(record.to_text())
 }
@@ -79,6 +83,7 @@ mod tests {
         assert_eq!(v["revision"], "r7");
         assert_eq!(v["until"], 1000 + 10 * 86_400);
         assert_eq!(v["state"]["analytics_storage"], true);
+        assert_eq!(v["required"], serde_json::json!(["necessary"]), "what the record leaves out");
         assert_eq!(v["state"]["ad_storage"], false);
         let none = Config::from_json(&CONFIG.replace("google_consent_mode", "vendors").replace(r#"{"analytics_storage":["stats"],"ad_storage":["ads"],
                                "ad_user_data":["ads","stats"],"functionality_storage":["necessary"]}"#, "[]")).unwrap();

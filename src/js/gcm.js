@@ -126,18 +126,19 @@ var gcmDefault = null; // what the synchronous default said: {type: 'granted'|'d
     valid = false;
   }
   var mapped = map || gcmParseMap(cache && cache.map);
+  // Required purposes (the record lists optional ones only): the inline
+  // config's, else those the SDK cached with the state.
   var required = early && Array.isArray(early.purposes) ? early.purposes.filter(function (p) {
     return p && typeof p === 'object' && p.required === true;
-  }).map(function (p) { return p.id; }) : null;
+  }).map(function (p) { return p.id; }) : cache && Array.isArray(cache.required) ? cache.required : [];
   function grantedByRecord(t) {
     var ids = mapped && mapped[t];
     if (!Array.isArray(ids) || ids.length === 0) return false;
     return ids.every(function (id) {
       if (Object.prototype.hasOwnProperty.call(record.purposes, id)) return record.purposes[id] === true;
-      // The record keeps optional purposes only: an id it lacks is a required
-      // purpose (always granted), as the inline config can confirm; by URL,
-      // the cached state (also required true above) stands for it.
-      return required ? required.indexOf(id) >= 0 : true;
+      // The record keeps optional purposes only: an id it lacks is granted
+      // only as a required purpose.
+      return required.indexOf(id) >= 0;
     });
   }
   var state = {};

@@ -29,6 +29,20 @@ thread_local! {
     /// The consent of the latest call. The runner awaits (a script loading,
     /// the parser), and a purpose withdrawn meanwhile must stop what waits.
     static CONSENT: RefCell<Option<Consent>> = const { RefCell::new(None) };
+    /// Elements activated in the last [`RECENT_MS`], with when: a refusal
+    /// reported at the document is matched against these only.
+    static RECENT: RefCell<Vec<(Element, f64)>> = const { RefCell::new(Vec::new()) };
+}
+
+const RECENT_MS: f64 = 5_000.0;
+
+/// Remembers an element just activated (for [`on_violation`]).
+fn activated(el: &Element) {
+    let now = js_sys::Date::now();
+    RECENT.with_borrow_mut(|r| {
+        r.retain(|(_, at)| now - at < RECENT_MS);
+        r.push((el.clone(), now));
+    });
 }
 
 /// Activates every waiting element whose purposes are all granted. Iframes
@@ -135,35 +149,38 @@ pub fn on_violation(e: &web_sys::Event) {
     let el = match e.target().and_then(|t| t.dyn_into::<Element>().ok()).filter(ours) {
         Some(el) => el,
         // A refused URL (a script's, an iframe's, an image's) is reported at
-        // the document: the element is the activated one with that URL.
+        // the document: the element is one activated in the last few seconds,
+        // of a kind the directive governs, with that URL (a refused frame
+        // gives only its origin). Other refusals (the vendor's own requests
+        // later, other directives) are not Candor's to report.
         None => {
             let blocked = text("blockedURI");
-            if !blocked.contains(':') {
-                return; // "inline", "eval": not a URL
-            }
-            // Of the element kinds the directive governs.
             let directive = text("effectiveDirective");
-            let kinds = match directive.split('-').next().unwrap_or("") {
-                "frame" | "child" => "iframe",
-                "script" => "script",
-                "img" => "img",
-                "media" => "video,audio,source",
-                "object" => "embed",
-                _ => "*",
+            let (kinds, origin_only): (&[&str], bool) = match directive.split('-').next().unwrap_or("") {
+                "frame" | "child" => (&["IFRAME"], true),
+                "script" => (&["SCRIPT"], false),
+                "img" => (&["IMG"], false),
+                "media" => (&["VIDEO", "AUDIO", "SOURCE"], false),
+                "object" => (&["EMBED"], false),
+                _ => return,
             };
-            let selector = kinds.split(',').map(|k| format!("{k}[data-candor-activated][data-candor-purpose][src]")).collect::<Vec<_>>().join(",");
-            let Ok(nodes) = super::dom::document().query_selector_all(&selector) else { return };
-            let srcs: Vec<(Element, String)> = (0..nodes.length())
-                .filter_map(|i| nodes.item(i).and_then(|n| n.dyn_into::<Element>().ok()))
-                .filter_map(|el| js_sys::Reflect::get(&el, &"src".into()).ok().and_then(|s| s.as_string()).map(|src| (el, src)))
-                .collect();
-            // The whole URL, else only its origin (what a frame's refusal gives).
+            let now = js_sys::Date::now();
             let origin = blocked.trim_end_matches('/');
-            let found = srcs.iter().find(|(_, src)| *src == blocked).or_else(|| {
-                srcs.iter().find(|(_, src)| src.strip_prefix(origin).is_some_and(|rest| rest.is_empty() || rest.starts_with('/')))
+            let found = RECENT.with_borrow(|recent| {
+                let candidates = recent.iter().filter(|(el, at)| now - at < RECENT_MS && kinds.contains(&el.tag_name().as_str()));
+                let src = |el: &Element| js_sys::Reflect::get(el, &"src".into()).ok().and_then(|s| s.as_string()).unwrap_or_default();
+                candidates
+                    .clone()
+                    .find(|(el, _)| src(el) == blocked)
+                    .or_else(|| {
+                        candidates.clone().find(|(el, _)| {
+                            origin_only && blocked.contains(':') && src(el).strip_prefix(origin).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+                        })
+                    })
+                    .map(|(el, _)| el.clone())
             });
-            let Some((el, _)) = found else { return };
-            el.clone()
+            let Some(el) = found else { return };
+            el
         }
     };
     let why = JsValue::from(format!("the page's Content-Security-Policy refused it ({})", text("effectiveDirective")));
@@ -240,6 +257,7 @@ fn activate(doc: &Document, el: &Element) -> Result<Option<js_sys::Promise>, JsV
                 js_sys::Reflect::set(&fresh, &"textContent".into(), &text.into())?;
             }
             el.after_with_node_1(&fresh)?;
+            activated(&fresh);
             return Ok(loaded);
         }
         "iframe" | "img" | "video" | "audio" | "source" | "embed" => {
@@ -249,6 +267,7 @@ fn activate(doc: &Document, el: &Element) -> Result<Option<js_sys::Promise>, JsV
             if let Some(src) = el.get_attribute("data-src") {
                 el.set_attribute("src", &src)?;
             }
+            activated(el);
         }
         _ => {}
     }
