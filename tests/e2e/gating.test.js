@@ -413,16 +413,18 @@ test('a report-only CSP refuses nothing: the gated script runs and no activation
   await context.close();
 });
 
-test('a gated inline script cut in two by a slow network runs whole, once', async () => {
+/**
+ * A front server for a page the collector cannot serve: `serve(res)` writes `path` (and may keep it
+ * open); everything else comes from the collector. Opens the site there as a visitor who granted stats.
+ */
+async function streamed(context, path, serve) {
   const http = require('node:http');
-  // Streams the page with a pause inside the gated inline script; everything else comes from the collector.
+  const open = new Set();
   const front = http.createServer(async (req, res) => {
-    if (req.url === '/streamed.html') {
+    if (req.url === path) {
+      open.add(res);
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      const [head, tail] = h.html({ body: `<script type="text/plain" data-candor-purpose="stats">window.__parts = ['first'];
-/*PAUSE*/window.__parts.push('second'); window.__inlineRuns = (window.__inlineRuns || 0) + 1;</script>` }).split('/*PAUSE*/');
-      res.write(head);
-      setTimeout(() => res.end(tail), 1500);
+      serve(res);
       return;
     }
     const r = await fetch(server.url + req.url, { headers: { 'accept-encoding': 'identity' } });
@@ -431,48 +433,42 @@ test('a gated inline script cut in two by a slow network runs whole, once', asyn
   });
   await new Promise((r) => front.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${front.address().port}`;
-  const context = await chrome.newContext();
   const p = await h.page(context);
-  // A returning visitor who granted stats: the page's gated script is activated as soon as it is seen.
   await p.goto(url + '/');
   await h.ready(p);
   await p.evaluate(() => window.candor.grant(['stats']));
-  await p.goto(url + '/streamed.html', { waitUntil: 'load' });
+  const close = () => { for (const res of open) res.destroy(); front.close(); };
+  return { p, url: url + path, close };
+}
+
+test('a gated inline script cut in two by a slow network runs whole, once', async () => {
+  const context = await chrome.newContext();
+  // The parser pauses inside the gated inline script for 1.5 s.
+  const { p, url, close } = await streamed(context, '/streamed.html', (res) => {
+    const [head, tail] = h.html({ body: `<script type="text/plain" data-candor-purpose="stats">window.__parts = ['first'];
+/*PAUSE*/window.__parts.push('second'); window.__inlineRuns = (window.__inlineRuns || 0) + 1;</script>` }).split('/*PAUSE*/');
+    res.write(head);
+    setTimeout(() => res.end(tail), 1500);
+  });
+  await p.goto(url, { waitUntil: 'load' });
   await p.waitForFunction(() => window.__inlineRuns !== undefined);
   await p.waitForTimeout(200);
   assert.deepEqual(await p.evaluate(() => [window.__parts, window.__inlineRuns]), [['first', 'second'], 1]);
   assert.deepEqual(p.logs.filter((l) => l.type === 'pageerror'), []);
   await context.close();
-  front.close();
+  close();
 });
 
 test('a page whose loading is stopped (window.stop, the Stop button) still runs its granted inline scripts', async () => {
-  const http = require('node:http');
-  const open = new Set();
-  // The page never finishes: its last bytes never come.
-  const front = http.createServer(async (req, res) => {
-    if (req.url === '/endless.html') {
-      open.add(res);
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      // Parsed so far: a whole inline script (a node follows it), an external one, and a last inline
-      // script the parser may still be inside.
-      res.write(h.html({ body: `<script type="text/plain" data-candor-purpose="stats">window.__first = 1;</script>
+  const context = await chrome.newContext();
+  // The page never finishes. Parsed so far: a whole inline script (a node follows it), an external
+  // one, and a last inline script the parser may still be inside.
+  const { p, url, close } = await streamed(context, '/endless.html', (res) => {
+    res.write(h.html({ body: `<script type="text/plain" data-candor-purpose="stats">window.__first = 1;</script>
 <p>more to come</p><script type="text/plain" data-candor-purpose="stats" src="/vendor/stats.js"></script>
 <script type="text/plain" data-candor-purpose="stats">window.__ran = (window.__ran || 0) + 1;</script>` }).replace('</body></html>', ''));
-      return;
-    }
-    const r = await fetch(server.url + req.url, { headers: { 'accept-encoding': 'identity' } });
-    res.writeHead(r.status, { 'content-type': r.headers.get('content-type') || 'application/octet-stream' });
-    res.end(Buffer.from(await r.arrayBuffer()));
   });
-  await new Promise((r) => front.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${front.address().port}`;
-  const context = await chrome.newContext();
-  const p = await h.page(context);
-  await p.goto(url + '/');
-  await h.ready(p);
-  await p.evaluate(() => window.candor.grant(['stats']));
-  await p.goto(url + '/endless.html', { waitUntil: 'commit' });
+  await p.goto(url, { waitUntil: 'commit' });
   await h.ready(p);
   assert.equal(await p.evaluate(() => document.readyState), 'loading');
   await p.waitForFunction(() => window.__first === 1 && window.__statsRuns === 1);
@@ -481,8 +477,7 @@ test('a page whose loading is stopped (window.stop, the Stop button) still runs 
   await p.evaluate(() => window.stop());
   await p.waitForFunction(() => window.__ran === 1);
   await context.close();
-  for (const res of open) res.destroy();
-  front.close();
+  close();
 });
 
 test('a gated script the page\'s CSP refuses (no nonce) is reported with candor:error; the one with the nonce runs', async () => {
