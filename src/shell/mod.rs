@@ -782,12 +782,7 @@ impl App {
         // keep (held in memory only): asked again.
         self.unstored_at.set(None);
         self.state.borrow_mut().consent = Consent::undecided(&self.config);
-        let gpc = self.gpc_applies();
-        self.with_view(|p| p.show_banner(gpc));
-        self.purge_denied();
-        self.activate();
-        self.publish_signals();
-        dom::dispatch("consent", &self.consent_js());
+        self.consent_changed(false);
     }
 
     /// Another tab changed the decision: take it over. Not a stored record
@@ -818,6 +813,12 @@ impl App {
             st.consent = fresh;
         }
         self.unstored_at.set(None);
+        self.consent_changed(decided);
+    }
+
+    /// After the consent changed without a decision here (another tab's,
+    /// a lapse): the prompt, the data, gated content and signals follow.
+    fn consent_changed(&self, decided: bool) {
         let (gpc, reopen) = (self.gpc_applies(), self.reopen());
         self.with_view(|p| if decided { p.hide(reopen) } else { p.show_banner(gpc) });
         self.purge_denied();
