@@ -78,7 +78,10 @@ export interface VendorConfig {
 }
 
 /** Google Consent Mode type (`ad_storage`, `analytics_storage`, …) → purposes that must all be granted. */
-export type GoogleConsentModeConfig = { [consentType: string]: PurposeId[] };
+export type GoogleConsentType =
+  | "ad_storage" | "ad_user_data" | "ad_personalization" | "analytics_storage"
+  | "functionality_storage" | "personalization_storage" | "security_storage";
+export type GoogleConsentModeConfig = { [T in GoogleConsentType]?: PurposeId[] };
 
 /** Config `cookie`: the first-party `candor_consent` cookie (written only when the key is present). */
 export interface CookieConfig {

@@ -101,7 +101,8 @@ test('make package: the tarball holds exactly the intended files, and every expo
   const cargoVersion = /^version = "([^"]+)"/m.exec(fs.readFileSync(path.join(h.ROOT, 'Cargo.toml'), 'utf8'))[1];
   assert.equal(pkg.name, 'candor');
   assert.equal(pkg.version, cargoVersion);
-  assert.deepEqual(pkg.exports['.'], { types: './candor.d.ts', import: './candor.mjs', default: './candor.js' });
+  // Types for the ES module only: `require('candor')` gives the classic script, which exports nothing.
+  assert.deepEqual(pkg.exports['.'], { import: { types: './candor.d.ts', default: './candor.mjs' }, default: './candor.js' });
   assert.equal(pkg.types, './candor.d.ts');
   assert.ok(pkg.license && pkg.sideEffects, 'license and sideEffects are set');
   // Every export target (with * standing for any file) is a file in the package.
@@ -236,6 +237,15 @@ test('React recipe: the consent store keeps one snapshot per decision and re-ren
     return window.reactExample.renders() - n;
   });
   assert.equal(still, 0);
+
+  // A change the store's listeners never heard of (React subscribes after its first render, so a
+  // candor:ready in between reaches no one): getSnapshot() still reads it.
+  const missed = await p.evaluate(() => {
+    window.addEventListener('candor:consent', (e) => e.stopImmediatePropagation(), { capture: true, once: true });
+    window.candor.grant(['analytics']);
+    return window.reactExample.getSnapshot().purposes.analytics;
+  });
+  assert.equal(missed, true);
 
   // Unmounted, the component no longer renders; unsubscribed, getSnapshot reads the current decision.
   const after = await p.evaluate(() => {

@@ -136,6 +136,8 @@ const mistakes: CandorConfig[] = [
   { site: "s", revision: "1", purposes: [], events: { e: { purpose: "p", fields: { f: { kind: "text" } } } } },
   // @ts-expect-error: reopen is "button" or "none"
   { site: "s", revision: "1", purposes: [], reopen: "link" },
+  // @ts-expect-error: a misspelt Consent Mode type (the SDK rejects it too)
+  { site: "s", revision: "1", purposes: [], google_consent_mode: { analytic_storage: ["p"] } },
   // @ts-expect-error: window_seconds is a number
   { site: "s", revision: "1", purposes: [], aggregation: { window_seconds: "60" } },
   // @ts-expect-error: texts keys are the built-in string ids

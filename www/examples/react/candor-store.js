@@ -45,8 +45,11 @@ export function subscribe(listener) {
 
 /** The current decision, the same object until it changes. */
 export function getSnapshot() {
-  // Subscribed, the events keep the snapshot current; otherwise read now.
-  if (listeners.size === 0) refresh();
+  // Read every time (one small call), not only while unsubscribed: React
+  // renders, then subscribes, then asks again to catch what changed in
+  // between (a `candor:ready` in that gap had no listener yet). Unchanged,
+  // the same object comes back.
+  refresh();
   return snapshot;
 }
 
