@@ -83,15 +83,25 @@ test.before(async () => {
 });
 test.after(async () => { await chrome?.close(); await server?.stop(); });
 
-async function open(context) {
+/** Opens `url` (after `before(p)`, e.g. routes), recording every request's path in `p.requests`. */
+async function open(context, url = '/', before = async () => {}) {
   const p = await h.page(context);
   p.requests = [];
   p.on('request', (r) => p.requests.push(new URL(r.url()).pathname));
-  await p.goto(server.url + '/');
+  await before(p);
+  await p.goto(server.url + url);
   await h.ready(p);
   return p;
 }
 const vendorHits = (p) => p.requests.filter((u) => u.startsWith('/vendor/'));
+
+/** A page whose /vendor/slow.js is held until `release()`. */
+async function held(context, url) {
+  let release;
+  const gate = new Promise((r) => { release = r; });
+  const p = await open(context, url, (p) => p.route('**/vendor/slow.js', async (route) => { await gate; await route.continue(); }));
+  return { p, release };
+}
 
 test('before consent and after reject: zero requests to gated URLs, across reloads', async () => {
   const context = await chrome.newContext();
@@ -307,14 +317,7 @@ test('a grant taken back in the same task activates nothing', async () => {
 
 test('withdrawn while gated scripts wait behind a slow one: the rest stay inert, and run once at the next grant', async () => {
   const context = await chrome.newContext();
-  const p = await h.page(context);
-  p.requests = [];
-  p.on('request', (r) => p.requests.push(new URL(r.url()).pathname));
-  let release;
-  const held = new Promise((r) => { release = r; });
-  await p.route('**/vendor/slow.js', async (route) => { await held; await route.continue(); });
-  await p.goto(server.url + '/slow.html');
-  await h.ready(p);
+  const { p, release } = await held(context, '/slow.html');
   await p.evaluate(() => window.candor.grant(['stats']));
   await p.waitForFunction(() => document.querySelectorAll('script[src="/vendor/slow.js"]').length === 2);
   // Other purposes do not wait for the stats script.
@@ -334,19 +337,6 @@ test('withdrawn while gated scripts wait behind a slow one: the rest stay inert,
   assert.deepEqual(await p.evaluate(() => [window.__slow, window.__late, window.__inlineRuns]), [1, 1, 1], 'each ran once');
   await context.close();
 });
-
-/** A page whose /vendor/slow.js is held until `release()`. */
-async function held(context, url) {
-  const p = await h.page(context);
-  p.requests = [];
-  p.on('request', (r) => p.requests.push(new URL(r.url()).pathname));
-  let release;
-  const gate = new Promise((r) => { release = r; });
-  await p.route('**/vendor/slow.js', async (route) => { await gate; await route.continue(); });
-  await p.goto(server.url + url);
-  await h.ready(p);
-  return { p, release };
-}
 
 test('erase() while gated scripts wait behind a slow one: they stay inert', async () => {
   const context = await chrome.newContext();
@@ -380,9 +370,7 @@ test('waiting scripts keep document order across a withdrawal and a new grant; o
 
 test('a CSP refusing the URL of a gated script, iframe or image: one activation error each, naming it', async () => {
   const context = await chrome.newContext();
-  const p = await h.page(context);
-  await p.goto(server.url + '/urls.html');
-  await h.ready(p);
+  const p = await open(context, '/urls.html');
   await p.evaluate(() => window.candor.grant(['stats']));
   await p.waitForFunction(() => window.__errors.length >= 3);
   await p.waitForTimeout(300);
@@ -397,15 +385,12 @@ test('a CSP refusing the URL of a gated script, iframe or image: one activation 
 
 test('a report-only CSP refuses nothing: the gated script runs and no activation error is raised', async () => {
   const context = await chrome.newContext();
-  const p = await h.page(context);
-  await p.route('**/nonce.html', async (route) => {
+  const p = await open(context, '/nonce.html', (p) => p.route('**/nonce.html', async (route) => {
     const response = await route.fetch();
     const body = (await response.text()).replace(/<meta http-equiv="Content-Security-Policy"[^>]*>/, '');
     await route.fulfill({ response, body, headers: { ...response.headers(),
       'content-security-policy-report-only': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'nonce-n0nce'" } });
-  });
-  await p.goto(server.url + '/nonce.html');
-  await h.ready(p);
+  }));
   await p.evaluate(() => window.candor.grant(['stats']));
   await p.waitForFunction(() => window.__withNonce === true && window.__withoutNonce === true);
   await p.waitForTimeout(200);
@@ -482,9 +467,7 @@ test('a page whose loading is stopped (window.stop, the Stop button) still runs 
 
 test('a gated script the page\'s CSP refuses (no nonce) is reported with candor:error; the one with the nonce runs', async () => {
   const context = await chrome.newContext();
-  const p = await h.page(context);
-  await p.goto(server.url + '/nonce.html');
-  await h.ready(p);
+  const p = await open(context, '/nonce.html');
   await p.evaluate(() => window.candor.grant(['stats']));
   await p.waitForFunction(() => window.__withNonce === true && window.__errors.length === 1);
   const out = await p.evaluate(() => ({ without: window.__withoutNonce === true, errors: window.__errors }));
