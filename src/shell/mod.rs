@@ -143,6 +143,9 @@ struct App {
     /// storage), its `updated_at`: an older stored record must not undo it.
     unstored_at: Cell<Option<u64>>,
     uploading: Cell<bool>,
+    /// An accepted `track` changed the open aggregates and their write to
+    /// storage is queued for the end of this task ([`App::save_soon`]).
+    save_queued: Cell<bool>,
     /// QA mode is on for this host.
     qa: bool,
     /// QA clock offset in seconds (`candor.qa.advance`).
@@ -208,6 +211,7 @@ impl App {
             stored_once: Cell::new(decided_before),
             unstored_at: Cell::new(None),
             uploading: Cell::new(false),
+            save_queued: Cell::new(false),
             qa,
             clock_offset: Cell::new(0),
             last_beat_ms: Cell::new(0.0),
@@ -479,6 +483,27 @@ impl App {
     }
 
     /// [`App::beat`] at wall-clock `now` ms (`track` reads the clock once).
+    /// Writes the open aggregates to storage at the end of this task: a
+    /// burst of `track` calls (a loop, or a page's load handler) costs one
+    /// write instead of one per call. The task cannot end, nor the page be
+    /// unloaded, before the microtask runs, so what is accepted is stored
+    /// as surely as with a write per call.
+    fn save_soon(self: &Rc<Self>) {
+        if !self.save_queued.replace(true) {
+            let app = self.clone();
+            wasm_bindgen_futures::spawn_local(async move { app.save_now() });
+        }
+    }
+
+    /// Writes the open aggregates now if a write is queued: before anything
+    /// reads storage in the same task (the "Your data" view, `inspect()`).
+    fn save_now(&self) {
+        if self.save_queued.replace(false) {
+            // Refused (full or blocked storage): kept in memory, said once.
+            queue::save_open(self.tab(), &self.state.borrow().agg);
+        }
+    }
+
     fn beat_at(&self, now: f64) {
         let last = self.last_beat_ms.get();
         if last > 0.0 && now - last >= ORPHAN_SILENT_SECONDS as f64 * 1000.0 {
@@ -1095,8 +1120,7 @@ impl Sdk {
         let result = gate::check(&app.config, &st.consent, name, &fields).and_then(|o| st.agg.record(&app.config, &o, now));
         match result {
             Ok(()) => {
-                // Refused (full or blocked storage): kept in memory, said once.
-                queue::save_open(app.tab(), &st.agg);
+                app.save_soon();
                 if app.data_open() {
                     let app = app.clone();
                     wasm_bindgen_futures::spawn_local(async move { app.refresh_data() });

@@ -72,6 +72,7 @@ impl App {
 
     /// Everything `inspect()` shows, as JSON.
     pub(super) fn inspect_value(&self) -> J {
+        self.save_now();
         let storage = storage::all_entries().into_iter().map(|(key, bytes)| obj([("key", key.into()), ("bytes", bytes.into())])).collect();
         let st = self.state.borrow();
         let receipts = records::receipts()
@@ -114,6 +115,7 @@ impl App {
 
     /// The view's content, from the live state.
     fn data_view(&self) -> transparency::View {
+        self.save_now();
         let history = records::history(self.now(), self.config.history_days);
         let entries = storage::all_entries();
         let pending = queue::pending();
@@ -153,6 +155,8 @@ impl App {
     /// Deletes every Candor key and declared cookie, asks the collector to
     /// delete this browser's receipts, forgets the decision and asks again.
     pub(super) fn erase(&self) -> JsValue {
+        // Nothing accepted before the erase is kept.
+        self.save_queued.set(false);
         let kept = records::receipts();
         // Deletions an earlier erase could not get confirmed are still owed.
         let owed = records::to_forget();

@@ -1,6 +1,8 @@
-// Every accepted event is in localStorage before `track` returns (a closed
-// tab loses nothing), also after the hot path's shortcuts (the cached storage
-// handle and open-aggregate key) and after `erase()` removed that key.
+// Every accepted event is in localStorage by the end of the task that
+// tracked it (a closed or crashed tab loses nothing: the page cannot unload
+// in the middle of a task), also after the hot path's shortcuts (the cached
+// storage handle and open-aggregate key) and after `erase()` removed that
+// key. A burst of calls in one task shares one write.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -16,38 +18,53 @@ test.before(async () => {
 });
 test.after(async () => { await chrome?.close(); await server?.stop(); });
 
-test('each accepted track is persisted before it returns, and again after erase()', async () => {
+test('each accepted track is persisted by the end of its task, and again after erase(); inspect() in the same task sees it', async () => {
   const context = await chrome.newContext();
   const p = await h.page(context);
   await p.goto(server.url + '/');
   await h.ready(p);
   await p.evaluate(() => window.candor.grant(['stats']));
-  const seen = await p.evaluate(() => {
-    // Synchronously after each call: what a tab closed right now would leave behind.
-    const stored = () => {
-      const keys = Object.keys(localStorage).filter((k) => k.startsWith('candor.open.'));
-      if (keys.length !== 1) return { keys: keys.length };
-      const agg = JSON.parse(localStorage.getItem(keys[0]));
-      const pv = agg.open[0].events.page_view;
-      return { keys: 1, count: pv.count, path: pv.fields.path, load_ms: pv.fields.load_ms };
-    };
-    const out = [];
-    for (const [path, load_ms] of [['/', 50], ['/shop', 250], ['/nowhere', 5000]]) {
-      if (!window.candor.track('page_view', { path, load_ms }).accepted) throw new Error('refused');
-      out.push(stored());
-    }
-    window.candor.erase();
-    out.push(stored());
-    window.candor.grant(['stats']);
-    window.candor.track('page_view', { path: '/shop', load_ms: 20 });
-    out.push(stored());
-    return out;
+  // What a tab closed or crashed right now would leave behind.
+  const stored = () => p.evaluate(() => {
+    const keys = Object.keys(localStorage).filter((k) => k.startsWith('candor.open.'));
+    if (keys.length !== 1) return { keys: keys.length };
+    const agg = JSON.parse(localStorage.getItem(keys[0]));
+    const pv = agg.open[0].events.page_view;
+    return { keys: 1, count: pv.count, path: pv.fields.path, load_ms: pv.fields.load_ms };
   });
+  // Each evaluate is its own task: the write comes at its end.
+  const seen = [];
+  for (const [path, load_ms] of [['/', 50], ['/shop', 250], ['/nowhere', 5000]]) {
+    assert.equal(await p.evaluate(([path, load_ms]) => window.candor.track('page_view', { path, load_ms }).accepted, [path, load_ms]), true);
+    seen.push(await stored());
+  }
   assert.deepEqual(seen[0], { keys: 1, count: 1, path: { '/': 1 }, load_ms: [1, 0, 0, 0] });
   assert.deepEqual(seen[1], { keys: 1, count: 2, path: { '/': 1, '/shop': 1 }, load_ms: [1, 1, 0, 0] });
   assert.deepEqual(seen[2], { keys: 1, count: 3, path: { '/': 1, '/shop': 1, other: 1 }, load_ms: [1, 1, 0, 1] });
-  assert.deepEqual(seen[3], { keys: 0 }, 'erase() removed the open aggregate');
-  assert.deepEqual(seen[4], { keys: 1, count: 1, path: { '/shop': 1 }, load_ms: [1, 0, 0, 0] }, 'written again, nothing resurrected');
+  // A track followed by erase() in the same task: nothing of it is written back.
+  await p.evaluate(() => { window.candor.track('page_view', { path: '/' }); window.candor.erase(); });
+  assert.deepEqual(await stored(), { keys: 0 }, 'erase() removed the open aggregate');
+  // inspect() in the same task as the track lists the key the write creates.
+  const inspected = await p.evaluate(() => {
+    window.candor.grant(['stats']);
+    window.candor.track('page_view', { path: '/shop', load_ms: 20 });
+    const before = Object.keys(localStorage).some((k) => k.startsWith('candor.open.'));
+    const listed = window.candor.inspect().storage.some((e) => e.key.startsWith('candor.open.'));
+    return { before, listed };
+  });
+  assert.deepEqual(inspected, { before: false, listed: true }, 'the write waits for the end of the task, unless something reads storage');
+  assert.deepEqual(await stored(), { keys: 1, count: 1, path: { '/shop': 1 }, load_ms: [1, 0, 0, 0] }, 'written again, nothing resurrected');
+  await context.close();
+});
+
+test('a burst of 500 tracks in one task, then the renderer crashes: all 500 are sent by the next tab', async () => {
+  const context = await chrome.newContext();
+  const before = (await counted()) || 0;
+  const { tab, b } = await crashedTab(context, 500);
+  assert.deepEqual(await keys(b, tab), { open: true, alive: true }, 'the crashed tab left its aggregates');
+  await silence(b, tab, 11 * 60);
+  await b.evaluate(() => window.candor.flush());
+  assert.equal(await counted(), before + 500, 'all 500 events of the burst were sent, once');
   await context.close();
 });
 
