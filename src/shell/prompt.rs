@@ -86,7 +86,7 @@ impl Prompt {
         js_sys::Reflect::set(&shadow, &"adoptedStyleSheets".into(), &js_sys::Array::of1(&sheet))?;
 
         let dir = if texts.rtl { "rtl" } else { "ltr" };
-        let root = el(doc, "div", &[("class", "root"), ("lang", &texts.lang), ("dir", dir)], "")?;
+        let root = el(doc, "div", &[("class", "root"), ("lang", &texts.lang), ("dir", dir), ("popover", "manual")], "")?;
         let dialog = el(
             doc,
             "dialog",
@@ -220,6 +220,7 @@ impl Prompt {
         }
         if let Some(body) = doc.body() {
             body.insert_before(&host, body.first_child().as_ref())?;
+            top_layer(&root);
         }
         Ok(Prompt {
             host, shadow, dialog, heading, first, prefs, customize, save, reopen, gpc_note, toggles, actions, data,
@@ -389,5 +390,20 @@ fn trap_tab(shadow: &ShadowRoot, dialog: &HtmlDialogElement, k: &KeyboardEvent) 
     } else if !k.shift_key() && (at(last) || active.is_none()) {
         k.prevent_default();
         let _ = first.focus();
+    }
+}
+
+/// Puts `root` (created with `popover="manual"`) in the browser's top layer
+/// for good: the banner and the "Your choices" control inside it are then
+/// above every z-index of the page, and placed against the viewport even
+/// when the page transforms or filters an ancestor (which makes a
+/// `position: fixed` box scroll with `<body>`). The root itself has no
+/// size and takes no clicks; a manual popover takes no focus and ignores
+/// Esc and outside clicks. (A `<dialog>` made a popover drops its first
+/// control from Tab order in Chromium, so the popover is the wrapper.)
+/// Where popovers are not supported, the page's stacking applies, as before.
+fn top_layer(root: &Element) {
+    if let Ok(f) = js_sys::Reflect::get(root, &"showPopover".into()).and_then(|f| f.dyn_into::<js_sys::Function>()) {
+        let _ = f.call0(root);
     }
 }

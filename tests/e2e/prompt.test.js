@@ -32,6 +32,13 @@ test.before(async () => {
     'long.config.json': h.config({ purposes: [cfg.purposes[0], { ...cfg.purposes[1], label: 'Datenschutzgrundverordnungskonformitätsprüfung'.repeat(4) }] }),
     'long.html': h.html({ attrs: 'data-config="/long.config.json" async' }),
     'csp.html': h.html({ head: `<meta http-equiv="Content-Security-Policy" content="${CSP}">` }),
+    // Page CSS that would bury an ordinary fixed banner: a chat bar at the
+    // highest z-index, a transformed <body> (fixed boxes scroll with it),
+    // and every body child forced invisible and unclickable.
+    'hostile-css.css': '.bar { position: fixed; left: 0; right: 0; bottom: 0; height: 260px; background: #eee; z-index: 2147483647; } ' +
+      'body { transform: translateZ(0); min-height: 4000px; } body > * { pointer-events: none !important; visibility: hidden !important; } ' +
+      'main, .bar { pointer-events: auto !important; visibility: visible !important; }',
+    'hostile-css.html': h.html({ head: '<link rel="stylesheet" href="/hostile-css.css">', body: '<div class="bar">Chat with us</div>' }),
   });
   server = await h.collector({ www });
   chrome = await h.browser();
@@ -388,5 +395,27 @@ test('page focus handlers may call candor while the prompt moves focus', async (
   assert.ok(calls.length >= 3, JSON.stringify(calls));
   assert.deepEqual(p.logs.filter((l) => l.type === 'pageerror' || l.type === 'error'), [], 'nothing threw');
   assert.equal(await p.evaluate(() => window.candor.track('page_view', { path: '/' }).accepted), true, 'still working');
+  await context.close();
+});
+
+test('page CSS cannot bury the prompt: a max z-index bar, a transformed body, forced visibility and pointer-events', async () => {
+  const { context, p } = await open('/hostile-css.html');
+  // The control at the point where a visitor would click it, seen through the page.
+  const hit = (id) => p.evaluate((id) => {
+    const host = document.querySelector('candor-consent');
+    const el = host.shadowRoot.querySelector(`[data-testid="${id}"]`);
+    const r = el.getBoundingClientRect();
+    const x = r.x + r.width / 2, y = r.y + r.height / 2;
+    return { inView: r.width > 0 && r.top >= 0 && r.bottom <= innerHeight,
+      hit: document.elementFromPoint(x, y) === host && host.shadowRoot.elementFromPoint(x, y) === el };
+  }, id);
+  for (const id of ['candor-reject-all', 'candor-accept-all', 'candor-customize']) {
+    assert.deepEqual(await hit(id), { inView: true, hit: true }, `${id} is in view and on top`);
+  }
+  await byId(p, 'candor-reject-all').click();
+  await p.waitForFunction(() => window.candor.consent().decided);
+  assert.deepEqual(await hit('candor-reopen'), { inView: true, hit: true }, '"Your choices" is in view and on top');
+  await byId(p, 'candor-reopen').click();
+  await byId(p, 'candor-save').waitFor({ state: 'visible' });
   await context.close();
 });
