@@ -27,9 +27,9 @@ function earlyConfig() {
   // load({config}) (the ES module) hands the config over synchronously.
   var text = typeof start.config === 'string' ? start.config : null;
   if (text === null) {
-    var el = start.configUrl ? null : document.getElementById('candor-config');
-    if (!el) return null;
-    text = el.textContent;
+    var els = start.configUrl ? [] : inlineConfigs();
+    if (els.length !== 1) return null;
+    text = els[0].textContent;
   }
   try {
     var c = JSON.parse(text);

@@ -242,15 +242,34 @@ function configText() {
   }
   return new Promise(function (resolve, reject) {
     function find() {
-      var el = document.getElementById('candor-config');
-      if (el) return resolve(el.textContent);
-      if (document.readyState === 'loading') return false;
+      var els = inlineConfigs();
+      var loading = document.readyState === 'loading';
+      if (els.length > 1) {
+        return reject({ code: 'config', message: 'found ' + els.length + ' <script type="application/json" id="candor-config"> ' +
+          'elements: keep exactly one' });
+      }
+      // While the page parses, a config with nothing after it may still be
+      // arriving (and a second one may follow): read it once parsed.
+      if (els.length && !(loading && !els[0].nextSibling)) return resolve(els[0].textContent);
+      if (loading) return false;
       reject({ code: 'config', message: 'no config: ' + (options ? 'pass load({config}) or load({configUrl}), '
         : 'add data-config="/candor.config.json" to the script tag, ') +
         'or add a <script type="application/json" id="candor-config"> element to the page' });
     }
     if (find() === false) document.addEventListener('DOMContentLoaded', find);
   });
+}
+
+// The page's inline configs: only <script type="application/json"
+// id="candor-config"> elements count. Any other element with that id (user
+// content a sanitiser let through keeps its id) is not a config.
+function inlineConfigs() {
+  var all = document.querySelectorAll('script#candor-config');
+  var out = [];
+  for (var i = 0; i < all.length; i++) {
+    if ((all[i].getAttribute('type') || '').trim().toLowerCase() === 'application/json') out.push(all[i]);
+  }
+  return out;
 }
 
 function bodyReady() {

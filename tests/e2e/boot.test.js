@@ -16,6 +16,14 @@ test.before(async () => {
     'inline-before.html': `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>t</title>
 <script type="application/json" id="candor-config">${JSON.stringify(h.config())}</script>
 <script src="/candor/candor.js" defer></script></head><body><p>x</p></body></html>`,
+    // User content (a comment a sanitiser kept, with its id) before the
+    // site's own inline config: it must not be read as the config.
+    'inline-clobber.html': h.html({ attrs: 'async', body:
+      `<p id="candor-config">${JSON.stringify(h.config({ purposes: h.config().purposes.map((p) => ({ ...p, required: true })) })).replace(/</g, '&lt;')}</p>` +
+      `<script type="application/json" id="candor-config">${JSON.stringify(h.config())}</script>` }),
+    'inline-twice.html': h.html({ attrs: 'async', body:
+      `<script type="application/json" id="candor-config">${JSON.stringify(h.config())}</script>` +
+      `<script type="application/json" id="candor-config">${JSON.stringify(h.config())}</script>` }),
     'sync-queued.html': h.html({ attrs: 'data-config="/candor.config.json"', body: '<script src="/queue-early.js"></script>' }),
     'queue-early.js': 'const ids = ["stats"]; window.__early = window.candor.grant(ids); ids[0] = "video";' +
       ' const f = {path: "/"}; window.__earlyTrack = window.candor.track("page_view", f); f.path = "/shop";',
@@ -68,6 +76,24 @@ test('boots from an inline config placed before a defer script tag', async () =>
   const { context, p } = await fresh('/inline-before.html');
   await assertUndecidedWithPrompt(p);
   await context.close();
+});
+
+test('only a <script type="application/json" id="candor-config"> is a config: another element with that id is ignored; two scripts are refused', async () => {
+  {
+    const { context, p } = await fresh('/inline-clobber.html');
+    await assertUndecidedWithPrompt(p);
+    assert.equal((await h.consent(p)).purposes.stats, false, "the page's own config, where stats is optional");
+    await context.close();
+  }
+  {
+    const { context, p } = await fresh('/inline-twice.html');
+    const ev = await h.events(p, 'error');
+    assert.deepEqual(ev.map((e) => e.detail.code), ['config']);
+    assert.match(ev[0].detail.message, /found 2 <script type="application\/json" id="candor-config"> elements/);
+    assert.equal(await p.locator('candor-consent').count(), 0);
+    assert.equal((await h.consent(p)).decided, false);
+    await context.close();
+  }
 });
 
 test('calls made before the wasm is ready are queued and answered; an early track is not-ready and records nothing', async () => {
