@@ -24,17 +24,23 @@ pub trait Entropy {
 /// Two-sided geometric (discrete Laplace) noise with P(k) ∝ α^|k|, where
 /// α = exp(-ε/Δ).
 pub fn geometric(rng: &mut impl Entropy, epsilon: f64, sensitivity: f64) -> i64 {
-    let alpha = (-epsilon / sensitivity).exp();
-    one_sided(rng, alpha) - one_sided(rng, alpha)
+    // ln α, not α: for a tiny ε, exp(-ε/Δ) rounds to 1.0 and ln(1.0) = 0
+    // would make every draw "no noise" (exact counts labelled as noised).
+    // Below ε/Δ = 1e-12 the noise is that of 1e-12 (typical draws of 10^12,
+    // a count drowned either way): larger ones would saturate the cap below
+    // on both sides and cancel out.
+    let ln_alpha = (-epsilon / sensitivity).min(-1e-12);
+    one_sided(rng, ln_alpha) - one_sided(rng, ln_alpha)
 }
 
-/// Failures before the first success, success probability 1 - α.
-fn one_sided(rng: &mut impl Entropy, alpha: f64) -> i64 {
-    if alpha <= 0.0 {
+/// Failures before the first success, success probability 1 - α, given ln α
+/// (< 0): ⌊ln U / ln α⌋, capped so that two of them still subtract safely.
+fn one_sided(rng: &mut impl Entropy, ln_alpha: f64) -> i64 {
+    if !(ln_alpha < 0.0) {
         return 0;
     }
-    let g = (rng.uniform().ln() / alpha.ln()).floor();
-    if g.is_finite() { g.min(i64::MAX as f64 / 4.0) as i64 } else { 0 }
+    let g = (rng.uniform().ln() / ln_alpha).floor();
+    if g.is_nan() { 0 } else { g.min(i64::MAX as f64 / 4.0) as i64 }
 }
 
 /// Laplace noise with scale Δ/ε.
@@ -100,6 +106,19 @@ mod tests {
         let pos = xs.iter().filter(|x| **x > 0).count() as f64;
         let neg = xs.iter().filter(|x| **x < 0).count() as f64;
         assert!((pos / neg - 1.0).abs() < 0.03);
+    }
+
+    #[test]
+    fn a_tiny_epsilon_gives_huge_noise_not_none() {
+        // exp(-1e-15) rounds to 1.0: the noise must still be there (and larger).
+        let mut rng = Seeded(5);
+        for eps in [1e-15, 1e-300, f64::MIN_POSITIVE] {
+            let xs: Vec<i64> = (0..100).map(|_| geometric(&mut rng, eps, 1.0)).collect();
+            assert!(xs.iter().filter(|x| **x == 0).count() < 5, "ε={eps}: {xs:?}");
+            assert!(xs.iter().all(|x| x.unsigned_abs() <= i64::MAX as u64 / 2), "ε={eps}: no overflow");
+        }
+        // A huge ε/Δ: no noise at all, as before.
+        assert_eq!(geometric(&mut rng, 100.0, 1e-300), 0);
     }
 
     #[test]
