@@ -17,6 +17,14 @@ var start = options || {
   wasmUrl: new URL('candor_bg.wasm', script ? script.src : document.baseURI),
 };
 
+// The nonce of Candor's own <script> (for the ES module, which cannot see
+// its tag: the first nonce-carrying script of the page). With one, a gated
+// script activates only with the same nonce (see src/shell/activate.rs).
+var pageNonce = script ? script.nonce || '' : (function () {
+  var s = document.querySelector('script[nonce]');
+  return s && s.nonce || '';
+})();
+
 var sdk = null;
 var failure = null;
 var queue = [];
@@ -315,6 +323,7 @@ Promise.all([wasm, configText(), bodyReady()]).then(function (parts) {
     settle();
   }
   try {
+    if (pageNonce) wasm_bindgen.setPageNonce(pageNonce);
     first = wasm_bindgen.bootFirst(parts[1], preset, urlPreset);
   } catch (e) {
     return fail('config', String(e && e.message || e), true);

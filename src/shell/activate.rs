@@ -36,6 +36,22 @@ thread_local! {
 
 const RECENT_MS: f64 = 5_000.0;
 
+thread_local! {
+    /// The nonce of Candor's own `<script>` ("" when it has none).
+    static PAGE_NONCE: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Called by the loader with the nonce of Candor's own `<script>`. When it
+/// has one, the page's CSP works with nonces, and a gated script activates
+/// only if it carries that same nonce. Under `'strict-dynamic'` the browser
+/// would trust any script Candor creates, so without this check markup
+/// injected into the page (a `<script type="text/plain"
+/// data-candor-purpose="necessary">`) would run.
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = setPageNonce)]
+pub fn set_page_nonce(nonce: String) {
+    PAGE_NONCE.replace(nonce);
+}
+
 /// Remembers an element just activated (for [`on_violation`]).
 fn activated(el: &Element) {
     let now = js_sys::Date::now();
@@ -141,8 +157,10 @@ fn dom_loaded(doc: &Document) -> js_sys::Promise {
 /// `document` (violation events bubble from the element).
 pub fn on_violation(e: &web_sys::Event) {
     let text = |name: &str| js_sys::Reflect::get(e, &name.into()).ok().and_then(|d| d.as_string()).unwrap_or_default();
-    // A report-only policy refuses nothing: the element ran.
-    if text("disposition") == "report" {
+    // A report-only policy refuses nothing: the element ran. A refused
+    // inline event handler or style attribute (`script-src-attr`,
+    // `style-src-attr`) is the page's markup, not the element's activation.
+    if text("disposition") == "report" || text("effectiveDirective").ends_with("-attr") {
         return;
     }
     let ours = |el: &Element| el.has_attribute(DONE) && el.has_attribute("data-candor-purpose");
@@ -169,9 +187,11 @@ pub fn on_violation(e: &web_sys::Event) {
             let found = RECENT.with_borrow(|recent| {
                 let candidates = recent.iter().filter(|(el, at)| now - at < RECENT_MS && kinds.contains(&el.tag_name().as_str()));
                 let src = |el: &Element| js_sys::Reflect::get(el, &"src".into()).ok().and_then(|s| s.as_string()).unwrap_or_default();
+                // A refused data: or blob: URL is reported by its scheme alone.
+                let scheme_only = matches!(blocked.as_str(), "data" | "blob");
                 candidates
                     .clone()
-                    .find(|(el, _)| src(el) == blocked)
+                    .find(|(el, _)| src(el) == blocked || (scheme_only && src(el).starts_with(&format!("{blocked}:"))))
                     .or_else(|| {
                         candidates.clone().find(|(el, _)| {
                             origin_only && blocked.contains(':') && src(el).strip_prefix(origin).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
@@ -229,6 +249,9 @@ fn activate(doc: &Document, el: &Element) -> Result<Option<js_sys::Promise>, JsV
             }
             // The nonce attribute is hidden after parsing; the property keeps it.
             let nonce = js_sys::Reflect::get(el, &"nonce".into())?;
+            if PAGE_NONCE.with_borrow(|page| !page.is_empty() && nonce.as_string().as_ref() != Some(page)) {
+                return Err(JsValue::from("it does not carry the nonce of Candor's own <script> (with a nonce-based Content-Security-Policy, every gated script needs it)"));
+            }
             if nonce.as_string().is_some_and(|n| !n.is_empty()) {
                 js_sys::Reflect::set(&fresh, &"nonce".into(), &nonce)?;
             }
@@ -266,6 +289,13 @@ fn activate(doc: &Document, el: &Element) -> Result<Option<js_sys::Promise>, JsV
             }
             if let Some(src) = el.get_attribute("data-src") {
                 el.set_attribute("src", &src)?;
+                // A media element does not look at its <source> children
+                // again by itself: it must be told to reload.
+                if let Some(media) = el.parent_element().filter(|p| el.tag_name() == "SOURCE" && matches!(p.tag_name().as_str(), "VIDEO" | "AUDIO")) {
+                    if let Ok(load) = js_sys::Reflect::get(&media, &"load".into()).and_then(|f| f.dyn_into::<js_sys::Function>()) {
+                        let _ = load.call0(&media);
+                    }
+                }
             }
             activated(el);
         }

@@ -59,6 +59,26 @@ test.before(async () => {
 <script type="text/plain" data-candor-purpose="video">window.__order = (window.__order || []).concat('B');</script>
 <script type="text/plain" data-candor-purpose="stats" src="/vendor/late.js" id="removed"></script>
 <script type="text/plain" data-candor-purpose="stats">window.__order = (window.__order || []).concat('C');</script>` }),
+    // A nonce CSP with 'strict-dynamic', Candor's own tag carrying the nonce:
+    // the browser would trust every script Candor creates, so markup injected
+    // without the nonce (here a "necessary" script, which would run at boot)
+    // must be refused by Candor itself.
+    'strict.html': h.html({
+      attrs: 'data-config="/candor.config.json" async nonce="n0nce"',
+      head: `<meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'nonce-n0nce' 'strict-dynamic' 'wasm-unsafe-eval'; style-src 'self'">
+<script src="/tt-errors.js" nonce="n0nce"></script>`,
+      body: `<script type="text/plain" data-candor-purpose="stats" nonce="n0nce">window.__withNonce = true;</script>
+<script type="text/plain" data-candor-purpose="necessary">window.__injected = true;</script>
+<script type="text/plain" data-candor-purpose="stats" src="/vendor/late.js"></script>` }),
+    // A gated <source> of a video; a refused inline onload handler (the script
+    // itself runs); a refused data: URL (reported by its scheme alone).
+    'media.html': h.html({ body: '<video><source data-candor-purpose="video" data-src="/vendor/clip.webm" type="video/webm"></video>' }),
+    'vendor/clip.webm': 'not really a video',
+    'attrs.html': h.html({
+      head: `<meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'">
+<script src="/tt-errors.js"></script>`,
+      body: `<script type="text/plain" data-candor-purpose="stats" src="/vendor/late.js" onload="window.__onload = true"></script>
+<script type="text/plain" data-candor-purpose="stats" src="data:text/javascript,window.__data=1"></script>` }),
     // A nonce CSP: the page's own gated inline script lacks the nonce.
     'nonce.html': h.html({
       head: `<meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'nonce-n0nce'; style-src 'self'">`,
@@ -556,5 +576,46 @@ test('a gated iframe can show a placeholder whose button grants just its purpose
   assert.deepEqual((await h.consent(p)).purposes, { necessary: true, stats: false, video: true }, 'just that purpose');
   await p.waitForFunction(() => document.querySelector('iframe').getAttribute('src') === '/vendor/video.html?ph');
   assert.equal(await p.locator('iframe').first().isVisible(), true);
+  await context.close();
+});
+
+test("nonce CSP with 'strict-dynamic': a gated script without the nonce of Candor's own tag never runs, and is reported", async () => {
+  const context = await chrome.newContext();
+  const p = await open(context, '/strict.html');
+  const nonceError = /^could not activate <script data-candor-purpose="(necessary|stats)">: it does not carry the nonce of Candor's own <script>/;
+  await p.waitForFunction(() => window.__errors.length === 1);
+  assert.equal(await p.evaluate(() => window.__injected === true), false, 'the injected "necessary" script did not run at boot');
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await p.waitForFunction(() => window.__withNonce === true && window.__errors.length === 2);
+  const errors = await p.evaluate(() => window.__errors);
+  assert.deepEqual(errors.map((e) => e.code), ['activation', 'activation']);
+  for (const e of errors) assert.match(e.message, nonceError);
+  assert.equal(await p.evaluate(() => window.__late === undefined), true);
+  assert.deepEqual(vendorHits(p), [], 'the nonce-less external script was never fetched');
+  await context.close();
+});
+
+test('a gated <source> inside <video> loads once its purpose is granted', async () => {
+  const context = await chrome.newContext();
+  const p = await open(context, '/media.html');
+  await p.waitForTimeout(200);
+  assert.deepEqual(vendorHits(p), []);
+  await p.evaluate(() => window.candor.grant(['video']));
+  await p.waitForFunction(() => document.querySelector('video').currentSrc.endsWith('/vendor/clip.webm'));
+  await p.waitForTimeout(300);
+  assert.ok(vendorHits(p).includes('/vendor/clip.webm'), JSON.stringify(p.requests));
+  await context.close();
+});
+
+test('CSP: a refused inline onload of a gated script is not an activation error; a refused data: URL is', async () => {
+  const context = await chrome.newContext();
+  const p = await open(context, '/attrs.html');
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await p.waitForFunction(() => window.__late === 1 && window.__errors.length >= 1);
+  await p.waitForTimeout(300);
+  const out = await p.evaluate(() => ({ onload: window.__onload === true, data: window.__data === 1, errors: window.__errors }));
+  assert.deepEqual({ onload: out.onload, data: out.data }, { onload: false, data: false });
+  assert.deepEqual(out.errors.map((e) => e.message), [
+    'could not activate <script data-candor-purpose="stats">: the page\'s Content-Security-Policy refused it (script-src-elem)']);
   await context.close();
 });
