@@ -146,6 +146,10 @@ struct App {
     /// An accepted `track` changed the open aggregates and their write to
     /// storage is queued for the end of this task ([`App::save_soon`]).
     save_queued: Cell<bool>,
+    /// Reports sent at page hide in the last [`upload::TIMEOUT_MS`], with
+    /// when: `visibilitychange` and `pagehide` both fire on the way out, and
+    /// the second must not send them again.
+    hide_sent: RefCell<Vec<(String, f64)>>,
     /// QA mode is on for this host.
     qa: bool,
     /// QA clock offset in seconds (`candor.qa.advance`).
@@ -212,6 +216,7 @@ impl App {
             unstored_at: Cell::new(None),
             uploading: Cell::new(false),
             save_queued: Cell::new(false),
+            hide_sent: RefCell::new(Vec::new()),
             qa,
             clock_offset: Cell::new(0),
             last_beat_ms: Cell::new(0.0),
@@ -667,25 +672,32 @@ impl App {
     /// Applies an upload outcome; `false` means stop and retry later.
     fn settle(&self, id: &str, body: &str, outcome: Outcome) -> bool {
         match outcome {
+            // A report can be answered twice (sent at page hide while an
+            // upload was on its way): only the first answer counts.
             Outcome::Acknowledged => {
-                queue::remove(id);
                 self.attempts.set(0);
                 self.retry_at_ms.set(0.0);
-                let decided = self.state.borrow().consent.decided;
-                records::remember_sent(body, self.now(), self.config.history_days, decided);
-                dom::dispatch("report", &dom::json(body));
+                if queue::remove(id) {
+                    let decided = self.state.borrow().consent.decided;
+                    records::remember_sent(body, self.now(), self.config.history_days, decided);
+                    dom::dispatch("report", &dom::json(body));
+                }
                 true
             }
             Outcome::Rejected(_, why) => {
-                queue::remove(id);
-                dom::report_error("report-rejected", &format!("the collector refused report {id} ({why}); it was dropped"));
+                if queue::remove(id) {
+                    dom::report_error("report-rejected", &format!("the collector refused report {id} ({why}); it was dropped"));
+                }
                 true
             }
-            Outcome::Retry => {
+            Outcome::Retry(after) => {
                 let n = self.attempts.get().saturating_add(1);
                 self.attempts.set(n);
                 let ceiling = (RETRY_BASE_MS * 2f64.powi(n.min(20) as i32)).min(RETRY_CAP_MS);
-                self.retry_at_ms.set(js_sys::Date::now() + Crypto.uniform() * ceiling);
+                let now = js_sys::Date::now();
+                // The collector's Retry-After is a floor for the next try.
+                let floor = after.map_or(0.0, |s| s as f64 * 1000.0);
+                self.retry_at_ms.set(now + (Crypto.uniform() * ceiling).max(floor));
                 false
             }
         }
@@ -697,13 +709,22 @@ impl App {
         self.beat();
         self.close_windows(true);
         let Some(url) = self.config.collector.clone() else { return };
-        if self.uploading.get() {
-            return;
-        }
+        // An upload on its way is sent again too: a page being unloaded
+        // aborts it (it has no keepalive), and the collector answers a
+        // report it already has with `200 duplicate`.
         let consent = self.state.borrow().consent.clone();
         let mut budget = upload::KEEPALIVE_BUDGET;
         let mut inflight = Vec::new();
-        for report in queue::pending().into_iter().filter(|r| consent.granted(&r.purpose) && conform::report(&self.config, r)) {
+        let now = js_sys::Date::now();
+        let mut recent = self.hide_sent.borrow_mut();
+        recent.retain(|(_, at)| now - at < upload::TIMEOUT_MS as f64);
+        let fresh: Vec<Report> = queue::pending()
+            .into_iter()
+            .filter(|r| consent.granted(&r.purpose) && conform::report(&self.config, r) && !recent.iter().any(|(id, _)| *id == r.report_id))
+            .collect();
+        recent.extend(fresh.iter().map(|r| (r.report_id.clone(), now)));
+        drop(recent);
+        for report in fresh {
             let body = report.to_json();
             if body.len() <= budget {
                 if let Ok(request) = upload::post(&url, &body, true) {

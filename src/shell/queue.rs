@@ -300,11 +300,17 @@ pub fn push(report: &Report, text: String) {
 }
 
 /// Removes a pending report.
-pub fn remove(id: &str) {
-    if let Some(k) = key_of(id) {
-        storage::remove(&k);
-    }
-    MEMORY.with(|m| m.borrow_mut().retain(|(k, _)| !k.ends_with(id)));
+/// Removes a pending report; `false` when it was no longer pending (already
+/// acknowledged, through another request or another tab).
+pub fn remove(id: &str) -> bool {
+    let stored = key_of(id).map(|k| storage::remove(&k)).is_some();
+    let kept = MEMORY.with(|m| {
+        let mut m = m.borrow_mut();
+        let before = m.len();
+        m.retain(|(k, _)| !k.ends_with(id));
+        m.len() != before
+    });
+    stored || kept
 }
 
 /// Reports dropped because the queue was full.

@@ -41,8 +41,9 @@ pub enum Outcome {
     /// status and the collector's reason (its JSON `error`, else the start
     /// of its answer), for the message that says why.
     Rejected(u16, String),
-    /// Network error, no answer within [`TIMEOUT_MS`], 5xx, 408 or 429: try again later.
-    Retry,
+    /// Network error, no answer within [`TIMEOUT_MS`], 5xx, 408 or 429: try
+    /// again later; not before the seconds of a `Retry-After` (429, 503).
+    Retry(Option<u32>),
 }
 
 /// Starts a POST of `body` to `url`; await the returned future for the outcome.
@@ -64,16 +65,35 @@ pub fn post(url: &str, body: &str, keepalive: bool) -> Result<JsFuture, JsValue>
 pub async fn outcome(pending: JsFuture) -> Outcome {
     match pending.await {
         Ok(v) => {
-            let Ok(resp) = v.dyn_into::<Response>() else { return Outcome::Retry };
+            let Ok(resp) = v.dyn_into::<Response>() else { return Outcome::Retry(None) };
             match resp.status() {
                 200..=299 => Outcome::Acknowledged,
-                408 | 429 => Outcome::Retry,
+                429 | 503 => Outcome::Retry(retry_after(&resp)),
+                408 => Outcome::Retry(None),
                 s @ 400..=499 => Outcome::Rejected(s, reason(&resp).await),
-                _ => Outcome::Retry,
+                _ => Outcome::Retry(None),
             }
         }
-        Err(_) => Outcome::Retry,
+        Err(_) => Outcome::Retry(None),
     }
+}
+
+/// A `Retry-After` header in seconds: delay-seconds, or an HTTP date (from
+/// now), at most a day. A cross-origin collector must expose the header
+/// (`Access-Control-Expose-Headers`) for the page to see it.
+fn retry_after(resp: &Response) -> Option<u32> {
+    let v = resp.headers().get("Retry-After").ok().flatten()?;
+    let v = v.trim();
+    let secs = if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+        v.parse::<u64>().unwrap_or(u64::MAX)
+    } else {
+        let at = js_sys::Date::parse(v);
+        if !at.is_finite() {
+            return None;
+        }
+        ((at - js_sys::Date::now()) / 1000.0).max(0.0).ceil() as u64
+    };
+    Some(secs.min(86_400) as u32)
 }
 
 /// "HTTP 400: <the collector's error>", at most 200 characters of it, control
@@ -123,7 +143,12 @@ fn take_lease(owner: &str) -> bool {
             return false;
         }
     }
-    super::storage::set(LEASE, &format!("{owner} {}", now + LEASE_MS));
+    // Storage that refuses writes (full, blocked) cannot hold a lease, and
+    // the other tabs cannot read one either: upload without it (the
+    // collector deduplicates), or nothing would leave while the page is open.
+    if !super::storage::set(LEASE, &format!("{owner} {}", now + LEASE_MS)) {
+        return true;
+    }
     super::storage::get(LEASE).is_some_and(|v| v.starts_with(owner))
 }
 

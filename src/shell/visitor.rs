@@ -209,7 +209,7 @@ async fn send(url: String, id: String, body: String) {
     INFLIGHT.with(|f| f.borrow_mut().push(id.clone()));
     let mut body = body;
     let outcome = loop {
-        let Ok(request) = upload::post(&url, &body, false) else { break Outcome::Retry };
+        let Ok(request) = upload::post(&url, &body, false) else { break Outcome::Retry(None) };
         let outcome = upload::outcome(request).await;
         // Only a refused receipt is read again, to drop its texts.
         match if matches!(outcome, Outcome::Rejected(..)) { without_texts(&body) } else { None } {
@@ -236,8 +236,8 @@ async fn send(url: String, id: String, body: String) {
         }
         // Erased meanwhile, and maybe stored with the answer lost: owed a
         // DELETE (a 404 if the collector never had it).
-        Outcome::Retry if erased => records::forget_later(std::slice::from_ref(&id)),
-        Outcome::Retry => {}
+        Outcome::Retry(_) if erased => records::forget_later(std::slice::from_ref(&id)),
+        Outcome::Retry(_) => {}
     }
 }
 
@@ -270,7 +270,7 @@ pub(super) async fn delete_all(url: String, ids: Vec<String>, tell: bool) {
     for (request, id) in started {
         let outcome = match request {
             Ok(request) => upload::outcome(request).await,
-            Err(_) => Outcome::Retry,
+            Err(_) => Outcome::Retry(None),
         };
         match outcome {
             Outcome::Acknowledged | Outcome::Rejected(404, _) => records::forgotten(&id),
@@ -278,7 +278,7 @@ pub(super) async fn delete_all(url: String, ids: Vec<String>, tell: bool) {
                 records::forgotten(&id);
                 dom::warn(&format!("the collector refused to delete receipt {id} ({why})"));
             }
-            Outcome::Retry => failed += 1,
+            Outcome::Retry(_) => failed += 1,
         }
     }
     if failed > 0 {

@@ -368,3 +368,92 @@ test('category values JSON must escape, or not ASCII, survive storage, a reload 
   assert.deepEqual((await p.evaluate(() => window.candor.inspect())).pending, [], 'nothing left behind');
   await context.close();
 });
+
+/**
+ * A front for the real collector (the sink) on its own port: answers CORS
+ * preflights, logs every report POST ({id, at}) and forwards it; `plan(n)`
+ * (n = 0 for the first POST) may answer instead ({status, headers}) or
+ * delay the answer ({delay} ms, the report stored at once).
+ */
+async function front(plan = () => null) {
+  const log = [];
+  const server = require('node:http').createServer((req, res) => {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Allow-Headers', 'content-type');
+    res.setHeader('Access-Control-Allow-Methods', 'POST, DELETE');
+    res.setHeader('Access-Control-Expose-Headers', 'Retry-After');
+    if (req.method === 'OPTIONS') return res.end();
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', async () => {
+      const body = Buffer.concat(chunks).toString();
+      // Receipts (and their deletions) pass straight through.
+      const report = req.url === '/v1/reports';
+      const step = (report && plan(log.length)) || {};
+      if (report) log.push({ id: JSON.parse(body).report_id, at: Date.now() });
+      if (step.status) {
+        res.writeHead(step.status, { 'content-type': 'application/json', ...(step.headers || {}) });
+        return res.end('{"error":"busy"}');
+      }
+      const answer = await fetch(sink.url + req.url, { method: req.method, body: req.method === 'POST' ? body : undefined,
+        headers: { 'content-type': 'application/json' } });
+      const text = await answer.text();
+      if (step.delay) await new Promise((r) => setTimeout(r, step.delay));
+      res.writeHead(answer.status, { 'content-type': 'application/json' });
+      res.end(text);
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${server.address().port}/v1/reports`, log,
+    close: () => { server.closeAllConnections(); server.close(); } };
+}
+
+test("a 429 with Retry-After: the timer does not try again before the collector's time", async () => {
+  const f = await front((n) => (n === 0 ? { status: 429, headers: { 'Retry-After': '120' } } : null));
+  // One-second windows: the upload timer ticks every second.
+  h.write(www, { 'retry-after.json': h.config({ collector: f.url, aggregation: { window_seconds: 1 } }),
+    'retry-after.html': h.html({ attrs: 'data-config="/retry-after.json" async' }) });
+  const { context, p } = await statsGranted('/retry-after.html');
+  try {
+    await p.evaluate(() => window.candor.track('page_view', { path: '/' }));
+    await p.waitForFunction(() => window.candor.inspect().pending.length === 1);
+    await p.waitForTimeout(1500);
+    assert.equal(f.log.length, 1, 'the first POST was answered 429: ' + JSON.stringify(f.log));
+    // Without Retry-After the backoff after a first failure is at most 4 s.
+    await p.waitForTimeout(6000);
+    assert.equal(f.log.length, 1, 'no second POST within the 120 s asked for');
+    assert.equal((await p.evaluate(() => window.candor.inspect().pending)).length, 1, 'the report is kept');
+  } finally {
+    await context.close();
+    f.close();
+  }
+});
+
+test('leaving while an upload is on its way: what the page closed is sent on the way out, each report once', async () => {
+  const f = await front(() => ({ delay: 2500 }));
+  h.write(www, { 'slow-answer.json': h.config({ collector: f.url, aggregation: { window_seconds: 3600 } }),
+    'slow-answer.html': h.html({ attrs: 'data-config="/slow-answer.json" async' }) });
+  const before = (await aggregates('page_view')).count || 0;
+  const { context, p } = await statsGranted('/slow-answer.html');
+  try {
+    await p.evaluate(() => window.candor.track('page_view', { path: '/' }));
+    // The first report's POST waits 2.5 s for its answer.
+    await p.evaluate(() => { window.__flushing = window.candor.flush(); });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(f.log.length, 1);
+    await p.evaluate(() => { window.candor.track('page_view', { path: '/shop' }); window.candor.track('page_view', { path: '/shop' }); });
+    // Closing the tab: visibilitychange and pagehide both fire.
+    await p.close();
+    await new Promise((r) => setTimeout(r, 3500));
+    assert.equal((await aggregates('page_view')).count - before, 3, 'all three events were stored');
+    const posts = {};
+    for (const { id } of f.log) posts[id] = (posts[id] || 0) + 1;
+    const counts = Object.values(posts).sort();
+    // The report in flight is sent again at hide (an unload aborts it);
+    // the one closed at hide goes once.
+    assert.deepEqual(counts, [1, 2], JSON.stringify(f.log));
+  } finally {
+    await context.close();
+    f.close();
+  }
+});
