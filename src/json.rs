@@ -9,7 +9,8 @@
 //! with Rust's natively, so no float-formatting tables ship.
 //!
 //! The reader is strict RFC 8259: no comments, no trailing commas, no leading
-//! zeros, no control characters or lone surrogates in strings, at most
+//! zeros, no control characters in strings (a lone surrogate escape is read
+//! as U+FFFD, as JavaScript's `toWellFormed()` gives), at most
 //! [`MAX_DEPTH`] levels of nesting. Errors name what was wrong and where
 //! (`expected ':' at line 3 column 9`).
 
@@ -267,20 +268,22 @@ impl Parser<'_> {
                         Some(b't') => '\t',
                         Some(b'u') => {
                             let hi = self.hex4()?;
-                            let code = if (0xD800..0xDC00).contains(&hi) {
-                                if !self.s[self.i..].starts_with(b"\\u") {
-                                    return Err(self.err("lone leading surrogate in hex escape"));
-                                }
+                            // A lone surrogate (valid JSON text, which JavaScript
+                            // reads) becomes U+FFFD, as `toWellFormed()` would:
+                            // a Rust string cannot hold it.
+                            let mut code = hi;
+                            if (0xD800..0xDC00).contains(&hi) && self.s[self.i..].starts_with(b"\\u") {
+                                let at = self.i;
                                 self.i += 2;
                                 let lo = self.hex4()?;
-                                if !(0xDC00..0xE000).contains(&lo) {
-                                    return Err(self.err("lone leading surrogate in hex escape"));
+                                if (0xDC00..0xE000).contains(&lo) {
+                                    code = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                                } else {
+                                    // Not a pair: the next escape is read on its own.
+                                    self.i = at;
                                 }
-                                0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
-                            } else {
-                                hi
-                            };
-                            char::from_u32(code).ok_or_else(|| self.err("invalid unicode code point"))?
+                            }
+                            char::from_u32(code).unwrap_or('\u{FFFD}')
                         }
                         _ => {
                             self.i -= 1;
@@ -719,12 +722,24 @@ mod tests {
         }
         let bad = [
             "", "nul", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "-", "1e", "+1", "'a'", "\"a", "\"\\x\"", "\"\t\"",
-            "\"\\ud800\"", "\"\\ud800\\u0041\"", "{a:1}", "[1 2]", "{\"a\" 1}", "1 2", "NaN", "Infinity", "1e400", "[",
+            "{a:1}", "[1 2]", "{\"a\" 1}", "1 2", "NaN", "Infinity", "1e400", "[",
             "{\"a\":",
         ];
         for text in bad {
             assert!(parse(text).is_err(), "{text} parsed");
             assert!(serde_json::from_str::<serde_json::Value>(text).is_err(), "{text} parsed by serde_json");
+        }
+    }
+
+    #[test]
+    fn lone_surrogates_become_the_replacement_character() {
+        for (text, want) in [
+            (r#""\ud800""#, "\u{FFFD}"),
+            (r#""a\ud800\u0041""#, "a\u{FFFD}A"),
+            (r#""\udc00x""#, "\u{FFFD}x"),
+            (r#""\ud800\ud83d\ude00""#, "\u{FFFD}😀"),
+        ] {
+            assert_eq!(parse(text).unwrap(), J::S(want.into()), "{text}");
         }
     }
 

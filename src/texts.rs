@@ -244,9 +244,11 @@ pub fn resolve(config: &Config, navigator_languages: &[String]) -> Resolved {
             })
         })
     };
-    let lang = chain
-        .iter()
-        .find(|l| localized && config.language == "auto" && written(l))
+    // A fixed `language` is always the prompt's (its lang, direction and
+    // receipts), with or without built-in strings for it.
+    let fixed = (config.language != "auto").then(|| chain.first()).flatten();
+    let lang = fixed
+        .or_else(|| chain.iter().find(|l| localized && config.language == "auto" && written(l)))
         .or_else(|| chain.iter().find(|l| builtin(l).is_some() || config_speaks(config, l)))
         .cloned()
         .unwrap_or_else(|| "en".into());
@@ -350,6 +352,15 @@ mod tests {
         assert_eq!(r.lang, "ar");
         assert!(r.rtl);
         assert_eq!(config("").purposes[0].label.resolve(&r.chain), "إحصاءات");
+    }
+
+    #[test]
+    fn a_fixed_language_without_built_in_strings_is_still_the_prompts() {
+        for (lang, rtl) in [("ar", true), ("he", true), ("sv", false)] {
+            let r = resolve(&plain(&format!(r#""language":"{lang}","#)), &["fr".into()]);
+            assert_eq!((r.lang.as_str(), r.rtl), (lang, rtl));
+            assert_eq!(r.ui.reject_all, "Reject all", "{lang}: the buttons fall back along the chain (default_language, en)");
+        }
     }
 
     #[test]

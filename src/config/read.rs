@@ -169,12 +169,24 @@ fn map<T>(read: impl Fn(&str, &J) -> R<T>) -> impl Fn(&str, &J) -> R<StrMap<T>> 
         J::O(entries) => {
             let mut out = StrMap::new();
             for (k, x) in entries {
-                out.insert(k.clone(), read(&join(path, k), x)?);
+                let value = read(&join(path, k), x)?;
+                duplicate(path, &out, k)?;
+                out.insert(k.clone(), value);
             }
             Ok(out)
         }
         _ => invalid_type(path, v, "an object"),
     }
+}
+
+/// A key repeated in a map (events, texts, a text's languages): JSON readers
+/// disagree on which one wins, so neither does (serde's maps kept the last,
+/// which let a second `"page_view"` move an event to another purpose).
+fn duplicate<T>(path: &str, seen: &StrMap<T>, key: &str) -> R<()> {
+    if seen.contains_key(key) {
+        return err(path, format!("duplicate key \"{key}\""));
+    }
+    Ok(())
 }
 
 fn strings(path: &str, v: &J) -> R<Vec<String>> {
@@ -189,6 +201,7 @@ fn text(path: &str, v: &J) -> R<Text> {
             let mut out = StrMap::new();
             for (k, x) in entries {
                 let J::S(s) = x else { return bad() };
+                duplicate(path, &out, k)?;
                 out.insert(k.clone(), s.clone());
             }
             Ok(Text::Localized(out))
@@ -645,6 +658,19 @@ mod tests {
             }
         }
         assert!(checked > 1000, "{checked}");
+    }
+
+    #[test]
+    fn duplicate_map_keys_are_refused() {
+        let base = r#"{"site":"s","revision":"1","purposes":[{"id":"necessary","required":true,"label":"L","explain":"E","benefit":"B"},
+            {"id":"stats","label":{"en":"A","en":"B"},"explain":"E","benefit":"B"}]}"#;
+        let e = crate::config::Config::from_json(base).unwrap_err().to_string();
+        assert!(e.contains("purposes[1].label: duplicate key \"en\""), "{e}");
+        let events = r#"{"site":"s","revision":"1","purposes":[{"id":"necessary","required":true,"label":"L","explain":"E","benefit":"B"},
+            {"id":"stats","label":"L","explain":"E","benefit":"B"}],
+            "events":{"page_view":{"purpose":"stats"},"page_view":{"purpose":"necessary"}}}"#;
+        let e = crate::config::Config::from_json(events).unwrap_err().to_string();
+        assert!(e.contains("events: duplicate key \"page_view\""), "{e}");
     }
 
     #[test]

@@ -119,7 +119,10 @@ function withIds(name, call) {
     var copy = [];
     try {
       if (!Array.isArray(ids)) throw new TypeError('expected an array of purpose ids');
-      for (var i = 0, n = ids.length; i < n && i < 1000; i++) {
+      // A config declares at most 32 purposes: a longer list is a mistake,
+      // refused whole rather than read in part.
+      if (ids.length > 1000) throw new TypeError('expected at most 1000 purpose ids, got ' + ids.length);
+      for (var i = 0, n = ids.length; i < n; i++) {
         var v = ids[i];
         if (typeof v !== 'string') throw new TypeError('ids[' + i + '] is not a string');
         copy.push(v);

@@ -345,6 +345,7 @@ test('grant, deny and open with hostile arguments throw a TypeError naming the p
       tryIt(() => window.candor.deny(['stats', 'necessary'])),
       tryIt(() => window.candor.grant(['necessary'])),
       tryIt(() => window.candor.grant([])),
+      tryIt(() => window.candor.deny([...Array(1000).fill('stats'), 'video'])),
     ];
   });
   assert.deepEqual(out, [
@@ -357,6 +358,7 @@ test('grant, deny and open with hostile arguments throw a TypeError naming the p
     'Error: candor.deny: purpose "necessary" is required and cannot be denied',
     'no error',
     'no error',
+    'TypeError: candor.deny(ids): expected at most 1000 purpose ids, got 1001',
   ]);
   const c = await h.consent(p);
   assert.equal(c.decided, false, 'nothing changed: naming only a required purpose, or none, is not a decision');
