@@ -63,7 +63,10 @@ async fn run(args: cli::Args) -> Result<(), Box<dyn std::error::Error>> {
             CorsLayer::new()
                 .allow_origin(AllowOrigin::list(origins))
                 .allow_methods([Method::GET, Method::POST, Method::DELETE])
-                .allow_headers([header::CONTENT_TYPE]),
+                .allow_headers([header::CONTENT_TYPE])
+                // The SDK reads Date (a visitor's clock that runs days ahead
+                // re-stamps its reports by it) and Retry-After.
+                .expose_headers([header::DATE, header::RETRY_AFTER]),
         )
     };
     let statics = Router::new()

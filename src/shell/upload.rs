@@ -61,11 +61,72 @@ pub fn post(url: &str, body: &str, keepalive: bool) -> Result<JsFuture, JsValue>
     Ok(JsFuture::from(window.fetch_with_request(&req)))
 }
 
+thread_local! {
+    /// How many seconds this browser's clock runs ahead of the collector's.
+    static AHEAD_S: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// A clock ahead by less than this is left alone (the `Date` header has
+/// one-second steps, and the answer takes its time to arrive).
+const AHEAD_SLACK_S: f64 = 600.0;
+
+/// How far this browser's clock runs ahead of the collector's, in seconds,
+/// as the `Date` of the collector's last answer showed (0: not more than 10
+/// minutes ahead, or not known). A clock behind needs nothing: the collector
+/// takes windows of any age.
+pub fn ahead_s() -> u64 {
+    AHEAD_S.get()
+}
+
+fn learn_clock(resp: &Response) {
+    let Some(date) = resp.headers().get("Date").ok().flatten() else { return };
+    let at = js_sys::Date::parse(&date);
+    if at.is_finite() {
+        let ahead = (js_sys::Date::now() - at) / 1000.0;
+        AHEAD_S.set(if ahead > AHEAD_SLACK_S { ahead as u64 } else { 0 });
+    }
+}
+
+/// `report` as it is sent: with a clock [`ahead_s`] of the collector's, its
+/// window is moved back by that many whole windows (a report cannot come
+/// from the future, and the collector refuses one that does). Kept whole
+/// windows and the same shift for every try, so a resend is the same body.
+pub fn for_collector(report: &crate::report::Report) -> String {
+    let ahead = ahead_s();
+    if ahead == 0 {
+        return report.to_json();
+    }
+    let mut r = report.clone();
+    let seconds = u64::from(r.window.seconds.max(1));
+    r.window.start = r.window.start.saturating_sub(ahead / seconds * seconds);
+    r.to_json()
+}
+
+/// A receipt's body as it is sent: its timestamp moved back by a clock
+/// [`ahead_s`] of the collector's (in whole minutes).
+pub fn receipt_for_collector(body: &str) -> String {
+    let ahead = ahead_s() / 60 * 60;
+    if ahead == 0 {
+        return body.to_string();
+    }
+    match crate::json::parse(body) {
+        Ok(mut v) => match v.get("timestamp").and_then(|t| t.as_u64()) {
+            Some(t) => {
+                v.set("timestamp", t.saturating_sub(ahead).into());
+                v.to_text()
+            }
+            None => body.to_string(),
+        },
+        Err(_) => body.to_string(),
+    }
+}
+
 /// Turns a settled fetch into an [`Outcome`].
 pub async fn outcome(pending: JsFuture) -> Outcome {
     match pending.await {
         Ok(v) => {
             let Ok(resp) = v.dyn_into::<Response>() else { return Outcome::Retry(None) };
+            learn_clock(&resp);
             match resp.status() {
                 200..=299 => Outcome::Acknowledged,
                 429 | 503 => Outcome::Retry(retry_after(&resp)),

@@ -208,9 +208,17 @@ impl App {
 async fn send(url: String, id: String, body: String) {
     INFLIGHT.with(|f| f.borrow_mut().push(id.clone()));
     let mut body = body;
+    let mut restamped = false;
     let outcome = loop {
-        let Ok(request) = upload::post(&url, &body, false) else { break Outcome::Retry(None) };
+        let ahead = upload::ahead_s();
+        let Ok(request) = upload::post(&url, &upload::receipt_for_collector(&body), false) else { break Outcome::Retry(None) };
         let outcome = upload::outcome(request).await;
+        // Refused, and the answer showed this clock runs ahead (a timestamp
+        // "from the future"): sent again, re-stamped.
+        if matches!(outcome, Outcome::Rejected(..)) && upload::ahead_s() != ahead && !restamped {
+            restamped = true;
+            continue;
+        }
         // Only a refused receipt is read again, to drop its texts.
         match if matches!(outcome, Outcome::Rejected(..)) { without_texts(&body) } else { None } {
             Some(bare) => body = bare,

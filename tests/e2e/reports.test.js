@@ -457,3 +457,43 @@ test('leaving while an upload is on its way: what the page closed is sent on the
     f.close();
   }
 });
+
+test("a visitor's clock two days fast: the collector's Date re-stamps the receipt and the reports, and every event counts", async () => {
+  // Same origin as the collector (the pages server is one): Date is readable.
+  h.write(www, { 'fast.json': h.config({ site: 'fast.example', aggregation: { window_seconds: 3600 } }),
+    'fast.html': h.html({ attrs: 'data-config="/fast.json" async' }) });
+  const db = require('node:path').join(require('node:fs').mkdtempSync(require('node:os').tmpdir() + '/candor-fast-'), 'fast.db');
+  const own = await h.collector({ www, db, sites: ['fast.example'] });
+  const context = await chrome.newContext();
+  try {
+    await context.addInitScript((off) => {
+      const RealDate = Date;
+      function FastDate(...a) {
+        if (!new.target) return new RealDate(RealDate.now() + off).toString();
+        return a.length ? new RealDate(...a) : new RealDate(RealDate.now() + off);
+      }
+      FastDate.prototype = RealDate.prototype;
+      FastDate.now = () => RealDate.now() + off;
+      FastDate.parse = RealDate.parse;
+      FastDate.UTC = RealDate.UTC;
+      window.Date = FastDate;
+    }, 2 * 86400 * 1000);
+    const p = await h.page(context);
+    const statuses = [];
+    p.on('response', (r) => { if (r.url().includes('/v1/')) statuses.push(`${r.request().method()} ${new URL(r.url()).pathname} ${r.status()}`); });
+    await p.goto(own.url + '/fast.html');
+    await h.ready(p);
+    await p.locator('[data-testid="candor-accept-all"]').click();
+    await p.waitForFunction(() => window.candor.consent().decided);
+    await p.waitForFunction(() => window.candor.inspect().receipts.every((r) => r.acknowledged));
+    for (let i = 0; i < 3; i++) await p.evaluate(() => window.candor.track('page_view', { path: '/' }));
+    assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 1 });
+    const agg = await (await fetch(`${own.url}/v1/aggregates?site=fast.example&event=page_view`)).json();
+    assert.equal(agg.count, 3, JSON.stringify(statuses));
+    // The first receipt POST learnt the clock (400, a timestamp from the future); nothing after it was refused.
+    assert.deepEqual(statuses.filter((s) => s.endsWith(' 400')), ['POST /v1/receipts 400'], JSON.stringify(statuses));
+  } finally {
+    await context.close();
+    await own.stop();
+  }
+});
