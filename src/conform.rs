@@ -15,10 +15,11 @@ use crate::report::{ReportCell, Report};
 /// The category every unlisted value counts as.
 const OTHER: &str = "other";
 
-/// Whether `s` is a UUID in its 36-character text form.
+/// Whether `s` is a UUID in its 36-character lowercase text form (as the
+/// SDK writes them and the collector requires).
 pub fn is_uuid(s: &str) -> bool {
     s.len() == 36
-        && s.bytes().enumerate().all(|(i, b)| if matches!(i, 8 | 13 | 18 | 23) { b == b'-' } else { b.is_ascii_hexdigit() })
+        && s.bytes().enumerate().all(|(i, b)| if matches!(i, 8 | 13 | 18 | 23) { b == b'-' } else { matches!(b, b'0'..=b'9' | b'a'..=b'f') })
 }
 
 fn window_ok(config: &Config, start: u64, seconds: u32) -> bool {
@@ -29,13 +30,47 @@ fn category_ok(values: &[String], key: &str) -> bool {
     key == OTHER || values.iter().any(|v| v == key)
 }
 
-/// Whether `report` is one this config could have built.
-pub fn report(config: &Config, report: &Report) -> bool {
+/// Whether `report` is one this config could have built. `exact_ok`: QA
+/// mode is allowed here, so a report without noise may come from a noisy
+/// config (`candor.qa` switched the noise off).
+pub fn report(config: &Config, report: &Report, exact_ok: bool) -> bool {
     let declared = |name: &str| config.events.get(name).filter(|e| e.purpose == report.purpose);
     let noise_ok = match (&report.noise, &config.aggregation.noise) {
-        (None, _) => true, // exact: no noise configured, or QA switched it off
+        (None, None) => true,
+        (None, Some(_)) => exact_ok,
         (Some(n), Some(c)) => n.epsilon == c.epsilon,
         (Some(_), None) => false,
+    };
+    // Exact counts must add up as recording makes them: no negative cell,
+    // at most one category and one bucket per event and field, a sum within
+    // its clamps times the count (tabs' aggregates merged for the same
+    // window keep all of this). Noisy values can be anything.
+    let exact = report.noise.is_none();
+    let cells_ok = |count: i64, field: &Field, cell: &ReportCell| {
+        if !exact {
+            return true;
+        }
+        let within = |cells: &mut dyn Iterator<Item = i64>| {
+            let mut total: i64 = 0;
+            for n in cells {
+                if n < 0 {
+                    return false;
+                }
+                total = total.saturating_add(n);
+            }
+            total <= count
+        };
+        match (field, cell) {
+            (Field::Category { .. }, ReportCell::Category(cells)) => within(&mut cells.values().copied()),
+            (Field::Histogram { .. }, ReportCell::Histogram(cells)) => within(&mut cells.iter().copied()),
+            (Field::Sum { min, max }, ReportCell::Sum(x)) => {
+                let n = count as f64;
+                let (lo, hi) = (min.min(0.0) * n, max.max(0.0) * n);
+                let slack = 1e-9 * (lo.abs() + hi.abs() + 1.0);
+                *x >= lo - slack && *x <= hi + slack
+            }
+            _ => true,
+        }
     };
     report.site == config.site
         && report.revision == config.revision
@@ -44,14 +79,19 @@ pub fn report(config: &Config, report: &Report) -> bool {
         && config.purpose(&report.purpose).is_some()
         && window_ok(config, report.window.start, report.window.seconds)
         && noise_ok
+        && !report.events.is_empty()
         && report.events.iter().all(|(name, ev)| {
             let Some(event) = declared(name) else { return false };
-            ev.fields.iter().all(|(field, cell)| match (event.fields.get(field), cell) {
-                (Some(Field::Category { values }), ReportCell::Category(cells)) => cells.keys().all(|k| category_ok(values, k)),
-                (Some(Field::Histogram { buckets }), ReportCell::Histogram(cells)) => cells.len() == buckets.len() + 1,
-                (Some(Field::Sum { .. }), ReportCell::Sum(x)) => x.is_finite(),
-                _ => false,
-            })
+            (!exact || ev.count >= 0)
+                && ev.fields.iter().all(|(field, cell)| {
+                    let shape = match (event.fields.get(field), cell) {
+                        (Some(Field::Category { values }), ReportCell::Category(cells)) => cells.keys().all(|k| category_ok(values, k)),
+                        (Some(Field::Histogram { buckets }), ReportCell::Histogram(cells)) => cells.len() == buckets.len() + 1,
+                        (Some(Field::Sum { .. }), ReportCell::Sum(x)) => x.is_finite(),
+                        _ => false,
+                    };
+                    shape && event.fields.get(field).is_some_and(|f| cells_ok(ev.count, f, cell))
+                })
         })
 }
 
@@ -120,8 +160,13 @@ mod tests {
             let cfg = config(noise);
             let (agg, rep) = built(&cfg);
             assert!(aggregate(&cfg, &agg), "{agg:?}");
-            assert!(report(&cfg, &rep), "{rep:?}");
+            assert!(report(&cfg, &rep, false), "{rep:?}");
         }
+        // An exact report of a noisy config: only where QA mode may have made it.
+        let (_, exact) = built(&config(false));
+        let noisy = config(true);
+        assert!(report(&noisy, &exact, true));
+        assert!(!report(&noisy, &exact, false));
     }
 
     #[test]
@@ -132,6 +177,7 @@ mod tests {
             Box::new(|r| r.site = "other.example".into()),
             Box::new(|r| r.revision = "r0".into()),
             Box::new(|r| r.report_id = "../../v1/x".into()),
+            Box::new(|r| r.report_id = r.report_id.to_uppercase()),
             Box::new(|r| r.purpose = "nope".into()),
             Box::new(|r| r.purpose = "ads".into()), // pv is not an ads event
             Box::new(|r| r.window.seconds = 3600),
@@ -156,11 +202,28 @@ mod tests {
                 let ev = r.events.remove("pv").unwrap();
                 r.events.insert("undeclared".into(), ev);
             }),
+            // Values recording cannot produce in an exact report.
+            Box::new(|r| r.events = Default::default()),
+            Box::new(|r| r.events.get_mut("pv").unwrap().count = -1),
+            Box::new(|r| {
+                r.events.get_mut("pv").unwrap().fields.insert("amount".into(), ReportCell::Sum(999_999_999.0));
+            }),
+            Box::new(|r| {
+                r.events.get_mut("pv").unwrap().fields.insert("amount".into(), ReportCell::Sum(-400.0));
+            }),
+            Box::new(|r| {
+                if let Some(ReportCell::Category(m)) = r.events.get_mut("pv").unwrap().fields.get_mut("path") {
+                    m.insert("/".into(), 5);
+                }
+            }),
+            Box::new(|r| {
+                r.events.get_mut("pv").unwrap().fields.insert("ms".into(), ReportCell::Histogram(vec![0, -1, 1]));
+            }),
         ];
         for (i, m) in mutations.iter().enumerate() {
             let mut r = rep.clone();
             m(&mut r);
-            assert!(!report(&cfg, &r), "mutation {i} passed: {r:?}");
+            assert!(!report(&cfg, &r, true), "mutation {i} passed: {r:?}");
         }
         let mut a = agg.clone();
         if let Some(Tally::Category(m)) = a.events.get_mut("pv").unwrap().fields.get_mut("path") {

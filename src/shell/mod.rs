@@ -471,7 +471,7 @@ impl App {
         for r in queue::pending() {
             // Stored reports that this config could not have built (forged,
             // or from an older revision) are dropped, never sent.
-            if !st.consent.granted(&r.purpose) || !conform::report(&self.config, &r) {
+            if !st.consent.granted(&r.purpose) || !conform::report(&self.config, &r, self.qa) {
                 queue::remove(&r.report_id);
             }
         }
@@ -648,7 +648,7 @@ impl App {
         for report in queue::pending() {
             // Consent is checked again at send time: a withdrawn purpose's
             // reports are deleted, not sent.
-            if !self.state.borrow().consent.granted(&report.purpose) || !conform::report(&self.config, &report) {
+            if !self.state.borrow().consent.granted(&report.purpose) || !conform::report(&self.config, &report, self.qa) {
                 queue::remove(&report.report_id);
                 continue;
             }
@@ -735,7 +735,7 @@ impl App {
         recent.retain(|(_, at)| now - at < upload::TIMEOUT_MS as f64);
         let fresh: Vec<Report> = queue::pending()
             .into_iter()
-            .filter(|r| consent.granted(&r.purpose) && conform::report(&self.config, r) && !recent.iter().any(|(id, _)| *id == r.report_id))
+            .filter(|r| consent.granted(&r.purpose) && conform::report(&self.config, r, self.qa) && !recent.iter().any(|(id, _)| *id == r.report_id))
             .collect();
         recent.extend(fresh.iter().map(|r| (r.report_id.clone(), now)));
         drop(recent);
