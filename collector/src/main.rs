@@ -75,8 +75,9 @@ async fn run(args: cli::Args) -> Result<(), Box<dyn std::error::Error>> {
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
         // The same URL is sent as brotli, gzip or plain by Accept-Encoding.
         .layer(SetResponseHeaderLayer::appending(header::VARY, HeaderValue::from_static("accept-encoding")));
+    let health = Router::new().route("/healthz", get(routes::healthz)).method_not_allowed_fallback(routes::wrong_method);
     let app = Router::new()
-        .route("/healthz", get(routes::healthz))
+        .merge(health)
         .merge(api)
         .merge(statics)
         .layer(middleware::from_fn(log_request));

@@ -414,6 +414,8 @@ fn extractor_rejections_and_unknown_routes_answer_json() {
     assert_eq!(json_error(&c, "DELETE", "/v1/aggregates?site=shop.example").0, 405);
     assert_eq!(json_error(&c, "PUT", "/v1/receipts/0b7c6a52-1d2e-4f3a-9b8c-7d6e5f4a3b2c").0, 405);
     assert_eq!(json_error(&c, "GET", "/v1/reports").0, 405);
+    assert_eq!(json_error(&c, "POST", "/healthz").0, 405);
+    assert_eq!(json_error(&c, "DELETE", "/healthz").0, 405);
 }
 
 #[test]

@@ -72,6 +72,9 @@ pub struct Prompt {
     data: DataView,
     texts: Resolved,
     return_focus: Option<HtmlElement>,
+    /// The toggles as the visitor left them (not saved) on going from the
+    /// preferences to "Your data": restored when they come back.
+    unsaved: Option<Vec<bool>>,
     _listeners: Vec<EventListener>,
 }
 
@@ -224,12 +227,13 @@ impl Prompt {
         }
         Ok(Prompt {
             host, shadow, dialog, heading, first, prefs, customize, save, reopen, gpc_note, toggles, actions, data,
-            texts: texts.clone(), return_focus: None, _listeners: listeners,
+            texts: texts.clone(), return_focus: None, unsaved: None, _listeners: listeners,
         })
     }
 
     /// The first layer, as a non-modal banner.
     pub fn show_banner(&mut self, gpc: bool) {
+        self.unsaved = None;
         self.leave_modal();
         self.heading.set_text_content(Some(&self.texts.ui.heading));
         set_hidden(&self.first, false);
@@ -247,8 +251,9 @@ impl Prompt {
 
     /// The preferences layer, modal, toggles reflecting `consent`.
     pub fn show_preferences(&mut self, consent: &Consent, gpc: bool) {
-        for (id, t) in &self.toggles {
-            t.set_checked(consent.granted(id));
+        let unsaved = self.unsaved.take();
+        for (i, (id, t)) in self.toggles.iter().enumerate() {
+            t.set_checked(unsaved.as_ref().and_then(|u| u.get(i).copied()).unwrap_or_else(|| consent.granted(id)));
         }
         if !self.dialog.class_list().contains("modal") {
             self.return_focus = self.outside_focus();
@@ -273,6 +278,8 @@ impl Prompt {
     /// The "Your data" layer, modal, drawn from `view`.
     pub fn show_data(&mut self, view: &crate::transparency::View, history_days: u32) -> Result<(), JsValue> {
         self.data.render(&super::dom::document(), view, history_days)?;
+        let from_preferences = self.dialog.open() && self.dialog.class_list().contains("modal") && !self.prefs.has_attribute("hidden");
+        self.unsaved = from_preferences.then(|| self.toggles.iter().map(|(_, t)| t.checked()).collect());
         if !self.dialog.class_list().contains("modal") {
             self.return_focus = self.outside_focus();
         }
@@ -308,6 +315,7 @@ impl Prompt {
 
     /// Hides everything but the reopen control (when `reopen` is true).
     pub fn hide(&mut self, reopen: bool) {
+        self.unsaved = None;
         let was_modal = self.dialog.class_list().contains("modal");
         // Focus on a banner button that is about to disappear would fall to
         // <body>; the "Your choices" control is where a keyboard user can

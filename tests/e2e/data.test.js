@@ -463,3 +463,37 @@ test('receipts are sent for decisions only, and never without a collector', asyn
   assert.equal(local.p.receipts.length, 0);
   await local.context.close();
 });
+
+test('going to "Your data" and back keeps the toggles the visitor set but did not save: a withdrawal is not undone', async () => {
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  await p.goto(server.url + '/');
+  await h.ready(p);
+  await p.evaluate(() => window.candor.acceptAll());
+  for (const back of ['button', 'Escape']) {
+    await p.evaluate(() => window.candor.open());
+    await byId(p, 'candor-save').waitFor({ state: 'visible' });
+    await byId(p, 'candor-toggle-stats').uncheck();
+    await byId(p, 'candor-your-data').click();
+    await byId(p, 'candor-data-view').waitFor({ state: 'visible' });
+    if (back === 'button') await byId(p, 'candor-data-back').click();
+    else await p.keyboard.press('Escape');
+    await byId(p, 'candor-save').waitFor({ state: 'visible' });
+    assert.equal(await byId(p, 'candor-toggle-stats').isChecked(), false, `${back}: the unsaved choice is still there`);
+    assert.equal(await byId(p, 'candor-toggle-video').isChecked(), true);
+    await byId(p, 'candor-save').click();
+    await p.waitForFunction(() => window.candor.consent().purposes.stats === false);
+    assert.deepEqual((await h.consent(p)).purposes, { necessary: true, stats: false, video: true });
+    await p.evaluate(() => window.candor.acceptAll());
+  }
+  // Opened afresh, the preferences show the decision again, not an old unsaved choice.
+  await p.evaluate(() => window.candor.open());
+  await byId(p, 'candor-save').waitFor({ state: 'visible' });
+  await byId(p, 'candor-toggle-stats').uncheck();
+  await byId(p, 'candor-your-data').click();
+  await byId(p, 'candor-close').click();
+  await p.evaluate(() => window.candor.open());
+  await byId(p, 'candor-save').waitFor({ state: 'visible' });
+  assert.equal(await byId(p, 'candor-toggle-stats').isChecked(), true, 'closed without saving: the stored decision shows');
+  await context.close();
+});
