@@ -172,6 +172,7 @@ fn insert_answer(what: &str, result: Insert) -> Response {
         Insert::Stored => (StatusCode::ACCEPTED, Json(json!({"status": "stored"}))).into_response(),
         Insert::Duplicate => (StatusCode::OK, Json(json!({"status": "duplicate"}))).into_response(),
         Insert::Conflict => error(StatusCode::CONFLICT, format!("{what}: already stored with different content")),
+        Insert::Erased => error(StatusCode::GONE, format!("{what}: erased by the visitor; not stored")),
     }
 }
 

@@ -214,6 +214,15 @@ fn receipts_are_stored_once_served_and_deleted() {
         assert_eq!(c.request("DELETE", &format!("/v1/receipts/{id}"), None, b"").0, 204, "{name}");
         assert_eq!(c.get(&format!("/v1/receipts/{id}")).0, 404, "{name}");
         assert_eq!(c.request("DELETE", &format!("/v1/receipts/{id}"), None, b"").0, 404, "{name}");
+        // An erase wins over a POST that lands after it: the id is kept, the POST refused.
+        let (status, body) = c.post_json("/v1/receipts", &r.to_string());
+        assert_eq!((status, body.contains("erased by the visitor")), (410, true), "{name}: {body}");
+        assert_eq!(c.get(&format!("/v1/receipts/{id}")).0, 404, "{name}");
+        let mut late = r.clone();
+        late["receipt_id"] = "9b2f6a52-1d2e-4f3a-9b8c-7d6e5f4a3b2c".into();
+        assert_eq!(c.request("DELETE", "/v1/receipts/9b2f6a52-1d2e-4f3a-9b8c-7d6e5f4a3b2c", None, b"").0, 404, "{name}");
+        assert_eq!(c.post_json("/v1/receipts", &late.to_string()).0, 410, "{name}: deleted before it ever landed");
+        assert_eq!(c.get("/v1/receipts/9b2f6a52-1d2e-4f3a-9b8c-7d6e5f4a3b2c").0, 404, "{name}");
     }
 }
 

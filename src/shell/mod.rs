@@ -416,6 +416,8 @@ impl App {
         let weak = Rc::downgrade(self);
         let observer = MutationGuard::new(move || {
             if let Some(app) = weak.upgrade() {
+                // The page may have removed the prompt with its own content.
+                app.with_view(|_| ());
                 app.activate();
             }
         })?;
@@ -908,7 +910,10 @@ impl App {
     /// `candor` back. A view call made from such a handler is skipped.
     fn with_view<R>(&self, f: impl FnOnce(&mut Prompt) -> R) -> Option<R> {
         let mut view = self.view.try_borrow_mut().ok()?;
-        view.as_mut().map(f)
+        view.as_mut().map(|p| {
+            p.ensure_attached();
+            f(p)
+        })
     }
 
     /// Whether the "Your data" view is showing.

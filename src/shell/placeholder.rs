@@ -40,6 +40,7 @@ impl Placeholders {
             if !keep {
                 host.remove();
                 let _ = frame.remove_attribute("hidden");
+                mark(frame, false);
             }
             keep
         });
@@ -47,14 +48,30 @@ impl Placeholders {
             return;
         };
         for frame in (0..nodes.length()).filter_map(|i| nodes.item(i).and_then(|n| n.dyn_into::<Element>().ok())) {
-            if allowed(&frame, consent) || self.items.iter().any(|(f, _, _)| *f == frame) {
+            // Whether it has one already is a property on the frame: a
+            // search of the list (one call into JS per item) made every DOM
+            // change of a page with many placeholders cost their square.
+            if allowed(&frame, consent) || marked(&frame) {
                 continue;
             }
             if let Ok(item) = build(doc, &frame, config, texts, on_allow) {
+                mark(&frame, true);
                 self.items.push(item);
             }
         }
     }
+}
+
+/// A property (not an attribute: the page's DOM and observers see nothing)
+/// on a frame whose placeholder is shown.
+const MARK: &str = "__candorPlaceholder";
+
+fn mark(frame: &Element, on: bool) {
+    let _ = if on { js_sys::Reflect::set(frame, &MARK.into(), &JsValue::TRUE) } else { js_sys::Reflect::delete_property(frame, &MARK.into()) };
+}
+
+fn marked(frame: &Element) -> bool {
+    js_sys::Reflect::get(frame, &MARK.into()).is_ok_and(|v| v.is_truthy())
 }
 
 fn build(doc: &Document, frame: &Element, config: &Config, texts: &Resolved, on_allow: &Rc<dyn Fn(Vec<String>)>) -> Result<(Element, Element, EventListener), JsValue> {

@@ -58,6 +58,8 @@ const CSS: &str = include_str!("prompt.css");
 /// The rendered prompt and its listeners (dropped with it).
 pub struct Prompt {
     host: Element,
+    /// The popover root inside the shadow root (see [`top_layer`]).
+    root: Element,
     shadow: ShadowRoot,
     dialog: HtmlDialogElement,
     heading: Element,
@@ -226,9 +228,23 @@ impl Prompt {
             top_layer(&root);
         }
         Ok(Prompt {
-            host, shadow, dialog, heading, first, prefs, customize, save, reopen, gpc_note, toggles, actions, data,
+            host, root, shadow, dialog, heading, first, prefs, customize, save, reopen, gpc_note, toggles, actions, data,
             texts: texts.clone(), return_focus: None, unsaved: None, _listeners: listeners,
         })
+    }
+
+    /// Puts the prompt back when the page removed it (a single-page app
+    /// that replaced `<body>` or its children): without it the visitor
+    /// could no longer decide, or change a decision.
+    pub fn ensure_attached(&self) {
+        if self.host.is_connected() {
+            return;
+        }
+        if let Some(body) = super::dom::document().body() {
+            if body.insert_before(&self.host, body.first_child().as_ref()).is_ok() {
+                top_layer(&self.root);
+            }
+        }
     }
 
     /// The first layer, as a non-modal banner.

@@ -237,6 +237,9 @@ async fn send(url: String, id: String, body: String) {
             delete_all(url, vec![id], true).await;
         }
         Outcome::Acknowledged => records::acknowledge(&id),
+        // The visitor erased it before it landed (the collector keeps the
+        // ids it was asked to delete, and refuses them): nothing to keep.
+        Outcome::Rejected(410, _) => records::forget(&id),
         Outcome::Rejected(_, why) => {
             // Never accepted: kept no longer, so it is not resent forever.
             records::forget(&id);

@@ -314,7 +314,7 @@ test('a receipt erased while its POST is in flight, stored but with the answer l
   await context.close();
 });
 
-test('erase in one tab while another tab\'s receipt is on its way: deleted once it lands', async () => {
+test('erase in one tab while another tab\'s receipt is on its way: refused when it lands, never kept', async () => {
   const { context, p: a } = await open();
   const b = await h.page(context);
   await b.goto(server.url + '/');
@@ -326,11 +326,13 @@ test('erase in one tab while another tab\'s receipt is on its way: deleted once 
   const id = (await b.evaluate(() => window.candor.inspect().receipts))[0].receipt_id;
   await a.evaluate(() => window.candor.erase());
   await b.waitForFunction(() => !window.candor.consent().decided);
-  // (A DELETE before the POST lands is a 404; the one after it must be the 204.)
-  const deleted = b.waitForResponse((r) => r.url().endsWith(`/v1/receipts/${id}`) && r.request().method() === 'DELETE' && r.status() === 204);
+  // The erase's DELETE came first (a 404, and the collector keeps the id):
+  // the POST that lands after it is refused with 410, nothing stored.
+  const landed = b.waitForResponse((r) => r.url().endsWith('/v1/receipts') && r.request().method() === 'POST');
   release();
-  await deleted;
+  assert.equal((await landed).status(), 410);
   assert.equal(await statusOf(id), 404);
+  await b.waitForFunction(() => window.candor.inspect().receipts.length === 0);
   await context.close();
 });
 
@@ -496,4 +498,47 @@ test('going to "Your data" and back keeps the toggles the visitor set but did no
   await byId(p, 'candor-save').waitFor({ state: 'visible' });
   assert.equal(await byId(p, 'candor-toggle-stats').isChecked(), true, 'closed without saving: the stored decision shows');
   await context.close();
+});
+
+test('erase and reload while the receipt is still on its way: the next page keeps asking until it lands, then deletes it', async () => {
+  // A front for the collector that holds receipt POSTs 800 ms before passing them on (they land late).
+  const http = require('node:http');
+  const target = new URL(server.url);
+  const front = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', async () => {
+      if (req.method === 'POST' && req.url.startsWith('/v1/receipts')) await new Promise((r) => setTimeout(r, 800));
+      const up = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode, answer.headers);
+        answer.pipe(res);
+      });
+      up.on('error', () => res.destroy());
+      up.end(Buffer.concat(chunks));
+    });
+  });
+  await new Promise((r) => front.listen(0, '127.0.0.1', r));
+  const context = await chrome.newContext();
+  try {
+    const p = await h.page(context);
+    await p.goto(`http://127.0.0.1:${front.address().port}/`);
+    await h.ready(p);
+    await byId(p, 'candor-accept-all').click();
+    await p.waitForFunction(() => window.candor.inspect().receipts.length === 1);
+    const id = await p.evaluate(() => window.candor.inspect().receipts[0].receipt_id);
+    await p.evaluate(() => { window.candor.erase(); location.reload(); }).catch(() => {});
+    await p.waitForLoadState('load');
+    await h.ready(p);
+    assert.equal((await h.consent(p)).decided, false);
+    // The POST lands meanwhile; a later tick's DELETE removes it.
+    await new Promise((r) => setTimeout(r, 1500));
+    await p.evaluate(() => window.candor.flush());
+    await p.waitForFunction(() => localStorage.getItem('candor.forget') === null);
+    assert.equal((await fetch(`${server.url}/v1/receipts/${id}`)).status, 404, 'the erased receipt is not kept');
+    assert.deepEqual(await p.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('candor.forget'))), []);
+  } finally {
+    await context.close();
+    front.closeAllConnections();
+    front.close();
+  }
 });

@@ -419,3 +419,21 @@ test('page CSS cannot bury the prompt: a max z-index bar, a transformed body, fo
   await byId(p, 'candor-save').waitFor({ state: 'visible' });
   await context.close();
 });
+
+test('a single-page app that replaces <body> does not take the prompt away: it comes back, decisions and withdrawal still work', async () => {
+  const { context, p } = await open('/');
+  await p.evaluate(() => { document.body.innerHTML = '<main><h1>Rendered by the app</h1></main>'; });
+  await byId(p, 'candor-reject-all').waitFor({ state: 'visible' });
+  await byId(p, 'candor-accept-all').click();
+  await p.waitForFunction(() => window.candor.consent().decided);
+  // A framework swapping the whole body element.
+  await p.evaluate(() => { const b = document.createElement('body'); b.innerHTML = '<main>Route 2</main>'; document.body = b; });
+  await byId(p, 'candor-reopen').waitFor({ state: 'visible' });
+  await p.evaluate(() => document.body.replaceChildren(document.createElement('main')));
+  await p.evaluate(() => window.candor.open());
+  await byId(p, 'candor-save').waitFor({ state: 'visible' });
+  await byId(p, 'candor-reject-all').click();
+  await p.waitForFunction(() => window.candor.consent().purposes.stats === false);
+  assert.equal(await p.locator('candor-consent').count(), 1, 'one prompt, not several');
+  await context.close();
+});

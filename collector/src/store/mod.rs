@@ -20,6 +20,9 @@ pub enum Insert {
     Duplicate,
     /// Already stored with different content.
     Conflict,
+    /// A receipt whose id the visitor already erased (a `DELETE` came
+    /// first, the POST was held up on the way): not stored.
+    Erased,
 }
 
 /// A storage error (message only: the cause is logged, not sent to clients).
@@ -88,7 +91,8 @@ impl Store {
         }
     }
 
-    /// Deletes a receipt; `false` if there was none.
+    /// Deletes a receipt and remembers its id as erased (so a POST of it
+    /// landing later is refused); `false` if there was none.
     pub async fn delete_receipt(&self, id: &str) -> Result<bool, StoreError> {
         match self {
             Store::Sqlite(s) => s.delete_receipt(id).await,
@@ -111,6 +115,9 @@ pub const SCHEMA: &[&str] = &[
      window_start BIGINT NOT NULL, body TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS reports_site ON reports (site)",
     "CREATE TABLE IF NOT EXISTS receipts (receipt_id TEXT PRIMARY KEY, site TEXT NOT NULL, body TEXT NOT NULL)",
+    // Receipt ids a visitor asked to delete (only the random id: a POST of
+    // it that lands later is refused, so an erase always wins).
+    "CREATE TABLE IF NOT EXISTS erased_receipts (receipt_id TEXT PRIMARY KEY)",
     "CREATE TABLE IF NOT EXISTS revisions (site TEXT NOT NULL, revision TEXT NOT NULL, texts_sha256 TEXT NOT NULL, \
      texts TEXT NOT NULL, PRIMARY KEY (site, revision, texts_sha256))",
 ];

@@ -85,6 +85,9 @@ impl Postgres {
 
     pub async fn insert_receipt(&self, m: &ReceiptMeta, body: &str) -> Result<Insert, StoreError> {
         let client = self.client().await?;
+        if client.query_opt("SELECT 1 FROM erased_receipts WHERE receipt_id = $1", &[&m.receipt_id]).await?.is_some() {
+            return Ok(Insert::Erased);
+        }
         let n = client
             .execute(
                 "INSERT INTO receipts (receipt_id, site, body) VALUES ($1, $2, $3) ON CONFLICT (receipt_id) DO NOTHING",
@@ -118,6 +121,7 @@ impl Postgres {
 
     pub async fn delete_receipt(&self, id: &str) -> Result<bool, StoreError> {
         let client = self.client().await?;
+        client.execute("INSERT INTO erased_receipts (receipt_id) VALUES ($1) ON CONFLICT DO NOTHING", &[&id]).await?;
         Ok(client.execute("DELETE FROM receipts WHERE receipt_id = $1", &[&id]).await? == 1)
     }
 

@@ -69,6 +69,10 @@ impl Sqlite {
     pub async fn insert_receipt(&self, meta: &ReceiptMeta, body: &str) -> Result<Insert, StoreError> {
         let (m, body) = (meta.clone(), body.to_string());
         self.with(move |c| {
+            let erased: Option<i64> = c.query_row("SELECT 1 FROM erased_receipts WHERE receipt_id = ?1", [&m.receipt_id], |r| r.get(0)).optional()?;
+            if erased.is_some() {
+                return Ok(Insert::Erased);
+            }
             let n = c.execute(
                 "INSERT INTO receipts (receipt_id, site, body) VALUES (?1, ?2, ?3) ON CONFLICT (receipt_id) DO NOTHING",
                 params![m.receipt_id, m.site, body],
@@ -100,7 +104,11 @@ impl Sqlite {
 
     pub async fn delete_receipt(&self, id: &str) -> Result<bool, StoreError> {
         let id = id.to_string();
-        self.with(move |c| Ok(c.execute("DELETE FROM receipts WHERE receipt_id = ?1", [&id])? == 1)).await
+        self.with(move |c| {
+            c.execute("INSERT INTO erased_receipts (receipt_id) VALUES (?1) ON CONFLICT DO NOTHING", [&id])?;
+            Ok(c.execute("DELETE FROM receipts WHERE receipt_id = ?1", [&id])? == 1)
+        })
+        .await
     }
 
     pub async fn revision(&self, site: &str, revision: &str) -> Result<Vec<(String, String)>, StoreError> {
