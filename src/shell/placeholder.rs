@@ -29,14 +29,22 @@ button:focus-visible{outline:3px solid #1a1a1a;outline-offset:2px}\
 #[derive(Default)]
 pub struct Placeholders {
     items: Vec<(Element, Element, EventListener)>,
+    /// The consent of the last sync: while it holds, a shown placeholder
+    /// only needs its frame to still be in the page (sync runs on every DOM
+    /// change of the page).
+    last: Option<Consent>,
 }
 
 impl Placeholders {
     /// Removes placeholders whose iframe may now load (or is gone) and adds
     /// them for waiting iframes that ask for one.
     pub fn sync(&mut self, doc: &Document, config: &Config, texts: &Resolved, consent: &Consent, on_allow: &Rc<dyn Fn(Vec<String>)>) {
+        let same = self.last.as_ref() == Some(consent);
+        if !same {
+            self.last = Some(consent.clone());
+        }
         self.items.retain(|(frame, host, _)| {
-            let keep = frame.is_connected() && !allowed(frame, consent);
+            let keep = frame.is_connected() && (same || !allowed(frame, consent));
             if !keep {
                 host.remove();
                 let _ = frame.remove_attribute("hidden");
@@ -51,7 +59,7 @@ impl Placeholders {
             // Whether it has one already is a property on the frame: a
             // search of the list (one call into JS per item) made every DOM
             // change of a page with many placeholders cost their square.
-            if allowed(&frame, consent) || marked(&frame) {
+            if marked(&frame) || allowed(&frame, consent) {
                 continue;
             }
             if let Ok(item) = build(doc, &frame, config, texts, on_allow) {
