@@ -691,7 +691,10 @@ impl App {
         match outcome {
             // A report can be answered twice (sent at page hide while an
             // upload was on its way): only the first answer counts.
-            Outcome::Acknowledged => {
+            // 409: the collector has a report with this id (an earlier try
+            // was stored, its answer lost, and this one was re-stamped):
+            // it is counted, as for a 2xx.
+            Outcome::Acknowledged | Outcome::Rejected(409, _) => {
                 self.attempts.set(0);
                 self.retry_at_ms.set(0.0);
                 if queue::remove(id) {
@@ -746,17 +749,28 @@ impl App {
             if body.len() <= budget {
                 if let Ok(request) = upload::post(&url, &body, true) {
                     budget -= body.len();
-                    inflight.push((report.report_id, body, request));
+                    inflight.push((report, body, request));
                     continue;
                 }
             }
             upload::beacon(&url, &body);
         }
         let app = self.clone();
+        let ahead = upload::ahead_s();
         wasm_bindgen_futures::spawn_local(async move {
-            for (id, body, request) in inflight {
-                let outcome = upload::outcome(request).await;
-                app.settle(&id, &body, outcome);
+            for (report, body, request) in inflight {
+                let mut body = body;
+                let mut outcome = upload::outcome(request).await;
+                // As in send_pending: refused "from the future", and the
+                // answer showed this clock runs ahead: sent again, re-stamped.
+                if matches!(outcome, Outcome::Rejected(..)) && upload::ahead_s() != ahead {
+                    body = upload::for_collector(&report);
+                    outcome = match upload::post(&url, &body, true) {
+                        Ok(request) => upload::outcome(request).await,
+                        Err(_) => Outcome::Retry(None),
+                    };
+                }
+                app.settle(&report.report_id, &body, outcome);
             }
         });
     }

@@ -237,13 +237,15 @@ impl Prompt {
     /// that replaced `<body>` or its children): without it the visitor
     /// could no longer decide, or change a decision.
     pub fn ensure_attached(&self) {
-        if self.host.is_connected() {
-            return;
-        }
-        if let Some(body) = super::dom::document().body() {
-            if body.insert_before(&self.host, body.first_child().as_ref()).is_ok() {
-                top_layer(&self.root);
+        if !self.host.is_connected() {
+            let Some(body) = super::dom::document().body() else { return };
+            if body.insert_before(&self.host, body.first_child().as_ref()).is_err() {
+                return;
             }
+        }
+        // Moving the host (or a page's script) closes the popover: back on top.
+        if !self.root.matches(":popover-open").unwrap_or(true) {
+            top_layer(&self.root);
         }
     }
 
@@ -425,7 +427,8 @@ fn trap_tab(shadow: &ShadowRoot, dialog: &HtmlDialogElement, k: &KeyboardEvent) 
 /// size and takes no clicks; a manual popover takes no focus and ignores
 /// Esc and outside clicks. (A `<dialog>` made a popover drops its first
 /// control from Tab order in Chromium, so the popover is the wrapper.)
-/// Where popovers are not supported, the page's stacking applies, as before.
+/// Where popovers are not supported, the root's z-index applies, as the
+/// prompt's did before.
 fn top_layer(root: &Element) {
     if let Ok(f) = js_sys::Reflect::get(root, &"showPopover".into()).and_then(|f| f.dyn_into::<js_sys::Function>()) {
         let _ = f.call0(root);

@@ -83,14 +83,23 @@ fn learn_clock(resp: &Response) {
     let at = js_sys::Date::parse(&date);
     if at.is_finite() {
         let ahead = (js_sys::Date::now() - at) / 1000.0;
-        AHEAD_S.set(if ahead > AHEAD_SLACK_S { ahead as u64 } else { 0 });
+        let ahead = if ahead > AHEAD_SLACK_S { ahead as u64 } else { 0 };
+        // Each answer measures a second or so differently: the value is
+        // changed only for a real change, so the shift (and so a resent
+        // body) stays the same.
+        if ahead.abs_diff(AHEAD_S.get()) as f64 > AHEAD_SLACK_S || ahead == 0 {
+            AHEAD_S.set(ahead);
+        }
     }
 }
 
 /// `report` as it is sent: with a clock [`ahead_s`] of the collector's, its
-/// window is moved back by that many whole windows (a report cannot come
-/// from the future, and the collector refuses one that does). Kept whole
-/// windows and the same shift for every try, so a resend is the same body.
+/// window is moved back by whole windows, at least as far as the clock is
+/// ahead (a report cannot come from the future, and the collector refuses
+/// one that ends more than a day after its time; rounding up keeps a window
+/// closed early within that even for day-long windows). Whole windows, and
+/// a value of `ahead` that only moves for a real change, keep a resend the
+/// same body.
 pub fn for_collector(report: &crate::report::Report) -> String {
     let ahead = ahead_s();
     if ahead == 0 {
@@ -98,14 +107,15 @@ pub fn for_collector(report: &crate::report::Report) -> String {
     }
     let mut r = report.clone();
     let seconds = u64::from(r.window.seconds.max(1));
-    r.window.start = r.window.start.saturating_sub(ahead / seconds * seconds);
+    r.window.start = r.window.start.saturating_sub(ahead.div_ceil(seconds) * seconds);
     r.to_json()
 }
 
 /// A receipt's body as it is sent: its timestamp moved back by a clock
-/// [`ahead_s`] of the collector's (in whole minutes).
+/// [`ahead_s`] of the collector's (in whole hours, rounded up: the same
+/// body on every try).
 pub fn receipt_for_collector(body: &str) -> String {
-    let ahead = ahead_s() / 60 * 60;
+    let ahead = ahead_s().div_ceil(3600) * 3600;
     if ahead == 0 {
         return body.to_string();
     }

@@ -232,11 +232,14 @@ async fn send(url: String, id: String, body: String) {
         at.map(|i| e.remove(i)).is_some()
     });
     match outcome {
-        Outcome::Acknowledged if erased => {
+        Outcome::Acknowledged | Outcome::Rejected(409, _) if erased => {
             records::forget_later(std::slice::from_ref(&id));
             delete_all(url, vec![id], true).await;
         }
-        Outcome::Acknowledged => records::acknowledge(&id),
+        // 409: the collector has a receipt with this id (an earlier try was
+        // stored and its answer lost): kept as acknowledged, so an erase
+        // still asks for its deletion.
+        Outcome::Acknowledged | Outcome::Rejected(409, _) => records::acknowledge(&id),
         // The visitor erased it before it landed (the collector keeps the
         // ids it was asked to delete, and refuses them): nothing to keep.
         Outcome::Rejected(410, _) => records::forget(&id),

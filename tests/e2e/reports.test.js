@@ -497,3 +497,47 @@ test("a visitor's clock two days fast: the collector's Date re-stamps the receip
     await own.stop();
   }
 });
+
+test('a clock 2.5 days fast, day-long windows, a returning visitor whose first report goes out as the page is hidden: re-stamped and counted', async () => {
+  h.write(www, { 'fast-day.json': h.config({ site: 'fastday.example', aggregation: { window_seconds: 86400 } }),
+    'fast-day.html': h.html({ attrs: 'data-config="/fast-day.json" async' }) });
+  const db = require('node:path').join(require('node:fs').mkdtempSync(require('node:os').tmpdir() + '/candor-fastday-'), 'fast.db');
+  const own = await h.collector({ www, db, sites: ['fastday.example'] });
+  const context = await chrome.newContext();
+  try {
+    await context.addInitScript((off) => {
+      const RealDate = Date;
+      function FastDate(...a) {
+        if (!new.target) return new RealDate(RealDate.now() + off).toString();
+        return a.length ? new RealDate(...a) : new RealDate(RealDate.now() + off);
+      }
+      FastDate.prototype = RealDate.prototype;
+      FastDate.now = () => RealDate.now() + off;
+      FastDate.parse = RealDate.parse;
+      FastDate.UTC = RealDate.UTC;
+      window.Date = FastDate;
+    }, 2.5 * 86400 * 1000);
+    const p = await h.page(context);
+    await p.goto(own.url + '/fast-day.html');
+    await h.ready(p);
+    await p.locator('[data-testid="candor-accept-all"]').click();
+    await p.waitForFunction(() => window.candor.inspect().receipts.every((r) => r.acknowledged));
+    // Back later: nothing is sent at boot, so the clock is not known yet.
+    await p.reload();
+    await h.ready(p);
+    const statuses = [];
+    p.on('response', (r) => { if (r.url().includes('/v1/')) statuses.push(`${r.request().method()} ${new URL(r.url()).pathname} ${r.status()}`); });
+    await p.evaluate(() => { window.candor.track('page_view', { path: '/' }); window.candor.track('page_view', { path: '/' }); });
+    // The page is hidden (another tab, another app): its reports go out with keepalive.
+    await p.evaluate(() => {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await p.waitForFunction(() => window.candor.inspect().pending.length === 0);
+    const agg = await (await fetch(`${own.url}/v1/aggregates?site=fastday.example&event=page_view`)).json();
+    assert.equal(agg.count, 2, JSON.stringify(statuses));
+  } finally {
+    await context.close();
+    await own.stop();
+  }
+});

@@ -109,6 +109,14 @@ impl Store {
     }
 }
 
+/// How long the id of an erased receipt is kept (seconds).
+pub const ERASED_KEEP_SECONDS: i64 = 7 * 86_400;
+
+/// Unix seconds now.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
 /// The schema, shared by both backends (plain SQL both accept).
 pub const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS reports (report_id TEXT PRIMARY KEY, site TEXT NOT NULL, purpose TEXT NOT NULL, \
@@ -117,7 +125,9 @@ pub const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS receipts (receipt_id TEXT PRIMARY KEY, site TEXT NOT NULL, body TEXT NOT NULL)",
     // Receipt ids a visitor asked to delete (only the random id: a POST of
     // it that lands later is refused, so an erase always wins).
-    "CREATE TABLE IF NOT EXISTS erased_receipts (receipt_id TEXT PRIMARY KEY)",
+    // Kept a week (`ERASED_KEEP_SECONDS`): a held-up POST lands long before.
+    "CREATE TABLE IF NOT EXISTS erased_receipts (receipt_id TEXT PRIMARY KEY, erased_at BIGINT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS erased_receipts_at ON erased_receipts (erased_at)",
     "CREATE TABLE IF NOT EXISTS revisions (site TEXT NOT NULL, revision TEXT NOT NULL, texts_sha256 TEXT NOT NULL, \
      texts TEXT NOT NULL, PRIMARY KEY (site, revision, texts_sha256))",
 ];

@@ -85,7 +85,8 @@ impl Postgres {
 
     pub async fn insert_receipt(&self, m: &ReceiptMeta, body: &str) -> Result<Insert, StoreError> {
         let client = self.client().await?;
-        if client.query_opt("SELECT 1 FROM erased_receipts WHERE receipt_id = $1", &[&m.receipt_id]).await?.is_some() {
+        let erased = "SELECT 1 FROM erased_receipts WHERE receipt_id = $1";
+        if client.query_opt(erased, &[&m.receipt_id]).await?.is_some() {
             return Ok(Insert::Erased);
         }
         let n = client
@@ -94,6 +95,13 @@ impl Postgres {
                 &[&m.receipt_id, &m.site, &body],
             )
             .await?;
+        // A DELETE on another connection may have come between the check and
+        // the insert (it writes the id, then deletes the row): checked again
+        // after the insert, so either it saw the row or this sees the id.
+        if n == 1 && client.query_opt(erased, &[&m.receipt_id]).await?.is_some() {
+            client.execute("DELETE FROM receipts WHERE receipt_id = $1", &[&m.receipt_id]).await?;
+            return Ok(Insert::Erased);
+        }
         let outcome = if n == 1 {
             Insert::Stored
         } else {
@@ -121,7 +129,9 @@ impl Postgres {
 
     pub async fn delete_receipt(&self, id: &str) -> Result<bool, StoreError> {
         let client = self.client().await?;
-        client.execute("INSERT INTO erased_receipts (receipt_id) VALUES ($1) ON CONFLICT DO NOTHING", &[&id]).await?;
+        let now = super::unix_now();
+        client.execute("DELETE FROM erased_receipts WHERE erased_at < $1", &[&(now - super::ERASED_KEEP_SECONDS)]).await?;
+        client.execute("INSERT INTO erased_receipts (receipt_id, erased_at) VALUES ($1, $2) ON CONFLICT DO NOTHING", &[&id, &now]).await?;
         Ok(client.execute("DELETE FROM receipts WHERE receipt_id = $1", &[&id]).await? == 1)
     }
 

@@ -105,7 +105,9 @@ impl Sqlite {
     pub async fn delete_receipt(&self, id: &str) -> Result<bool, StoreError> {
         let id = id.to_string();
         self.with(move |c| {
-            c.execute("INSERT INTO erased_receipts (receipt_id) VALUES (?1) ON CONFLICT DO NOTHING", [&id])?;
+            let now = super::unix_now();
+            c.execute("DELETE FROM erased_receipts WHERE erased_at < ?1", [now - super::ERASED_KEEP_SECONDS])?;
+            c.execute("INSERT INTO erased_receipts (receipt_id, erased_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING", params![id, now])?;
             Ok(c.execute("DELETE FROM receipts WHERE receipt_id = ?1", [&id])? == 1)
         })
         .await
