@@ -146,6 +146,8 @@ struct App {
     /// An accepted `track` changed the open aggregates and their write to
     /// storage is queued for the end of this task ([`App::save_soon`]).
     save_queued: Cell<bool>,
+    /// A retry of [`App::reattach`] is waiting.
+    reattach_queued: Cell<bool>,
     /// Reports sent at page hide in the last [`upload::TIMEOUT_MS`], with
     /// when: `visibilitychange` and `pagehide` both fire on the way out, and
     /// the second must not send them again.
@@ -216,6 +218,7 @@ impl App {
             unstored_at: Cell::new(None),
             uploading: Cell::new(false),
             save_queued: Cell::new(false),
+            reattach_queued: Cell::new(false),
             hide_sent: RefCell::new(Vec::new()),
             qa,
             clock_offset: Cell::new(0),
@@ -417,7 +420,7 @@ impl App {
         let observer = MutationGuard::new(move || {
             if let Some(app) = weak.upgrade() {
                 // The page may have removed the prompt with its own content.
-                app.with_view(|_| ());
+                app.reattach();
                 app.activate();
             }
         })?;
@@ -922,10 +925,27 @@ impl App {
     /// Runs `f` on the prompt while `state` is not borrowed, so page handlers
     /// that the DOM runs synchronously inside it (focus, showModal) can call
     /// `candor` back. A view call made from such a handler is skipped.
+    /// Puts the prompt back after the page removed it (see
+    /// [`Prompt::ensure_attached`]); when the page keeps removing it, tries
+    /// again in half a second.
+    fn reattach(self: &Rc<Self>) {
+        let later = self.view.try_borrow_mut().ok().and_then(|mut v| v.as_mut().map(|p| p.ensure_attached(true))).unwrap_or(false);
+        if later && !self.reattach_queued.replace(true) {
+            let weak = Rc::downgrade(self);
+            gloo_timers::callback::Timeout::new(500, move || {
+                if let Some(app) = weak.upgrade() {
+                    app.reattach_queued.set(false);
+                    app.reattach();
+                }
+            })
+            .forget();
+        }
+    }
+
     fn with_view<R>(&self, f: impl FnOnce(&mut Prompt) -> R) -> Option<R> {
         let mut view = self.view.try_borrow_mut().ok()?;
         view.as_mut().map(|p| {
-            p.ensure_attached();
+            p.ensure_attached(false);
             f(p)
         })
     }
@@ -1283,7 +1303,9 @@ impl MutationGuard {
         init.set_child_list(true);
         init.set_subtree(true);
         init.set_attributes(true);
-        init.set_attribute_filter(&js_sys::Array::of1(&"data-candor-purpose".into()));
+        // `open`: a page's own modal <dialog> opening or closing moves the
+        // prompt out of the top layer and back (Prompt::ensure_attached).
+        init.set_attribute_filter(&js_sys::Array::of2(&"data-candor-purpose".into(), &"open".into()));
         self.observer.observe_with_options(doc, &init)
     }
 }

@@ -77,6 +77,9 @@ pub struct Prompt {
     /// The toggles as the visitor left them (not saved) on going from the
     /// preferences to "Your data": restored when they come back.
     unsaved: Option<Vec<bool>>,
+    /// When the host was last put back after the page removed it, on the
+    /// page's own DOM changes (see [`Prompt::ensure_attached`]).
+    reattached: Vec<f64>,
     _listeners: Vec<EventListener>,
 }
 
@@ -229,24 +232,60 @@ impl Prompt {
         }
         Ok(Prompt {
             host, root, shadow, dialog, heading, first, prefs, customize, save, reopen, gpc_note, toggles, actions, data,
-            texts: texts.clone(), return_focus: None, unsaved: None, _listeners: listeners,
+            texts: texts.clone(), return_focus: None, unsaved: None, reattached: Vec::new(), _listeners: listeners,
         })
     }
 
     /// Puts the prompt back when the page removed it (a single-page app
     /// that replaced `<body>` or its children): without it the visitor
     /// could no longer decide, or change a decision.
-    pub fn ensure_attached(&self) {
+    ///
+    /// `auto`: called for a change the page made. A page that removes every
+    /// element it did not create (on each change) would then remove it again
+    /// at once, forever: after 20 times in a second it is left out, and
+    /// `true` is returned (try again later); a call that is not `auto` (a
+    /// decision, `open()`) always puts it back.
+    pub fn ensure_attached(&mut self, auto: bool) -> bool {
+        let doc = super::dom::document();
         if !self.host.is_connected() {
-            let Some(body) = super::dom::document().body() else { return };
+            let now = js_sys::Date::now();
+            self.reattached.retain(|t| now - t < 1_000.0);
+            if auto && self.reattached.len() >= 20 {
+                return true;
+            }
+            let Some(body) = doc.body() else { return false };
             if body.insert_before(&self.host, body.first_child().as_ref()).is_err() {
-                return;
+                return false;
+            }
+            if auto {
+                self.reattached.push(now);
+            } else {
+                self.reattached.clear();
+            }
+            // A copy of the old body put back (a page cache): its copy of
+            // the host has no shadow root and shows nothing; one host only.
+            if let Ok(all) = doc.query_selector_all("candor-consent") {
+                for i in 0..all.length() {
+                    if let Some(other) = all.item(i).and_then(|n| n.dyn_into::<Element>().ok()).filter(|e| *e != self.host) {
+                        other.remove();
+                    }
+                }
             }
         }
-        // Moving the host (or a page's script) closes the popover: back on top.
-        if !self.root.matches(":popover-open").unwrap_or(true) {
+        // In the top layer unless the page shows a modal dialog of its own:
+        // that makes everything else inert, so the prompt waits under its
+        // backdrop (dimmed, as it cannot be used) rather than look usable
+        // above it. Moving the host also closes the popover: back on top.
+        let page_modal = doc.query_selector(":modal").ok().flatten().is_some();
+        let open = self.root.matches(":popover-open").unwrap_or(true);
+        if page_modal && open {
+            if let Ok(f) = js_sys::Reflect::get(&self.root, &"hidePopover".into()).and_then(|f| f.dyn_into::<js_sys::Function>()) {
+                let _ = f.call0(&self.root);
+            }
+        } else if !page_modal && !open {
             top_layer(&self.root);
         }
+        false
     }
 
     /// The first layer, as a non-modal banner.

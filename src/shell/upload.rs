@@ -62,8 +62,32 @@ pub fn post(url: &str, body: &str, keepalive: bool) -> Result<JsFuture, JsValue>
 }
 
 thread_local! {
-    /// How many seconds this browser's clock runs ahead of the collector's.
-    static AHEAD_S: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// How many seconds this browser's clock ran ahead of the collector's
+    /// when last learnt, with the wall clock and the monotonic clock then
+    /// (ms): a later jump of the wall clock (corrected by the system, or
+    /// set by hand) moves the estimate with it.
+    static AHEAD: std::cell::Cell<(f64, f64, f64)> = const { std::cell::Cell::new((0.0, 0.0, 0.0)) };
+}
+
+/// `performance.now()`: a clock that never jumps.
+fn monotonic_ms() -> f64 {
+    js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+        .ok()
+        .and_then(|p| {
+            let now = js_sys::Reflect::get(&p, &"now".into()).ok()?.dyn_into::<js_sys::Function>().ok()?;
+            now.call0(&p).ok()?.as_f64()
+        })
+        .unwrap_or_else(js_sys::Date::now)
+}
+
+/// Seconds the wall clock runs ahead now: as learnt, plus how far it moved
+/// since beyond the time that passed.
+fn ahead_now() -> f64 {
+    let (ahead, wall, mono) = AHEAD.get();
+    if wall == 0.0 {
+        return 0.0;
+    }
+    ahead + ((js_sys::Date::now() - wall) - (monotonic_ms() - mono)) / 1000.0
 }
 
 /// A clock ahead by less than this is left alone (the `Date` header has
@@ -75,20 +99,21 @@ const AHEAD_SLACK_S: f64 = 600.0;
 /// minutes ahead, or not known). A clock behind needs nothing: the collector
 /// takes windows of any age.
 pub fn ahead_s() -> u64 {
-    AHEAD_S.get()
+    let ahead = ahead_now();
+    if ahead > AHEAD_SLACK_S { ahead as u64 } else { 0 }
 }
 
 fn learn_clock(resp: &Response) {
     let Some(date) = resp.headers().get("Date").ok().flatten() else { return };
     let at = js_sys::Date::parse(&date);
     if at.is_finite() {
-        let ahead = (js_sys::Date::now() - at) / 1000.0;
-        let ahead = if ahead > AHEAD_SLACK_S { ahead as u64 } else { 0 };
-        // Each answer measures a second or so differently: the value is
-        // changed only for a real change, so the shift (and so a resent
+        let wall = js_sys::Date::now();
+        let ahead = (wall - at) / 1000.0;
+        // Each answer measures a second or so differently: the estimate is
+        // replaced only for a real change, so the shift (and so a resent
         // body) stays the same.
-        if ahead.abs_diff(AHEAD_S.get()) as f64 > AHEAD_SLACK_S || ahead == 0 {
-            AHEAD_S.set(ahead);
+        if (ahead - ahead_now()).abs() > AHEAD_SLACK_S || AHEAD.get().1 == 0.0 {
+            AHEAD.set((ahead, wall, monotonic_ms()));
         }
     }
 }
@@ -162,7 +187,10 @@ fn retry_after(resp: &Response) -> Option<u32> {
         if !at.is_finite() {
             return None;
         }
-        ((at - js_sys::Date::now()) / 1000.0).max(0.0).ceil() as u64
+        // Against the collector's own clock (its Date), not the visitor's,
+        // which may be days off.
+        let now = resp.headers().get("Date").ok().flatten().map(|d| js_sys::Date::parse(&d)).filter(|d| d.is_finite());
+        ((at - now.unwrap_or_else(js_sys::Date::now)) / 1000.0).max(0.0).ceil() as u64
     };
     Some(secs.min(86_400) as u32)
 }

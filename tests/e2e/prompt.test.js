@@ -437,3 +437,54 @@ test('a single-page app that replaces <body> does not take the prompt away: it c
   assert.equal(await p.locator('candor-consent').count(), 1, 'one prompt, not several');
   await context.close();
 });
+
+test('a page that removes every element it did not create stays responsive; a restored copy of <body> leaves one prompt', async () => {
+  const { context, p } = await open('/');
+  // An app shell that keeps <body> to its own root, on every change.
+  const alive = await p.evaluate(async () => {
+    const app = document.createElement('div');
+    app.id = 'app';
+    document.body.replaceChildren(app);
+    new MutationObserver(() => { for (const c of [...document.body.children]) if (c !== app) c.remove(); })
+      .observe(document.body, { childList: true });
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 300));
+    return performance.now() - t0 < 5000;
+  });
+  assert.equal(alive, true);
+  assert.ok(await p.locator('candor-consent').count() <= 1);
+  await context.close();
+
+  const second = await open('/');
+  const hosts = await second.p.evaluate(async () => {
+    const snapshot = document.body.cloneNode(true);
+    document.body.replaceWith(document.createElement('body'));
+    await new Promise((r) => setTimeout(r, 50));
+    document.body.replaceWith(snapshot);
+    await new Promise((r) => setTimeout(r, 50));
+    return document.querySelectorAll('candor-consent').length;
+  });
+  assert.equal(hosts, 1);
+  await byId(second.p, 'candor-reject-all').click();
+  await second.p.waitForFunction(() => window.candor.consent().decided);
+  await second.context.close();
+});
+
+test("a page's own modal dialog: the prompt waits under it (not shown as usable above it), and is on top again once it closes", async () => {
+  const { context, p } = await open('/');
+  const onTop = () => p.evaluate(() => document.querySelector('candor-consent').shadowRoot.querySelector('.root').matches(':popover-open'));
+  assert.equal(await onTop(), true);
+  await p.evaluate(() => {
+    const d = document.createElement('dialog');
+    d.id = 'age-gate';
+    d.innerHTML = '<p>Are you 18?</p><button id="yes">Yes</button>';
+    document.body.append(d);
+    d.showModal();
+  });
+  await p.waitForFunction(() => !document.querySelector('candor-consent').shadowRoot.querySelector('.root').matches(':popover-open'));
+  await p.evaluate(() => document.getElementById('age-gate').close());
+  await p.waitForFunction(() => document.querySelector('candor-consent').shadowRoot.querySelector('.root').matches(':popover-open'));
+  await byId(p, 'candor-accept-all').click();
+  await p.waitForFunction(() => window.candor.consent().decided);
+  await context.close();
+});
