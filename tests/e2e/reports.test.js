@@ -458,6 +458,22 @@ test('leaving while an upload is on its way: what the page closed is sent on the
   }
 });
 
+/** Every page of `context` sees a wall clock `seconds` ahead (Date only; timers and performance.now() are untouched). */
+function fastClock(context, seconds) {
+  return context.addInitScript((off) => {
+    const RealDate = Date;
+    function FastDate(...a) {
+      if (!new.target) return new RealDate(RealDate.now() + off).toString();
+      return a.length ? new RealDate(...a) : new RealDate(RealDate.now() + off);
+    }
+    FastDate.prototype = RealDate.prototype;
+    FastDate.now = () => RealDate.now() + off;
+    FastDate.parse = RealDate.parse;
+    FastDate.UTC = RealDate.UTC;
+    window.Date = FastDate;
+  }, seconds * 1000);
+}
+
 test("a visitor's clock two days fast: the collector's Date re-stamps the receipt and the reports, and every event counts", async () => {
   // Same origin as the collector (the pages server is one): Date is readable.
   h.write(www, { 'fast.json': h.config({ site: 'fast.example', aggregation: { window_seconds: 3600 } }),
@@ -466,18 +482,7 @@ test("a visitor's clock two days fast: the collector's Date re-stamps the receip
   const own = await h.collector({ www, db, sites: ['fast.example'] });
   const context = await chrome.newContext();
   try {
-    await context.addInitScript((off) => {
-      const RealDate = Date;
-      function FastDate(...a) {
-        if (!new.target) return new RealDate(RealDate.now() + off).toString();
-        return a.length ? new RealDate(...a) : new RealDate(RealDate.now() + off);
-      }
-      FastDate.prototype = RealDate.prototype;
-      FastDate.now = () => RealDate.now() + off;
-      FastDate.parse = RealDate.parse;
-      FastDate.UTC = RealDate.UTC;
-      window.Date = FastDate;
-    }, 2 * 86400 * 1000);
+    await fastClock(context, 2 * 86400);
     const p = await h.page(context);
     const statuses = [];
     p.on('response', (r) => { if (r.url().includes('/v1/')) statuses.push(`${r.request().method()} ${new URL(r.url()).pathname} ${r.status()}`); });
@@ -505,18 +510,7 @@ test('a clock 2.5 days fast, day-long windows, a returning visitor whose first r
   const own = await h.collector({ www, db, sites: ['fastday.example'] });
   const context = await chrome.newContext();
   try {
-    await context.addInitScript((off) => {
-      const RealDate = Date;
-      function FastDate(...a) {
-        if (!new.target) return new RealDate(RealDate.now() + off).toString();
-        return a.length ? new RealDate(...a) : new RealDate(RealDate.now() + off);
-      }
-      FastDate.prototype = RealDate.prototype;
-      FastDate.now = () => RealDate.now() + off;
-      FastDate.parse = RealDate.parse;
-      FastDate.UTC = RealDate.UTC;
-      window.Date = FastDate;
-    }, 2.5 * 86400 * 1000);
+    await fastClock(context, 2.5 * 86400);
     const p = await h.page(context);
     await p.goto(own.url + '/fast-day.html');
     await h.ready(p);
