@@ -932,13 +932,13 @@ impl App {
         let later = self.view.try_borrow_mut().ok().and_then(|mut v| v.as_mut().map(|p| p.ensure_attached(true))).unwrap_or(false);
         if later && !self.reattach_queued.replace(true) {
             let weak = Rc::downgrade(self);
-            gloo_timers::callback::Timeout::new(500, move || {
+            wasm_bindgen_futures::spawn_local(async move {
+                gloo_timers::future::TimeoutFuture::new(500).await;
                 if let Some(app) = weak.upgrade() {
                     app.reattach_queued.set(false);
                     app.reattach();
                 }
-            })
-            .forget();
+            });
         }
     }
 
