@@ -663,21 +663,9 @@ impl App {
             let ahead = upload::ahead_s();
             let body = upload::for_collector(&report);
             let Ok(request) = upload::post(&url, &body, false) else { break };
-            let mut outcome = upload::outcome(request).await;
-            // Refused, and the answer showed this clock runs ahead (a window
-            // "from the future"): sent again at once, re-stamped. The
-            // collector stored nothing of a refused report.
-            if matches!(outcome, Outcome::Rejected(..)) && upload::ahead_s() != ahead {
-                let body = upload::for_collector(&report);
-                let Ok(request) = upload::post(&url, &body, false) else { break };
-                outcome = upload::outcome(request).await;
-                let acknowledged = outcome == Outcome::Acknowledged;
-                if !self.settle(&report.report_id, &body, outcome) {
-                    break;
-                }
-                sent += u32::from(acknowledged);
-                continue;
-            }
+            // Refused "from the future" by a clock it just learnt runs ahead: sent again, re-stamped.
+            let first = (body, upload::outcome(request).await);
+            let (body, outcome) = upload::restamped(&url, &report, ahead, first, false).await;
             let acknowledged = outcome == Outcome::Acknowledged;
             if !self.settle(&report.report_id, &body, outcome) {
                 break;
@@ -762,17 +750,8 @@ impl App {
         let ahead = upload::ahead_s();
         wasm_bindgen_futures::spawn_local(async move {
             for (report, body, request) in inflight {
-                let mut body = body;
-                let mut outcome = upload::outcome(request).await;
-                // As in send_pending: refused "from the future", and the
-                // answer showed this clock runs ahead: sent again, re-stamped.
-                if matches!(outcome, Outcome::Rejected(..)) && upload::ahead_s() != ahead {
-                    body = upload::for_collector(&report);
-                    outcome = match upload::post(&url, &body, true) {
-                        Ok(request) => upload::outcome(request).await,
-                        Err(_) => Outcome::Retry(None),
-                    };
-                }
+                let first = (body, upload::outcome(request).await);
+                let (body, outcome) = upload::restamped(&url, &report, ahead, first, true).await;
                 app.settle(&report.report_id, &body, outcome);
             }
         });

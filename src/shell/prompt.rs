@@ -228,7 +228,7 @@ impl Prompt {
         }
         if let Some(body) = doc.body() {
             body.insert_before(&host, body.first_child().as_ref())?;
-            top_layer(&root);
+            top_layer(&root, true);
         }
         Ok(Prompt {
             host, root, shadow, dialog, heading, first, prefs, customize, save, reopen, gpc_note, toggles, actions, data,
@@ -278,12 +278,8 @@ impl Prompt {
         // above it. Moving the host also closes the popover: back on top.
         let page_modal = doc.query_selector(":modal").ok().flatten().is_some();
         let open = self.root.matches(":popover-open").unwrap_or(true);
-        if page_modal && open {
-            if let Ok(f) = js_sys::Reflect::get(&self.root, &"hidePopover".into()).and_then(|f| f.dyn_into::<js_sys::Function>()) {
-                let _ = f.call0(&self.root);
-            }
-        } else if !page_modal && !open {
-            top_layer(&self.root);
+        if page_modal == open {
+            top_layer(&self.root, !page_modal);
         }
         false
     }
@@ -468,8 +464,9 @@ fn trap_tab(shadow: &ShadowRoot, dialog: &HtmlDialogElement, k: &KeyboardEvent) 
 /// control from Tab order in Chromium, so the popover is the wrapper.)
 /// Where popovers are not supported, the root's z-index applies, as the
 /// prompt's did before.
-fn top_layer(root: &Element) {
-    if let Ok(f) = js_sys::Reflect::get(root, &"showPopover".into()).and_then(|f| f.dyn_into::<js_sys::Function>()) {
+fn top_layer(root: &Element, show: bool) {
+    let name = if show { "showPopover" } else { "hidePopover" };
+    if let Ok(f) = js_sys::Reflect::get(root, &name.into()).and_then(|f| f.dyn_into::<js_sys::Function>()) {
         let _ = f.call0(root);
     }
 }

@@ -136,6 +136,23 @@ pub fn for_collector(report: &crate::report::Report) -> String {
     r.to_json()
 }
 
+/// After a report's POST: when the collector refused it and its answer
+/// showed this clock runs ahead (learnt since `ahead` was read, before the
+/// POST), the report goes once more, re-stamped (the collector stored
+/// nothing of a refused report). Returns the body last sent and its outcome;
+/// a resend that cannot start is a `Retry`.
+pub async fn restamped(url: &str, report: &crate::report::Report, ahead: u64, sent: (String, Outcome), keepalive: bool) -> (String, Outcome) {
+    if !matches!(sent.1, Outcome::Rejected(..)) || ahead_s() == ahead {
+        return sent;
+    }
+    let body = for_collector(report);
+    let outcome = match post(url, &body, keepalive) {
+        Ok(request) => outcome(request).await,
+        Err(_) => Outcome::Retry(None),
+    };
+    (body, outcome)
+}
+
 /// A receipt's body as it is sent: its timestamp moved back by a clock
 /// [`ahead_s`] of the collector's (in whole hours, rounded up: the same
 /// body on every try).
