@@ -381,7 +381,7 @@ async function front(plan = () => null) {
     res.setHeader('Access-Control-Allow-Origin', '*');
     res.setHeader('Access-Control-Allow-Headers', 'content-type');
     res.setHeader('Access-Control-Allow-Methods', 'POST, DELETE');
-    res.setHeader('Access-Control-Expose-Headers', 'Retry-After');
+    res.setHeader('Access-Control-Expose-Headers', 'Retry-After, Date');
     if (req.method === 'OPTIONS') return res.end();
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
@@ -408,26 +408,35 @@ async function front(plan = () => null) {
     close: () => { server.closeAllConnections(); server.close(); } };
 }
 
-test("a 429 with Retry-After: the timer does not try again before the collector's time", async () => {
-  const f = await front((n) => (n === 0 ? { status: 429, headers: { 'Retry-After': '120' } } : null));
-  // One-second windows: the upload timer ticks every second.
-  h.write(www, { 'retry-after.json': h.config({ collector: f.url, aggregation: { window_seconds: 1 } }),
-    'retry-after.html': h.html({ attrs: 'data-config="/retry-after.json" async' }) });
-  const { context, p } = await statsGranted('/retry-after.html');
-  try {
-    await p.evaluate(() => window.candor.track('page_view', { path: '/' }));
-    await p.waitForFunction(() => window.candor.inspect().pending.length === 1);
-    await p.waitForTimeout(1500);
-    assert.equal(f.log.length, 1, 'the first POST was answered 429: ' + JSON.stringify(f.log));
-    // Without Retry-After the backoff after a first failure is at most 4 s.
-    await p.waitForTimeout(6000);
-    assert.equal(f.log.length, 1, 'no second POST within the 120 s asked for');
-    assert.equal((await p.evaluate(() => window.candor.inspect().pending)).length, 1, 'the report is kept');
-  } finally {
-    await context.close();
-    f.close();
-  }
-});
+// Retry-After as seconds, and as an HTTP date read against the collector's
+// own Date: here a day behind the visitor's clock, so reading the date
+// against the visitor's clock would find it long past and try at once.
+const DAY_BEHIND = () => Date.now() - 86_400_000;
+for (const [form, headers] of [
+  ['seconds', () => ({ 'Retry-After': '120' })],
+  ['an HTTP date', () => ({ Date: new Date(DAY_BEHIND()).toUTCString(), 'Retry-After': new Date(DAY_BEHIND() + 120_000).toUTCString() })],
+]) {
+  test(`a 429 with Retry-After as ${form}: the timer does not try again before the collector's time`, async () => {
+    const f = await front((n) => (n === 0 ? { status: 429, headers: headers() } : null));
+    // One-second windows: the upload timer ticks every second.
+    h.write(www, { 'retry-after.json': h.config({ collector: f.url, aggregation: { window_seconds: 1 } }),
+      'retry-after.html': h.html({ attrs: 'data-config="/retry-after.json" async' }) });
+    const { context, p } = await statsGranted('/retry-after.html');
+    try {
+      await p.evaluate(() => window.candor.track('page_view', { path: '/' }));
+      await p.waitForFunction(() => window.candor.inspect().pending.length === 1);
+      await p.waitForTimeout(1500);
+      assert.equal(f.log.length, 1, 'the first POST was answered 429: ' + JSON.stringify(f.log));
+      // Without Retry-After the backoff after a first failure is at most 4 s.
+      await p.waitForTimeout(6000);
+      assert.equal(f.log.length, 1, 'no second POST within the 120 s asked for');
+      assert.equal((await p.evaluate(() => window.candor.inspect().pending)).length, 1, 'the report is kept');
+    } finally {
+      await context.close();
+      f.close();
+    }
+  });
+}
 
 test('leaving while an upload is on its way: what the page closed is sent on the way out, each report once', async () => {
   const f = await front(() => ({ delay: 2500 }));
