@@ -4,8 +4,8 @@
 //! One rule governs this module: a stored record is read as a grant only if
 //! it validates completely against the current config (version, revision,
 //! timestamps, exactly the config's optional purposes, booleans only).
-//! Anything else — corrupt JSON, another revision, an expired or future
-//! timestamp, an unknown or missing purpose — means "ask again", with every
+//! Anything else — corrupt JSON, another revision, an expired timestamp or
+//! one more than a week ahead, an unknown or missing purpose — means "ask again", with every
 //! optional purpose denied. Required purposes are always granted and are not
 //! stored at all.
 
@@ -129,8 +129,12 @@ impl StoredRecord {
 }
 
 const RECORD_VERSION: u32 = 1;
-/// Clock skew tolerated for a record written "in the future".
-const FUTURE_SKEW_SECONDS: u64 = 600;
+/// How far in the future a record may be dated: a decision made while the
+/// visitor's clock ran fast (a phone set by hand, a wrong time zone) stays
+/// a decision after the system corrects the clock. Its lifetime then runs
+/// from that date, so it lasts at most this much longer; a date further
+/// ahead is not a clock's error, and asks again.
+const FUTURE_SKEW_SECONDS: u64 = 7 * 86_400;
 
 /// The visitor's current decision, always complete for the config.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -371,7 +375,11 @@ mod tests {
         assert_eq!(Consent::load(&cfg, Some(&stored("r1", all, NOW)), NOW).1, None);
         assert_eq!(Consent::load(&cfg, Some(&stored("r0", all, NOW)), NOW).1, Some(Rejection::OtherRevision));
         assert_eq!(Consent::load(&cfg, Some(&stored("r1", all, NOW - 182 * 86_400)), NOW).1, Some(Rejection::Expired));
-        assert_eq!(Consent::load(&cfg, Some(&stored("r1", all, NOW + 86_400)), NOW).1, Some(Rejection::Expired));
+        assert_eq!(Consent::load(&cfg, Some(&stored("r1", all, NOW + 8 * 86_400)), NOW).1, Some(Rejection::Expired));
+        // Written while the clock ran two days fast, read after it was set right.
+        let (c, why) = Consent::load(&cfg, Some(&stored("r1", all, NOW + 2 * 86_400)), NOW);
+        assert_eq!((why, c.updated_at), (None, Some(NOW + 2 * 86_400)));
+        assert!(c.granted("stats"));
         for p in [r#"{"stats":true}"#, r#"{"stats":true,"ads":true,"x":true}"#, r#"{"stats":true,"ads":"yes"}"#, r#"{"stats":1,"ads":1}"#] {
             let (c, why) = Consent::load(&cfg, Some(&stored("r1", p, NOW)), NOW);
             assert_eq!(why, Some(Rejection::Corrupt), "{p}");

@@ -67,7 +67,7 @@ function earlyRecordHolds(config, record) {
   if (stored.length !== optional.length || !optional.every(function (id) { return stored.indexOf(id) >= 0; })) return false;
   var days = typeof config.expires_days === 'number' ? config.expires_days : 182; // DEFAULT_EXPIRES_DAYS
   var now = Date.now() / 1000;
-  return record.updated_at <= now + 600 && now - record.updated_at < days * 86400;
+  return record.updated_at <= now + 7 * 86400 && now - record.updated_at < days * 86400; // consent::FUTURE_SKEW_SECONDS
 }
 
 function gtag() {

@@ -468,9 +468,13 @@ test('leaving while an upload is on its way: what the page closed is sent on the
 });
 
 /** Every page of `context` sees a wall clock `seconds` ahead (Date only; timers and performance.now() are untouched). */
+// The page's wall clock runs `seconds` ahead; `window.__setClockAhead(s)`
+// changes that later (a clock the system corrects while the page is open).
 function fastClock(context, seconds) {
-  return context.addInitScript((off) => {
+  return context.addInitScript((first) => {
     const RealDate = Date;
+    let off = first;
+    window.__setClockAhead = (s) => { off = s * 1000; };
     function FastDate(...a) {
       if (!new.target) return new RealDate(RealDate.now() + off).toString();
       return a.length ? new RealDate(...a) : new RealDate(RealDate.now() + off);
@@ -506,6 +510,43 @@ test("a visitor's clock two days fast: the collector's Date re-stamps the receip
     assert.equal(agg.count, 3, JSON.stringify(statuses));
     // The first receipt POST learnt the clock (400, a timestamp from the future); nothing after it was refused.
     assert.deepEqual(statuses.filter((s) => s.endsWith(' 400')), ['POST /v1/receipts 400'], JSON.stringify(statuses));
+  } finally {
+    await context.close();
+    await own.stop();
+  }
+});
+
+test('a clock two days fast that the system corrects while the page is open: later reports are not shifted back', async () => {
+  h.write(www, { 'fixed.json': h.config({ site: 'fixed.example', aggregation: { window_seconds: 60 } }),
+    'fixed.html': h.html({ attrs: 'data-config="/fixed.json" async' }) });
+  const db = require('node:path').join(require('node:fs').mkdtempSync(require('node:os').tmpdir() + '/candor-fixed-'), 'fixed.db');
+  const own = await h.collector({ www, db, sites: ['fixed.example'] });
+  const context = await chrome.newContext();
+  try {
+    await fastClock(context, 2 * 86400);
+    const p = await h.page(context);
+    const sent = [];
+    p.on('request', (r) => { if (r.method() === 'POST' && r.url().endsWith('/v1/reports')) sent.push(JSON.parse(r.postData())); });
+    await p.goto(own.url + '/fixed.html');
+    await h.ready(p);
+    await p.locator('[data-testid="candor-accept-all"]').click();
+    // The receipt's POST taught the SDK that this clock runs two days ahead.
+    await p.waitForFunction(() => window.candor.inspect().receipts.every((r) => r.acknowledged));
+    await p.evaluate(() => window.__setClockAhead(0));
+    await p.evaluate(() => window.candor.track('page_view', { path: '/' }));
+    assert.deepEqual(await p.evaluate(() => window.candor.consent().decided), true, 'the decision outlives the clock correction');
+    assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 1 });
+    const now = Math.floor(Date.now() / 1000);
+    assert.equal(sent.length, 1);
+    const start = sent[0].window.start;
+    assert.ok(start <= now && start > now - 120, `window ${start} is the current minute (now ${now}), not two days back`);
+    const agg = await (await fetch(`${own.url}/v1/aggregates?site=fixed.example&event=page_view`)).json();
+    assert.equal(agg.count, 1);
+    // The next page keeps the decision too (dated two days ahead, by the clock that was wrong).
+    await p.reload();
+    await h.ready(p);
+    assert.equal(await p.evaluate(() => window.candor.consent().decided), true);
+    assert.equal(await p.locator('[data-testid="candor-prompt"]').isVisible(), false);
   } finally {
     await context.close();
     await own.stop();
