@@ -236,6 +236,29 @@ test('storage full after the decision: accepted events are kept in memory and se
   await context.close();
 });
 
+test('no Web Locks and storage refusing every write: reports still go out while the page is open, each once', async () => {
+  const context = await chrome.newContext();
+  await context.addInitScript(() => {
+    Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined });
+    Storage.prototype.setItem = function () { throw new DOMException('The quota has been exceeded.', 'QuotaExceededError'); };
+  });
+  const p = await h.page(context);
+  const posts = [];
+  p.on('request', (r) => { if (r.method() === 'POST' && r.url().endsWith('/v1/reports')) posts.push(JSON.parse(r.postData()).report_id); });
+  await p.goto(server.url + '/');
+  await h.ready(p);
+  await p.evaluate(() => window.candor.acceptAll());
+  const before = (await (await fetch(`${server.url}/v1/aggregates?site=test.example&event=page_view`)).json()).count || 0;
+  await p.evaluate(() => { window.candor.track('page_view', { path: '/' }); window.candor.track('page_view', { path: '/shop' }); });
+  // No lease can be stored, and there is no lock to take: this tab uploads anyway.
+  assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 1 });
+  const after = (await (await fetch(`${server.url}/v1/aggregates?site=test.example&event=page_view`)).json()).count;
+  assert.equal(after - before, 2);
+  assert.equal(new Set(posts).size, posts.length, 'no report posted twice');
+  assert.deepEqual(await p.evaluate(() => window.candor.inspect().pending), []);
+  await context.close();
+});
+
 test('storage full before any decision: a decision held in memory survives a resume (no record is not an erase)', async () => {
   const context = await chrome.newContext();
   const p = await h.page(context);
