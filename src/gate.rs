@@ -4,7 +4,7 @@
 //! and every field it carries is declared and of the declared kind. Anything
 //! else is refused whole, with a reason, and nothing is stored. There is no
 //! "uncategorised" path: an event without a declared purpose never passes.
-//! The contribution bound (`over-budget`) is the aggregator's to enforce,
+//! The contribution bound (`max_per_window`) is the aggregator's to enforce,
 //! because only it knows the window.
 
 use crate::config::{Config, Field};
@@ -38,11 +38,11 @@ impl Refusal {
     /// The reason string of the public API.
     pub fn as_str(self) -> &'static str {
         match self {
-            Refusal::NoConsent => "no-consent",
-            Refusal::UnknownEvent => "unknown-event",
-            Refusal::InvalidField => "invalid-field",
-            Refusal::OverBudget => "over-budget",
-            Refusal::NotReady => "not-ready",
+            Refusal::NoConsent => "refused: no-consent",
+            Refusal::UnknownEvent => "refused: unknown-event",
+            Refusal::InvalidField => "refused: invalid-field",
+            Refusal::OverBudget => "capped: past max_per_window, accepted but not counted",
+            Refusal::NotReady => "refused: not-ready",
         }
     }
 

@@ -51,7 +51,7 @@ export interface EventConfig {
   purpose: PurposeId;
   /** Declared fields (at most 16); anything else makes `track` refuse the event. */
   fields?: { [field: string]: FieldConfig };
-  /** Contribution bound: events counted per window, more are refused with `over-budget`. Default: 100 when `aggregation.noise` is set, otherwise none (counts are exact). */
+  /** Contribution bound: events counted per window; more are answered `{accepted: true, capped: true}` and not counted. Default: 100 when `aggregation.noise` is set, otherwise none (counts are exact). */
   max_per_window?: number | null;
 }
 
@@ -143,10 +143,11 @@ export interface Consent {
   updated_at: number | null;
 }
 
-export type TrackReason = "no-consent" | "unknown-event" | "invalid-field" | "not-ready" | "over-budget";
+export type TrackReason = "no-consent" | "unknown-event" | "invalid-field" | "not-ready";
 
 export type TrackResult =
-  | { accepted: true }
+  /** `capped`: valid and consented, but past its `max_per_window` in this window, so not counted. */
+  | { accepted: true; capped?: true }
   /** `not-ready`: called before `candor.ready` resolved; nothing was recorded. */
   | { accepted: false; reason: TrackReason };
 

@@ -33,6 +33,10 @@ var ready = new Promise(function (resolve) { resolveReady = resolve; });
 var REASONS = ['no-consent', 'unknown-event', 'invalid-field', 'over-budget', 'not-ready'];
 var ACCEPTED = Object.freeze({ accepted: true });
 var REFUSED = REASONS.map(function (r) { return Object.freeze({ accepted: false, reason: r }); });
+// Past its max_per_window an event is valid and consented, but not counted
+// (the contribution bound the noise is calibrated to). CONTRACT §3 closes the
+// list of refusal reasons, so this is an acceptance that says so.
+REFUSED[3] = Object.freeze({ accepted: true, capped: true });
 var NOT_READY = REFUSED[4];
 var UNDECIDED = { revision: null, decided: false, purposes: {}, updated_at: null };
 

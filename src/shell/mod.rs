@@ -1183,7 +1183,7 @@ impl Sdk {
             }
             Err(r) => {
                 if app.config.debug {
-                    web_sys::console::info_1(&format!("candor: track({}) refused: {}", crate::json::quote(&name), r.as_str()).into());
+                    web_sys::console::info_1(&format!("candor: track({}) {}", crate::json::quote(&name), r.as_str()).into());
                 }
                 r.code()
             }
@@ -1193,8 +1193,8 @@ impl Sdk {
     /// Logs a refusal decided in the loader (when `debug` is on) and returns its code.
     pub fn refuse(&self, name: &str, code: u8) -> u8 {
         if self.app.config.debug {
-            let reason = ["no-consent", "unknown-event", "invalid-field", "over-budget", "not-ready"].get(code as usize - 1).unwrap_or(&"?");
-            web_sys::console::info_1(&format!("candor: track({}) refused: {reason}", crate::json::quote(&name)).into());
+            let reason = ["refused: no-consent", "refused: unknown-event", "refused: invalid-field", "capped: past max_per_window, accepted but not counted", "refused: not-ready"].get(code as usize - 1).unwrap_or(&"?");
+            web_sys::console::info_1(&format!("candor: track({}) {reason}", crate::json::quote(&name)).into());
         }
         code
     }

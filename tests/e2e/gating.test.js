@@ -532,24 +532,32 @@ test('under Trusted Types, gated external scripts go through the page\'s default
   await context.close();
 });
 
-test('over-budget: past max_per_window an event is refused; the default bound of 100 applies only to noised reports', async () => {
+test('past max_per_window an event is accepted as capped and not counted; the default bound of 100 applies only to noised reports', async () => {
   const reasonsOn = async (path) => {
     const context = await chrome.newContext();
     const p = await h.page(context);
     await p.goto(server.url + path);
     await h.ready(p);
     await p.evaluate(() => window.candor.grant(['stats']));
-    const reasons = await p.evaluate(() => Array.from({ length: 102 }, () => window.candor.track('purchase', { amount: 1 }).reason || 'ok'));
+    const reasons = await p.evaluate(() => Array.from({ length: 102 }, () => {
+      const r = window.candor.track('purchase', { amount: 1 });
+      return r.accepted ? (r.capped ? 'capped' : 'ok') : r.reason;
+    }));
+    // Only the counted ones are in the aggregate.
+    const counted = await p.evaluate(() => window.candor.inspect().open.reduce((n, a) => n + (a.events.purchase?.count || 0), 0));
     await context.close();
-    return reasons;
+    return { reasons, counted };
   };
   const noised = await reasonsOn('/noised.html');
-  assert.equal(noised.filter((r) => r === 'ok').length, 100, 'noise is calibrated to 100 events per window');
-  assert.deepEqual(noised.slice(100), ['over-budget', 'over-budget']);
+  assert.equal(noised.reasons.filter((r) => r === 'ok').length, 100, 'noise is calibrated to 100 events per window');
+  assert.deepEqual(noised.reasons.slice(100), ['capped', 'capped']);
+  assert.equal(noised.counted, 100);
   const bounded = await reasonsOn('/bounded.html');
-  assert.deepEqual(bounded.slice(0, 5), ['ok', 'ok', 'ok', 'over-budget', 'over-budget'], 'a bound the config sets applies without noise');
+  assert.deepEqual(bounded.reasons.slice(0, 5), ['ok', 'ok', 'ok', 'capped', 'capped'], 'a bound the config sets applies without noise');
+  assert.equal(bounded.counted, 3);
   const exact = await reasonsOn('/');
-  assert.deepEqual([...new Set(exact)], ['ok'], 'without noise and without a bound, counts are exact (CONTRACT §6)');
+  assert.deepEqual([...new Set(exact.reasons)], ['ok'], 'without noise and without a bound, counts are exact (CONTRACT §6)');
+  assert.equal(exact.counted, 102);
 });
 
 test('a gated iframe can show a placeholder whose button grants just its purpose', async () => {

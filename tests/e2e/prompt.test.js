@@ -94,6 +94,20 @@ test('a label that is one long word wraps: on a 360 px phone every control stays
   await context.close();
 });
 
+test('on a 360 px phone "Your choices" is a 44 px round control in the corner, still named and still working', async () => {
+  const { context, p } = await open('/', { viewport: { width: 360, height: 640 } });
+  await byId(p, 'candor-reject-all').click();
+  const reopen = byId(p, 'candor-reopen');
+  await reopen.waitFor({ state: 'visible' });
+  const box = await reopen.boundingBox();
+  assert.deepEqual([Math.round(box.width), Math.round(box.height)], [44, 44], 'covers no more than a touch target');
+  assert.ok(box.x <= 12 && box.y + box.height >= 640 - 12, JSON.stringify(box));
+  // Its words are its accessible name: found by role and name, as before.
+  await p.getByRole('button', { name: 'Your choices' }).click();
+  await byId(p, 'candor-save').waitFor({ state: 'visible' });
+  await context.close();
+});
+
 test('nothing is pre-ticked; closing, scrolling or waiting is never consent', async () => {
   const { context, p } = await open('/');
   await p.mouse.wheel(0, 800);
