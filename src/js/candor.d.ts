@@ -228,6 +228,12 @@ export interface Inspection {
   receipts: (Receipt & { acknowledged: boolean })[];
 }
 
+/**
+ * Before `ready` resolved, calls other than `track`, `consent` and `on` are
+ * queued and return a `Promise` of the value typed below (settled in order
+ * once the SDK is up), and `consent()` has no purposes yet. Await `ready`
+ * first for the plain values.
+ */
 export interface Candor {
   readonly qa?: CandorQa;
   /** Resolves once config, stored consent and UI are in place (also after a failed boot: see `error`). */
