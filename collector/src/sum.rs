@@ -1,5 +1,9 @@
 //! Sums stored reports into `/v1/aggregates` answers, withholding any cell
-//! backed by fewer than `min_reports` reports.
+//! backed by fewer than `min_reports` reports. A report backs a cell only
+//! with a value other than zero in it: the SDK sends every histogram bucket
+//! (and, with noise, every cell), and a bucket one visitor filled next to
+//! zeros from others is still that one visitor's. A cell nobody put
+//! anything in is shown: its 0 is about no one.
 
 use std::collections::BTreeMap;
 
@@ -26,8 +30,16 @@ struct Cell {
 
 impl Cell {
     fn add(&mut self, n: &Value) {
-        self.total = add(self.total, n.as_f64());
-        self.reports += 1;
+        let x = n.as_f64();
+        self.total = add(self.total, x);
+        if x.is_some_and(|x| x != 0.0) {
+            self.reports += 1;
+        }
+    }
+
+    /// The total, or `None` (withheld) when 1 to `min_reports - 1` reports back it.
+    fn shown(&self, min_reports: u64) -> Option<Value> {
+        (self.reports == 0 || self.reports >= min_reports).then(|| round(self.total))
     }
 }
 
@@ -65,7 +77,7 @@ pub fn aggregate(site: &str, event: &str, bodies: &[String], min_reports: u64) -
     if reports < min_reports {
         return json!({"site": site, "event": event, "reports": reports, "count": null, "fields": {}});
     }
-    let shown = |c: &Cell| (c.reports >= min_reports).then(|| json!(round(c.total)));
+    let shown = |c: &Cell| c.shown(min_reports);
     let mut out = Map::new();
     for (name, f) in fields {
         let v = match f {
@@ -73,10 +85,8 @@ pub fn aggregate(site: &str, event: &str, bodies: &[String], min_reports: u64) -
                 let cells: Map<String, Value> = m.iter().filter_map(|(k, c)| shown(c).map(|v| (k.clone(), v))).collect();
                 if cells.is_empty() { continue } else { Value::Object(cells) }
             }
-            FieldSum::Histogram(h) => {
-                if h.iter().any(|c| c.reports < min_reports) { continue }
-                Value::Array(h.iter().map(|c| json!(round(c.total))).collect())
-            }
+            // A withheld bucket is null in its place, so the others keep their positions.
+            FieldSum::Histogram(h) => Value::Array(h.iter().map(|c| shown(c).unwrap_or(Value::Null)).collect()),
             FieldSum::Sum(c) => match shown(&c) { Some(v) => v, None => continue },
         };
         out.insert(name, v);
@@ -156,6 +166,28 @@ mod tests {
         assert_eq!(a["fields"]["path"], json!({"/": 5}), "/rare has one report: withheld");
         assert_eq!(a["fields"]["ms"], json!([6, 0]));
         assert_eq!(a["fields"]["amount"], json!(4.5));
+        let few = aggregate("s", "pv", &bodies, 4);
+        assert_eq!(few["count"], Value::Null);
+    }
+
+    /// Zeros back nothing: two reports, each with one visitor's bucket,
+    /// show neither bucket at min_reports 2; the empty buckets show 0.
+    #[test]
+    fn a_cell_is_backed_only_by_reports_with_something_in_it() {
+        let one = |ms: [u64; 3], amount: f64| json!({"events": {"pv": {"count": 1, "fields": {"ms": ms, "amount": amount, "path": {"/": 1}}}}}).to_string();
+        let a = aggregate("s", "pv", &[one([1, 0, 0], 0.0), one([0, 0, 1], 7.5)], 2);
+        assert_eq!(a["count"], 2);
+        assert_eq!(a["fields"]["ms"], json!([null, 0, null]));
+        assert!(a["fields"].get("amount").is_none(), "one visitor's amount: {a}");
+        assert_eq!(a["fields"]["path"], json!({"/": 2}));
+        let b = aggregate("s", "pv", &[one([1, 0, 0], 2.0), one([1, 0, 1], 7.5)], 2);
+        assert_eq!(b["fields"]["ms"], json!([2, 0, null]));
+        assert_eq!(b["fields"]["amount"], json!(9.5));
+    }
+
+    #[test]
+    fn unknown_events_have_no_reports() {
+        let bodies = vec![body(2, "/"), body(3, "/"), body(1, "/rare")];
         let few = aggregate("s", "pv", &bodies, 4);
         assert_eq!(few["count"], Value::Null);
         assert_eq!(aggregate("s", "nope", &bodies, 1)["reports"], 0);
