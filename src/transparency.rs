@@ -54,13 +54,14 @@ pub fn prune(history: &mut Vec<Sent>, now: u64, days: u32) {
     }
 }
 
-/// Remembers an acknowledged report.
-pub fn record_sent(history: &mut Vec<Sent>, report: Report, now: u64, days: u32) {
+/// Remembers an acknowledged report; false when it is already remembered.
+pub fn record_sent(history: &mut Vec<Sent>, report: Report, now: u64, days: u32) -> bool {
     if history.iter().any(|s| s.report.report_id == report.report_id) {
-        return;
+        return false;
     }
     history.push(Sent { sent_at: now, report });
     prune(history, now, days);
+    true
 }
 
 /// The data view's content: one section per purpose, then storage.

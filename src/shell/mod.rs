@@ -688,9 +688,12 @@ impl App {
             Outcome::Acknowledged | Outcome::Rejected(409, _) => {
                 self.attempts.set(0);
                 self.retry_at_ms.set(0.0);
-                if queue::remove(id) {
-                    let decided = self.state.borrow().consent.decided;
-                    records::remember_sent(body, self.now(), self.config.history_days, decided);
+                // Out of the queue already: answered before, or its purpose
+                // was withdrawn while it was on its way. Either way the
+                // collector has it; the visitor's history says so once.
+                let queued = queue::remove(id);
+                let decided = self.state.borrow().consent.decided;
+                if records::remember_sent(body, self.now(), self.config.history_days, decided) || queued {
                     dom::dispatch("report", &dom::json(body));
                 }
                 true

@@ -71,17 +71,21 @@ pub fn history(now: u64, days: u32) -> Vec<Sent> {
     h
 }
 
-/// Remembers an acknowledged report (its body as sent). Not after an
-/// erase (`decided` is false then): a report that lands after the visitor
-/// erased everything must not bring a key back.
-pub fn remember_sent(body: &str, now: u64, days: u32, decided: bool) {
+/// Remembers an acknowledged report (its body as sent); false when it is
+/// remembered already. Not after an erase (`decided` is false then): a
+/// report that lands after the visitor erased everything must not bring a
+/// key back.
+pub fn remember_sent(body: &str, now: u64, days: u32, decided: bool) -> bool {
     if !decided {
-        return;
+        return false;
     }
-    let Some(report) = Report::from_json(body) else { return };
+    let Some(report) = Report::from_json(body) else { return false };
     let mut h = history(now, days);
-    transparency::record_sent(&mut h, report, now, days);
-    write(HISTORY, &h, Sent::to_json_value);
+    let new = transparency::record_sent(&mut h, report, now, days);
+    if new {
+        write(HISTORY, &h, Sent::to_json_value);
+    }
+    new
 }
 
 /// Receipt ids an erase asked the collector to delete, kept only while the

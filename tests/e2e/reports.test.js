@@ -438,6 +438,28 @@ for (const [form, headers] of [
   });
 }
 
+test("withdrawn while its report was on its way: the collector's acknowledgement still lands in the visitor's history, once", async () => {
+  const f = await front(() => ({ delay: 1500 }));
+  h.write(www, { 'withdraw-flight.json': h.config({ collector: f.url, aggregation: { window_seconds: 3600 } }),
+    'withdraw-flight.html': h.html({ attrs: 'data-config="/withdraw-flight.json" async' }) });
+  const { context, p } = await statsGranted('/withdraw-flight.html');
+  try {
+    await p.evaluate(() => window.candor.track('page_view', { path: '/' }));
+    await p.evaluate(() => { window.__flushing = window.candor.flush(); });
+    while (f.log.length === 0) await new Promise((r) => setTimeout(r, 50));
+    // The POST has reached the collector (stored); its answer is 1.5 s away.
+    await p.evaluate(() => window.candor.withdraw());
+    assert.deepEqual(await p.evaluate(() => window.__flushing), { sent: 1 });
+    const history = await p.evaluate(() => window.candor.inspect().history.map((s) => s.report.report_id));
+    assert.deepEqual(history, [f.log[0].id], 'what the collector has is in the history');
+    assert.equal((await h.events(p, 'report')).length, 1, 'candor:report once');
+    assert.deepEqual(await p.evaluate(() => window.candor.inspect().pending), []);
+  } finally {
+    await context.close();
+    f.close();
+  }
+});
+
 test('leaving while an upload is on its way: what the page closed is sent on the way out, each report once', async () => {
   const f = await front(() => ({ delay: 2500 }));
   h.write(www, { 'slow-answer.json': h.config({ collector: f.url, aggregation: { window_seconds: 3600 } }),
