@@ -456,7 +456,7 @@ fn is_authority(a: &str) -> bool {
             None => (a, None),
         },
     };
-    let host_ok = !host.is_empty() && !host.chars().any(|c| c.is_whitespace() || "@\\[]<>^|%\"`{}".contains(c));
+    let host_ok = !host.is_empty() && !host.chars().any(|c| is_space(c) || "@\\[]<>^|%\"`{}".contains(c));
     // An empty port ("host:/") is the scheme's default, as browsers read it.
     let port_ok = port.is_none_or(|p| p.is_empty() || (p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u32>().is_ok_and(|n| n <= 65535)));
     host_ok && port_ok
@@ -474,16 +474,26 @@ fn is_cookie_domain(d: &str) -> bool {
 /// The collector refuses a report body over 64 KB (`413`).
 pub const MAX_REPORT_BYTES: usize = 64 * 1024;
 
-/// Language tags: `^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$`.
+/// Language tags: `^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$`, at most 35
+/// characters (RFC 5646's bound for any tag in practical use, and what the
+/// collector takes in a receipt's `language`).
 pub fn is_language_tag(s: &str) -> bool {
     let mut parts = s.split('-');
     let first = parts.next().unwrap_or("");
-    (2..=3).contains(&first.len())
+    s.len() <= 35
+        && (2..=3).contains(&first.len())
         && first.bytes().all(|c| c.is_ascii_alphabetic())
         && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|c| c.is_ascii_alphanumeric()))
 }
 
 const MAX_TEXT: usize = 2000;
+
+/// White space as the config's JSON Schema means it (`\s` in its
+/// patterns, JavaScript's): Unicode's White_Space, less U+0085, plus the
+/// byte-order mark U+FEFF. So the schema and the SDK accept the same configs.
+pub fn is_space(c: char) -> bool {
+    c == '\u{feff}' || (c.is_whitespace() && c != '\u{85}')
+}
 
 impl Config {
     /// Parses and validates a config document.
@@ -523,8 +533,9 @@ impl Config {
     /// Checks every rule serde cannot express.
     pub fn validate(&self) -> Result<(), ConfigError> {
         check_len("site", &self.site, 1, 253)?;
-        if self.site.chars().any(char::is_whitespace) {
-            return Err(ConfigError::new("site", "must not contain white space"));
+        if self.site.chars().any(|c| is_space(c) || c == ',') {
+            // The collector's --sites is a comma-separated list.
+            return Err(ConfigError::new("site", "must not contain white space or ','"));
         }
         check_len("revision", &self.revision, 1, 64)?;
         if let Some(c) = &self.collector {
@@ -549,10 +560,10 @@ impl Config {
             }
         }
         if self.language != "auto" && !is_language_tag(&self.language) {
-            return Err(ConfigError::new("language", format!("must be \"auto\" or a language tag, got {}", q(&self.language))));
+            return Err(ConfigError::new("language", format!("must be \"auto\" or a language tag of at most 35 characters, got {}", q(&self.language))));
         }
         if !is_language_tag(&self.default_language) {
-            return Err(ConfigError::new("default_language", "must be a language tag such as \"en\""));
+            return Err(ConfigError::new("default_language", "must be a language tag such as \"en\" (at most 35 characters)"));
         }
         if self.purposes.is_empty() {
             return Err(ConfigError::new("purposes", "must list at least one purpose"));
@@ -576,7 +587,7 @@ impl Config {
             }
             for (j, c) in p.cookies.iter().enumerate() {
                 check_len(&format!("{at}.cookies[{j}]"), c, 1, 128)?;
-                if c.contains(|ch: char| ch.is_whitespace() || ";=,".contains(ch)) {
+                if c.contains(|ch: char| is_space(ch) || ";=,".contains(ch)) {
                     return Err(ConfigError::new(format!("{at}.cookies[{j}]"), "must be a cookie name glob without white space, ';', '=' or ','"));
                 }
             }
@@ -789,14 +800,17 @@ fn check_text(path: &str, text: &Text, max: usize) -> Result<(), ConfigError> {
     for (lang, s) in text.entries() {
         let at = match lang {
             Some(l) if !is_language_tag(l) => {
-                return Err(ConfigError::new(format!("{path}.{l}"), "key must be a language tag such as \"en\" or \"pt-BR\""))
+                return Err(ConfigError::new(format!("{path}.{l}"), "key must be a language tag such as \"en\" or \"pt-BR\" (at most 35 characters)"))
             }
             Some(l) => format!("{path}.{l}"),
             None => path.to_string(),
         };
         let n = s.chars().count();
-        if s.trim().is_empty() || n > max {
+        if n > max {
             return Err(ConfigError::new(at, format!("must be 1 to {max} characters of text, got {n}")));
+        }
+        if s.chars().all(is_space) {
+            return Err(ConfigError::new(at, "must hold some text, not only white space"));
         }
         // Prose may break lines or use tabs (shown as spaces), including the
         // line and page breaks pasted from word processors; other control
@@ -880,6 +894,35 @@ mod tests {
             msg(field),
             "events.buy.fields.pay: invalid type: string \"category\", expected an object with \"kind\": \"category\", \"histogram\", \"sum\" or \"count\""
         );
+    }
+
+    #[test]
+    fn language_tags_are_at_most_35_characters() {
+        let tag = |n: usize| format!("en-{}", ["abcdefgh"; 4].join("-"))[..n].to_string();
+        assert!(super::is_language_tag(&tag(35)));
+        assert!(!super::is_language_tag(&(tag(35) + "x")), "the collector refuses a receipt language over 35");
+        let base = r#""site":"s","revision":"1","purposes":[{"id":"a","label":"l","explain":"e","benefit":"b"}]"#;
+        let msg = super::Config::from_json(&format!("{{{base},\"language\":\"{}x\"}}", tag(35))).unwrap_err().to_string();
+        assert!(msg.starts_with("language: must be \"auto\" or a language tag of at most 35 characters"), "{msg}");
+    }
+
+    #[test]
+    fn white_space_is_what_the_schema_calls_white_space() {
+        let with = |site: &str, label: &str| {
+            super::Config::from_json(&format!(
+                r#"{{"site":{},"revision":"1","purposes":[{{"id":"a","label":{},"explain":"e","benefit":"b"}}]}}"#,
+                crate::json::quote(site),
+                crate::json::quote(label)
+            ))
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+        };
+        assert_eq!(with("s", "\u{feff}"), Err("purposes[0].label: must hold some text, not only white space".into()));
+        assert_eq!(with("s", " \t\u{3000}"), Err("purposes[0].label: must hold some text, not only white space".into()));
+        assert_eq!(with("s", "\u{85}"), Ok(()), "JavaScript's \\S matches U+0085, so the schema takes it");
+        assert_eq!(with("a\u{feff}b", "l"), Err("site: must not contain white space or ','".into()));
+        assert_eq!(with("a,b", "l"), Err("site: must not contain white space or ','".into()));
+        assert_eq!(with("a\u{85}b", "l"), Err("site: must not contain control characters".into()));
     }
 
     #[test]

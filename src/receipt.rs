@@ -143,10 +143,16 @@ impl Receipt {
     }
 }
 
-/// The body to POST: the receipt plus, when given, its text bundle.
+/// The largest text bundle a collector keeps (`POST /v1/receipts` refuses
+/// a larger one with `400`).
+pub const MAX_BUNDLE_BYTES: usize = 32 * 1024;
+
+/// The body to POST: the receipt plus, when given and not over
+/// [`MAX_BUNDLE_BYTES`], its text bundle (a larger one goes unsent: the
+/// receipt still names the texts by `texts_sha256`).
 pub fn body(receipt: &Receipt, bundle: Option<&str>) -> String {
     let mut v = receipt.to_json_value();
-    if let Some(b) = bundle {
+    if let Some(b) = bundle.filter(|b| b.len() <= MAX_BUNDLE_BYTES) {
         // `text_bundle` wrote it: it is JSON.
         v.set("texts", json::parse(b).unwrap_or(J::Null));
     }
@@ -257,6 +263,11 @@ mod tests {
         assert_eq!(Receipt::from_json_value(&json::parse(&body(&r, None)).unwrap()), Some(r.clone()));
         assert_eq!(Receipt::from_json_value(&json::parse(&serde_json::to_string(&r).unwrap()).unwrap()), Some(r.clone()));
         assert_eq!(Receipt::from_json_value(&with), None, "a receipt holds no other key");
+        // A bundle the collector would refuse is not sent (the receipt alone is).
+        let big = format!("{{\"x\":\"{}\"}}", "a".repeat(MAX_BUNDLE_BYTES));
+        assert_eq!(body(&r, Some(&big)), body(&r, None));
+        let fits = format!("{{\"x\":\"{}\"}}", "a".repeat(MAX_BUNDLE_BYTES - 8));
+        assert!(body(&r, Some(&fits)).contains("\"texts\""));
     }
 
     #[test]

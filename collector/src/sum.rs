@@ -130,10 +130,16 @@ fn add_histogram(h: &mut Vec<Cell>, a: &[Value]) {
     }
 }
 
-/// Whole numbers print as integers; sums keep two decimals.
+/// Whole numbers print as integers; other sums keep 12 significant digits:
+/// the float error of adding many amounts goes (0.1 + 0.2 is 0.3), a
+/// declared range of 0.001 to 0.002 keeps its digits.
 fn round(x: f64) -> Value {
     let x = x.clamp(-MAX_TOTAL, MAX_TOTAL);
-    if x.fract() == 0.0 { json!(x as i64) } else { json!((x * 100.0).round() / 100.0) }
+    if x.fract() == 0.0 {
+        return json!(x as i64);
+    }
+    let r: f64 = format!("{x:.11e}").parse().unwrap_or(x);
+    if r.fract() == 0.0 { json!(r as i64) } else { json!(r) }
 }
 
 /// Event names seen in a site's reports.
@@ -191,6 +197,16 @@ mod tests {
         let few = aggregate("s", "pv", &bodies, 4);
         assert_eq!(few["count"], Value::Null);
         assert_eq!(aggregate("s", "nope", &bodies, 1)["reports"], 0);
+    }
+
+    #[test]
+    fn sums_keep_their_digits_without_float_noise() {
+        let amounts = |xs: &[f64]| -> Vec<String> { xs.iter().map(|x| json!({"events": {"pv": {"count": 1, "fields": {"amount": x}}}}).to_string()).collect() };
+        assert_eq!(aggregate("s", "pv", &amounts(&[0.0015, 0.0015, 0.0015]), 1)["fields"]["amount"], json!(0.0045));
+        assert_eq!(aggregate("s", "pv", &amounts(&[0.1, 0.2]), 1)["fields"]["amount"], json!(0.3));
+        assert_eq!(aggregate("s", "pv", &amounts(&[42.5, 0.25]), 1)["fields"]["amount"], json!(42.75));
+        assert_eq!(aggregate("s", "pv", &amounts(&[0.7, 0.1, 0.2]), 1)["fields"]["amount"], json!(1));
+        assert_eq!(aggregate("s", "pv", &amounts(&[-1e-7, 2e-7]), 1)["fields"]["amount"], json!(1e-7));
     }
 
     /// Rows stored before validation was tightened may hold huge numbers:

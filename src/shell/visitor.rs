@@ -42,7 +42,16 @@ impl App {
         let Some(r) = r else { return };
         records::keep(&r);
         if let Some(url) = self.receipts_url() {
-            let body = receipt::body(&r, Some(&self.bundle().0));
+            let bundle = &self.bundle().0;
+            if bundle.len() > receipt::MAX_BUNDLE_BYTES {
+                dom::warn(&format!(
+                    "the prompt's texts come to {} bytes, over the {} a collector keeps with a receipt: receipts are sent without \
+                     them (their texts_sha256 still names the texts); keep each revision's texts on your side, or shorten them",
+                    bundle.len(),
+                    receipt::MAX_BUNDLE_BYTES
+                ));
+            }
+            let body = receipt::body(&r, Some(bundle));
             wasm_bindgen_futures::spawn_local(send(url, r.receipt_id, body));
         }
     }

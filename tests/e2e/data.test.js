@@ -20,11 +20,11 @@ const AXE = path.join(h.ROOT, 'node_modules/axe-core/axe.min.js');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const RECEIPT_KEYS = ['choices', 'language', 'method', 'receipt_id', 'revision', 'sdk', 'site', 'texts_sha256', 'timestamp'];
 
-let server, chrome;
+let server, chrome, www;
 test.before(async () => {
   const base = h.config({ aggregation: { window_seconds: 3600 } });
   base.purposes[2] = { ...base.purposes[2], cookies: ['_vid*', 'track_me'] };
-  const www = h.site({
+  www = h.site({
     'candor.config.json': base,
     'index.html': h.html(),
     'local.config.json': { ...base, collector: null },
@@ -424,6 +424,24 @@ test('the receipt arrives at the collector and its text hash matches the texts i
   await acknowledged(p, 2);
   assert.equal(p.receipts[1].method, 'api');
   assert.deepEqual(p.receipts[1].choices, { necessary: true, stats: true, video: true });
+  await context.close();
+});
+
+test('texts too long for the collector to keep: the receipt goes without them at once, no request is refused, a warning says so', async () => {
+  const long = (i) => `Purpose ${i} explains itself at length. `.repeat(50).slice(0, 1990);
+  const cfg = h.config();
+  for (let i = 0; i < 10; i++) cfg.purposes.push({ id: `extra${i}`, label: `Extra ${i}`, explain: long(i), benefit: long(i) });
+  h.write(www, { 'long-texts.json': cfg, 'long-texts.html': h.html({ attrs: 'data-config="/long-texts.json" async' }) });
+  const { context, p } = await open('/long-texts.html');
+  const statuses = [];
+  p.on('response', (r) => { if (r.url().includes('/v1/receipts')) statuses.push(r.status()); });
+  await byId(p, 'candor-accept-all').click();
+  await acknowledged(p, 1);
+  assert.deepEqual(statuses, [202], 'one POST, stored');
+  assert.deepEqual(Object.keys(p.receipts[0]).sort(), RECEIPT_KEYS, 'sent without the texts');
+  const warnings = p.logs.filter((l) => l.type === 'warning').map((l) => l.text);
+  assert.ok(warnings.some((w) => /receipts are sent without them/.test(w)), JSON.stringify(warnings));
+  assert.deepEqual(p.logs.filter((l) => l.type === 'error'), []);
   await context.close();
 });
 
