@@ -35,7 +35,8 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    /// The reason string of the public API.
+    /// How the debug log (`"debug": true`) words it after `track(name)`.
+    /// The public API's answers are the loader's (`src/js/loader.js`).
     pub fn as_str(self) -> &'static str {
         match self {
             Refusal::NoConsent => "refused: no-consent",

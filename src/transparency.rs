@@ -364,7 +364,7 @@ mod tests {
         }
         assert_eq!(h.len(), HISTORY_MAX);
         assert_eq!(h[0].report.report_id, "r5");
-        record_sent(&mut h, report("r24", 0), T + 30, 30);
+        assert!(!record_sent(&mut h, report("r24", 0), T + 30, 30), "answered twice");
         assert_eq!(h.len(), HISTORY_MAX, "the same report is remembered once");
         prune(&mut h, T + 30 * 86_400 + 10, 30);
         assert_eq!(h.len(), 14, "entries older than history_days are gone");

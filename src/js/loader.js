@@ -30,13 +30,15 @@ var failure = null;
 var queue = [];
 var resolveReady;
 var ready = new Promise(function (resolve) { resolveReady = resolve; });
-var REASONS = ['no-consent', 'unknown-event', 'invalid-field', 'over-budget', 'not-ready'];
+// track's answers by the wasm's code (code - 1). Code 4, past its
+// max_per_window, is not a refusal: the event is valid and consented but not
+// counted (the contribution bound the noise is calibrated to), and CONTRACT
+// §3 closes the list of reasons, so it is an acceptance that says so.
+var REASONS = ['no-consent', 'unknown-event', 'invalid-field', 'capped', 'not-ready'];
 var ACCEPTED = Object.freeze({ accepted: true });
-var REFUSED = REASONS.map(function (r) { return Object.freeze({ accepted: false, reason: r }); });
-// Past its max_per_window an event is valid and consented, but not counted
-// (the contribution bound the noise is calibrated to). CONTRACT §3 closes the
-// list of refusal reasons, so this is an acceptance that says so.
-REFUSED[3] = Object.freeze({ accepted: true, capped: true });
+var REFUSED = REASONS.map(function (r) {
+  return Object.freeze(r === 'capped' ? { accepted: true, capped: true } : { accepted: false, reason: r });
+});
 var NOT_READY = REFUSED[4];
 var UNDECIDED = { revision: null, decided: false, purposes: {}, updated_at: null };
 
