@@ -232,7 +232,9 @@ export interface Inspection {
  * Before `ready` resolved, calls other than `track`, `consent` and `on` are
  * queued and return a `Promise` of the value typed below (settled in order
  * once the SDK is up), and `consent()` has no purposes yet. Await `ready`
- * first for the plain values.
+ * first for the plain values. After a failed boot (`error` set) every call
+ * answers with these types and changes nothing: the undecided consent
+ * (no purposes), an empty inspection, `{sent: 0}`.
  */
 export interface Candor {
   readonly qa?: CandorQa;

@@ -10,6 +10,9 @@
 // in a function of `options` ({config | configUrl, wasmUrl}, already checked
 // by src/js/esm.js); the classic script passes null and reads its own tag.
 // Either way it returns window.candor (the existing one if Candor already runs).
+// Outside a browser (a server-side render that requires the package) there
+// is nothing to do, and nothing may throw.
+if (typeof window === 'undefined' || typeof document === 'undefined') return null;
 var script = options ? null : document.currentScript || document.querySelector('script[src*="candor.js"]');
 if (window.candor && window.candor.__candor) return window.candor;
 var start = options || {
@@ -46,14 +49,25 @@ function emit(name, detail) {
   document.dispatchEvent(new CustomEvent('candor:' + name, { detail: detail }));
 }
 
-// Calls before boot wait in `queue`; after a failed boot they get `fallback`.
-function method(name, fallback) {
+function undecided() { return JSON.parse(JSON.stringify(UNDECIDED)); }
+
+// What calls answer after a failed boot: the values their types promise,
+// with nothing decided and nothing stored.
+function fallback(name) {
+  if (name === 'flush') return { sent: 0 };
+  if (name === 'open') return undefined;
+  if (name === 'inspect') return { consent: undecided(), storage: [], pending: [], open: [], dropped: 0, history: [], receipts: [] };
+  return undecided();
+}
+
+// Calls before boot wait in `queue`; after a failed boot they get their fallback.
+function method(name) {
   return function () {
     var args = Array.prototype.slice.call(arguments);
     if (sdk) return sdk[name].apply(sdk, args);
     // A list given now (grant's ids) is copied now, not read at replay.
     args = args.map(function (a) { return Array.isArray(a) ? a.slice() : a; });
-    if (failure) return fallback;
+    if (failure) return fallback(name);
     return new Promise(function (resolve, reject) { queue.push([name, args, resolve, reject]); });
   };
 }
@@ -155,15 +169,15 @@ var candor = {
   version: '0.1.0',
   ready: ready,
   error: null,
-  consent: function () { return sdk ? sdk.consent() : JSON.parse(JSON.stringify(UNDECIDED)); },
-  grant: withIds('grant', method('grant', undefined)),
-  deny: withIds('deny', method('deny', undefined)),
-  acceptAll: method('acceptAll', undefined),
-  rejectAll: method('rejectAll', undefined),
-  withdraw: method('withdraw', undefined),
-  open: withView(method('open', undefined)),
-  erase: method('erase', undefined),
-  inspect: method('inspect', null),
+  consent: function () { return sdk ? sdk.consent() : undecided(); },
+  grant: withIds('grant', method('grant')),
+  deny: withIds('deny', method('deny')),
+  acceptAll: method('acceptAll'),
+  rejectAll: method('rejectAll'),
+  withdraw: method('withdraw'),
+  open: withView(method('open')),
+  erase: method('erase'),
+  inspect: method('inspect'),
   track: track,
   on: function (purpose, callback) {
     if (typeof purpose !== 'string' || typeof callback !== 'function') {
@@ -203,7 +217,7 @@ function settle() {
   waiting.forEach(function (call) {
     var name = call[0], args = call[1], resolve = call[2], reject = call[3];
     if (name === 'track') return resolve(track(args[0], args[1]));
-    if (!sdk) return resolve(name === 'flush' ? { sent: 0 } : name === 'track' ? NOT_READY : undefined);
+    if (!sdk) return resolve(fallback(name));
     try { resolve(sdk[name].apply(sdk, args)); } catch (e) { reject(e); }
   });
   resolveReady();

@@ -23,7 +23,8 @@ gap:8px;padding:16px;min-height:120px;border:1px dashed #767676;border-radius:8p
 font:15px/1.4 system-ui,sans-serif}button{align-self:flex-start;font:inherit;min-height:44px;padding:8px 16px;\
 border-radius:8px;border:2px solid #1d4ed8;background:#1d4ed8;color:#fff;cursor:pointer}\
 button:focus-visible{outline:3px solid #1a1a1a;outline-offset:2px}\
-@media (prefers-color-scheme:dark){.ph{background:#26272b;color:#f3f3f3;border-color:#8a8a8a}}";
+@media (prefers-color-scheme:dark){.ph{background:#26272b;color:#f3f3f3;border-color:#8a8a8a}\
+button:focus-visible{outline-color:#f3f3f3}}";
 
 /// The placeholders on the page.
 #[derive(Default)]

@@ -190,6 +190,13 @@ test('an invalid config: one console.error naming the path, candor:error, no pro
   assert.deepEqual(Object.values(c.purposes).filter(Boolean), []);
   assert.deepEqual(await p.evaluate(() => window.candor.track('page_view', { path: '/' })), { accepted: false, reason: 'not-ready' });
   assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 0 });
+  // The other calls answer what their types promise, and change nothing.
+  const undecided = { revision: null, decided: false, purposes: {}, updated_at: null };
+  assert.deepEqual(await p.evaluate(() => window.candor.acceptAll()), undecided);
+  assert.deepEqual(await p.evaluate(() => window.candor.grant(['stats'])), undecided);
+  assert.deepEqual(await p.evaluate(() => window.candor.inspect()),
+    { consent: undecided, storage: [], pending: [], open: [], dropped: 0, history: [], receipts: [] });
+  assert.deepEqual(await p.evaluate(() => Object.keys(localStorage)), []);
   assert.equal((await h.events(p, 'ready')).length, 0);
   await context.close();
 });

@@ -320,6 +320,13 @@ test('ES module without a bundler: importing starts nothing, bad options are nam
   await p.context().close();
 });
 
+test('server rendering: requiring candor.js (the classic script) in Node does nothing and throws nothing', () => {
+  const file = path.join(h.ROOT, 'dist/candor.js');
+  delete require.cache[file];
+  assert.doesNotThrow(() => require(file));
+  assert.equal(globalThis.candor, undefined);
+});
+
 test('server rendering: importing candor.mjs in Node has no side effects, and load() rejects naming why', async () => {
   const { pathToFileURL } = require('node:url');
   const m = await import(pathToFileURL(path.join(h.ROOT, 'dist/candor.mjs')).href);
