@@ -226,6 +226,30 @@ impl Prompt {
                 }
             }));
         }
+        // WCAG 2.4.11: a page control that gets keyboard focus behind the
+        // banner or "Your choices" (both fixed at the bottom, and not modal)
+        // is scrolled up into view above them, where the page can scroll.
+        {
+            let covers: [Element; 2] = [dialog.clone().unchecked_into(), reopen.clone()];
+            let ours = host.clone();
+            let opts = EventListenerOptions { phase: gloo_events::EventListenerPhase::Capture, passive: true };
+            listeners.push(EventListener::new_with_options(doc, "focusin", opts, move |e| {
+                let Some(el) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
+                if el == ours || !el.matches(":focus-visible").unwrap_or(false) {
+                    return;
+                }
+                let r = el.get_bounding_client_rect();
+                for c in covers.iter().map(Element::get_bounding_client_rect).filter(|c| c.height() > 0.0) {
+                    let overlaps = r.bottom() > c.top() && r.top() < c.bottom() && r.right() > c.left() && r.left() < c.right();
+                    if overlaps {
+                        if let Some(w) = web_sys::window() {
+                            w.scroll_by_with_x_and_y(0.0, r.bottom() - c.top() + 8.0);
+                        }
+                        return;
+                    }
+                }
+            }));
+        }
         if let Some(body) = doc.body() {
             body.insert_before(&host, body.first_child().as_ref())?;
             top_layer(&root, true);

@@ -39,6 +39,9 @@ test.before(async () => {
       'body { transform: translateZ(0); min-height: 4000px; } body > * { pointer-events: none !important; visibility: hidden !important; } ' +
       'main, .bar { pointer-events: auto !important; visibility: visible !important; }',
     'hostile-css.html': h.html({ head: '<link rel="stylesheet" href="/hostile-css.css">', body: '<div class="bar">Chat with us</div>' }),
+    'links.html': h.html({ body: `<ul>${Array.from({ length: 40 }, (_, i) => `<li><a href="#l${i}">Link ${i}</a></li>`).join('')}</ul>` +
+      // Room below the links, so the page can scroll them above the banner.
+      '<footer><p>End of the page.</p></footer>' + '<br>'.repeat(40) }),
   });
   server = await h.collector({ www });
   chrome = await h.browser();
@@ -105,6 +108,31 @@ test('on a 360 px phone "Your choices" is a 44 px round control in the corner, s
   // Its words are its accessible name: found by role and name, as before.
   await p.getByRole('button', { name: 'Your choices' }).click();
   await byId(p, 'candor-save').waitFor({ state: 'visible' });
+  await context.close();
+});
+
+test('WCAG 2.4.11: a page link that gets keyboard focus behind the banner, or later behind "Your choices", is scrolled into view above it', async () => {
+  const { context, p } = await open('/links.html', { viewport: { width: 600, height: 700 } });
+  const check = async (cover) => {
+    const hidden = [];
+    for (let i = 0; i < 40; i++) {
+      await p.keyboard.press('Tab');
+      const r = await p.evaluate((cover) => {
+        const a = document.activeElement;
+        if (!a || a.tagName !== 'A') return null;
+        const c = document.querySelector('candor-consent').shadowRoot.querySelector(`[data-testid="${cover}"]`).getBoundingClientRect();
+        const e = a.getBoundingClientRect();
+        return { link: a.textContent, covered: e.bottom > c.top && e.top < c.bottom && e.right > c.left && e.left < c.right };
+      }, cover);
+      if (r && r.covered) hidden.push(r.link);
+    }
+    return hidden;
+  };
+  assert.deepEqual(await check('candor-prompt'), [], 'behind the banner');
+  await byId(p, 'candor-reject-all').click();
+  await p.evaluate(() => window.scrollTo(0, 0));
+  await p.evaluate(() => document.activeElement && document.activeElement.blur());
+  assert.deepEqual(await check('candor-reopen'), [], 'behind "Your choices"');
   await context.close();
 });
 
