@@ -149,6 +149,12 @@ pub enum Text {
 impl Text {
     /// The text for the first language in `chain` that has one, else any.
     pub fn resolve<'a>(&'a self, chain: &[String]) -> &'a str {
+        self.resolve_tagged(chain).0
+    }
+
+    /// [`Text::resolve`], with the language tag of the text picked (`None`
+    /// for a plain text, which stands for every language).
+    pub fn resolve_tagged<'a>(&'a self, chain: &[String]) -> (&'a str, Option<&'a str>) {
         match self {
             Text::Localized(map) => {
                 // Each language of the chain in turn: its own tag, else (once
@@ -164,11 +170,10 @@ impl Text {
                         let last_of_its_language = chain[i + 1..].iter().all(|l| primary(l) != primary(lang));
                         exact.or_else(|| map.iter().find(|(k, _)| last_of_its_language && primary(k) == primary(lang)))
                     })
-                    .map(|(_, v)| v.as_str())
-                    .or_else(|| map.values().next().map(String::as_str))
-                    .unwrap_or("")
+                    .or_else(|| map.iter().next())
+                    .map_or(("", None), |(k, v)| (v.as_str(), Some(k.as_str())))
             }
-            Text::Plain(s) => s,
+            Text::Plain(s) => (s, None),
         }
     }
 

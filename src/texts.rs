@@ -227,6 +227,45 @@ pub struct Resolved {
     pub chain: Vec<String>,
     /// UI strings, config overrides applied.
     pub ui: UiTexts,
+    /// The built-in strings shown in another language than the prompt's
+    /// (a language Candor has no strings for borrows another's), so the
+    /// prompt can mark them with their own `lang` and `dir`.
+    pub foreign: Option<Foreign>,
+}
+
+/// Strings of one other language among the prompt's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Foreign {
+    /// Their language (a primary subtag).
+    pub lang: String,
+    /// Whether it is written right to left.
+    pub rtl: bool,
+    /// The strings, as in [`UiTexts`] (templates keep their `{…}`).
+    pub texts: Vec<String>,
+}
+
+impl Foreign {
+    /// Whether `shown` (an element's own text) is one of these strings: the
+    /// string itself, a template filled in, or `always_on` leading a sentence.
+    pub fn has(&self, shown: &str) -> bool {
+        let s = shown.trim();
+        !s.is_empty()
+            && self.texts.iter().any(|t| match t.split_once('{') {
+                Some((pre, rest)) => {
+                    let post = rest.split_once('}').map_or("", |(_, p)| p);
+                    !pre.is_empty() && s.len() >= pre.len() + post.len() && s.starts_with(pre) && s.ends_with(post)
+                }
+                None => s == t.trim() || s.starts_with(&format!("{}. ", t.trim().trim_end_matches('.'))),
+            })
+    }
+}
+
+/// The language tag of a text picked from a config map, when it is another
+/// language than the prompt's (`lang`): what its element's `lang` must say,
+/// with whether that language is written right to left.
+pub fn other_language<'a>(tag: Option<&'a str>, lang: &str) -> Option<(&'a str, bool)> {
+    let tag = tag?;
+    (!primary(tag).eq_ignore_ascii_case(primary(lang))).then(|| (tag, RTL.iter().any(|r| primary(tag).eq_ignore_ascii_case(r))))
 }
 
 /// Picks the language and resolves every UI string.
@@ -257,7 +296,11 @@ pub fn resolve(config: &Config, navigator_languages: &[String]) -> Resolved {
     text_chain.extend(chain.iter().filter(|l| **l != lang).cloned());
     let own = builtin(primary(&lang));
     let has_own = own.is_some();
-    let mut ui = own.or_else(|| chain.iter().find_map(|l| builtin(primary(l)))).unwrap_or_else(|| builtin("en").unwrap());
+    // Without built-in strings of its own, the prompt borrows those of the
+    // first language of the chain that has them, else English.
+    let ui_lang = if has_own { primary(&lang) } else { chain.iter().map(|l| primary(l)).find(|l| builtin(l).is_some()).unwrap_or("en") };
+    let mut ui = builtin(ui_lang).unwrap_or_else(|| builtin("en").unwrap());
+    let mut overridden: Vec<&str> = Vec::new();
     // Config validation admits only keys of KEYS. In a language Candor has
     // built-in strings for, an override counts only if it is in that
     // language (or plain): a French prompt keeps its own French heading
@@ -269,9 +312,15 @@ pub fn resolve(config: &Config, navigator_languages: &[String]) -> Resolved {
         let pick = if has_own { same_language(text, &own_chain) } else { Some(text.resolve(&text_chain)) };
         if let Some(t) = pick {
             *slot = t.to_string();
+            overridden.push(key.as_str());
         }
     }
-    Resolved { rtl: RTL.contains(&primary(&lang)), lang, chain: text_chain, ui }
+    let foreign = (!ui_lang.eq_ignore_ascii_case(primary(&lang))).then(|| Foreign {
+        lang: ui_lang.to_string(),
+        rtl: RTL.contains(&ui_lang),
+        texts: ui.entries().iter().filter(|(k, _)| !overridden.contains(k)).map(|(_, v)| v.to_string()).collect(),
+    });
+    Resolved { rtl: RTL.contains(&primary(&lang)), lang, chain: text_chain, ui, foreign }
 }
 
 #[cfg(test)]
@@ -293,6 +342,30 @@ mod tests {
             r#"{{"site":"s","revision":"1",{extra}"purposes":[{{"id":"stats","label":"Stats","explain":"x","benefit":"y"}}]}}"#
         ))
         .unwrap()
+    }
+
+    #[test]
+    fn borrowed_strings_are_named_with_their_language() {
+        // Arabic has no built-in strings: English ones are borrowed, but not
+        // the heading the site wrote in Arabic.
+        let c = config(r#""language":"ar","texts":{"heading":{"ar":"بياناتك"}},"#);
+        let t = resolve(&c, &[]);
+        assert_eq!((t.lang.as_str(), t.rtl), ("ar", true));
+        let f = t.foreign.as_ref().unwrap();
+        assert_eq!((f.lang.as_str(), f.rtl), ("en", false));
+        assert!(f.has(&t.ui.accept_all) && f.has(" Choose what to allow "));
+        assert!(!f.has(&t.ui.heading), "the site's own heading is Arabic");
+        assert!(f.has("Kept for 30 days."), "a template filled in");
+        assert!(f.has(&format!("{}. {}", t.ui.always_on.trim_end_matches('.'), t.ui.required_why)));
+        assert!(!f.has("Statistics") && !f.has(""));
+        // A language with strings of its own borrows none.
+        assert_eq!(resolve(&plain(r#""language":"de","#), &[]).foreign, None);
+        assert_eq!(resolve(&plain(""), &["fr-CA".into()]).foreign, None);
+        // A purpose text the site wrote in English only, in a German prompt.
+        assert_eq!(crate::texts::other_language(Some("en"), "de"), Some(("en", false)));
+        assert_eq!(crate::texts::other_language(Some("ar"), "en-GB"), Some(("ar", true)));
+        assert_eq!(crate::texts::other_language(Some("de-AT"), "de"), None);
+        assert_eq!(crate::texts::other_language(None, "de"), None);
     }
 
     #[test]

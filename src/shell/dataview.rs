@@ -17,7 +17,7 @@ use web_sys::{Document, Element, HtmlElement};
 
 use super::dom::{append, el};
 use super::prompt::Intent;
-use crate::texts::UiTexts;
+use crate::texts::{Foreign, Resolved, UiTexts};
 use crate::transparency::View;
 
 /// The rendered data section and its listeners.
@@ -29,12 +29,18 @@ pub struct DataView {
     object_url: Option<String>,
     /// The view's words, in the prompt's language.
     ui: UiTexts,
+    /// Borrowed words among them, marked with their language on each render.
+    foreign: Option<Foreign>,
+    /// Whether the prompt is in another language than English, which the
+    /// per-purpose sentences are written in (marked `lang="en"` then).
+    sentences_foreign: bool,
     _listeners: Vec<EventListener>,
 }
 
 impl DataView {
     /// Builds the (hidden) section.
-    pub fn new(doc: &Document, ui: &UiTexts, on: &Rc<dyn Fn(Intent)>) -> Result<DataView, JsValue> {
+    pub fn new(doc: &Document, texts: &Resolved, on: &Rc<dyn Fn(Intent)>) -> Result<DataView, JsValue> {
+        let ui = &texts.ui;
         let section = el(
             doc,
             "section",
@@ -54,7 +60,17 @@ impl DataView {
             EventListener::new(target, "click", move |_| on(intent.clone()))
         };
         let listeners = vec![click(&export, Intent::Export), click(&erase, Intent::Erase), click(&back, Intent::Customize)];
-        Ok(DataView { focus: section.clone(), section, body, object_url: None, ui: ui.clone(), _listeners: listeners })
+        let sentences_foreign = !texts.lang.split('-').next().unwrap_or("").eq_ignore_ascii_case("en");
+        Ok(DataView {
+            focus: section.clone(),
+            section,
+            body,
+            object_url: None,
+            ui: ui.clone(),
+            foreign: texts.foreign.clone(),
+            sentences_foreign,
+            _listeners: listeners,
+        })
     }
 
     /// Redraws the content from `view`.
@@ -66,8 +82,9 @@ impl DataView {
             let title = el(doc, "h3", &[], &format!("{} ({})", p.label, if p.granted { &ui.data_on } else { &ui.data_off }))?;
             part.append_child(&title)?;
             let nothing_sent = ui.data_nothing_sent.replace("{days}", &history_days.to_string());
-            list(doc, &part, &ui.data_waiting, &format!("candor-data-waiting-{}", p.id), &p.waiting, &ui.data_nothing_waiting)?;
-            list(doc, &part, &ui.data_sent, &format!("candor-data-sent-{}", p.id), &p.sent, &nothing_sent)?;
+            let en = self.sentences_foreign;
+            list(doc, &part, &ui.data_waiting, &format!("candor-data-waiting-{}", p.id), &p.waiting, &ui.data_nothing_waiting, en)?;
+            list(doc, &part, &ui.data_sent, &format!("candor-data-sent-{}", p.id), &p.sent, &nothing_sent, en)?;
             self.body.append_child(&part)?;
         }
         let part = el(doc, "div", &[("class", "data-purpose")], "")?;
@@ -76,6 +93,9 @@ impl DataView {
         let ul = el(doc, "ul", &[("data-testid", "candor-data-storage")], "")?;
         for (key, line) in &view.storage {
             let li = el(doc, "li", &[("data-key", key)], line)?;
+            if self.sentences_foreign {
+                super::dom::set_lang(&li, "en", false);
+            }
             ul.append_child(&li)?;
         }
         if view.storage.is_empty() {
@@ -84,6 +104,9 @@ impl DataView {
         }
         part.append_child(&ul)?;
         self.body.append_child(&part)?;
+        if let Some(foreign) = &self.foreign {
+            super::dom::mark_foreign(&self.body, foreign);
+        }
         Ok(())
     }
 
@@ -119,12 +142,16 @@ impl Drop for DataView {
 }
 
 /// `<h4>heading</h4><ul data-testid=…><li>…</li></ul>`, or one muted line when empty.
-fn list(doc: &Document, parent: &Element, heading: &str, testid: &str, lines: &[String], empty: &str) -> Result<(), JsValue> {
+/// `english`: the lines are English sentences in a prompt of another language.
+fn list(doc: &Document, parent: &Element, heading: &str, testid: &str, lines: &[String], empty: &str, english: bool) -> Result<(), JsValue> {
     let h = el(doc, "h4", &[], heading)?;
     parent.append_child(&h)?;
     let ul = el(doc, "ul", &[("data-testid", testid)], "")?;
     for line in lines {
         let li = el(doc, "li", &[], line)?;
+        if english {
+            super::dom::set_lang(&li, "en", false);
+        }
         ul.append_child(&li)?;
     }
     if lines.is_empty() {

@@ -32,6 +32,33 @@ pub fn append(parent: &Element, children: &[&Element]) -> Result<(), JsValue> {
     Ok(())
 }
 
+/// Says an element's text is in `lang` (WCAG 3.1.2, Language of Parts),
+/// and its direction, so punctuation lands on the right side.
+pub fn set_lang(e: &Element, lang: &str, rtl: bool) {
+    let _ = e.set_attribute("lang", lang);
+    let _ = e.set_attribute("dir", if rtl { "rtl" } else { "ltr" });
+}
+
+/// Marks every element under `root` whose own text (or, for a symbol such
+/// as "×", its `aria-label`) is one of `foreign`'s strings with that
+/// language: a prompt in a language Candor has no strings for shows
+/// borrowed ones.
+pub fn mark_foreign(root: &Element, foreign: &crate::texts::Foreign) {
+    let Ok(all) = root.query_selector_all("*") else { return };
+    for e in (0..all.length()).filter_map(|i| all.item(i)?.dyn_into::<Element>().ok()) {
+        let kids = e.child_nodes();
+        let own: String = (0..kids.length())
+            .filter_map(|i| kids.item(i))
+            .filter(|n| n.node_type() == web_sys::Node::TEXT_NODE)
+            .filter_map(|n| n.text_content())
+            .collect();
+        let symbol = !own.trim().is_empty() && !own.chars().any(char::is_alphanumeric);
+        if foreign.has(&own) || symbol && e.get_attribute("aria-label").is_some_and(|l| foreign.has(&l)) {
+            set_lang(&e, &foreign.lang, foreign.rtl);
+        }
+    }
+}
+
 /// Shows or hides an element with the `hidden` attribute.
 pub fn set_hidden(e: &Element, hidden: bool) {
     let _ = if hidden { e.set_attribute("hidden", "") } else { e.remove_attribute("hidden") };

@@ -117,7 +117,16 @@ impl Prompt {
             let li = el(doc, "li", &[("class", "purpose")], "")?;
             let row = el(doc, "div", &[("class", "row")], "")?;
             let input_id = format!("candor-t-{}", p.id);
-            let label = el(doc, "label", &[("for", &input_id), ("class", "label")], p.label.resolve(chain))?;
+            // A purpose text the site did not write in the prompt's language
+            // says which one it is in.
+            let tagged = |e: &Element, tag: Option<&str>| {
+                if let Some((tag, rtl)) = crate::texts::other_language(tag, &texts.lang) {
+                    super::dom::set_lang(e, tag, rtl);
+                }
+            };
+            let (text, tag) = p.label.resolve_tagged(chain);
+            let label = el(doc, "label", &[("for", &input_id), ("class", "label")], text)?;
+            tagged(&label, tag);
             let input: HtmlInputElement = el(
                 doc,
                 "input",
@@ -127,11 +136,17 @@ impl Prompt {
             )?
             .unchecked_into();
             append(&row, &[&label, &input])?;
-            let explain = el(doc, "p", &[("id", &format!("candor-e-{}", p.id))], p.explain.resolve(chain))?;
+            let (text, tag) = p.explain.resolve_tagged(chain);
+            let explain = el(doc, "p", &[("id", &format!("candor-e-{}", p.id))], text)?;
+            tagged(&explain, tag);
             let benefit = el(doc, "p", &[], "")?;
             let strong = el(doc, "strong", &[], &ui.benefit_prefix)?;
             benefit.append_child(&strong)?;
-            benefit.append_child(&doc.create_text_node(&format!(" {}", p.benefit.resolve(chain))))?;
+            benefit.append_child(&doc.create_text_node(" "))?;
+            let (text, tag) = p.benefit.resolve_tagged(chain);
+            let what = el(doc, "span", &[], text)?;
+            tagged(&what, tag);
+            benefit.append_child(&what)?;
             append(&li, &[&row, &explain, &benefit])?;
             if let Some(days) = p.retention_days {
                 let template = if days == 1 { &ui.retention_one } else { &ui.retention };
@@ -151,7 +166,7 @@ impl Prompt {
         let your_data =
             el(doc, "button", &[("type", "button"), ("class", "secondary link"), ("data-testid", "candor-your-data")], &ui.your_data)?;
         append(&prefs, &[&prefs_intro, &list, &your_data])?;
-        let data = DataView::new(doc, ui, &on)?;
+        let data = DataView::new(doc, texts, &on)?;
 
         let actions = el(doc, "div", &[("class", "actions")], "")?;
         let reject = el(doc, "button", &[("type", "button"), ("class", "choice"), ("data-testid", "candor-reject-all")], &ui.reject_all)?;
@@ -162,6 +177,9 @@ impl Prompt {
         append(&dialog, &[&close, &heading, &first, &prefs, &data.section, &actions])?;
         let reopen = el(doc, "button", &[("type", "button"), ("class", "reopen"), ("data-testid", "candor-reopen"), ("hidden", "")], &ui.reopen)?;
         append(&root, &[&dialog, &reopen])?;
+        if let Some(foreign) = &texts.foreign {
+            super::dom::mark_foreign(&root, foreign);
+        }
         shadow.append_child(&root)?;
 
         let dialog: HtmlDialogElement = dialog.unchecked_into();

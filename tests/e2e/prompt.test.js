@@ -26,6 +26,10 @@ test.before(async () => {
     'intl.config.json': intl,
     'intl.html': h.html({ attrs: 'data-config="/intl.config.json" async' }),
     'fr.config.json': { ...intl, language: 'fr' },
+    // Arabic, which Candor has no strings for: its buttons borrow English ones.
+    'parts.config.json': { ...intl, language: 'ar', purposes: [intl.purposes[0], intl.purposes[1],
+      { ...cfg.purposes[2], label: { en: 'Show videos' } }] },
+    'parts.html': h.html({ attrs: 'data-config="/parts.config.json" async' }),
     'one-day.config.json': h.config({ purposes: [cfg.purposes[0], { ...cfg.purposes[1], retention_days: 1 }, cfg.purposes[2]] }),
     'one-day.html': h.html({ attrs: 'data-config="/one-day.config.json" async' }),
     'fr.html': h.html({ attrs: 'data-config="/fr.config.json" async' }),
@@ -133,6 +137,33 @@ test('WCAG 2.4.11: a page link that gets keyboard focus behind the banner, or la
   await p.evaluate(() => window.scrollTo(0, 0));
   await p.evaluate(() => document.activeElement && document.activeElement.blur());
   assert.deepEqual(await check('candor-reopen'), [], 'behind "Your choices"');
+  await context.close();
+});
+
+test('WCAG 3.1.2: in an Arabic prompt, borrowed English strings and an English-only label say lang="en" dir="ltr"; Arabic ones inherit', async () => {
+  const { context, p } = await open('/parts.html');
+  await byId(p, 'candor-customize').click();
+  const marks = await p.evaluate(() => {
+    const root = document.querySelector('candor-consent').shadowRoot;
+    const at = (sel) => { const e = root.querySelector(sel); return `${e.getAttribute('lang')}/${e.getAttribute('dir')}`; };
+    return {
+      root: at('.root'),
+      save: at('[data-testid="candor-save"]'),
+      accept: at('[data-testid="candor-accept-all"]'),
+      close: at('[data-testid="candor-close"]'),
+      stats: at('label[for="candor-t-stats"]'),
+      video: at('label[for="candor-t-video"]'),
+    };
+  });
+  assert.deepEqual(marks, { root: 'ar/rtl', save: 'en/ltr', accept: 'en/ltr', close: 'en/ltr', stats: 'null/null', video: 'en/ltr' });
+  // "Your data": its borrowed headings, and its sentences (English only).
+  await byId(p, 'candor-save').click();
+  await p.evaluate(() => window.candor.open('data'));
+  const data = await p.evaluate(() => {
+    const root = document.querySelector('candor-consent').shadowRoot;
+    return [...root.querySelectorAll('[data-testid="candor-data-storage"] li, .data h3 + h4')].map((e) => e.getAttribute('lang'));
+  });
+  assert.ok(data.length >= 2 && data.every((l) => l === 'en'), JSON.stringify(data));
   await context.close();
 });
 
