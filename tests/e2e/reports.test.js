@@ -408,6 +408,24 @@ async function front(plan = () => null) {
     close: () => { server.closeAllConnections(); server.close(); } };
 }
 
+/**
+ * A page whose config (`<name>.json`, `window_seconds` long windows) sends
+ * its reports through a `front(plan)`, stats granted; runs `body({p, f})`,
+ * then closes both.
+ */
+async function throughFront(name, plan, windowSeconds, body) {
+  const f = await front(plan);
+  h.write(www, { [`${name}.json`]: h.config({ collector: f.url, aggregation: { window_seconds: windowSeconds } }),
+    [`${name}.html`]: h.html({ attrs: `data-config="/${name}.json" async` }) });
+  const { context, p } = await statsGranted(`/${name}.html`);
+  try {
+    await body({ p, f });
+  } finally {
+    await context.close();
+    f.close();
+  }
+}
+
 // Retry-After as seconds, and as an HTTP date read against the collector's
 // own Date: here a day behind the visitor's clock, so reading the date
 // against the visitor's clock would find it long past and try at once.
@@ -417,12 +435,8 @@ for (const [form, headers] of [
   ['an HTTP date', () => ({ Date: new Date(DAY_BEHIND()).toUTCString(), 'Retry-After': new Date(DAY_BEHIND() + 120_000).toUTCString() })],
 ]) {
   test(`a 429 with Retry-After as ${form}: the timer does not try again before the collector's time`, async () => {
-    const f = await front((n) => (n === 0 ? { status: 429, headers: headers() } : null));
     // One-second windows: the upload timer ticks every second.
-    h.write(www, { 'retry-after.json': h.config({ collector: f.url, aggregation: { window_seconds: 1 } }),
-      'retry-after.html': h.html({ attrs: 'data-config="/retry-after.json" async' }) });
-    const { context, p } = await statsGranted('/retry-after.html');
-    try {
+    await throughFront('retry-after', (n) => (n === 0 ? { status: 429, headers: headers() } : null), 1, async ({ p, f }) => {
       await p.evaluate(() => window.candor.track('page_view', { path: '/' }));
       await p.waitForFunction(() => window.candor.inspect().pending.length === 1);
       await p.waitForTimeout(1500);
@@ -431,19 +445,12 @@ for (const [form, headers] of [
       await p.waitForTimeout(6000);
       assert.equal(f.log.length, 1, 'no second POST within the 120 s asked for');
       assert.equal((await p.evaluate(() => window.candor.inspect().pending)).length, 1, 'the report is kept');
-    } finally {
-      await context.close();
-      f.close();
-    }
+    });
   });
 }
 
 test("withdrawn while its report was on its way: the collector's acknowledgement still lands in the visitor's history, once", async () => {
-  const f = await front(() => ({ delay: 1500 }));
-  h.write(www, { 'withdraw-flight.json': h.config({ collector: f.url, aggregation: { window_seconds: 3600 } }),
-    'withdraw-flight.html': h.html({ attrs: 'data-config="/withdraw-flight.json" async' }) });
-  const { context, p } = await statsGranted('/withdraw-flight.html');
-  try {
+  await throughFront('withdraw-flight', () => ({ delay: 1500 }), 3600, async ({ p, f }) => {
     await p.evaluate(() => window.candor.track('page_view', { path: '/' }));
     await p.evaluate(() => { window.__flushing = window.candor.flush(); });
     while (f.log.length === 0) await new Promise((r) => setTimeout(r, 50));
@@ -454,19 +461,12 @@ test("withdrawn while its report was on its way: the collector's acknowledgement
     assert.deepEqual(history, [f.log[0].id], 'what the collector has is in the history');
     assert.equal((await h.events(p, 'report')).length, 1, 'candor:report once');
     assert.deepEqual(await p.evaluate(() => window.candor.inspect().pending), []);
-  } finally {
-    await context.close();
-    f.close();
-  }
+  });
 });
 
 test('leaving while an upload is on its way: what the page closed is sent on the way out, each report once', async () => {
-  const f = await front(() => ({ delay: 2500 }));
-  h.write(www, { 'slow-answer.json': h.config({ collector: f.url, aggregation: { window_seconds: 3600 } }),
-    'slow-answer.html': h.html({ attrs: 'data-config="/slow-answer.json" async' }) });
   const before = (await aggregates('page_view')).count || 0;
-  const { context, p } = await statsGranted('/slow-answer.html');
-  try {
+  await throughFront('slow-answer', () => ({ delay: 2500 }), 3600, async ({ p, f }) => {
     await p.evaluate(() => window.candor.track('page_view', { path: '/' }));
     // The first report's POST waits 2.5 s for its answer.
     await p.evaluate(() => { window.__flushing = window.candor.flush(); });
@@ -483,15 +483,14 @@ test('leaving while an upload is on its way: what the page closed is sent on the
     // The report in flight is sent again at hide (an unload aborts it);
     // the one closed at hide goes once.
     assert.deepEqual(counts, [1, 2], JSON.stringify(f.log));
-  } finally {
-    await context.close();
-    f.close();
-  }
+  });
 });
 
-/** Every page of `context` sees a wall clock `seconds` ahead (Date only; timers and performance.now() are untouched). */
-// The page's wall clock runs `seconds` ahead; `window.__setClockAhead(s)`
-// changes that later (a clock the system corrects while the page is open).
+/**
+ * Every page of `context` sees a wall clock `seconds` ahead (Date only;
+ * timers and performance.now() are untouched); `window.__setClockAhead(s)`
+ * changes that later (a clock the system corrects while the page is open).
+ */
 function fastClock(context, seconds) {
   return context.addInitScript((first) => {
     const RealDate = Date;
