@@ -13,7 +13,11 @@ mod validate;
 
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method};
@@ -41,6 +45,12 @@ async fn main() {
 }
 
 async fn run(args: cli::Args) -> Result<(), Box<dyn std::error::Error>> {
+    // An empty path would open SQLite's private temporary database: every
+    // report answered 202, and gone at the next start.
+    if args.db.trim().is_empty() {
+        return Err("--db (CANDOR_DB): must be a file path or a postgres:// URL, not empty".into());
+    }
+    let cors = cors_origins(&args.cors_origin)?;
     let store = store::Store::open(&args.db).await.map_err(|e| format!("cannot open database {}: {e}", redact(&args.db)))?;
     let state = Arc::new(AppState { store, sites: args.site_list(), min_reports: args.min_reports });
 
@@ -54,20 +64,19 @@ async fn run(args: cli::Args) -> Result<(), Box<dyn std::error::Error>> {
         .route("/v1/", any(routes::no_route))
         .route("/v1/{*rest}", any(routes::no_route))
         .method_not_allowed_fallback(routes::wrong_method)
-        .with_state(state);
-    let api = if args.cors_origin.is_empty() {
-        api
-    } else {
-        let origins: Vec<HeaderValue> = args.cors_origin.iter().filter(|o| !o.is_empty()).map(|o| o.parse()).collect::<Result<_, _>>()?;
-        api.layer(
+        .with_state(state)
+        .layer(middleware::from_fn(routes::check_path));
+    let api = match cors {
+        None => api,
+        Some(origins) => api.layer(
             CorsLayer::new()
-                .allow_origin(AllowOrigin::list(origins))
+                .allow_origin(origins)
                 .allow_methods([Method::GET, Method::POST, Method::DELETE])
                 .allow_headers([header::CONTENT_TYPE])
                 // The SDK reads Date (a visitor's clock that runs days ahead
                 // re-stamps its reports by it) and Retry-After.
                 .expose_headers([header::DATE, header::RETRY_AFTER]),
-        )
+        ),
     };
     let statics = Router::new()
         .nest_service("/candor", ServeDir::new(&args.dist).precompressed_br().precompressed_gzip())
@@ -90,9 +99,73 @@ async fn run(args: cli::Args) -> Result<(), Box<dyn std::error::Error>> {
         out.flush()?;
     }
     tracing::info!(%addr, db = %redact(&args.db), sites = ?args.site_list(), "collector started");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
-    tracing::info!("collector stopped cleanly");
+    serve(listener, app).await;
     Ok(())
+}
+
+/// A client must send a request's headers within this time, and its body
+/// within [`routes::BODY_WAIT`]: a slow or stalled client (one that opens
+/// many connections and sends a byte now and then) cannot hold them, nor
+/// the process at shutdown.
+const HEADER_WAIT: Duration = Duration::from_secs(10);
+/// At SIGTERM, requests in flight get this long to finish.
+const SHUTDOWN_WAIT: Duration = Duration::from_secs(10);
+
+/// Serves HTTP/1.1 until SIGTERM or Ctrl-C, then lets requests in flight
+/// finish (at most [`SHUTDOWN_WAIT`]). `axum::serve` has no header timeout.
+async fn serve(listener: tokio::net::TcpListener, app: Router) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(HEADER_WAIT);
+    let graceful = GracefulShutdown::new();
+    let mut stop = std::pin::pin!(shutdown());
+    loop {
+        tokio::select! {
+            conn = listener.accept() => match conn {
+                Ok((stream, _)) => {
+                    let svc = TowerToHyperService::new(app.clone());
+                    let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), svc));
+                    tokio::spawn(async move {
+                        let _ = conn.await;
+                    });
+                }
+                // Out of file descriptors, or the like: wait a moment.
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+            _ = &mut stop => break,
+        }
+    }
+    drop(listener);
+    tokio::select! {
+        _ = graceful.shutdown() => tracing::info!("collector stopped cleanly"),
+        _ = tokio::time::sleep(SHUTDOWN_WAIT) => tracing::warn!("collector stopped with requests still open after {SHUTDOWN_WAIT:?}"),
+    }
+}
+
+/// `--cors-origin` values: `*` (any origin), or origins as browsers send
+/// them (`https://shop.example`, a port if not the default; no path, no
+/// trailing slash, which would never match).
+fn cors_origins(values: &[String]) -> Result<Option<AllowOrigin>, String> {
+    let values: Vec<&str> = values.iter().map(|o| o.trim()).filter(|o| !o.is_empty()).collect();
+    if values.is_empty() {
+        return Ok(None);
+    }
+    if values.contains(&"*") {
+        return Ok(Some(AllowOrigin::any()));
+    }
+    let mut origins = Vec::new();
+    for o in values {
+        let bad = || format!("--cors-origin (CANDOR_CORS_ORIGIN): {o:?} is not an origin such as https://shop.example (scheme and host, an optional port, no path)");
+        let (scheme, host) = o.split_once("://").ok_or_else(bad)?;
+        let host_ok = !host.is_empty() && !host.contains(['/', '?', '#', '@', ' ']);
+        if !matches!(scheme, "http" | "https") || !host_ok {
+            return Err(bad());
+        }
+        origins.push(HeaderValue::from_str(o).map_err(|_| bad())?);
+    }
+    Ok(Some(AllowOrigin::list(origins)))
 }
 
 /// Method, path, status and duration: nothing that identifies a visitor.
@@ -120,10 +193,44 @@ async fn shutdown() {
     }
 }
 
-/// Hides a password in a database URL.
+/// Hides a password in a database URL: `user:password@`, and a
+/// `password=` parameter of the query or of a key=value string.
 fn redact(db: &str) -> String {
-    match (db.find("://"), db.rfind('@')) {
+    let db = match (db.find("://"), db.rfind('@')) {
         (Some(s), Some(at)) if at > s => format!("{}://***@{}", &db[..s], &db[at + 1..]),
         _ => db.to_string(),
+    };
+    let mut out = String::with_capacity(db.len());
+    let mut rest = db.as_str();
+    while let Some(i) = rest.to_ascii_lowercase().find("password=") {
+        let value = i + "password=".len();
+        out.push_str(&rest[..value]);
+        out.push_str("***");
+        let end = rest[value..].find(['&', ' ', ';']).map_or(rest.len(), |e| value + e);
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_never_reach_the_log() {
+        assert_eq!(super::redact("postgres://u:secret@db/x"), "postgres://***@db/x");
+        assert_eq!(super::redact("postgres://db/x?user=u&password=hunter2&sslmode=disable"), "postgres://db/x?user=u&password=***&sslmode=disable");
+        assert_eq!(super::redact("host=db PASSWORD=p1 user=u"), "host=db PASSWORD=*** user=u");
+        assert_eq!(super::redact("candor.db"), "candor.db");
+    }
+
+    #[test]
+    fn cors_origins_are_origins() {
+        assert!(super::cors_origins(&[]).unwrap().is_none());
+        assert!(super::cors_origins(&["*".into()]).unwrap().is_some());
+        assert!(super::cors_origins(&["https://shop.example".into(), "http://127.0.0.1:8080".into()]).unwrap().is_some());
+        for bad in ["https://shop.example/", "shop.example", "ftp://x", "https://a/b", "https://"] {
+            let e = super::cors_origins(&[bad.into()]).err().unwrap_or_default();
+            assert!(e.starts_with("--cors-origin"), "{bad}: {e}");
+        }
     }
 }

@@ -40,13 +40,34 @@ fn internal(e: impl std::fmt::Display) -> Response {
 }
 
 /// Reads a JSON body: content type, size and syntax are checked here.
+/// A request body must arrive within this time (see main.rs, HEADER_WAIT).
+pub const BODY_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Whether reading a body failed on the size limit (not on a broken body).
+fn too_large(e: &axum::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if c.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
+}
+
 async fn json_body(headers: &HeaderMap, body: Body) -> Result<Value, Response> {
     let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     // Media types are case-insensitive (RFC 9110 §8.3.1).
     if !ct.split(';').next().map(str::trim).is_some_and(|t| t.eq_ignore_ascii_case("application/json")) {
         return Err(error(StatusCode::BAD_REQUEST, "Content-Type: must be application/json"));
     }
-    let bytes = to_bytes(body, MAX_BODY).await.map_err(|_| error(StatusCode::PAYLOAD_TOO_LARGE, "body: larger than 64 KB"))?;
+    let bytes = match tokio::time::timeout(BODY_WAIT, to_bytes(body, MAX_BODY)).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(e)) if too_large(&e) => return Err(error(StatusCode::PAYLOAD_TOO_LARGE, "body: larger than 64 KB")),
+        // A broken chunk, a Content-Length longer than what came, a reset.
+        Ok(Err(e)) => return Err(error(StatusCode::BAD_REQUEST, format!("body: could not be read ({e})"))),
+        Err(_) => return Err(error(StatusCode::REQUEST_TIMEOUT, "body: not received within 10 s")),
+    };
     let v = serde_json::from_slice(&bytes).map_err(|e| error(StatusCode::BAD_REQUEST, format!("body: not valid JSON ({e})")))?;
     // serde_json keeps the last of a repeated key; other readers keep the
     // first. A body that means different things to different readers is
@@ -138,8 +159,24 @@ pub struct ReadQuery {
 /// every `%` starts an escape of two hex digits, and what they spell is UTF-8
 /// without control characters.
 fn check_query(query: Option<&str>) -> Result<(), Response> {
-    let bad = |why: &str| Err(error(StatusCode::BAD_REQUEST, format!("query: {why}")));
-    let raw = query.unwrap_or("").as_bytes();
+    check_escapes("query", query.unwrap_or(""))
+}
+
+/// The same check of an API request's path (before its segments are
+/// decoded for the route: `/v1/revisions/%zz` is refused, not read as `%zz`).
+pub async fn check_path(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    match check_escapes("path", req.uri().path()) {
+        Ok(()) => next.run(req).await,
+        Err(r) => r,
+    }
+}
+
+/// `what` (the query, or the path) checked before decoding: every `%`
+/// starts an escape of two hex digits, and what they spell is UTF-8 without
+/// control characters.
+fn check_escapes(what: &str, raw: &str) -> Result<(), Response> {
+    let bad = |why: &str| Err(error(StatusCode::BAD_REQUEST, format!("{what}: {why}")));
+    let raw = raw.as_bytes();
     let mut bytes = Vec::with_capacity(raw.len());
     let mut i = 0;
     while i < raw.len() {
@@ -202,13 +239,17 @@ pub async fn get_aggregates(State(st): State<Shared>, uri: axum::http::Uri, Api(
         return error(StatusCode::BAD_REQUEST, "site: query parameter is required");
     };
     let purpose = q.purpose.as_deref().filter(|p| !p.is_empty());
-    let bodies = match st.store.reports(site, purpose).await {
-        Ok(b) => b,
-        Err(e) => return internal(e),
+    let answer = match q.event.as_ref().filter(|e| !e.is_empty()) {
+        Some(event) => st.store.fold_reports(site, purpose, sum::Aggregate::new(event), sum::Aggregate::add).await.map(|a| a.finish(site, st.min_reports)),
+        None => st
+            .store
+            .fold_reports(site, purpose, std::collections::BTreeSet::new(), sum::add_event_names)
+            .await
+            .map(|names| json!({"site": site, "events": names})),
     };
-    match q.event.as_ref().filter(|e| !e.is_empty()) {
-        Some(event) => Json(sum::aggregate(site, event, &bodies, st.min_reports)).into_response(),
-        None => Json(json!({"site": site, "events": sum::event_names(&bodies)})).into_response(),
+    match answer {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => internal(e),
     }
 }
 

@@ -50,21 +50,42 @@ enum FieldSum {
 }
 
 /// The aggregate of `event` over `bodies` (report JSON texts of one site).
+#[cfg(test)]
 pub fn aggregate(site: &str, event: &str, bodies: &[String], min_reports: u64) -> Value {
-    let mut reports = 0u64;
-    let mut count = 0f64;
-    let mut fields: BTreeMap<String, FieldSum> = BTreeMap::new();
+    let mut acc = Aggregate::new(event);
     for body in bodies {
-        let Ok(report) = serde_json::from_str::<Value>(body) else { continue };
-        let Some(e) = report["events"].get(event) else { continue };
-        reports += 1;
-        count = add(count, e["count"].as_f64());
-        let Some(fs) = e.get("fields").and_then(Value::as_object) else { continue };
+        acc.add(body);
+    }
+    acc.finish(site, min_reports)
+}
+
+/// The running sum of one event over reports read one at a time (the
+/// store streams them: a site's reports are never all in memory at once).
+pub struct Aggregate {
+    event: String,
+    reports: u64,
+    count: f64,
+    fields: BTreeMap<String, FieldSum>,
+}
+
+impl Aggregate {
+    /// Nothing summed yet.
+    pub fn new(event: &str) -> Aggregate {
+        Aggregate { event: event.to_string(), reports: 0, count: 0.0, fields: BTreeMap::new() }
+    }
+
+    /// Adds one stored report (its JSON text).
+    pub fn add(&mut self, body: &str) {
+        let Ok(report) = serde_json::from_str::<Value>(body) else { return };
+        let Some(e) = report["events"].get(&self.event) else { return };
+        self.reports += 1;
+        self.count = add(self.count, e["count"].as_f64());
+        let Some(fs) = e.get("fields").and_then(Value::as_object) else { return };
         for (name, v) in fs {
-            match (fields.get_mut(name), v) {
+            match (self.fields.get_mut(name), v) {
                 (None, _) => {
                     if let Some(f) = start(v) {
-                        fields.insert(name.clone(), f);
+                        self.fields.insert(name.clone(), f);
                     }
                 }
                 (Some(FieldSum::Category(m)), Value::Object(o)) => add_category(m, o),
@@ -74,6 +95,15 @@ pub fn aggregate(site: &str, event: &str, bodies: &[String], min_reports: u64) -
             }
         }
     }
+
+    /// The answer of `/v1/aggregates`, cells below `min_reports` withheld.
+    pub fn finish(self, site: &str, min_reports: u64) -> Value {
+        let Aggregate { event, reports, count, fields } = self;
+        finish(site, &event, reports, count, fields, min_reports)
+    }
+}
+
+fn finish(site: &str, event: &str, reports: u64, count: f64, fields: BTreeMap<String, FieldSum>, min_reports: u64) -> Value {
     if reports < min_reports {
         return json!({"site": site, "event": event, "reports": reports, "count": null, "fields": {}});
     }
@@ -142,17 +172,13 @@ fn round(x: f64) -> Value {
     if r.fract() == 0.0 { json!(r as i64) } else { json!(r) }
 }
 
-/// Event names seen in a site's reports.
-pub fn event_names(bodies: &[String]) -> Vec<String> {
-    let mut names = std::collections::BTreeSet::new();
-    for body in bodies {
-        if let Ok(r) = serde_json::from_str::<Value>(body) {
-            if let Some(e) = r["events"].as_object() {
-                names.extend(e.keys().cloned());
-            }
+/// Adds the event names of one stored report to `names`.
+pub fn add_event_names(names: &mut std::collections::BTreeSet<String>, body: &str) {
+    if let Ok(r) = serde_json::from_str::<Value>(body) {
+        if let Some(e) = r["events"].as_object() {
+            names.extend(e.keys().cloned());
         }
     }
-    names.into_iter().collect()
 }
 
 #[cfg(test)]

@@ -226,6 +226,21 @@ fn receipts_are_stored_once_served_and_deleted() {
     }
 }
 
+/// An erased id is kept a week, as documented: after that (here, its
+/// erase back-dated 8 days) the id is free again.
+#[test]
+fn erased_ids_are_kept_a_week() {
+    let db = common::sqlite_db();
+    let c = Collector::start(&db, &[]);
+    let r = receipt("7a1f6a52-1d2e-4f3a-9b8c-7d6e5f4a3b2c");
+    assert_eq!(c.post_json("/v1/receipts", &r.to_string()).0, 202);
+    assert_eq!(c.request("DELETE", "/v1/receipts/7a1f6a52-1d2e-4f3a-9b8c-7d6e5f4a3b2c", None, b"").0, 204);
+    assert_eq!(c.post_json("/v1/receipts", &r.to_string()).0, 410, "within the week");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute("UPDATE erased_receipts SET erased_at = erased_at - 8 * 86400", []).unwrap();
+    assert_eq!(c.post_json("/v1/receipts", &r.to_string()).0, 202, "after the week");
+}
+
 #[test]
 fn cors_only_for_listed_origins() {
     let c = Collector::start(&common::sqlite_db(), &["--cors-origin", "https://shop.example"]);
@@ -402,14 +417,20 @@ fn json_error(c: &Collector, method: &str, path: &str) -> (u16, String) {
 #[test]
 fn extractor_rejections_and_unknown_routes_answer_json() {
     let c = Collector::start(&common::sqlite_db(), &[]);
-    let (status, msg) = json_error(&c, "GET", "/v1/receipts/%FF");
+    // A path is checked before its segments are decoded for the route.
+    for (method, path, why) in [
+        ("GET", "/v1/receipts/%FF", "must be valid UTF-8"),
+        ("DELETE", "/v1/receipts/%FF", "must be valid UTF-8"),
+        ("GET", "/v1/revisions/%FF?site=shop.example", "must be valid UTF-8"),
+        ("GET", "/v1/revisions/%00x?site=shop.example", "must not contain control characters"),
+        ("GET", "/v1/revisions/%zz?site=shop.example", "every % must start an escape"),
+        ("GET", "/v1/revisions/%2?site=shop.example", "every % must start an escape"),
+    ] {
+        let (status, msg) = json_error(&c, method, path);
+        assert_eq!((status, msg.starts_with("path: ") && msg.contains(why)), (400, true), "{method} {path}: {msg}");
+    }
+    let (status, msg) = json_error(&c, "GET", "/v1/receipts/not-a-uuid");
     assert_eq!((status, msg.starts_with("receipt_id:")), (400, true), "{msg}");
-    let (status, msg) = json_error(&c, "DELETE", "/v1/receipts/%FF");
-    assert_eq!((status, msg.starts_with("receipt_id:")), (400, true), "{msg}");
-    let (status, msg) = json_error(&c, "GET", "/v1/revisions/%FF?site=shop.example");
-    assert_eq!((status, msg.starts_with("revision:")), (400, true), "{msg}");
-    let (status, msg) = json_error(&c, "GET", "/v1/revisions/%00x?site=shop.example");
-    assert_eq!((status, msg.starts_with("revision:")), (400, true), "{msg}");
     // A repeated parameter is ambiguous: which site?
     let (status, msg) = json_error(&c, "GET", "/v1/aggregates?site=shop.example&site=blog.example&event=page_view");
     assert_eq!((status, msg.starts_with("query:")), (400, true), "{msg}");
@@ -458,4 +479,64 @@ fn content_type_is_case_insensitive() {
     let c = Collector::start(&common::sqlite_db(), &[]);
     let (status, body) = c.request("POST", "/v1/reports", Some("Application/JSON; charset=UTF-8"), report(&uuid(710), 1).as_bytes());
     assert_eq!(status, 202, "{body}");
+}
+
+/// Clients that stall (headers or body half sent) are cut off: the body one
+/// with a 408, the headers one by closing the connection; then SIGTERM
+/// exits at once. Before, both held their connection (and a file
+/// descriptor) for ever, and SIGTERM waited for them.
+#[test]
+fn stalled_clients_are_cut_off_and_do_not_hold_shutdown() {
+    use std::io::{Read, Write};
+    let c = Collector::start(&common::sqlite_db(), &[]);
+    let mut headers = std::net::TcpStream::connect(&c.addr).unwrap();
+    headers.write_all(b"POST /v1/reports HTTP/1.1\r\nHost: x\r\nContent-Ty").unwrap();
+    let mut body = std::net::TcpStream::connect(&c.addr).unwrap();
+    body.write_all(b"POST /v1/reports HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"report").unwrap();
+    for s in [&headers, &body] {
+        s.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
+    }
+    let mut answer = String::new();
+    body.read_to_string(&mut answer).ok();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains(r#""error":"body: not received within 10 s""#), "{answer}");
+    let mut rest = Vec::new();
+    let n = headers.read_to_end(&mut rest).unwrap_or(0);
+    assert!(n == 0 || String::from_utf8_lossy(&rest).starts_with("HTTP/1.1 408"), "the half-sent headers' connection is closed: {rest:?}");
+    assert_eq!(c.get("/healthz").0, 200, "others were served meanwhile");
+    let _hold = std::net::TcpStream::connect(&c.addr).unwrap();
+    assert_eq!(c.terminate(), Some(0), "SIGTERM exits (an idle connection does not hold it)");
+}
+
+#[test]
+fn broken_bodies_are_400_not_413() {
+    let c = Collector::start(&common::sqlite_db(), &[]);
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(&c.addr).unwrap();
+    s.write_all(b"POST /v1/reports HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n{}\r\n0\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).ok();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("body: could not be read"), "{answer}");
+}
+
+#[test]
+fn flags_that_cannot_work_are_refused_at_start() {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_candor-collector"))
+            .args(["--listen", "127.0.0.1:0", "--sites", "shop.example"])
+            .args(args)
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).to_string())
+    };
+    let (code, err) = run(&["--db", ""]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("--db (CANDOR_DB): must be a file path"), "{err}");
+    let (code, err) = run(&["--db", &common::sqlite_db(), "--cors-origin", "https://shop.example/"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("--cors-origin (CANDOR_CORS_ORIGIN): \"https://shop.example/\" is not an origin"), "{err}");
+    // "*" is any origin (it made tower-http panic before).
+    let c = Collector::start(&common::sqlite_db(), &["--cors-origin", "*"]);
+    assert_eq!(c.get("/healthz").0, 200);
 }

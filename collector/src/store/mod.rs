@@ -36,8 +36,19 @@ impl std::fmt::Display for StoreError {
 }
 
 impl<E: std::error::Error> From<E> for StoreError {
+    /// The error and its causes: PostgreSQL's "db error" says what went
+    /// wrong only in its source (`database "x" does not exist`).
     fn from(e: E) -> Self {
-        StoreError(e.to_string())
+        let mut text = e.to_string();
+        let mut cause = e.source();
+        while let Some(c) = cause {
+            let more = c.to_string();
+            if !text.contains(&more) {
+                text = format!("{text}: {more}");
+            }
+            cause = c.source();
+        }
+        StoreError(text)
     }
 }
 
@@ -67,11 +78,12 @@ impl Store {
         }
     }
 
-    /// Bodies of every report of `site` (of one purpose, if given).
-    pub async fn reports(&self, site: &str, purpose: Option<&str>) -> Result<Vec<String>, StoreError> {
+    /// Folds `f` over the body of every report of `site` (of one purpose,
+    /// if given), read one at a time.
+    pub async fn fold_reports<A: Send + 'static>(&self, site: &str, purpose: Option<&str>, acc: A, f: fn(&mut A, &str)) -> Result<A, StoreError> {
         match self {
-            Store::Sqlite(s) => s.reports(site, purpose).await,
-            Store::Postgres(p) => p.reports(site, purpose).await,
+            Store::Sqlite(s) => s.fold_reports(site, purpose, acc, f).await,
+            Store::Postgres(p) => p.fold_reports(site, purpose, acc, f).await,
         }
     }
 

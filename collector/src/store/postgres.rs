@@ -9,6 +9,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use futures_core::Stream;
 use tokio::sync::Mutex;
 use tokio_postgres::{Client, NoTls};
 
@@ -24,8 +25,17 @@ pub struct Postgres {
     next: AtomicUsize,
 }
 
+/// No statement waits longer than this (a lock held elsewhere): it fails,
+/// and the request gets a 503, instead of holding its connection and every
+/// request pipelined behind it.
+const STATEMENT_TIMEOUT_MS: u64 = 10_000;
+
 async fn connect(url: &str) -> Result<Client, StoreError> {
-    let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
+    let mut config: tokio_postgres::Config = url.parse()?;
+    let timeout = format!("-c statement_timeout={STATEMENT_TIMEOUT_MS}");
+    let options = config.get_options().map_or(timeout.clone(), |o| format!("{o} {timeout}"));
+    config.options(options);
+    let (client, connection) = config.connect(NoTls).await?;
     tokio::spawn(async move {
         if let Err(e) = connection.await {
             tracing::error!(error = %e, "postgres connection ended");
@@ -75,18 +85,25 @@ impl Postgres {
         Ok(if stored == body { Insert::Duplicate } else { Insert::Conflict })
     }
 
-    pub async fn reports(&self, site: &str, purpose: Option<&str>) -> Result<Vec<String>, StoreError> {
+    pub async fn fold_reports<A: Send + 'static>(&self, site: &str, purpose: Option<&str>, mut acc: A, f: fn(&mut A, &str)) -> Result<A, StoreError> {
         let client = self.client().await?;
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&site, &purpose];
         let rows = client
-            .query("SELECT body FROM reports WHERE site = $1 AND ($2::text IS NULL OR purpose = $2)", &[&site, &purpose])
+            .query_raw("SELECT body FROM reports WHERE site = $1 AND ($2::text IS NULL OR purpose = $2)", params)
             .await?;
-        Ok(rows.iter().map(|r| r.get(0)).collect())
+        let mut rows = std::pin::pin!(rows);
+        while let Some(row) = std::future::poll_fn(|cx| rows.as_mut().poll_next(cx)).await {
+            f(&mut acc, row?.get::<_, &str>(0));
+        }
+        Ok(acc)
     }
 
     pub async fn insert_receipt(&self, m: &ReceiptMeta, body: &str) -> Result<Insert, StoreError> {
         let client = self.client().await?;
-        let erased = "SELECT 1 FROM erased_receipts WHERE receipt_id = $1";
-        if client.query_opt(erased, &[&m.receipt_id]).await?.is_some() {
+        // Ids erased within the week (older ones are free again).
+        let since = super::unix_now() - super::ERASED_KEEP_SECONDS;
+        let erased = "SELECT 1 FROM erased_receipts WHERE receipt_id = $1 AND erased_at >= $2";
+        if client.query_opt(erased, &[&m.receipt_id, &since]).await?.is_some() {
             return Ok(Insert::Erased);
         }
         let n = client
@@ -98,7 +115,7 @@ impl Postgres {
         // A DELETE on another connection may have come between the check and
         // the insert (it writes the id, then deletes the row): checked again
         // after the insert, so either it saw the row or this sees the id.
-        if n == 1 && client.query_opt(erased, &[&m.receipt_id]).await?.is_some() {
+        if n == 1 && client.query_opt(erased, &[&m.receipt_id, &since]).await?.is_some() {
             client.execute("DELETE FROM receipts WHERE receipt_id = $1", &[&m.receipt_id]).await?;
             return Ok(Insert::Erased);
         }
@@ -131,7 +148,12 @@ impl Postgres {
         let client = self.client().await?;
         let now = super::unix_now();
         client.execute("DELETE FROM erased_receipts WHERE erased_at < $1", &[&(now - super::ERASED_KEEP_SECONDS)]).await?;
-        client.execute("INSERT INTO erased_receipts (receipt_id, erased_at) VALUES ($1, $2) ON CONFLICT DO NOTHING", &[&id, &now]).await?;
+        client
+            .execute(
+                "INSERT INTO erased_receipts (receipt_id, erased_at) VALUES ($1, $2) ON CONFLICT (receipt_id) DO UPDATE SET erased_at = excluded.erased_at",
+                &[&id, &now],
+            )
+            .await?;
         Ok(client.execute("DELETE FROM receipts WHERE receipt_id = $1", &[&id]).await? == 1)
     }
 

@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use super::{Insert, StoreError, SCHEMA};
 use crate::validate::{ReceiptMeta, ReportMeta};
@@ -56,12 +56,15 @@ impl Sqlite {
         .await
     }
 
-    pub async fn reports(&self, site: &str, purpose: Option<&str>) -> Result<Vec<String>, StoreError> {
+    pub async fn fold_reports<A: Send + 'static>(&self, site: &str, purpose: Option<&str>, mut acc: A, f: fn(&mut A, &str)) -> Result<A, StoreError> {
         let (site, purpose) = (site.to_string(), purpose.map(str::to_string));
         self.with(move |c| {
             let mut stmt = c.prepare_cached("SELECT body FROM reports WHERE site = ?1 AND (?2 IS NULL OR purpose = ?2)")?;
-            let rows = stmt.query_map(params![site, purpose], |r| r.get::<_, String>(0))?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            let mut rows = stmt.query(params![site, purpose])?;
+            while let Some(row) = rows.next()? {
+                f(&mut acc, row.get_ref(0)?.as_str()?);
+            }
+            Ok(acc)
         })
         .await
     }
@@ -69,7 +72,15 @@ impl Sqlite {
     pub async fn insert_receipt(&self, meta: &ReceiptMeta, body: &str) -> Result<Insert, StoreError> {
         let (m, body) = (meta.clone(), body.to_string());
         self.with(move |c| {
-            let erased: Option<i64> = c.query_row("SELECT 1 FROM erased_receipts WHERE receipt_id = ?1", [&m.receipt_id], |r| r.get(0)).optional()?;
+            // One write transaction: another process on the same file (its
+            // DELETE writes the id, then deletes the row) cannot come between
+            // the check and the insert, so an erase always wins.
+            let tx = Transaction::new_unchecked(c, TransactionBehavior::Immediate)?;
+            let c = &*tx;
+            let since = super::unix_now() - super::ERASED_KEEP_SECONDS;
+            let erased: Option<i64> = c
+                .query_row("SELECT 1 FROM erased_receipts WHERE receipt_id = ?1 AND erased_at >= ?2", params![m.receipt_id, since], |r| r.get(0))
+                .optional()?;
             if erased.is_some() {
                 return Ok(Insert::Erased);
             }
@@ -91,6 +102,7 @@ impl Sqlite {
                     params![m.site, m.revision, m.texts_sha256, texts],
                 )?;
             }
+            tx.commit()?;
             Ok(outcome)
         })
         .await
@@ -105,10 +117,17 @@ impl Sqlite {
     pub async fn delete_receipt(&self, id: &str) -> Result<bool, StoreError> {
         let id = id.to_string();
         self.with(move |c| {
+            let tx = Transaction::new_unchecked(c, TransactionBehavior::Immediate)?;
             let now = super::unix_now();
-            c.execute("DELETE FROM erased_receipts WHERE erased_at < ?1", [now - super::ERASED_KEEP_SECONDS])?;
-            c.execute("INSERT INTO erased_receipts (receipt_id, erased_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING", params![id, now])?;
-            Ok(c.execute("DELETE FROM receipts WHERE receipt_id = ?1", [&id])? == 1)
+            tx.execute("DELETE FROM erased_receipts WHERE erased_at < ?1", [now - super::ERASED_KEEP_SECONDS])?;
+            // A second erase of the same id starts its week again.
+            tx.execute(
+                "INSERT INTO erased_receipts (receipt_id, erased_at) VALUES (?1, ?2) ON CONFLICT (receipt_id) DO UPDATE SET erased_at = excluded.erased_at",
+                params![id, now],
+            )?;
+            let deleted = tx.execute("DELETE FROM receipts WHERE receipt_id = ?1", [&id])? == 1;
+            tx.commit()?;
+            Ok(deleted)
         })
         .await
     }
