@@ -20,11 +20,10 @@
     var svg = svgEl('svg', { viewBox: '0 0 ' + w + ' ' + (pairs.length * rowH + 4), role: 'img', 'aria-label': title });
     pairs.forEach(function (p, i) {
       var y = i * rowH + 2;
-      // null: a cell backed by too few reports, withheld by the collector.
-      var len = Math.max(0, (w - labelW - 60) * (p[1] || 0) / max);
+      var len = Math.max(0, (w - labelW - 60) * p[1] / max);
       svg.append(svgEl('text', { x: 0, y: y + 15, class: 'label' }, p[0]));
       svg.append(svgEl('rect', { x: labelW, y: y + 3, width: len, height: rowH - 8, class: 'bar' }));
-      svg.append(svgEl('text', { x: labelW + len + 6, y: y + 15, class: 'value' }, p[1] === null ? 'withheld' : String(Math.round(p[1] * 100) / 100)));
+      svg.append(svgEl('text', { x: labelW + len + 6, y: y + 15, class: 'value' }, String(p[1])));
     });
     return svg;
   }

@@ -202,12 +202,39 @@ fn redact(db: &str) -> String {
     };
     let mut out = String::with_capacity(db.len());
     let mut rest = db.as_str();
-    while let Some(i) = rest.to_ascii_lowercase().find("password=") {
-        let value = i + "password=".len();
-        out.push_str(&rest[..value]);
+    while let Some(i) = rest.to_ascii_lowercase().find("password") {
+        let after = &rest[i + "password".len()..];
+        let eq = after.len() - after.trim_start().len();
+        if !after[eq..].starts_with('=') {
+            out.push_str(&rest[..i + "password".len()]);
+            rest = after;
+            continue;
+        }
+        // The value: quoted (libpq's 'a b', with \' inside) or up to the next separator.
+        let value_at = i + "password".len() + eq + 1;
+        let value = &rest[value_at..];
+        let skip = value.len() - value.trim_start().len();
+        let v = &value[skip..];
+        let len = if let Some(q) = v.strip_prefix('\'') {
+            let mut end = q.len();
+            let mut escaped = false;
+            for (k, ch) in q.char_indices() {
+                match ch {
+                    '\\' if !escaped => escaped = true,
+                    '\'' if !escaped => {
+                        end = k + 1;
+                        break;
+                    }
+                    _ => escaped = false,
+                }
+            }
+            1 + end
+        } else {
+            v.find(['&', ' ', ';']).unwrap_or(v.len())
+        };
+        out.push_str(&rest[..value_at]);
         out.push_str("***");
-        let end = rest[value..].find(['&', ' ', ';']).map_or(rest.len(), |e| value + e);
-        rest = &rest[end..];
+        rest = &value[skip + len..];
     }
     out.push_str(rest);
     out
@@ -220,6 +247,8 @@ mod tests {
         assert_eq!(super::redact("postgres://u:secret@db/x"), "postgres://***@db/x");
         assert_eq!(super::redact("postgres://db/x?user=u&password=hunter2&sslmode=disable"), "postgres://db/x?user=u&password=***&sslmode=disable");
         assert_eq!(super::redact("host=db PASSWORD=p1 user=u"), "host=db PASSWORD=*** user=u");
+        assert_eq!(super::redact("host=db password = 'a b\\' c' user=u"), "host=db password =*** user=u");
+        assert_eq!(super::redact("host=db password='' user=u"), "host=db password=*** user=u");
         assert_eq!(super::redact("candor.db"), "candor.db");
     }
 

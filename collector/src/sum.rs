@@ -3,7 +3,10 @@
 //! with a value other than zero in it: the SDK sends every histogram bucket
 //! (and, with noise, every cell), and a bucket one visitor filled next to
 //! zeros from others is still that one visitor's. A cell nobody put
-//! anything in is shown: its 0 is about no one.
+//! anything in is shown: its 0 is about no one. A category or histogram
+//! field with any cell withheld is withheld whole: every event lands in
+//! exactly one of its cells, so one missing cell is the shown count minus
+//! the others.
 
 use std::collections::BTreeMap;
 
@@ -112,11 +115,13 @@ fn finish(site: &str, event: &str, reports: u64, count: f64, fields: BTreeMap<St
     for (name, f) in fields {
         let v = match f {
             FieldSum::Category(m) => {
-                let cells: Map<String, Value> = m.iter().filter_map(|(k, c)| shown(c).map(|v| (k.clone(), v))).collect();
+                let Some(cells) = m.iter().map(|(k, c)| shown(c).map(|v| (k.clone(), v))).collect::<Option<Map<String, Value>>>() else { continue };
                 if cells.is_empty() { continue } else { Value::Object(cells) }
             }
-            // A withheld bucket is null in its place, so the others keep their positions.
-            FieldSum::Histogram(h) => Value::Array(h.iter().map(|c| shown(c).unwrap_or(Value::Null)).collect()),
+            FieldSum::Histogram(h) => match h.iter().map(shown).collect::<Option<Vec<Value>>>() {
+                Some(buckets) => Value::Array(buckets),
+                None => continue,
+            },
             FieldSum::Sum(c) => match shown(&c) { Some(v) => v, None => continue },
         };
         out.insert(name, v);
@@ -160,7 +165,7 @@ fn add_histogram(h: &mut Vec<Cell>, a: &[Value]) {
     }
 }
 
-/// Whole numbers print as integers; other sums keep 12 significant digits:
+/// Whole numbers print as integers; other sums keep 15 significant digits:
 /// the float error of adding many amounts goes (0.1 + 0.2 is 0.3), a
 /// declared range of 0.001 to 0.002 keeps its digits.
 fn round(x: f64) -> Value {
@@ -168,7 +173,7 @@ fn round(x: f64) -> Value {
     if x.fract() == 0.0 {
         return json!(x as i64);
     }
-    let r: f64 = format!("{x:.11e}").parse().unwrap_or(x);
+    let r: f64 = format!("{x:.14e}").parse().unwrap_or(x);
     if r.fract() == 0.0 { json!(r as i64) } else { json!(r) }
 }
 
@@ -195,7 +200,7 @@ mod tests {
         let a = aggregate("s", "pv", &bodies, 2);
         assert_eq!(a["reports"], 3);
         assert_eq!(a["count"], 6);
-        assert_eq!(a["fields"]["path"], json!({"/": 5}), "/rare has one report: withheld");
+        assert!(a["fields"].get("path").is_none(), "/rare has one report: the field is withheld whole (its cell is count minus the others)");
         assert_eq!(a["fields"]["ms"], json!([6, 0]));
         assert_eq!(a["fields"]["amount"], json!(4.5));
         let few = aggregate("s", "pv", &bodies, 4);
@@ -209,11 +214,13 @@ mod tests {
         let one = |ms: [u64; 3], amount: f64| json!({"events": {"pv": {"count": 1, "fields": {"ms": ms, "amount": amount, "path": {"/": 1}}}}}).to_string();
         let a = aggregate("s", "pv", &[one([1, 0, 0], 0.0), one([0, 0, 1], 7.5)], 2);
         assert_eq!(a["count"], 2);
-        assert_eq!(a["fields"]["ms"], json!([null, 0, null]));
+        assert!(a["fields"].get("ms").is_none(), "two buckets of one visitor each: withheld whole");
         assert!(a["fields"].get("amount").is_none(), "one visitor's amount: {a}");
         assert_eq!(a["fields"]["path"], json!({"/": 2}));
         let b = aggregate("s", "pv", &[one([1, 0, 0], 2.0), one([1, 0, 1], 7.5)], 2);
-        assert_eq!(b["fields"]["ms"], json!([2, 0, null]));
+        assert!(b["fields"].get("ms").is_none(), "one visitor's last bucket: the whole histogram is withheld: {b}");
+        let c = aggregate("s", "pv", &[one([1, 0, 1], 2.0), one([1, 0, 1], 7.5)], 2);
+        assert_eq!(c["fields"]["ms"], json!([2, 0, 2]), "every filled bucket backed twice; the empty one shows 0");
         assert_eq!(b["fields"]["amount"], json!(9.5));
     }
 

@@ -25,17 +25,8 @@ pub struct Postgres {
     next: AtomicUsize,
 }
 
-/// No statement waits longer than this (a lock held elsewhere): it fails,
-/// and the request gets a 503, instead of holding its connection and every
-/// request pipelined behind it.
-const STATEMENT_TIMEOUT_MS: u64 = 10_000;
-
 async fn connect(url: &str) -> Result<Client, StoreError> {
-    let mut config: tokio_postgres::Config = url.parse()?;
-    let timeout = format!("-c statement_timeout={STATEMENT_TIMEOUT_MS}");
-    let options = config.get_options().map_or(timeout.clone(), |o| format!("{o} {timeout}"));
-    config.options(options);
-    let (client, connection) = config.connect(NoTls).await?;
+    let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
     tokio::spawn(async move {
         if let Err(e) = connection.await {
             tracing::error!(error = %e, "postgres connection ended");

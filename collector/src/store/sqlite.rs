@@ -9,11 +9,15 @@ use crate::validate::{ReceiptMeta, ReportMeta};
 
 pub struct Sqlite {
     conn: Arc<Mutex<Connection>>,
+    /// A second, read-only connection for summing reports: WAL lets it read
+    /// while the first writes, so a long `/v1/aggregates` never holds up
+    /// ingestion. The same connection for an in-memory database.
+    read: Arc<Mutex<Connection>>,
 }
 
 impl Sqlite {
-    pub async fn open(path: &str) -> Result<Sqlite, StoreError> {
-        let path = path.to_string();
+    pub async fn open(db: &str) -> Result<Sqlite, StoreError> {
+        let path = db.to_string();
         let conn = tokio::task::spawn_blocking(move || -> Result<Connection, StoreError> {
             let conn = Connection::open(&path)?;
             conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -26,11 +30,28 @@ impl Sqlite {
         })
         .await
         .map_err(|e| StoreError(e.to_string()))??;
-        Ok(Sqlite { conn: Arc::new(Mutex::new(conn)) })
+        let conn = Arc::new(Mutex::new(conn));
+        let read = if db == ":memory:" || db.starts_with("file::memory:") {
+            conn.clone()
+        } else {
+            let path = db.to_string();
+            let reader = tokio::task::spawn_blocking(move || -> Result<Connection, StoreError> {
+                let c = Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI)?;
+                c.busy_timeout(std::time::Duration::from_secs(5))?;
+                Ok(c)
+            })
+            .await
+            .map_err(|e| StoreError(e.to_string()))??;
+            Arc::new(Mutex::new(reader))
+        };
+        Ok(Sqlite { conn, read })
     }
 
     async fn with<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static) -> Result<T, StoreError> {
-        let conn = self.conn.clone();
+        Self::on(self.conn.clone(), f).await
+    }
+
+    async fn on<T: Send + 'static>(conn: Arc<Mutex<Connection>>, f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static) -> Result<T, StoreError> {
         tokio::task::spawn_blocking(move || {
             let guard = conn.lock().map_err(|_| StoreError("database lock poisoned".into()))?;
             f(&guard)
@@ -58,7 +79,7 @@ impl Sqlite {
 
     pub async fn fold_reports<A: Send + 'static>(&self, site: &str, purpose: Option<&str>, mut acc: A, f: fn(&mut A, &str)) -> Result<A, StoreError> {
         let (site, purpose) = (site.to_string(), purpose.map(str::to_string));
-        self.with(move |c| {
+        Self::on(self.read.clone(), move |c| {
             let mut stmt = c.prepare_cached("SELECT body FROM reports WHERE site = ?1 AND (?2 IS NULL OR purpose = ?2)")?;
             let mut rows = stmt.query(params![site, purpose])?;
             while let Some(row) = rows.next()? {
