@@ -48,7 +48,9 @@ impl Sent {
 /// Drops entries older than `days` and keeps the newest [`HISTORY_MAX`].
 pub fn prune(history: &mut Vec<Sent>, now: u64, days: u32) {
     let max_age = u64::from(days) * 86_400;
-    history.retain(|s| now.saturating_sub(s.sent_at) < max_age && s.sent_at <= now.saturating_add(600));
+    // A week of clock skew, as for the consent record (consent.rs): entries
+    // stamped while the clock ran fast outlive its correction.
+    history.retain(|s| now.saturating_sub(s.sent_at) < max_age && s.sent_at <= now.saturating_add(7 * 86_400));
     if history.len() > HISTORY_MAX {
         history.drain(..history.len() - HISTORY_MAX);
     }

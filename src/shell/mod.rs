@@ -58,6 +58,9 @@ impl Entropy for Crypto {
 }
 
 /// Retry delays: full jitter over an exponential ceiling, capped at 10 minutes.
+/// How many withdrawn reports' ids are kept for an acknowledgement still
+/// on its way ([`App::withdrawn`]).
+const WITHDRAWN_KEEP: usize = 50;
 const RETRY_BASE_MS: f64 = 2_000.0;
 const RETRY_CAP_MS: f64 = 600_000.0;
 /// A tab's open aggregates are adopted by another once it has not said it is
@@ -152,6 +155,11 @@ struct App {
     /// when: `visibilitychange` and `pagehide` both fire on the way out, and
     /// the second must not send them again.
     hide_sent: RefCell<Vec<(String, f64)>>,
+    /// Pending reports dropped because their purpose was withdrawn (at most
+    /// [`WITHDRAWN_KEEP`], newest last): one already on its way still lands
+    /// in the visitor's history when the collector acknowledges it. An erase
+    /// empties it, so nothing sent before an erase comes back.
+    withdrawn: RefCell<Vec<String>>,
     /// QA mode is on for this host.
     qa: bool,
     /// QA clock offset in seconds (`candor.qa.advance`).
@@ -220,6 +228,7 @@ impl App {
             save_queued: Cell::new(false),
             reattach_queued: Cell::new(false),
             hide_sent: RefCell::new(Vec::new()),
+            withdrawn: RefCell::new(Vec::new()),
             qa,
             clock_offset: Cell::new(0),
             last_beat_ms: Cell::new(0.0),
@@ -477,7 +486,12 @@ impl App {
             // Stored reports that this config could not have built (forged,
             // or from an older revision) are dropped, never sent.
             if !st.consent.granted(&r.purpose) || !conform::report(&self.config, &r, self.qa) {
-                queue::remove(&r.report_id);
+                if queue::remove(&r.report_id) && st.consent.decided {
+                    let mut w = self.withdrawn.borrow_mut();
+                    w.push(r.report_id.clone());
+                    let over = w.len().saturating_sub(WITHDRAWN_KEEP);
+                    w.drain(..over);
+                }
             }
         }
     }
@@ -688,12 +702,19 @@ impl App {
             Outcome::Acknowledged | Outcome::Rejected(409, _) => {
                 self.attempts.set(0);
                 self.retry_at_ms.set(0.0);
-                // Out of the queue already: answered before, or its purpose
-                // was withdrawn while it was on its way. Either way the
-                // collector has it; the visitor's history says so once.
+                // Out of the queue already: answered before (remembered
+                // then), or its purpose was withdrawn while it was on its
+                // way (the collector has it: the history says so, once).
+                // Not after an erase: nothing sent before it comes back.
                 let queued = queue::remove(id);
-                let decided = self.state.borrow().consent.decided;
-                if records::remember_sent(body, self.now(), self.config.history_days, decided) || queued {
+                let withdrawn = {
+                    let mut w = self.withdrawn.borrow_mut();
+                    let at = w.iter().position(|x| x == id);
+                    at.map(|i| w.remove(i)).is_some()
+                };
+                if queued || withdrawn {
+                    let decided = self.state.borrow().consent.decided;
+                    records::remember_sent(body, self.now(), self.config.history_days, decided);
                     dom::dispatch("report", &dom::json(body));
                 }
                 true
@@ -870,6 +891,7 @@ impl App {
                 return;
             }
             if stored.is_none() && st.consent.decided {
+                self.withdrawn.borrow_mut().clear();
                 visitor::erased_elsewhere();
             }
             st.consent = fresh;

@@ -278,6 +278,19 @@ impl Prompt {
         })
     }
 
+    /// Shows `text` as the heading, with its own `lang`/`dir` when it is a
+    /// borrowed string, the prompt's otherwise.
+    fn set_heading(&self, text: &str) {
+        self.heading.set_text_content(Some(text));
+        match self.texts.foreign.as_ref().filter(|f| f.has(text)) {
+            Some(f) => super::dom::set_lang(&self.heading, &f.lang, f.rtl),
+            None => {
+                let _ = self.heading.remove_attribute("lang");
+                let _ = self.heading.remove_attribute("dir");
+            }
+        }
+    }
+
     /// Puts the prompt back when the page removed it (a single-page app
     /// that replaced `<body>` or its children): without it the visitor
     /// could no longer decide, or change a decision.
@@ -330,7 +343,7 @@ impl Prompt {
     pub fn show_banner(&mut self, gpc: bool) {
         self.unsaved = None;
         self.leave_modal();
-        self.heading.set_text_content(Some(&self.texts.ui.heading));
+        self.set_heading(&self.texts.ui.heading);
         set_hidden(&self.first, false);
         set_hidden(&self.data.section, true);
         set_hidden(&self.actions, false);
@@ -355,7 +368,7 @@ impl Prompt {
         }
         self.dialog.close();
         let _ = self.dialog.class_list().add_1("modal");
-        self.heading.set_text_content(Some(&self.texts.ui.prefs_heading));
+        self.set_heading(&self.texts.ui.prefs_heading);
         set_hidden(&self.first, true);
         set_hidden(&self.data.section, true);
         set_hidden(&self.actions, false);
@@ -380,7 +393,7 @@ impl Prompt {
         }
         self.dialog.close();
         let _ = self.dialog.class_list().add_1("modal");
-        self.heading.set_text_content(Some(&self.texts.ui.your_data));
+        self.set_heading(&self.texts.ui.your_data);
         set_hidden(&self.first, true);
         set_hidden(&self.prefs, true);
         set_hidden(&self.actions, true);

@@ -164,8 +164,10 @@ impl App {
     /// Deletes every Candor key and declared cookie, asks the collector to
     /// delete this browser's receipts, forgets the decision and asks again.
     pub(super) fn erase(&self) -> JsValue {
-        // Nothing accepted before the erase is kept.
+        // Nothing accepted before the erase is kept, nor remembered as sent
+        // when an acknowledgement lands after it.
         self.save_queued.set(false);
+        self.withdrawn.borrow_mut().clear();
         let kept = records::receipts();
         // Deletions an earlier erase could not get confirmed are still owed.
         let owed = records::to_forget();

@@ -148,6 +148,7 @@ test('WCAG 3.1.2: in an Arabic prompt, borrowed English strings and an English-o
     const at = (sel) => { const e = root.querySelector(sel); return `${e.getAttribute('lang')}/${e.getAttribute('dir')}`; };
     return {
       root: at('.root'),
+      heading: at('h2'),
       save: at('[data-testid="candor-save"]'),
       accept: at('[data-testid="candor-accept-all"]'),
       close: at('[data-testid="candor-close"]'),
@@ -155,7 +156,7 @@ test('WCAG 3.1.2: in an Arabic prompt, borrowed English strings and an English-o
       video: at('label[for="candor-t-video"]'),
     };
   });
-  assert.deepEqual(marks, { root: 'ar/rtl', save: 'en/ltr', accept: 'en/ltr', close: 'en/ltr', stats: 'null/null', video: 'en/ltr' });
+  assert.deepEqual(marks, { root: 'ar/rtl', heading: 'en/ltr', save: 'en/ltr', accept: 'en/ltr', close: 'en/ltr', stats: 'null/null', video: 'en/ltr' });
   // "Your data": its borrowed headings, and its sentences (English only).
   await byId(p, 'candor-save').click();
   await p.evaluate(() => window.candor.open('data'));

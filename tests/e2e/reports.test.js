@@ -464,6 +464,18 @@ test("withdrawn while its report was on its way: the collector's acknowledgement
   });
 });
 
+test('erased, then decided again, while a report was on its way: its late acknowledgement brings nothing back', async () => {
+  await throughFront('erase-flight', () => ({ delay: 1500 }), 3600, async ({ p, f }) => {
+    await p.evaluate(() => window.candor.track('page_view', { path: '/' }));
+    await p.evaluate(() => { window.__flushing = window.candor.flush(); });
+    while (f.log.length === 0) await new Promise((r) => setTimeout(r, 50));
+    await p.evaluate(() => { window.candor.erase(); window.candor.grant(['stats']); });
+    await p.evaluate(() => window.__flushing);
+    assert.deepEqual(await p.evaluate(() => window.candor.inspect().history), [], 'nothing from before the erase');
+    assert.equal(await p.evaluate(() => localStorage.getItem('candor.history')), null);
+  });
+});
+
 test('leaving while an upload is on its way: what the page closed is sent on the way out, each report once', async () => {
   const before = (await aggregates('page_view')).count || 0;
   await throughFront('slow-answer', () => ({ delay: 2500 }), 3600, async ({ p, f }) => {
