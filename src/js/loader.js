@@ -199,10 +199,16 @@ Object.defineProperty(window, 'candor', { value: candor, configurable: false, wr
 // candor.qa, present only in QA mode (config "qa").
 function qaApi(sdk) {
   return Object.freeze({
-    advance: function (seconds) { return sdk.qaAdvance(seconds); },
+    // A bad argument rejects the promise (as its type says), never throws.
+    advance: function (seconds) {
+      try { return sdk.qaAdvance(seconds); } catch (e) { return Promise.reject(e); }
+    },
     reports: function () { return sdk.qaReports(); },
     now: function () { return sdk.qaNow(); },
-    noise: function (on) { sdk.qaNoise(Boolean(on)); },
+    noise: function (on) {
+      if (typeof on !== 'boolean') throw new TypeError('candor.qa.noise(on): expected true or false, got ' + typeof on);
+      sdk.qaNoise(on);
+    },
     idle: function () {
       return new Promise(function (resolve) {
         (function poll() { if (sdk.qaBusy()) setTimeout(poll, 10); else resolve(); })();

@@ -108,6 +108,19 @@ test('a decision that reaches expires_days while the page is open lapses there t
   await blocked.close();
 });
 
+test('qa.noise takes true or false only; a bad qa.advance rejects its promise, never throws', async () => {
+  const { context, p } = await open('/on.html?candor=accept-all');
+  const out = await p.evaluate(async () => {
+    const qa = window.candor.qa;
+    const thrown = (f) => { try { f(); return null; } catch (e) { return e.name; } };
+    let advance;
+    try { advance = await qa.advance(-5).then(() => 'resolved', (e) => `rejected ${e.name}`); } catch (e) { advance = `threw ${e.name}`; }
+    return { noise: ['false', 0, undefined].map((v) => thrown(() => qa.noise(v))), ok: thrown(() => qa.noise(false)), advance };
+  });
+  assert.deepEqual(out, { noise: ['TypeError', 'TypeError', 'TypeError'], ok: null, advance: 'rejected Error' });
+  await context.close();
+});
+
 test('qa.advance closes windows exactly; noise can be switched off', async () => {
   const { context, p } = await open('/on.html?candor=accept-all');
   const out = await p.evaluate(async () => {

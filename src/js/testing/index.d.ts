@@ -25,6 +25,14 @@ export declare const TESTIDS: {
   readonly close: 'candor-close';
   readonly reopen: 'candor-reopen';
   toggle(purpose: string): string;
+  readonly yourData: 'candor-your-data';
+  readonly dataView: 'candor-data-view';
+  readonly dataStorage: 'candor-data-storage';
+  dataWaiting(purpose: string): string;
+  dataSent(purpose: string): string;
+  readonly export: 'candor-export';
+  readonly erase: 'candor-erase';
+  readonly dataBack: 'candor-data-back';
 };
 
 /** `url` with `?candor=<preset>`. */

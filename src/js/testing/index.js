@@ -32,6 +32,15 @@ const TESTIDS = Object.freeze({
   close: 'candor-close',
   reopen: 'candor-reopen',
   toggle: (purpose) => `candor-toggle-${purpose}`,
+  // The "Your data" view (Candor's own, beyond CONTRACT §4).
+  yourData: 'candor-your-data',
+  dataView: 'candor-data-view',
+  dataStorage: 'candor-data-storage',
+  dataWaiting: (purpose) => `candor-data-waiting-${purpose}`,
+  dataSent: (purpose) => `candor-data-sent-${purpose}`,
+  export: 'candor-export',
+  erase: 'candor-erase',
+  dataBack: 'candor-data-back',
 });
 const sel = (id) => `[data-testid="${id}"]`;
 const byId = (page, id) => page.locator(sel(id));
