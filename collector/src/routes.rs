@@ -240,7 +240,7 @@ pub async fn get_aggregates(State(st): State<Shared>, uri: axum::http::Uri, Api(
     };
     let purpose = q.purpose.as_deref().filter(|p| !p.is_empty());
     let answer = match q.event.as_ref().filter(|e| !e.is_empty()) {
-        Some(event) => st.store.fold_reports(site, purpose, sum::Aggregate::new(event), sum::Aggregate::add).await.map(|a| a.finish(site, st.min_reports)),
+        Some(event) => st.store.aggregate(site, purpose, event).await.map(|a| a.finish(site, st.min_reports)),
         None => st
             .store
             .fold_reports(site, purpose, std::collections::BTreeSet::new(), sum::add_event_names)

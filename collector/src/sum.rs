@@ -25,7 +25,7 @@ fn add(total: f64, x: Option<f64>) -> f64 {
     }
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Cell {
     total: f64,
     reports: u64,
@@ -46,6 +46,7 @@ impl Cell {
     }
 }
 
+#[derive(Clone)]
 enum FieldSum {
     Category(BTreeMap<String, Cell>),
     Histogram(Vec<Cell>),
@@ -64,6 +65,7 @@ pub fn aggregate(site: &str, event: &str, bodies: &[String], min_reports: u64) -
 
 /// The running sum of one event over reports read one at a time (the
 /// store streams them: a site's reports are never all in memory at once).
+#[derive(Clone)]
 pub struct Aggregate {
     event: String,
     reports: u64,

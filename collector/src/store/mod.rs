@@ -87,6 +87,17 @@ impl Store {
         }
     }
 
+    /// The running sum of `event` over the reports of `site` (of one
+    /// purpose, if given). SQLite keeps each sum and adds only the reports
+    /// stored since (reports are never deleted, and rowids grow with each
+    /// insert), so a dashboard polling it costs what arrived in between.
+    pub async fn aggregate(&self, site: &str, purpose: Option<&str>, event: &str) -> Result<crate::sum::Aggregate, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.aggregate(site, purpose, event).await,
+            Store::Postgres(p) => p.fold_reports(site, purpose, crate::sum::Aggregate::new(event), crate::sum::Aggregate::add).await,
+        }
+    }
+
     /// Stores a receipt once (and its texts bundle, once per hash).
     pub async fn insert_receipt(&self, meta: &ReceiptMeta, body: &str) -> Result<Insert, StoreError> {
         match self {
