@@ -540,3 +540,18 @@ fn flags_that_cannot_work_are_refused_at_start() {
     let c = Collector::start(&common::sqlite_db(), &["--cors-origin", "*"]);
     assert_eq!(c.get("/healthz").0, 200);
 }
+
+/// The SQLite sum kept between requests adds what was stored since, also
+/// by another process on the same file.
+#[test]
+fn kept_sums_see_reports_stored_since_by_any_process() {
+    let db = common::sqlite_db();
+    let (a, b) = (Collector::start(&db, &[]), Collector::start(&db, &[]));
+    assert_eq!(a.post_json("/v1/reports", &report(&uuid(300), 2)).0, 202);
+    assert_eq!(count(&a)["count"], 2);
+    assert_eq!(b.post_json("/v1/reports", &report(&uuid(301), 5)).0, 202);
+    assert_eq!(count(&a)["count"], 7, "a report the other process stored");
+    assert_eq!(a.post_json("/v1/reports", &report(&uuid(302), 1)).0, 202);
+    assert_eq!(count(&a)["count"], 8);
+    assert_eq!(count(&b)["count"], 8);
+}
