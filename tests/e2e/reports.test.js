@@ -520,16 +520,31 @@ function fastClock(context, seconds) {
   }, seconds * 1000);
 }
 
-test("a visitor's clock two days fast: the collector's Date re-stamps the receipt and the reports, and every event counts", async () => {
-  // Same origin as the collector (the pages server is one): Date is readable.
-  h.write(www, { 'fast.json': h.config({ site: 'fast.example', aggregation: { window_seconds: 3600 } }),
-    'fast.html': h.html({ attrs: 'data-config="/fast.json" async' }) });
-  const db = require('node:path').join(require('node:fs').mkdtempSync(require('node:os').tmpdir() + '/candor-fast-'), 'fast.db');
-  const own = await h.collector({ www, db, sites: ['fast.example'] });
+/**
+ * A page `/<name>.html` of site `<name>.example` (windows of `windowSeconds`)
+ * served by a collector of its own, in a context whose clock runs
+ * `aheadSeconds` fast; runs `body({context, p, own})`, then stops both.
+ */
+async function fastVisitor(name, windowSeconds, aheadSeconds, body) {
+  const site = `${name}.example`;
+  h.write(www, { [`${name}.json`]: h.config({ site, aggregation: { window_seconds: windowSeconds } }),
+    [`${name}.html`]: h.html({ attrs: `data-config="/${name}.json" async` }) });
+  const db = require('node:path').join(require('node:fs').mkdtempSync(require('node:os').tmpdir() + `/candor-${name}-`), 'db.db');
+  const own = await h.collector({ www, db, sites: [site] });
   const context = await chrome.newContext();
   try {
-    await fastClock(context, 2 * 86400);
+    await fastClock(context, aheadSeconds);
     const p = await h.page(context);
+    await body({ context, p, own, counted: async () => (await (await fetch(`${own.url}/v1/aggregates?site=${site}&event=page_view`)).json()).count });
+  } finally {
+    await context.close();
+    await own.stop();
+  }
+}
+
+test("a visitor's clock two days fast: the collector's Date re-stamps the receipt and the reports, and every event counts", async () => {
+  // Same origin as the collector (the pages server is one): Date is readable.
+  await fastVisitor('fast', 3600, 2 * 86400, async ({ p, own, counted }) => {
     const statuses = [];
     p.on('response', (r) => { if (r.url().includes('/v1/')) statuses.push(`${r.request().method()} ${new URL(r.url()).pathname} ${r.status()}`); });
     await p.goto(own.url + '/fast.html');
@@ -539,25 +554,14 @@ test("a visitor's clock two days fast: the collector's Date re-stamps the receip
     await p.waitForFunction(() => window.candor.inspect().receipts.every((r) => r.acknowledged));
     for (let i = 0; i < 3; i++) await p.evaluate(() => window.candor.track('page_view', { path: '/' }));
     assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 1 });
-    const agg = await (await fetch(`${own.url}/v1/aggregates?site=fast.example&event=page_view`)).json();
-    assert.equal(agg.count, 3, JSON.stringify(statuses));
+    assert.equal(await counted(), 3, JSON.stringify(statuses));
     // The first receipt POST learnt the clock (400, a timestamp from the future); nothing after it was refused.
     assert.deepEqual(statuses.filter((s) => s.endsWith(' 400')), ['POST /v1/receipts 400'], JSON.stringify(statuses));
-  } finally {
-    await context.close();
-    await own.stop();
-  }
+  });
 });
 
 test('a clock two days fast that the system corrects while the page is open: later reports are not shifted back', async () => {
-  h.write(www, { 'fixed.json': h.config({ site: 'fixed.example', aggregation: { window_seconds: 60 } }),
-    'fixed.html': h.html({ attrs: 'data-config="/fixed.json" async' }) });
-  const db = require('node:path').join(require('node:fs').mkdtempSync(require('node:os').tmpdir() + '/candor-fixed-'), 'fixed.db');
-  const own = await h.collector({ www, db, sites: ['fixed.example'] });
-  const context = await chrome.newContext();
-  try {
-    await fastClock(context, 2 * 86400);
-    const p = await h.page(context);
+  await fastVisitor('fixed', 60, 2 * 86400, async ({ p, own, counted }) => {
     const sent = [];
     p.on('request', (r) => { if (r.method() === 'POST' && r.url().endsWith('/v1/reports')) sent.push(JSON.parse(r.postData())); });
     await p.goto(own.url + '/fixed.html');
@@ -573,29 +577,18 @@ test('a clock two days fast that the system corrects while the page is open: lat
     assert.equal(sent.length, 1);
     const start = sent[0].window.start;
     assert.ok(start <= now && start > now - 120, `window ${start} is the current minute (now ${now}), not two days back`);
-    const agg = await (await fetch(`${own.url}/v1/aggregates?site=fixed.example&event=page_view`)).json();
-    assert.equal(agg.count, 1);
+    assert.equal(await counted(), 1);
     // The next page keeps the decision too (dated two days ahead, by the clock that was wrong).
     await p.reload();
     await h.ready(p);
     assert.equal(await p.evaluate(() => window.candor.consent().decided), true);
     assert.equal(await p.locator('[data-testid="candor-prompt"]').isVisible(), false);
-  } finally {
-    await context.close();
-    await own.stop();
-  }
+  });
 });
 
 test('a clock 2.5 days fast, day-long windows, a returning visitor whose first report goes out as the page is hidden: re-stamped and counted', async () => {
-  h.write(www, { 'fast-day.json': h.config({ site: 'fastday.example', aggregation: { window_seconds: 86400 } }),
-    'fast-day.html': h.html({ attrs: 'data-config="/fast-day.json" async' }) });
-  const db = require('node:path').join(require('node:fs').mkdtempSync(require('node:os').tmpdir() + '/candor-fastday-'), 'fast.db');
-  const own = await h.collector({ www, db, sites: ['fastday.example'] });
-  const context = await chrome.newContext();
-  try {
-    await fastClock(context, 2.5 * 86400);
-    const p = await h.page(context);
-    await p.goto(own.url + '/fast-day.html');
+  await fastVisitor('fastday', 86400, 2.5 * 86400, async ({ p, own, counted }) => {
+    await p.goto(own.url + '/fastday.html');
     await h.ready(p);
     await p.locator('[data-testid="candor-accept-all"]').click();
     await p.waitForFunction(() => window.candor.inspect().receipts.every((r) => r.acknowledged));
@@ -611,10 +604,6 @@ test('a clock 2.5 days fast, day-long windows, a returning visitor whose first r
       document.dispatchEvent(new Event('visibilitychange'));
     });
     await p.waitForFunction(() => window.candor.inspect().pending.length === 0);
-    const agg = await (await fetch(`${own.url}/v1/aggregates?site=fastday.example&event=page_view`)).json();
-    assert.equal(agg.count, 2, JSON.stringify(statuses));
-  } finally {
-    await context.close();
-    await own.stop();
-  }
+    assert.equal(await counted(), 2, JSON.stringify(statuses));
+  });
 });
