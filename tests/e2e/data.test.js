@@ -326,10 +326,12 @@ test('erase in one tab while another tab\'s receipt is on its way: refused when 
   await context.route('**/v1/receipts', async (route) => { await held; await route.continue(); });
   await b.evaluate(() => window.candor.acceptAll());
   const id = (await b.evaluate(() => window.candor.inspect().receipts))[0].receipt_id;
+  const deleted = a.waitForResponse((r) => r.request().method() === 'DELETE' && r.url().endsWith(`/v1/receipts/${id}`));
   await a.evaluate(() => window.candor.erase());
   await b.waitForFunction(() => !window.candor.consent().decided);
-  // The erase's DELETE came first (a 404, and the collector keeps the id):
+  // The erase's DELETE comes first (a 404, and the collector keeps the id):
   // the POST that lands after it is refused with 410, nothing stored.
+  assert.equal((await deleted).status(), 404);
   const landed = b.waitForResponse((r) => r.url().endsWith('/v1/receipts') && r.request().method() === 'POST');
   release();
   assert.equal((await landed).status(), 410);
