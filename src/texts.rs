@@ -294,12 +294,13 @@ pub fn resolve(config: &Config, navigator_languages: &[String]) -> Resolved {
     // Config texts resolve along a chain that starts at the chosen language.
     let mut text_chain = vec![lang.clone()];
     text_chain.extend(chain.iter().filter(|l| **l != lang).cloned());
-    let own = builtin(primary(&lang));
+    let own = builtin(primary(&lang)).map(|ui| (primary(&lang), ui));
     let has_own = own.is_some();
     // Without built-in strings of its own, the prompt borrows those of the
     // first language of the chain that has them, else English.
-    let ui_lang = if has_own { primary(&lang) } else { chain.iter().map(|l| primary(l)).find(|l| builtin(l).is_some()).unwrap_or("en") };
-    let mut ui = builtin(ui_lang).unwrap_or_else(|| builtin("en").unwrap());
+    let (ui_lang, mut ui) = own
+        .or_else(|| chain.iter().find_map(|l| builtin(primary(l)).map(|ui| (primary(l), ui))))
+        .unwrap_or_else(|| ("en", builtin("en").unwrap()));
     let mut overridden: Vec<&str> = Vec::new();
     // Config validation admits only keys of KEYS. In a language Candor has
     // built-in strings for, an override counts only if it is in that

@@ -71,21 +71,18 @@ pub fn history(now: u64, days: u32) -> Vec<Sent> {
     h
 }
 
-/// Remembers an acknowledged report (its body as sent); false when it is
-/// remembered already. Not after an erase (`decided` is false then): a
-/// report that lands after the visitor erased everything must not bring a
-/// key back.
-pub fn remember_sent(body: &str, now: u64, days: u32, decided: bool) -> bool {
+/// Remembers an acknowledged report (its body as sent), once. Not after an
+/// erase (`decided` is false then): a report that lands after the visitor
+/// erased everything must not bring a key back.
+pub fn remember_sent(body: &str, now: u64, days: u32, decided: bool) {
     if !decided {
-        return false;
+        return;
     }
-    let Some(report) = Report::from_json(body) else { return false };
+    let Some(report) = Report::from_json(body) else { return };
     let mut h = history(now, days);
-    let new = transparency::record_sent(&mut h, report, now, days);
-    if new {
+    if transparency::record_sent(&mut h, report, now, days) {
         write(HISTORY, &h, Sent::to_json_value);
     }
-    new
 }
 
 /// Receipt ids an erase asked the collector to delete, kept only while the

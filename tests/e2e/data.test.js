@@ -489,10 +489,7 @@ test('receipts are sent for decisions only, and never without a collector', asyn
 });
 
 test('going to "Your data" and back keeps the toggles the visitor set but did not save: a withdrawal is not undone', async () => {
-  const context = await chrome.newContext();
-  const p = await h.page(context);
-  await p.goto(server.url + '/');
-  await h.ready(p);
+  const { context, p } = await open();
   await p.evaluate(() => window.candor.acceptAll());
   for (const back of ['button', 'Escape']) {
     await p.evaluate(() => window.candor.open());
