@@ -595,3 +595,21 @@ fn an_erase_through_another_process_always_wins() {
     });
     assert!(stored.is_empty(), "{} of 2000 erased receipts still stored: {:?}", stored.len(), &stored[..stored.len().min(5)]);
 }
+
+/// A PostgreSQL server that refuses the database: the collector stops and
+/// says why (the server's own words, which tokio-postgres keeps in the
+/// error's cause), without the password it was given.
+#[test]
+fn a_postgres_refusal_is_named_at_start() {
+    let Some(pg) = Postgres::start() else { return };
+    let server = pg.url.rsplit_once('/').unwrap().0.replace("postgres@", "postgres:hunter2@");
+    let url = format!("{server}/no_such_db");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_candor-collector"))
+        .args(["--listen", "127.0.0.1:0", "--sites", "shop.example", "--db", &url])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("database \"no_such_db\" does not exist"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+}
