@@ -160,17 +160,26 @@ pub fn body(receipt: &Receipt, bundle: Option<&str>) -> String {
 }
 
 /// Where receipts go, from the config's `collector` (where reports go):
-/// `…/v1/reports` becomes `…/v1/receipts`; any other path keeps the
-/// collector's origin and uses `/v1/receipts` on it.
+/// `…/v1/reports` becomes `…/v1/receipts`, with the same query (a key a
+/// proxy asks for, say); any other path keeps the collector's origin and
+/// uses `/v1/receipts` on it. A fragment is never sent.
 pub fn receipts_url(collector: &str) -> String {
-    if let Some(base) = collector.strip_suffix("/v1/reports") {
-        return format!("{base}/v1/receipts");
+    let collector = collector.split('#').next().unwrap_or("");
+    let (path, query) = collector.split_at(collector.find('?').unwrap_or(collector.len()));
+    if let Some(base) = path.strip_suffix("/v1/reports") {
+        return format!("{base}/v1/receipts{query}");
     }
-    if let Some(rest) = collector.split_once("://") {
+    if let Some(rest) = path.split_once("://") {
         let host = rest.1.split('/').next().unwrap_or("");
         return format!("{}://{host}/v1/receipts", rest.0);
     }
     "/v1/receipts".to_string()
+}
+
+/// One receipt's URL under [`receipts_url`]'s: the id goes before the query.
+pub fn receipt_url(receipts: &str, id: &str) -> String {
+    let (path, query) = receipts.split_at(receipts.find('?').unwrap_or(receipts.len()));
+    format!("{path}/{id}{query}")
 }
 
 pub use crate::json::canonical;
@@ -276,5 +285,9 @@ mod tests {
         assert_eq!(receipts_url("https://c.example/v1/reports"), "https://c.example/v1/receipts");
         assert_eq!(receipts_url("https://c.example/ingest"), "https://c.example/v1/receipts");
         assert_eq!(receipts_url("/ingest"), "/v1/receipts");
+        assert_eq!(receipts_url("/api/v1/reports?key=k1#x"), "/api/v1/receipts?key=k1", "a proxy's query is kept");
+        assert_eq!(receipts_url("https://c.example/ingest?key=k1"), "https://c.example/v1/receipts");
+        assert_eq!(receipt_url("/api/v1/receipts?key=k1", "id1"), "/api/v1/receipts/id1?key=k1");
+        assert_eq!(receipt_url("/v1/receipts", "id1"), "/v1/receipts/id1");
     }
 }

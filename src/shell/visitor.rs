@@ -290,7 +290,7 @@ fn without_texts(body: &str) -> Option<String> {
 /// itself, not a later retry) reports a failure with a `candor:error`
 /// (`receipt-delete`).
 pub(super) async fn delete_all(url: String, ids: Vec<String>, tell: bool) {
-    let started: Vec<_> = ids.into_iter().map(|id| (upload::delete(&format!("{url}/{id}")), id)).collect();
+    let started: Vec<_> = ids.into_iter().map(|id| (upload::delete(&receipt::receipt_url(&url, &id)), id)).collect();
     let mut failed = 0;
     for (request, id) in started {
         let outcome = match request {

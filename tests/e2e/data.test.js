@@ -28,6 +28,8 @@ test.before(async () => {
     'candor.config.json': base,
     'index.html': h.html(),
     'local.config.json': { ...base, collector: null },
+    'keyed.config.json': { ...base, collector: '/v1/reports?key=k1' },
+    'keyed.html': h.html({ attrs: 'data-config="/keyed.config.json" async' }),
     'local.html': h.html({ attrs: 'data-config="/local.config.json" async' }),
     'csp.html': h.html({ head: `<meta http-equiv="Content-Security-Policy" content="${CSP}">` }),
   });
@@ -233,6 +235,22 @@ test('erase leaves zero Candor keys and zero declared cookies, and deletes the r
   const last = await settled;
   assert.ok(last.url().endsWith(raced) || (last.request().postData() || '').includes(raced));
   assert.equal((await fetch(`${server.url}/v1/receipts/${raced}`)).status, 404);
+  await context.close();
+});
+
+test('a collector URL with a query (a key a proxy asks for): receipts and their deletion carry it too', async () => {
+  const { context, p } = await open('/keyed.html');
+  const posted = p.waitForResponse((r) => r.url().includes('/v1/receipts') && r.request().method() === 'POST');
+  await byId(p, 'candor-accept-all').click();
+  assert.equal(new URL((await posted).url()).pathname + new URL((await posted).url()).search, '/v1/receipts?key=k1');
+  await acknowledged(p, 1);
+  const id = (await inspect(p)).receipts[0].receipt_id;
+  const deleted = p.waitForResponse((r) => r.request().method() === 'DELETE');
+  await p.evaluate(() => window.candor.erase());
+  const d = await deleted;
+  assert.equal(new URL(d.url()).pathname + new URL(d.url()).search, `/v1/receipts/${id}?key=k1`);
+  assert.equal(d.status(), 204);
+  assert.equal((await fetch(`${server.url}/v1/receipts/${id}`)).status, 404);
   await context.close();
 });
 
