@@ -500,6 +500,17 @@ pub fn is_space(c: char) -> bool {
     c == '\u{feff}' || (c.is_whitespace() && c != '\u{85}')
 }
 
+/// Characters that take no visible space: soft hyphen, joiners, direction
+/// marks and overrides, fillers, variation selectors, blank Braille. A text
+/// of only these and white space shows as blank (a button with no name).
+/// The schema's text pattern lists the same.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{ad}' | '\u{34f}' | '\u{61c}' | '\u{115f}' | '\u{1160}' | '\u{17b4}' | '\u{17b5}' | '\u{180b}'..='\u{180f}'
+        | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{2800}' | '\u{3164}'
+        | '\u{fe00}'..='\u{fe0f}' | '\u{ffa0}')
+}
+
 impl Config {
     /// Parses and validates a config document.
     pub fn from_json(text: &str) -> Result<Config, ConfigError> {
@@ -543,6 +554,9 @@ impl Config {
             return Err(ConfigError::new("site", "must not contain white space or ','"));
         }
         check_len("revision", &self.revision, 1, 64)?;
+        if self.revision.chars().all(is_space) {
+            return Err(ConfigError::new("revision", "must hold some text, not only white space"));
+        }
         if let Some(c) = &self.collector {
             // "//host/..." and "/\host/..." are URLs of another host to a
             // browser, not paths; so is "/<tab>/host", as URLs drop tabs and
@@ -653,6 +667,14 @@ impl Config {
                         return Err(ConfigError::new(format!("google_consent_mode.{kind}[{j}]"), format!("unknown purpose {}", q(id))));
                     }
                 }
+                // The ads and analytics types stand for the visitor's consent:
+                // mapped to required purposes only, "Reject all" would grant them.
+                if GCM_TYPES[..4].contains(&kind.as_str()) && ids.iter().all(|id| self.purpose(id).is_some_and(|p| p.required)) && !ids.is_empty() {
+                    return Err(ConfigError::new(
+                        format!("google_consent_mode.{kind}"),
+                        "maps only to required purposes, so it would be granted without the visitor's consent (\"Reject all\" too); map it to an optional purpose",
+                    ));
+                }
             }
         }
         if let Some(domain) = self.cookie.as_ref().and_then(|c| c.domain.as_deref()) {
@@ -672,6 +694,7 @@ impl Config {
             }
             check_text(&format!("texts.{key}"), text, MAX_TEXT)?;
         }
+        self.check_buttons()?;
         Ok(())
     }
 
@@ -705,6 +728,54 @@ impl Config {
             }
         }
         n
+    }
+
+    /// "Accept all" and "Reject all" must read differently in every
+    /// language: a reject button worded as acceptance (or the reverse) makes
+    /// the choice a trick. Compared without case, white space or invisible
+    /// characters, an override against the other button's override or
+    /// built-in text.
+    fn check_buttons(&self) -> Result<(), ConfigError> {
+        let (accept, reject) = (self.texts.get("accept_all"), self.texts.get("reject_all"));
+        if accept.is_none() && reject.is_none() {
+            return Ok(());
+        }
+        let keys = |t: Option<&Text>| match t {
+            Some(Text::Localized(m)) => m.keys().cloned().collect(),
+            _ => Vec::new(),
+        };
+        let mut langs: Vec<String> = crate::texts::BUILTIN.iter().map(|(l, _)| l.to_string()).collect();
+        langs.extend(keys(accept));
+        langs.extend(keys(reject));
+        // The override shown in `lang`, with the path that names it.
+        let own = |t: Option<&Text>, name: &str, lang: &str| -> Option<(String, String)> {
+            match t? {
+                Text::Plain(s) => Some((s.clone(), format!("texts.{name}"))),
+                Text::Localized(m) => {
+                    let primary = lang.split('-').next().unwrap_or(lang);
+                    let (k, v) = m.iter().find(|(k, _)| k.eq_ignore_ascii_case(lang)).or_else(|| m.iter().find(|(k, _)| k.eq_ignore_ascii_case(primary)))?;
+                    Some((v.clone(), format!("texts.{name}.{k}")))
+                }
+            }
+        };
+        let bare = |s: &str| -> String { s.chars().filter(|c| !is_space(*c) && !is_invisible(*c)).map(|c| c.to_ascii_lowercase()).collect() };
+        for lang in &langs {
+            let builtin = crate::texts::builtin(lang.split('-').next().unwrap_or(lang));
+            let (a, r) = (own(accept, "accept_all", lang), own(reject, "reject_all", lang));
+            let (at, other) = match (&a, &r) {
+                (_, Some((_, path))) => (path.clone(), a.as_ref().map(|x| x.0.clone()).or_else(|| builtin.as_ref().map(|b| b.accept_all.clone()))),
+                (Some((_, path)), None) => (path.clone(), builtin.as_ref().map(|b| b.reject_all.clone())),
+                (None, None) => continue,
+            };
+            let mine = r.as_ref().or(a.as_ref()).map(|x| x.0.clone()).unwrap_or_default();
+            if let Some(other) = other.filter(|o| bare(o) == bare(&mine)) {
+                return Err(ConfigError::new(
+                    at,
+                    format!("reads the same as the other first-layer button ({}): \"Accept all\" and \"Reject all\" must say different things", q(&other)),
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn check_tcf(&self, t: &TcfConfig) -> Result<(), ConfigError> {
@@ -814,8 +885,8 @@ fn check_text(path: &str, text: &Text, max: usize) -> Result<(), ConfigError> {
         if n > max {
             return Err(ConfigError::new(at, format!("must be 1 to {max} characters of text, got {n}")));
         }
-        if s.chars().all(is_space) {
-            return Err(ConfigError::new(at, "must hold some text, not only white space"));
+        if s.chars().all(|c| is_space(c) || is_invisible(c)) {
+            return Err(ConfigError::new(at, "must hold some visible text, not only white space or invisible characters"));
         }
         // Prose may break lines or use tabs (shown as spaces), including the
         // line and page breaks pasted from word processors; other control
@@ -922,12 +993,37 @@ mod tests {
             .map(|_| ())
             .map_err(|e| e.to_string())
         };
-        assert_eq!(with("s", "\u{feff}"), Err("purposes[0].label: must hold some text, not only white space".into()));
-        assert_eq!(with("s", " \t\u{3000}"), Err("purposes[0].label: must hold some text, not only white space".into()));
+        assert_eq!(with("s", "\u{feff}"), Err("purposes[0].label: must hold some visible text, not only white space or invisible characters".into()));
+        assert_eq!(with("s", " \t\u{3000}"), Err("purposes[0].label: must hold some visible text, not only white space or invisible characters".into()));
+        assert_eq!(with("s", "\u{200b}\u{2060} \u{ad}"), Err("purposes[0].label: must hold some visible text, not only white space or invisible characters".into()));
+        assert!(with("s", "\u{200b}a").is_ok(), "one visible character is enough");
         assert_eq!(with("s", "\u{85}"), Ok(()), "JavaScript's \\S matches U+0085, so the schema takes it");
         assert_eq!(with("a\u{feff}b", "l"), Err("site: must not contain white space or ','".into()));
         assert_eq!(with("a,b", "l"), Err("site: must not contain white space or ','".into()));
         assert_eq!(with("a\u{85}b", "l"), Err("site: must not contain control characters".into()));
+    }
+
+    /// The first layer's two buttons must say different things, whatever
+    /// the site overrides.
+    #[test]
+    fn accept_and_reject_read_differently() {
+        let with = |texts: &str| {
+            super::Config::from_json(&format!(
+                r#"{{"site":"s","revision":"1","purposes":[{{"id":"a","label":"l","explain":"e","benefit":"b"}}],"texts":{texts}}}"#
+            ))
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+        };
+        let same = |at: &str, other: &str| {
+            Err(format!("{at}: reads the same as the other first-layer button (\"{other}\"): \"Accept all\" and \"Reject all\" must say different things"))
+        };
+        assert_eq!(with(r#"{"reject_all":"Accept all"}"#), same("texts.reject_all", "Accept all"));
+        assert_eq!(with(r#"{"reject_all":{"en":" accept  ALL\u200b"}}"#), same("texts.reject_all.en", "Accept all"));
+        assert_eq!(with(r#"{"accept_all":{"en-GB":"Reject all"}}"#), same("texts.accept_all.en-GB", "Reject all"));
+        assert_eq!(with(r#"{"accept_all":{"de":"Ja"},"reject_all":{"de":"ja"}}"#), same("texts.reject_all.de", "Ja"));
+        assert_eq!(with(r#"{"accept_all":"Yes","reject_all":"No"}"#), Ok(()));
+        assert_eq!(with(r#"{"reject_all":{"fr":"Reject all"}}"#), Ok(()), "French's own accept button reads differently");
+        assert_eq!(with(r#"{"heading":"Hi"}"#), Ok(()));
     }
 
     #[test]

@@ -134,6 +134,9 @@ var gcmDefault = null; // what the synchronous default said: {type: 'granted'|'d
   function grantedByRecord(t) {
     var ids = mapped && mapped[t];
     if (!Array.isArray(ids) || ids.length === 0) return false;
+    // An ads or analytics type mapped to required purposes only: a config
+    // the SDK refuses (config.rs), never granted here either.
+    if (GCM_TYPES.indexOf(t) >= 0 && ids.every(function (id) { return required.indexOf(id) >= 0; })) return false;
     return ids.every(function (id) {
       if (Object.prototype.hasOwnProperty.call(record.purposes, id)) return record.purposes[id] === true;
       // The record keeps optional purposes only: an id it lacks is granted

@@ -345,6 +345,31 @@ test('Consent Mode: a type mapped to a required purpose is granted in a returnin
   const d = consentCalls(await layer(p), 'default')[0][2];
   assert.deepEqual([d.functionality_storage, d.security_storage, d.analytics_storage, d.ad_storage], ['granted', 'granted', 'granted', 'denied']);
   await context.close();
+
+  // An ads type mapped to the required purpose alone would be granted on "Reject all": the SDK
+  // refuses that config, naming the type, and the loader's default never grants it, whatever a
+  // cache (of an older version, say) claims.
+  const widening = { ...CFG, google_consent_mode: { functionality_storage: ['necessary'], ad_user_data: ['necessary'] } };
+  h.write(www, { 'gcm-widening.html': `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>t</title>${inline(widening)}
+<script src="/candor/candor.js"></script></head><body><p>x</p></body></html>` });
+  const now = Math.floor(Date.now() / 1000);
+  const seeded = await chrome.newContext();
+  await seeded.addInitScript(([gcm, consent]) => {
+    if (!sessionStorage.getItem('seeded')) {
+      localStorage.setItem('candor.gcm', gcm);
+      localStorage.setItem('candor.consent', consent);
+      sessionStorage.setItem('seeded', '1');
+    }
+  }, [JSON.stringify({ v: 1, revision: 'r1', map: 'ad_user_data=necessary;functionality_storage=necessary', until: now + 86400,
+    state: { ad_user_data: true, functionality_storage: true }, required: ['necessary'] }),
+  JSON.stringify({ v: 1, revision: 'r1', purposes: { stats: false, video: false }, updated_at: now, method: 'button' })]);
+  const q = await h.page(seeded);
+  await q.goto(server.url + '/gcm-widening.html');
+  await q.waitForFunction(() => window.candor && window.candor.error);
+  assert.match(await q.evaluate(() => window.candor.error.message), /google_consent_mode\.ad_user_data: maps only to required purposes/);
+  const early = consentCalls(await layer(q), 'default')[0][2];
+  assert.deepEqual([early.functionality_storage, early.ad_user_data], ['granted', 'denied']);
+  await seeded.close();
 });
 
 test('Consent Mode: a cached grant without a matching consent record, or with a config that fails, is never left granted', async () => {
