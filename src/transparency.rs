@@ -258,9 +258,23 @@ fn hm(t: u64, off: i64) -> String {
     format!("{:02}:{:02}", m / 60, m % 60)
 }
 
-/// "14:05–14:06".
+/// "14:05–14:06"; "14:05:10–14:05:20" for windows not in whole minutes;
+/// "2026-11-23 at 00:00–2026-11-24 at 00:00" for windows of a day or more.
 fn window(start: u64, seconds: u32, off: i64) -> String {
-    format!("{}–{}", hm(start, off), hm(start + u64::from(seconds), off))
+    let end = start + u64::from(seconds);
+    if seconds >= 86_400 {
+        format!("{}–{}", date_time(start, off), date_time(end, off))
+    } else if start % 60 != 0 || seconds % 60 != 0 {
+        format!("{}–{}", hms(start, off), hms(end, off))
+    } else {
+        format!("{}–{}", hm(start, off), hm(end, off))
+    }
+}
+
+/// Local "HH:MM:SS" of Unix seconds.
+fn hms(t: u64, off: i64) -> String {
+    let s = (t as i64 + off * 60).rem_euclid(60);
+    format!("{}:{s:02}", hm(t, off))
 }
 
 /// "2026-11-23 at 14:07" in local time.
@@ -374,6 +388,14 @@ mod tests {
         let v = view(&config(), &[], &st);
         assert_eq!(v.purposes[1].sent.len(), 14);
         assert_eq!(v.purposes[1].sent[0], "Sent on 2025-11-23 at 14:05: 24 page views, grouped by page, as totals for 14:05–14:06.");
+    }
+
+    #[test]
+    fn windows_read_at_their_own_scale() {
+        assert_eq!(window(T, 60, 0), "14:05–14:06");
+        assert_eq!(window(T + 10, 10, 0), "14:05:10–14:05:20", "a 10 s window does not read 14:05–14:05");
+        assert_eq!(window(T, 30, 90), "15:35:00–15:35:30");
+        assert_eq!(window(T - 50_700, 86_400, 0), "2025-11-23 at 00:00–2025-11-24 at 00:00", "nor a day 00:00–00:00");
     }
 
     #[test]
