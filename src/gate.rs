@@ -105,6 +105,30 @@ pub fn check<'c>(config: &'c Config, consent: &Consent, name: &str, fields: &[(&
     Ok(Observation { event, purpose: &decl.purpose, cells })
 }
 
+/// For the debug log: which field made [`check`] answer
+/// [`Refusal::InvalidField`], and why.
+pub fn why_invalid(config: &Config, name: &str, fields: &[(&str, Value<'_>)]) -> String {
+    let q = crate::json::quote;
+    let Some(decl) = config.events.get(name) else { return String::new() };
+    for (i, (fname, value)) in fields.iter().enumerate() {
+        if fields[..i].iter().any(|(other, _)| other == fname) {
+            return format!("field {} is given twice", q(fname));
+        }
+        let Some(field) = decl.fields.get(fname) else {
+            let declared: Vec<String> = decl.fields.keys().map(|k| q(k)).collect();
+            return format!("field {} is not declared for this event (declared: {})", q(fname), if declared.is_empty() { "none".into() } else { declared.join(", ") });
+        };
+        let wants_text = matches!(field, Field::Category { .. });
+        match value {
+            Value::Text(_) if !wants_text => return format!("field {} needs a finite number", q(fname)),
+            Value::Number(_) if wants_text => return format!("field {} is a category and needs a string", q(fname)),
+            Value::Number(x) if !x.is_finite() => return format!("field {} needs a finite number", q(fname)),
+            _ => {}
+        }
+    }
+    String::new()
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -130,6 +154,18 @@ pub(crate) mod tests {
         let mut c = Consent::undecided(&cfg);
         c.decide(&cfg, ids, &[], Method::Api, 1).unwrap();
         c
+    }
+
+    #[test]
+    fn the_debug_log_names_the_invalid_field() {
+        let cfg = config();
+        let why = |f: &[(&str, Value<'_>)]| why_invalid(&cfg, "page_view", f);
+        assert_eq!(why(&[("colour", Value::Text("x"))]), r#"field "colour" is not declared for this event (declared: "load_ms", "path")"#);
+        assert_eq!(why(&[("path", Value::Number(1.0))]), r#"field "path" is a category and needs a string"#);
+        assert_eq!(why(&[("load_ms", Value::Text("1"))]), r#"field "load_ms" needs a finite number"#);
+        assert_eq!(why(&[("load_ms", Value::Number(f64::NAN))]), r#"field "load_ms" needs a finite number"#);
+        assert_eq!(why(&[("path", Value::Text("/")), ("path", Value::Text("/"))]), r#"field "path" is given twice"#);
+        assert_eq!(why_invalid(&cfg, "heartbeat", &[("x", Value::Number(1.0))]), r#"field "x" is not declared for this event (declared: none)"#);
     }
 
     #[test]

@@ -74,13 +74,17 @@ function method(name) {
 
 // track's fields become a flat [name, value, ...] array of strings and
 // numbers, so the Rust side never touches arbitrary JS objects (getters,
-// proxies, cycles). Returns null when the fields cannot be valid.
+// proxies, cycles). Returns null when the fields cannot be valid, with the
+// reason in `flatWhy` (for the debug log).
+var flatWhy;
 function flatten(fields) {
   if (fields === undefined || fields === null) return [];
+  flatWhy = 'fields must be an object';
   if (typeof fields !== 'object' || Array.isArray(fields)) return null;
   var out = [];
   for (var key in fields) {
     if (!Object.prototype.hasOwnProperty.call(fields, key)) continue;
+    flatWhy = 'more than 32 fields';
     if (out.length >= 64) return null;
     var value = fields[key];
     if (typeof value === 'string') {
@@ -89,6 +93,7 @@ function flatten(fields) {
       // "other", so only a marker crosses the boundary.
       if (value.length > 256) value = '\u0000';
     } else if (typeof value !== 'number') {
+      flatWhy = 'field ' + JSON.stringify(String(key)) + ' must be a string or a number';
       return null;
     }
     out.push(String(key), value);
@@ -106,7 +111,7 @@ function track(name, fields) {
     }
     if (typeof name !== 'string' || name.length > 64) return REFUSED[1];
     var flat = flatten(fields);
-    if (flat === null) return REFUSED[sdk.refuse(name, 3) - 1];
+    if (flat === null) return REFUSED[sdk.refuse(name, 3, flatWhy) - 1];
     var code = sdk.track(name, flat);
     return code === 0 ? ACCEPTED : REFUSED[code - 1];
   } catch (e) {

@@ -76,6 +76,7 @@ pub fn activate_granted(doc: &Document, consent: &Consent) {
     let mut media = Vec::new();
     for el in (0..nodes.length()).filter_map(|i| nodes.item(i).and_then(|n| n.dyn_into::<Element>().ok())) {
         if !allowed(&el, consent) {
+            warn_if_unknown(&el, consent);
             continue;
         }
         if el.tag_name().eq_ignore_ascii_case("script") {
@@ -205,6 +206,52 @@ pub fn on_violation(e: &web_sys::Event) {
     };
     let why = JsValue::from(format!("the page's Content-Security-Policy refused it ({})", text("effectiveDirective")));
     super::dom::report_error("activation", &activation_error(&el, &why));
+}
+
+thread_local! {
+    /// `data-candor-purpose` values already warned about.
+    static WARNED: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Says once per value when an element names a purpose the config does not
+/// have (a typo, a comma list, another site's template): it stays inert for
+/// ever, whatever the visitor chooses.
+fn warn_if_unknown(el: &Element, consent: &Consent) {
+    let list = el.get_attribute("data-candor-purpose").unwrap_or_default();
+    let unknown: Vec<&str> = list.split_ascii_whitespace().filter(|id| !consent.purposes.contains_key(id)).collect();
+    if !(unknown.is_empty() && !list.trim_ascii().is_empty()) && !WARNED.with_borrow(|w| w.contains(&list)) {
+        let ids = consent.purposes.keys().map(|k| crate::json::quote(k)).collect::<Vec<_>>().join(", ");
+        super::dom::warn(&format!(
+            "<{} data-candor-purpose={}> names no purpose of the config ({}), so it stays inert whatever the visitor chooses; \
+             list purpose ids separated by spaces, from: {ids}",
+            el.tag_name().to_ascii_lowercase(),
+            crate::json::quote(&list),
+            if unknown.is_empty() { "it is empty".to_string() } else { format!("unknown: {}", unknown.join(" ")) },
+        ));
+        WARNED.with_borrow_mut(|w| w.push(list));
+    }
+}
+
+/// An activated iframe, image or media source whose `data-src` (or
+/// `data-srcset`) the page changed, as a framework re-rendering the element
+/// in place does: loads the new URL, if its purposes are still granted.
+/// Only on that change, so a URL the page set on `src` itself is kept.
+pub fn follow_sources(records: &js_sys::Array) {
+    for r in records.iter().filter_map(|r| r.dyn_into::<web_sys::MutationRecord>().ok()) {
+        let Some(name) = r.attribute_name().filter(|n| n == "data-src" || n == "data-srcset") else { continue };
+        let Some(el) = r.target().and_then(|t| t.dyn_into::<Element>().ok()) else { continue };
+        if !el.has_attribute(DONE) || el.tag_name().eq_ignore_ascii_case("script") || !still_allowed(&el) {
+            continue;
+        }
+        let target = &name[5..];
+        let result = match el.get_attribute(&name) {
+            Some(url) if el.get_attribute(target).as_ref() != Some(&url) => el.set_attribute(target, &url),
+            _ => Ok(()),
+        };
+        if let Err(e) = result {
+            super::dom::report_error("activation", &activation_error(&el, &e));
+        }
+    }
 }
 
 /// Whether every purpose the element lists is granted (an empty list never is).

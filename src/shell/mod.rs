@@ -426,11 +426,12 @@ impl App {
             }
         })));
         let weak = Rc::downgrade(self);
-        let observer = MutationGuard::new(move || {
+        let observer = MutationGuard::new(move |records| {
             if let Some(app) = weak.upgrade() {
                 // The page may have removed the prompt with its own content.
                 app.reattach();
                 app.activate();
+                activate::follow_sources(&records);
             }
         })?;
         observer.observe(&doc)?;
@@ -1181,7 +1182,7 @@ impl Sdk {
                 Some(x) => owned.push((key, Err(x))),
                 None => match v.as_string() {
                     Some(s) => owned.push((key, Ok(s))),
-                    None => return self.refuse(name, gate::Refusal::InvalidField.code()),
+                    None => return self.refuse(name, gate::Refusal::InvalidField.code(), None),
                 },
             }
             i += 2;
@@ -1208,18 +1209,24 @@ impl Sdk {
             }
             Err(r) => {
                 if app.config.debug {
-                    web_sys::console::info_1(&format!("candor: track({}) {}", crate::json::quote(&name), r.as_str()).into());
+                    let why = match r {
+                        gate::Refusal::InvalidField => format!(" ({})", gate::why_invalid(&app.config, name, &fields)),
+                        _ => String::new(),
+                    };
+                    web_sys::console::info_1(&format!("candor: track({}) {}{why}", crate::json::quote(&name), r.as_str()).into());
                 }
                 r.code()
             }
         }
     }
 
-    /// Logs a refusal decided in the loader (when `debug` is on) and returns its code.
-    pub fn refuse(&self, name: &str, code: u8) -> u8 {
+    /// Logs a refusal decided in the loader (when `debug` is on), with the
+    /// loader's reason if it gives one, and returns its code.
+    pub fn refuse(&self, name: &str, code: u8, why: Option<String>) -> u8 {
         if self.app.config.debug {
             let reason = ["refused: no-consent", "refused: unknown-event", "refused: invalid-field", "capped: past max_per_window, accepted but not counted", "refused: not-ready"].get(code as usize - 1).unwrap_or(&"?");
-            web_sys::console::info_1(&format!("candor: track({}) {reason}", crate::json::quote(&name)).into());
+            let why = why.map(|w| format!(" ({w})")).unwrap_or_default();
+            web_sys::console::info_1(&format!("candor: track({}) {reason}{why}", crate::json::quote(&name)).into());
         }
         code
     }
@@ -1292,12 +1299,12 @@ impl Sdk {
 /// A MutationObserver that disconnects when dropped.
 struct MutationGuard {
     observer: web_sys::MutationObserver,
-    _callback: Closure<dyn FnMut()>,
+    _callback: Closure<dyn FnMut(js_sys::Array)>,
 }
 
 impl MutationGuard {
-    fn new(f: impl FnMut() + 'static) -> Result<MutationGuard, JsValue> {
-        let callback = Closure::<dyn FnMut()>::new(f);
+    fn new(f: impl FnMut(js_sys::Array) + 'static) -> Result<MutationGuard, JsValue> {
+        let callback = Closure::<dyn FnMut(js_sys::Array)>::new(f);
         let observer = web_sys::MutationObserver::new(callback.as_ref().unchecked_ref())?;
         Ok(MutationGuard { observer, _callback: callback })
     }
@@ -1309,7 +1316,9 @@ impl MutationGuard {
         init.set_attributes(true);
         // `open`: a page's own modal <dialog> opening or closing moves the
         // prompt out of the top layer and back (Prompt::ensure_attached).
-        init.set_attribute_filter(&js_sys::Array::of2(&"data-candor-purpose".into(), &"open".into()));
+        // `data-src`, `data-srcset`: a page that re-renders an activated
+        // iframe or image in place with a new URL (activate::follow_sources).
+        init.set_attribute_filter(&js_sys::Array::of4(&"data-candor-purpose".into(), &"open".into(), &"data-src".into(), &"data-srcset".into()));
         self.observer.observe_with_options(doc, &init)
     }
 }

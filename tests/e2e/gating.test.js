@@ -185,6 +185,56 @@ test('elements added later are gated too', async () => {
   await context.close();
 });
 
+test('an activated iframe re-rendered in place with a new data-src loads it while granted; a src the page set itself is kept', async () => {
+  const context = await chrome.newContext();
+  const p = await open(context);
+  await p.evaluate(() => {
+    const i = document.createElement('iframe');
+    i.id = 'spa';
+    i.dataset.candorPurpose = 'video';
+    i.dataset.src = '/vendor/video.html?a';
+    document.body.append(i);
+  });
+  await p.evaluate(() => window.candor.grant(['video']));
+  const src = () => p.evaluate(() => document.getElementById('spa').getAttribute('src'));
+  await p.waitForFunction(() => document.getElementById('spa').getAttribute('src') === '/vendor/video.html?a');
+  // The framework renders the next route into the same element.
+  await p.evaluate(() => { document.getElementById('spa').dataset.src = '/vendor/video.html?b'; });
+  await p.waitForFunction(() => document.getElementById('spa').getAttribute('src') === '/vendor/video.html?b');
+  // The page's own script sets src (autoplay, say); later DOM changes leave it alone.
+  await p.evaluate(() => { document.getElementById('spa').src = '/vendor/video.html?c'; document.body.append(document.createElement('div')); });
+  await p.waitForTimeout(100);
+  assert.equal(await src(), '/vendor/video.html?c');
+  // Withdrawn: a new data-src is not loaded.
+  await p.evaluate(() => window.candor.deny(['video']));
+  await p.evaluate(() => { document.getElementById('spa').dataset.src = '/vendor/video.html?d'; });
+  await p.waitForTimeout(100);
+  assert.equal(await src(), '/vendor/video.html?c');
+  await context.close();
+});
+
+test('a gated element naming no purpose of the config stays inert, with one warning per value naming it', async () => {
+  const context = await chrome.newContext();
+  const p = await open(context);
+  await p.evaluate(() => {
+    for (const purpose of ['vidoe', 'vidoe', 'stats,video', '']) {
+      const i = document.createElement('iframe');
+      i.dataset.candorPurpose = purpose;
+      i.dataset.src = '/vendor/video.html?typo';
+      document.body.append(i);
+    }
+  });
+  await p.evaluate(() => window.candor.acceptAll());
+  await p.waitForTimeout(200);
+  assert.equal(await p.evaluate(() => document.querySelectorAll('iframe[src="/vendor/video.html?typo"]').length), 0);
+  const warnings = p.logs.filter((l) => l.type === 'warning' && l.text.includes('names no purpose')).map((l) => l.text);
+  assert.equal(warnings.length, 3, warnings.join('\n'));
+  assert.match(warnings[0], /<iframe data-candor-purpose="vidoe"> names no purpose of the config \(unknown: vidoe\).*from: "necessary", "stats", "video"/);
+  assert.match(warnings[1], /"stats,video".*unknown: stats,video/);
+  assert.match(warnings[2], /data-candor-purpose=""> names no purpose of the config \(it is empty\)/);
+  await context.close();
+});
+
 test('withdrawal deletes the purpose\'s declared cookies and fires candor:consent', async () => {
   const context = await chrome.newContext();
   const p = await open(context);
@@ -312,8 +362,17 @@ test('debug: true logs each refusal with its reason; by default nothing is logge
   await p.goto(own.url + '/');
   await h.ready(p);
   await p.evaluate(() => { window.candor.track('page_view', {}); window.candor.track('nope'); });
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await p.evaluate(() => {
+    window.candor.track('page_view', { colour: 'red' });
+    window.candor.track('page_view', { path: 3 });
+    window.candor.track('page_view', { load_ms: [1] });
+  });
   const lines = p.logs.filter((l) => /refused/.test(l.text)).map((l) => l.text);
-  assert.deepEqual(lines, ['candor: track("page_view") refused: no-consent', 'candor: track("nope") refused: unknown-event']);
+  assert.deepEqual(lines, ['candor: track("page_view") refused: no-consent', 'candor: track("nope") refused: unknown-event',
+    'candor: track("page_view") refused: invalid-field (field "colour" is not declared for this event (declared: "load_ms", "path"))',
+    'candor: track("page_view") refused: invalid-field (field "path" is a category and needs a string)',
+    'candor: track("page_view") refused: invalid-field (field "load_ms" must be a string or a number)']);
   await context.close();
   await own.stop();
 
