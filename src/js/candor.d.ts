@@ -153,7 +153,7 @@ export type TrackResult =
 
 export type FieldValue = string | number;
 
-export type CandorErrorCode = "config" | "config-fetch" | "wasm-load" | "report-rejected" | "boot" | "activation" | "storage" | "receipt-delete";
+export type CandorErrorCode = "config" | "config-fetch" | "wasm-load" | "report-rejected" | "boot" | "activation" | "storage" | "receipt-delete" | "qa-preset";
 
 export interface CandorError { code: CandorErrorCode | (string & {}); message: string }
 
