@@ -124,7 +124,7 @@ mod tests {
         let en = serde_json::to_value(builtin("en").unwrap()).unwrap();
         for (key, text) in en.as_object().unwrap() {
             // Scored as visitors read them, with placeholders filled in.
-            let shown = text.as_str().unwrap().replace("{purpose}", "Show videos").replace("{days}", "30");
+            let shown = text.as_str().unwrap().replace("{purpose}", "Show videos").replace("{purposes}", "Show videos, Count visits").replace("{days}", "30");
             let s = score(&shown);
             eprintln!("{key}: ease {:.1}, longest {}", s.ease, s.longest_sentence);
             // Built-in strings meet the score however short they are.

@@ -381,6 +381,7 @@ mod tests {
             assert_eq!(file, v, "{lang}");
             assert!(KEYS.iter().all(|k| !v[k].as_str().unwrap().trim().is_empty()), "{lang}");
             assert!(t.retention.contains("{days}"), "{lang}");
+            assert!(t.gpc.ends_with(": {purposes}."), "{lang}: the GPC note names the purposes it turns off");
         }
     }
 

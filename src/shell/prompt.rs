@@ -105,7 +105,9 @@ impl Prompt {
         let heading = el(doc, "h2", &[("id", "candor-h")], &ui.heading)?;
         let first = el(doc, "div", &[("class", "first")], "")?;
         let intro = el(doc, "p", &[("id", "candor-d")], &ui.intro)?;
-        let gpc_note = el(doc, "p", &[("class", "note"), ("hidden", "")], &ui.gpc)?;
+        // "…, so these purposes are off: Ads, Offers." names the purposes GPC turns off.
+        let off: Vec<&str> = config.optional_purposes().filter(|p| p.gpc).map(|p| p.label.resolve(&texts.chain)).collect();
+        let gpc_note = el(doc, "p", &[("class", "note"), ("hidden", "")], &ui.gpc.replace("{purposes}", &off.join(", ")))?;
         append(&first, &[&intro, &gpc_note])?;
 
         let prefs = el(doc, "div", &[("class", "prefs"), ("hidden", "")], "")?;

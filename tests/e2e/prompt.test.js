@@ -336,7 +336,7 @@ test('GPC: optional purposes stay denied and the prompt says so; an explicit cho
   await h.ready(p);
   const note = p.locator('candor-consent .note');
   await note.waitFor({ state: 'visible' });
-  assert.match(await note.textContent(), /Your browser asked us not to share or sell your data/);
+  assert.equal(await note.textContent(), 'Your browser asked us not to share or sell your data, so these purposes are off: Count visits, Show videos.');
   assert.deepEqual((await h.consent(p)).purposes, { necessary: true, stats: false, video: false });
   await byId(p, 'candor-accept-all').click();
   await p.waitForFunction(() => window.candor.consent().decided);
