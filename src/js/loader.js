@@ -14,7 +14,13 @@
 // is nothing to do, and nothing may throw.
 if (typeof window === 'undefined' || typeof document === 'undefined') return null;
 var script = options ? null : document.currentScript || document.querySelector('script[src*="candor.js"]');
-if (window.candor && window.candor.__candor) return window.candor;
+if (window.candor && window.candor.__candor) {
+  // A second tag (a template that adds its own): its config is not read.
+  if (script && script.getAttribute('data-config')) {
+    console.warn('candor: Candor already runs on this page; this candor.js tag is ignored, its data-config too');
+  }
+  return window.candor;
+}
 var start = options || {
   configUrl: script && script.getAttribute('data-config'),
   wasmUrl: new URL('candor_bg.wasm', script ? script.src : document.baseURI),
@@ -266,7 +272,11 @@ function fetchWithin(url, init, ms, read) {
     }, ms);
   });
   if (ctl) init.signal = ctl.signal;
-  return Promise.race([fetch(url, init).then(read || function (r) { return r; }), late]).then(
+  // A string URL, and a throw caught: a page's fetch wrapper may expect the
+  // one (url.indexOf) and do the other, and the boot must still settle.
+  var fetched;
+  try { fetched = Promise.resolve(fetch(String(url), init)); } catch (e) { fetched = Promise.reject(e); }
+  return Promise.race([fetched.then(read || function (r) { return r; }), late]).then(
     function (r) { clearTimeout(timer); return r; },
     function (e) { clearTimeout(timer); throw e; });
 }
@@ -325,7 +335,9 @@ var wasmUrl = new URL(start.wasmUrl, document.baseURI);
 // Fetched as the glue would (CORS mode, same-origin credentials), so a
 // <link rel="preload" as="fetch" crossorigin> of the same URL is used.
 var wasm = wasm_bindgen({ module_or_path: fetchWithin(wasmUrl, { credentials: 'same-origin' }, WASM_WAIT_MS) }).catch(function (e) {
-  throw { code: 'wasm-load', message: 'could not load ' + wasmUrl + ': ' + (e && e.message || e) };
+  throw { code: 'wasm-load', message: 'could not load ' + wasmUrl + ': ' + (e && e.message || e) +
+    // A sandboxed iframe without allow-same-origin: every fetch is cross-origin.
+    (location.origin === 'null' ? ' (this document\'s origin is opaque, as in a sandboxed iframe without allow-same-origin)' : '') };
 });
 // Runs `run` once the frame being prepared has been painted: after the next
 // animation frame, in a task of its own. A page that is not visible paints

@@ -196,8 +196,15 @@ struct State {
 impl App {
     /// What the first frame needs: the texts, the stored decision and the
     /// prompt, shown or hidden. Everything else is [`App::finish`]'s.
-    fn start(config: Config, preset: Option<String>, url_preset: Option<String>) -> Result<Rc<App>, JsValue> {
+    fn start(mut config: Config, preset: Option<String>, url_preset: Option<String>) -> Result<Rc<App>, JsValue> {
         let window = web_sys::window().ok_or("no window")?;
+        // A collector path is on this page's origin: fetch and sendBeacon
+        // would resolve it against a <base href> of another site.
+        if let (Some(c), Ok(origin)) = (config.collector.as_mut(), window.location().origin()) {
+            if c.starts_with('/') && origin != "null" {
+                c.insert_str(0, &origin);
+            }
+        }
         let host = window.location().hostname().unwrap_or_default();
         let qa = config.qa.enabled_on(&host);
         let navigator = window.navigator();

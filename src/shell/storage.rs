@@ -26,7 +26,17 @@ thread_local! {
     /// The window's localStorage, looked up once: every `track` writes to it,
     /// and each lookup is two calls into JS. `None` when storage is missing
     /// or blocked (that does not change while the page lives).
-    static LOCAL: Option<Storage> = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+    static LOCAL: Option<Storage> = web_sys::window().and_then(|w| w.local_storage().ok().flatten()).filter(complete);
+}
+
+/// A page's stand-in for localStorage (an in-memory shim) without `key()`
+/// or `length` cannot list Candor's keys, so pending reports would never be
+/// found again: it counts as no storage (memory only, with the `storage`
+/// error), not as half of one.
+fn complete(s: &Storage) -> bool {
+    let has = |name: &str| js_sys::Reflect::get(s, &name.into()).ok();
+    ["getItem", "setItem", "removeItem", "key"].iter().all(|m| has(m).is_some_and(|f| f.is_function()))
+        && has("length").is_some_and(|n| n.as_f64().is_some())
 }
 
 fn local() -> Option<Storage> {

@@ -8,7 +8,7 @@
 
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Request, RequestCredentials, RequestInit, Response};
+use web_sys::{RequestCredentials, RequestInit, Response};
 
 /// The keepalive budget a page has in flight.
 pub const KEEPALIVE_BUDGET: usize = 64 * 1024;
@@ -55,10 +55,21 @@ pub fn post(url: &str, body: &str, keepalive: bool) -> Result<JsFuture, JsValue>
     js_sys::Reflect::set(&init, &"keepalive".into(), &JsValue::from_bool(keepalive))?;
     js_sys::Reflect::set(&init, &"referrerPolicy".into(), &"no-referrer".into())?;
     set_timeout(&init);
-    let req = Request::new_with_str_and_init(url, &init)?;
-    req.headers().set("Content-Type", "application/json")?;
-    let window = web_sys::window().ok_or("no window")?;
-    Ok(JsFuture::from(window.fetch_with_request(&req)))
+    let headers = js_sys::Object::new();
+    js_sys::Reflect::set(&headers, &"Content-Type".into(), &"application/json".into())?;
+    init.set_headers(&headers);
+    Ok(JsFuture::from(page_fetch(url, &init)?))
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// The page's `fetch` as it is now (wrappers included), called the way
+    /// every wrapper expects: a URL string and a plain init, headers a plain
+    /// object (a `Request` object lost its `Content-Type` to wrappers that
+    /// spread `init.headers`). `catch`: a wrapper that throws is an error
+    /// here (the upload is retried), not an exception through the wasm.
+    #[wasm_bindgen(catch, js_name = fetch)]
+    fn page_fetch(url: &str, init: &RequestInit) -> Result<js_sys::Promise, JsValue>;
 }
 
 thread_local! {
@@ -307,7 +318,10 @@ where
         }
         wasm_bindgen_futures::future_to_promise(async move { Ok(JsValue::from(task().await)) })
     });
-    let promise: js_sys::Promise = request.call3(&locks, &"candor.upload".into(), &opts, &callback).ok()?.dyn_into().ok()?;
+    // Not `dyn_into`: a page that replaced the global `Promise` (zone.js in
+    // Angular apps, Bluebird) fails `instanceof Promise` for the browser's
+    // own; a thenable is all JsFuture needs.
+    let promise: js_sys::Promise = request.call3(&locks, &"candor.upload".into(), &opts, &callback).ok()?.unchecked_into();
     let result: JsValue = JsFuture::from(promise).await.ok()?;
     result.as_f64().map(|n| n as u32)
 }
@@ -321,7 +335,5 @@ pub fn delete(url: &str) -> Result<JsFuture, JsValue> {
     js_sys::Reflect::set(&init, &"keepalive".into(), &JsValue::TRUE)?;
     js_sys::Reflect::set(&init, &"referrerPolicy".into(), &"no-referrer".into())?;
     set_timeout(&init);
-    let req = Request::new_with_str_and_init(url, &init)?;
-    let window = web_sys::window().ok_or("no window")?;
-    Ok(JsFuture::from(window.fetch_with_request(&req)))
+    Ok(JsFuture::from(page_fetch(url, &init)?))
 }

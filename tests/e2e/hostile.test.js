@@ -1,0 +1,148 @@
+// Pages whose own scripts get in the way, as real sites' do: fetch
+// wrappers (CSRF headers, string-only URLs, one that throws), a replaced
+// global Promise (zone.js in Angular apps, Bluebird), an in-memory
+// localStorage stand-in, a <base href> on another site, a snippet that
+// blocks Enter for forms, a second candor.js tag. Consent still works,
+// consented data still reaches the collector, and nothing fails silently.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const h = require('./harness');
+
+// Each runs in the page's <head>, before candor.js.
+const PATCHES = {
+  // Rails/Django style: headers rebuilt from init, whatever came in the input.
+  csrf: `(function () { var f = window.fetch; window.fetch = function (input, init) { init = init || {};
+    init.headers = Object.assign({}, init.headers, { 'X-CSRF-Token': 'tok' }); return f(input, init); }; })();`,
+  // A wrapper that assumes a string URL.
+  strings: `(function () { var f = window.fetch; window.fetch = function (url, init) {
+    if (url.indexOf('/private/') >= 0) throw new Error('blocked'); return f(url, init); }; })();`,
+  // A wrapper that throws synchronously on the first report upload (a tracker's bug), then behaves.
+  throwOnce: `(function () { var f = window.fetch; var thrown = false; window.fetch = function (url, init) {
+    var u = typeof url === 'string' ? url : url && url.url || String(url);
+    if (!thrown && u.indexOf('/v1/reports') >= 0) { thrown = true; throw new TypeError('wrapper bug'); } return f(url, init); }; })();`,
+  // A global Promise the browser's own promises are not instances of.
+  promise: 'window.Promise = class ZoneAwarePromise extends Promise {};',
+  // An in-memory localStorage without key() and length.
+  shim: `(function () { var m = {}; var shim = { getItem: function (k) { return k in m ? m[k] : null; },
+    setItem: function (k, v) { m[k] = String(v); }, removeItem: function (k) { delete m[k]; }, clear: function () { m = {}; } };
+    Object.defineProperty(window, 'localStorage', { get: function () { return shim; }, configurable: true }); })();`,
+  // The widely copied "no submit on Enter" snippet.
+  enter: `document.addEventListener('keydown', function (e) { if (e.key === 'Enter') e.preventDefault(); });`,
+};
+
+let server, chrome;
+test.before(async () => {
+  const files = { 'candor.config.json': h.config(), 'other.config.json': h.config({ revision: 'r2' }) };
+  for (const [name, js] of Object.entries(PATCHES)) files[`${name}.html`] = h.html({ head: `<script>${js}</script>` });
+  files['tall.html'] = h.html({ body: '<div style="height: 4000px">Long page</div>' });
+  files['twice.html'] = h.html({ body: '<script src="/candor/candor.js" data-config="/other.config.json" async></script>' });
+  const www = h.site(files);
+  server = await h.collector({ www });
+  // <base> would send the relative script and config URLs elsewhere too: this page names them absolutely.
+  h.write(www, { 'base.html': `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>t</title>
+<base href="https://elsewhere.invalid/"><script src="${server.url}/candor/candor.js" data-config="${server.url}/candor.config.json" async></script>
+</head><body><p>x</p></body></html>` });
+  chrome = await h.browser();
+});
+test.after(async () => { await chrome?.close(); await server?.stop(); });
+
+async function open(file) {
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  await p.goto(`${server.url}/${file}`);
+  await h.ready(p);
+  return { context, p };
+}
+
+const count = async () => (await (await fetch(`${server.url}/v1/aggregates?site=test.example&event=page_view`)).json()).count;
+
+/** Accepts, tracks one page view, flushes; returns what flush() answered and how far the collector's count moved. */
+async function consentedEventArrives(p) {
+  const before = await count();
+  await p.evaluate(() => window.candor.acceptAll());
+  await p.evaluate(() => window.candor.track('page_view', { path: '/' }));
+  let flushed = await p.evaluate(() => window.candor.flush());
+  if (flushed.sent === 0) flushed = await p.evaluate(() => window.candor.flush());
+  return { flushed, arrived: (await count()) - before };
+}
+
+const candorErrors = (p) => p.logs.filter((l) => l.type === 'pageerror' || (l.type === 'error' && /candor/.test(l.text)));
+
+test('a fetch wrapper that rebuilds headers from init keeps the JSON content type: reports and receipts arrive', async () => {
+  const { context, p } = await open('csrf.html');
+  assert.deepEqual(await consentedEventArrives(p), { flushed: { sent: 1 }, arrived: 1 });
+  await p.waitForFunction(() => window.candor.inspect().receipts.every((r) => r.acknowledged));
+  assert.deepEqual(candorErrors(p), []);
+  await context.close();
+});
+
+test('a fetch wrapper that expects string URLs: the boot finishes and reports arrive', async () => {
+  const { context, p } = await open('strings.html');
+  assert.equal(await p.evaluate(() => window.candor.error), null);
+  assert.equal((await consentedEventArrives(p)).arrived, 1);
+  assert.deepEqual(candorErrors(p), []);
+  await context.close();
+});
+
+test('a fetch wrapper that throws once: no page error, flush settles, the report goes on the next try', async () => {
+  const { context, p } = await open('throwOnce.html');
+  const { arrived } = await consentedEventArrives(p);
+  assert.equal(arrived, 1);
+  assert.deepEqual(p.logs.filter((l) => l.type === 'pageerror'), []);
+  await context.close();
+});
+
+test('a replaced global Promise (zone.js, Bluebird): flush() still waits for the upload and counts it', async () => {
+  const { context, p } = await open('promise.html');
+  assert.deepEqual(await consentedEventArrives(p), { flushed: { sent: 1 }, arrived: 1 });
+  await context.close();
+});
+
+test('a localStorage stand-in without key() or length counts as no storage: a storage error, and reports still go from memory', async () => {
+  const { context, p } = await open('shim.html');
+  const { arrived } = await consentedEventArrives(p);
+  assert.equal(arrived, 1);
+  const codes = await p.evaluate(() => window.__events.filter((e) => e.name === 'error').map((e) => e.detail.code));
+  assert.deepEqual(codes, ['storage']);
+  await context.close();
+});
+
+test('a <base href> on another site: reports still go to this site\'s collector', async () => {
+  const { context, p } = await open('base.html');
+  assert.deepEqual(await consentedEventArrives(p), { flushed: { sent: 1 }, arrived: 1 });
+  await context.close();
+});
+
+test('a page that blocks Enter for its forms: Enter on "Reject all" still decides', async () => {
+  const { context, p } = await open('enter.html');
+  await p.locator('[data-testid="candor-reject-all"]').focus();
+  await p.keyboard.press('Enter');
+  await p.waitForFunction(() => window.candor.consent().decided);
+  assert.deepEqual((await h.consent(p)).purposes, { necessary: true, stats: false, video: false });
+  await context.close();
+});
+
+test('a second candor.js tag is ignored with a warning: one instance, one config (of whichever async tag ran first)', async () => {
+  const { context, p } = await open('twice.html');
+  await p.waitForTimeout(200);
+  const warnings = p.logs.filter((l) => l.type === 'warning' && /already runs/.test(l.text));
+  assert.equal(warnings.length, 1);
+  assert.equal(await p.evaluate(() => window.candor.error), null);
+  assert.equal(await p.locator('candor-consent').count(), 1);
+  await context.close();
+});
+
+test('400 % zoom (320×256): scrolling the banner to its buttons does not scroll the long page behind it', async () => {
+  const context = await chrome.newContext({ viewport: { width: 320, height: 256 } });
+  const p = await h.page(context);
+  await p.goto(`${server.url}/tall.html`);
+  await h.ready(p);
+  const banner = p.locator('[data-testid="candor-prompt"]');
+  await banner.hover();
+  for (let i = 0; i < 10; i++) await p.mouse.wheel(0, 400);
+  await p.waitForTimeout(300);
+  assert.ok(await p.locator('[data-testid="candor-accept-all"]').isVisible());
+  assert.equal(await p.evaluate(() => window.scrollY), 0);
+  await context.close();
+});
