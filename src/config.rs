@@ -730,11 +730,12 @@ impl Config {
         n
     }
 
-    /// "Accept all" and "Reject all" must read differently in every
-    /// language: a reject button worded as acceptance (or the reverse) makes
-    /// the choice a trick. Compared without case, white space or invisible
-    /// characters, an override against the other button's override or
-    /// built-in text.
+    /// "Accept all" and "Reject all" must read differently for every
+    /// visitor: a reject button worded as acceptance (or the reverse) makes
+    /// the choice a trick. Checked on the buttons as the prompt resolves them
+    /// (overrides, regional tags, built-in strings) for every language a
+    /// visitor could get, compared without white space, invisible characters
+    /// or ASCII case.
     fn check_buttons(&self) -> Result<(), ConfigError> {
         let (accept, reject) = (self.texts.get("accept_all"), self.texts.get("reject_all"));
         if accept.is_none() && reject.is_none() {
@@ -747,31 +748,20 @@ impl Config {
         let mut langs: Vec<String> = crate::texts::BUILTIN.iter().map(|(l, _)| l.to_string()).collect();
         langs.extend(keys(accept));
         langs.extend(keys(reject));
-        // The override shown in `lang`, with the path that names it.
-        let own = |t: Option<&Text>, name: &str, lang: &str| -> Option<(String, String)> {
-            match t? {
-                Text::Plain(s) => Some((s.clone(), format!("texts.{name}"))),
-                Text::Localized(m) => {
-                    let primary = lang.split('-').next().unwrap_or(lang);
-                    let (k, v) = m.iter().find(|(k, _)| k.eq_ignore_ascii_case(lang)).or_else(|| m.iter().find(|(k, _)| k.eq_ignore_ascii_case(primary)))?;
-                    Some((v.clone(), format!("texts.{name}.{k}")))
-                }
-            }
-        };
+        langs.push(self.default_language.clone());
+        langs.push(self.language.clone());
         let bare = |s: &str| -> String { s.chars().filter(|c| !is_space(*c) && !is_invisible(*c)).map(|c| c.to_ascii_lowercase()).collect() };
-        for lang in &langs {
-            let builtin = crate::texts::builtin(lang.split('-').next().unwrap_or(lang));
-            let (a, r) = (own(accept, "accept_all", lang), own(reject, "reject_all", lang));
-            let (at, other) = match (&a, &r) {
-                (_, Some((_, path))) => (path.clone(), a.as_ref().map(|x| x.0.clone()).or_else(|| builtin.as_ref().map(|b| b.accept_all.clone()))),
-                (Some((_, path)), None) => (path.clone(), builtin.as_ref().map(|b| b.reject_all.clone())),
-                (None, None) => continue,
-            };
-            let mine = r.as_ref().or(a.as_ref()).map(|x| x.0.clone()).unwrap_or_default();
-            if let Some(other) = other.filter(|o| bare(o) == bare(&mine)) {
+        for lang in langs.iter().filter(|l| *l != "auto") {
+            let shown = crate::texts::resolve(self, std::slice::from_ref(lang));
+            let ui = &shown.ui;
+            if bare(&ui.accept_all) == bare(&ui.reject_all) {
                 return Err(ConfigError::new(
-                    at,
-                    format!("reads the same as the other first-layer button ({}): \"Accept all\" and \"Reject all\" must say different things", q(&other)),
+                    if reject.is_some() { "texts.reject_all" } else { "texts.accept_all" },
+                    format!(
+                        "a visitor reading {} would see both first-layer buttons say {}: \"Accept all\" and \"Reject all\" must say different things",
+                        q(&shown.lang),
+                        q(&ui.reject_all)
+                    ),
                 ));
             }
         }
@@ -1014,15 +1004,23 @@ mod tests {
             .map(|_| ())
             .map_err(|e| e.to_string())
         };
-        let same = |at: &str, other: &str| {
-            Err(format!("{at}: reads the same as the other first-layer button (\"{other}\"): \"Accept all\" and \"Reject all\" must say different things"))
+        let same = |at: &str, lang: &str, text: &str| {
+            Err(format!("{at}: a visitor reading \"{lang}\" would see both first-layer buttons say \"{text}\": \"Accept all\" and \"Reject all\" must say different things"))
         };
-        assert_eq!(with(r#"{"reject_all":"Accept all"}"#), same("texts.reject_all", "Accept all"));
-        assert_eq!(with(r#"{"reject_all":{"en":" accept  ALL\u200b"}}"#), same("texts.reject_all.en", "Accept all"));
-        assert_eq!(with(r#"{"accept_all":{"en-GB":"Reject all"}}"#), same("texts.accept_all.en-GB", "Reject all"));
-        assert_eq!(with(r#"{"accept_all":{"de":"Ja"},"reject_all":{"de":"ja"}}"#), same("texts.reject_all.de", "Ja"));
+        assert_eq!(with(r#"{"reject_all":"Accept all"}"#), same("texts.reject_all", "en", "Accept all"));
+        assert_eq!(with(r#"{"reject_all":{"en":" accept  ALL\u200b"}}"#), same("texts.reject_all", "en", " accept  ALL\u{200b}"));
+        assert_eq!(with(r#"{"accept_all":{"en-GB":"Reject all"}}"#), same("texts.accept_all", "en", "Reject all"));
+        assert_eq!(with(r#"{"accept_all":{"de":"Ja"},"reject_all":{"de":"ja"}}"#), same("texts.reject_all", "de", "ja"));
+        // Regional overrides serve their whole language: both reach a German visitor.
+        assert_eq!(with(r#"{"accept_all":{"de-AT":"Ja"},"reject_all":{"de-CH":"Ja"}}"#), same("texts.reject_all", "de", "Ja"));
         assert_eq!(with(r#"{"accept_all":"Yes","reject_all":"No"}"#), Ok(()));
         assert_eq!(with(r#"{"reject_all":{"fr":"Reject all"}}"#), Ok(()), "French's own accept button reads differently");
+        assert_eq!(with(r#"{"accept_all":{"de":"Alle annehmen"}}"#), Ok(()), "an override in one language only");
+        // A language Candor has no strings for borrows English buttons, and the French override.
+        let sv = super::Config::from_json(
+            r#"{"site":"s","revision":"1","language":"sv","purposes":[{"id":"a","label":"l","explain":"e","benefit":"b"}],"texts":{"reject_all":{"fr":"Accept all"}}}"#,
+        );
+        assert_eq!(sv.map(|_| ()).map_err(|e| e.to_string()), same("texts.reject_all", "sv", "Accept all"));
         assert_eq!(with(r#"{"heading":"Hi"}"#), Ok(()));
     }
 

@@ -232,6 +232,16 @@ fn warn_if_unknown(el: &Element, consent: &Consent) {
     }
 }
 
+/// A media element does not look at its `<source>` children again by
+/// itself: after a `<source>`'s URL changed, its parent must be told to reload.
+fn reload_media(el: &Element) {
+    if let Some(media) = el.parent_element().filter(|p| el.tag_name() == "SOURCE" && matches!(p.tag_name().as_str(), "VIDEO" | "AUDIO")) {
+        if let Ok(load) = js_sys::Reflect::get(&media, &"load".into()).and_then(|f| f.dyn_into::<js_sys::Function>()) {
+            let _ = load.call0(&media);
+        }
+    }
+}
+
 /// An activated iframe, image or media source whose `data-src` (or
 /// `data-srcset`) the page changed, as a framework re-rendering the element
 /// in place does: loads the new URL, if its purposes are still granted.
@@ -245,7 +255,10 @@ pub fn follow_sources(records: &js_sys::Array) {
         }
         let target = &name[5..];
         let result = match el.get_attribute(&name) {
-            Some(url) if el.get_attribute(target).as_ref() != Some(&url) => el.set_attribute(target, &url),
+            Some(url) if el.get_attribute(target).as_ref() != Some(&url) => el.set_attribute(target, &url).map(|()| {
+                activated(&el);
+                reload_media(&el);
+            }),
             _ => Ok(()),
         };
         if let Err(e) = result {
@@ -336,13 +349,7 @@ fn activate(doc: &Document, el: &Element) -> Result<Option<js_sys::Promise>, JsV
             }
             if let Some(src) = el.get_attribute("data-src") {
                 el.set_attribute("src", &src)?;
-                // A media element does not look at its <source> children
-                // again by itself: it must be told to reload.
-                if let Some(media) = el.parent_element().filter(|p| el.tag_name() == "SOURCE" && matches!(p.tag_name().as_str(), "VIDEO" | "AUDIO")) {
-                    if let Ok(load) = js_sys::Reflect::get(&media, &"load".into()).and_then(|f| f.dyn_into::<js_sys::Function>()) {
-                        let _ = load.call0(&media);
-                    }
-                }
+                reload_media(el);
             }
             activated(el);
         }

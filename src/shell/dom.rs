@@ -103,3 +103,22 @@ pub fn warn(message: &str) {
 pub fn now_seconds() -> u64 {
     (js_sys::Date::now() / 1000.0) as u64
 }
+
+/// A keydown listener on `target` that clicks one of Candor's own buttons
+/// on Enter, right there: a page script that blocks Enter for its own forms
+/// (preventDefault on the document's keydown, a common snippet) must not
+/// take the choice away from keyboard users. The native click is prevented
+/// instead, so it is one click either way.
+pub fn enter_clicks(target: &web_sys::EventTarget) -> gloo_events::EventListener {
+    let opts = gloo_events::EventListenerOptions::enable_prevent_default();
+    gloo_events::EventListener::new_with_options(target, "keydown", opts, move |e| {
+        let Some(k) = e.dyn_ref::<web_sys::KeyboardEvent>() else { return };
+        if k.key() != "Enter" || k.repeat() || k.is_composing() {
+            return;
+        }
+        if let Some(button) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()).filter(|b| b.tag_name() == "BUTTON") {
+            k.prevent_default();
+            button.click();
+        }
+    })
+}

@@ -684,7 +684,11 @@ impl App {
             }
             let ahead = upload::ahead_s();
             let body = upload::for_collector(&report);
-            let Ok(request) = upload::post(&url, &body, false) else { break };
+            let Ok(request) = upload::post(&url, &body, false) else {
+                // The page's fetch threw: a failed send, retried after the usual backoff.
+                self.settle(&report.report_id, &body, Outcome::Retry(None));
+                break;
+            };
             // Refused "from the future" by a clock it just learnt runs ahead: sent again, re-stamped.
             let first = (body, upload::outcome(request).await);
             let (body, outcome) = upload::restamped(&url, &report, ahead, first, false).await;

@@ -29,7 +29,7 @@ button:focus-visible{outline-color:#f3f3f3}}";
 /// The placeholders on the page.
 #[derive(Default)]
 pub struct Placeholders {
-    items: Vec<(Element, Element, EventListener)>,
+    items: Vec<(Element, Element, [EventListener; 2])>,
     /// The consent of the last sync: while it holds, a shown placeholder
     /// only needs its frame to still be in the page (sync runs on every DOM
     /// change of the page).
@@ -83,7 +83,7 @@ fn marked(frame: &Element) -> bool {
     js_sys::Reflect::get(frame, &MARK.into()).is_ok_and(|v| v.is_truthy())
 }
 
-fn build(doc: &Document, frame: &Element, config: &Config, texts: &Resolved, on_allow: &Rc<dyn Fn(Vec<String>)>) -> Result<(Element, Element, EventListener), JsValue> {
+fn build(doc: &Document, frame: &Element, config: &Config, texts: &Resolved, on_allow: &Rc<dyn Fn(Vec<String>)>) -> Result<(Element, Element, [EventListener; 2]), JsValue> {
     let ids: Vec<String> = frame.get_attribute("data-candor-purpose").unwrap_or_default().split_ascii_whitespace().map(String::from).collect();
     let labels: Vec<&str> = ids.iter().filter_map(|id| config.purpose(id)).map(|p| p.label.resolve(&texts.chain)).collect();
     if labels.len() != ids.len() {
@@ -111,5 +111,6 @@ fn build(doc: &Document, frame: &Element, config: &Config, texts: &Resolved, on_
     frame.set_attribute("hidden", "")?;
     let on_allow = on_allow.clone();
     let listener = EventListener::new(&button, "click", move |_| on_allow(ids.clone()));
-    Ok((frame.clone(), host, listener))
+    // Enter works under a page that blocks it (dom::enter_clicks).
+    Ok((frame.clone(), host, [listener, super::dom::enter_clicks(&button)]))
 }

@@ -246,24 +246,8 @@ impl Prompt {
                 }
             }));
         }
-        // Enter on one of the prompt's buttons clicks it right here: a page
-        // script that blocks Enter for its own forms (preventDefault on the
-        // document's keydown, a common snippet) must not take the choice
-        // away from keyboard users. The native click is prevented instead,
-        // so it is one click either way.
-        {
-            let opts = EventListenerOptions::enable_prevent_default();
-            listeners.push(EventListener::new_with_options(&root, "keydown", opts, move |e| {
-                let Some(k) = e.dyn_ref::<KeyboardEvent>() else { return };
-                if k.key() != "Enter" || k.repeat() || k.is_composing() {
-                    return;
-                }
-                if let Some(button) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()).filter(|b| b.tag_name() == "BUTTON") {
-                    k.prevent_default();
-                    button.click();
-                }
-            }));
-        }
+        // Enter on the prompt's buttons works under a page that blocks it.
+        listeners.push(super::dom::enter_clicks(&root));
         // WCAG 2.4.11: a page control that gets keyboard focus behind the
         // banner or "Your choices" (both fixed at the bottom, and not modal)
         // is scrolled up into view above them, where the page can scroll.

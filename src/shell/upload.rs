@@ -58,7 +58,20 @@ pub fn post(url: &str, body: &str, keepalive: bool) -> Result<JsFuture, JsValue>
     let headers = js_sys::Object::new();
     js_sys::Reflect::set(&headers, &"Content-Type".into(), &"application/json".into())?;
     init.set_headers(&headers);
-    Ok(JsFuture::from(page_fetch(url, &init)?))
+    Ok(within_timeout(&page_fetch(url, &init)?))
+}
+
+/// What the page's `fetch` answered, as a promise that settles within
+/// [`TIMEOUT_MS`] (and a little): whatever a wrapper returned, a promise or
+/// not (one that forgot its `return` gives `undefined`, which is a failed
+/// send), and whether or not it kept the init's abort signal.
+fn within_timeout(answer: &JsValue) -> JsFuture {
+    let late = js_sys::Promise::new(&mut |_, reject| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&reject, TIMEOUT_MS as i32 + 1_000);
+        }
+    });
+    JsFuture::from(js_sys::Promise::race(&js_sys::Array::of2(&js_sys::Promise::resolve(answer), &late)))
 }
 
 #[wasm_bindgen::prelude::wasm_bindgen]
@@ -69,7 +82,7 @@ extern "C" {
     /// spread `init.headers`). `catch`: a wrapper that throws is an error
     /// here (the upload is retried), not an exception through the wasm.
     #[wasm_bindgen(catch, js_name = fetch)]
-    fn page_fetch(url: &str, init: &RequestInit) -> Result<js_sys::Promise, JsValue>;
+    fn page_fetch(url: &str, init: &RequestInit) -> Result<JsValue, JsValue>;
 }
 
 thread_local! {
@@ -320,8 +333,9 @@ where
     });
     // Not `dyn_into`: a page that replaced the global `Promise` (zone.js in
     // Angular apps, Bluebird) fails `instanceof Promise` for the browser's
-    // own; a thenable is all JsFuture needs.
-    let promise: js_sys::Promise = request.call3(&locks, &"candor.upload".into(), &opts, &callback).ok()?.unchecked_into();
+    // own; and a patched `request` may answer anything, which
+    // `Promise.resolve` makes a promise of.
+    let promise = js_sys::Promise::resolve(&request.call3(&locks, &"candor.upload".into(), &opts, &callback).ok()?);
     let result: JsValue = JsFuture::from(promise).await.ok()?;
     result.as_f64().map(|n| n as u32)
 }
@@ -335,5 +349,5 @@ pub fn delete(url: &str) -> Result<JsFuture, JsValue> {
     js_sys::Reflect::set(&init, &"keepalive".into(), &JsValue::TRUE)?;
     js_sys::Reflect::set(&init, &"referrerPolicy".into(), &"no-referrer".into())?;
     set_timeout(&init);
-    Ok(JsFuture::from(page_fetch(url, &init)?))
+    Ok(within_timeout(&page_fetch(url, &init)?))
 }

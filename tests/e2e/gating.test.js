@@ -671,6 +671,9 @@ test('a gated <source> inside <video> loads once its purpose is granted', async 
   await p.waitForFunction(() => document.querySelector('video').currentSrc.endsWith('/vendor/clip.webm'));
   await p.waitForTimeout(300);
   assert.ok(vendorHits(p).includes('/vendor/clip.webm'), JSON.stringify(p.requests));
+  // Re-rendered in place with another clip: the video is told to load it.
+  await p.evaluate(() => { document.querySelector('video source').dataset.src = '/vendor/clip.webm?next'; });
+  await p.waitForFunction(() => document.querySelector('video').currentSrc.endsWith('/vendor/clip.webm?next'));
   await context.close();
 });
 

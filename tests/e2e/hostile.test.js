@@ -21,6 +21,9 @@ const PATCHES = {
   throwOnce: `(function () { var f = window.fetch; var thrown = false; window.fetch = function (url, init) {
     var u = typeof url === 'string' ? url : url && url.url || String(url);
     if (!thrown && u.indexOf('/v1/reports') >= 0) { thrown = true; throw new TypeError('wrapper bug'); } return f(url, init); }; })();`,
+  // A wrapper that forgot its `return` on the first report upload: undefined instead of a promise.
+  noReturn: `(function () { var f = window.fetch; var once = false; window.fetch = function (url, init) {
+    if (!once && String(url).indexOf('/v1/reports') >= 0) { once = true; f(url, init); return; } return f(url, init); }; })();`,
   // A global Promise the browser's own promises are not instances of.
   promise: 'window.Promise = class ZoneAwarePromise extends Promise {};',
   // An in-memory localStorage without key() and length.
@@ -89,6 +92,13 @@ test('a fetch wrapper that throws once: no page error, flush settles, the report
   const { context, p } = await open('throwOnce.html');
   const { arrived } = await consentedEventArrives(p);
   assert.equal(arrived, 1);
+  assert.deepEqual(p.logs.filter((l) => l.type === 'pageerror'), []);
+  await context.close();
+});
+
+test('a fetch wrapper that returns nothing once: no page error, flush settles, the report goes on the next try', async () => {
+  const { context, p } = await open('noReturn.html');
+  assert.equal((await consentedEventArrives(p)).arrived, 1);
   assert.deepEqual(p.logs.filter((l) => l.type === 'pageerror'), []);
   await context.close();
 });
