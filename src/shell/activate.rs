@@ -218,8 +218,13 @@ thread_local! {
 /// ever, whatever the visitor chooses.
 fn warn_if_unknown(el: &Element, consent: &Consent) {
     let list = el.get_attribute("data-candor-purpose").unwrap_or_default();
+    // Runs for every inert element on every change of the page: the
+    // values already warned about are skipped first.
+    if WARNED.with_borrow(|w| w.contains(&list)) {
+        return;
+    }
     let unknown: Vec<&str> = list.split_ascii_whitespace().filter(|id| !consent.purposes.contains_key(id)).collect();
-    if !(unknown.is_empty() && !list.trim_ascii().is_empty()) && !WARNED.with_borrow(|w| w.contains(&list)) {
+    if !(unknown.is_empty() && !list.trim_ascii().is_empty()) {
         let ids = consent.purposes.keys().map(|k| crate::json::quote(k)).collect::<Vec<_>>().join(", ");
         super::dom::warn(&format!(
             "<{} data-candor-purpose={}> names no purpose of the config ({}), so it stays inert whatever the visitor chooses; \
