@@ -31,12 +31,14 @@ thread_local! {
 
 /// A page's stand-in for localStorage (an in-memory shim) without `key()`
 /// or `length` cannot list Candor's keys, so pending reports would never be
-/// found again: it counts as no storage (memory only, with the `storage`
-/// error), not as half of one.
+/// found again; one whose `getItem` throws cannot read anything back. Either
+/// counts as no storage (memory only, with the `storage` error), not as half
+/// of one.
 fn complete(s: &Storage) -> bool {
     let has = |name: &str| js_sys::Reflect::get(s, &name.into()).ok();
     ["getItem", "setItem", "removeItem", "key"].iter().all(|m| has(m).is_some_and(|f| f.is_function()))
         && has("length").is_some_and(|n| n.as_f64().is_some())
+        && s.get_item(CONSENT).is_ok()
 }
 
 fn local() -> Option<Storage> {

@@ -30,6 +30,8 @@ const PATCHES = {
   shim: `(function () { var m = {}; var shim = { getItem: function (k) { return k in m ? m[k] : null; },
     setItem: function (k, v) { m[k] = String(v); }, removeItem: function (k) { delete m[k]; }, clear: function () { m = {}; } };
     Object.defineProperty(window, 'localStorage', { get: function () { return shim; }, configurable: true }); })();`,
+  // A storage whose reads throw while its writes work.
+  readFails: `Storage.prototype.getItem = function () { throw new DOMException('blocked', 'SecurityError'); };`,
   // The widely copied "no submit on Enter" snippet.
   enter: `document.addEventListener('keydown', function (e) { if (e.key === 'Enter') e.preventDefault(); });`,
 };
@@ -113,6 +115,16 @@ test('a localStorage stand-in without key() or length counts as no storage: a st
   const { context, p } = await open('shim.html');
   const { arrived } = await consentedEventArrives(p);
   assert.equal(arrived, 1);
+  const codes = await p.evaluate(() => window.__events.filter((e) => e.name === 'error').map((e) => e.detail.code));
+  assert.deepEqual(codes, ['storage']);
+  await context.close();
+});
+
+test('a localStorage whose getItem throws counts as no storage: a storage error, and reports still go from memory', async () => {
+  const { context, p } = await open('readFails.html');
+  assert.equal((await consentedEventArrives(p)).arrived, 1);
+  assert.equal((await h.consent(p)).decided, true);
+  assert.equal((await p.evaluate(() => window.candor.inspect())).consent.decided, true, 'inspect() and consent() agree');
   const codes = await p.evaluate(() => window.__events.filter((e) => e.name === 'error').map((e) => e.detail.code));
   assert.deepEqual(codes, ['storage']);
   await context.close();
