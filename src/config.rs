@@ -511,6 +511,11 @@ pub fn is_invisible(c: char) -> bool {
         | '\u{fe00}'..='\u{fe0f}' | '\u{ffa0}')
 }
 
+/// White space or invisible: what a text of nothing else shows as blank.
+fn is_blank(c: char) -> bool {
+    is_space(c) || is_invisible(c)
+}
+
 impl Config {
     /// Parses and validates a config document.
     pub fn from_json(text: &str) -> Result<Config, ConfigError> {
@@ -745,12 +750,15 @@ impl Config {
             Some(Text::Localized(m)) => m.keys().cloned().collect(),
             _ => Vec::new(),
         };
-        let mut langs: Vec<String> = crate::texts::BUILTIN.iter().map(|(l, _)| l.to_string()).collect();
-        langs.extend(keys(accept));
-        langs.extend(keys(reject));
-        langs.push(self.default_language.clone());
-        langs.push(self.language.clone());
-        let bare = |s: &str| -> String { s.chars().filter(|c| !is_space(*c) && !is_invisible(*c)).map(|c| c.to_ascii_lowercase()).collect() };
+        // Each language once (a resolve parses built-in strings).
+        let mut langs: Vec<String> = Vec::new();
+        let candidates = crate::texts::BUILTIN.iter().map(|(l, _)| l.to_string()).chain(keys(accept)).chain(keys(reject));
+        for l in candidates.chain([self.default_language.clone(), self.language.clone()]) {
+            if !langs.contains(&l) {
+                langs.push(l);
+            }
+        }
+        let bare = |s: &str| -> String { s.chars().filter(|c| !is_blank(*c)).map(|c| c.to_ascii_lowercase()).collect() };
         for lang in langs.iter().filter(|l| *l != "auto") {
             let shown = crate::texts::resolve(self, std::slice::from_ref(lang));
             let ui = &shown.ui;
@@ -875,7 +883,7 @@ fn check_text(path: &str, text: &Text, max: usize) -> Result<(), ConfigError> {
         if n > max {
             return Err(ConfigError::new(at, format!("must be 1 to {max} characters of text, got {n}")));
         }
-        if s.chars().all(|c| is_space(c) || is_invisible(c)) {
+        if s.chars().all(is_blank) {
             return Err(ConfigError::new(at, "must hold some visible text, not only white space or invisible characters"));
         }
         // Prose may break lines or use tabs (shown as spaces), including the

@@ -48,17 +48,24 @@ pub enum Outcome {
 
 /// Starts a POST of `body` to `url`; await the returned future for the outcome.
 pub fn post(url: &str, body: &str, keepalive: bool) -> Result<JsFuture, JsValue> {
-    let init = RequestInit::new();
-    init.set_method("POST");
+    let init = init("POST", keepalive)?;
     init.set_body(&JsValue::from_str(body));
-    init.set_credentials(RequestCredentials::Omit);
-    js_sys::Reflect::set(&init, &"keepalive".into(), &JsValue::from_bool(keepalive))?;
-    js_sys::Reflect::set(&init, &"referrerPolicy".into(), &"no-referrer".into())?;
-    set_timeout(&init);
     let headers = js_sys::Object::new();
     js_sys::Reflect::set(&headers, &"Content-Type".into(), &"application/json".into())?;
     init.set_headers(&headers);
     Ok(within_timeout(&page_fetch(url, &init)?))
+}
+
+/// What every request to the collector carries: no cookies, no referrer,
+/// `keepalive` as asked, and the [`TIMEOUT_MS`] abort signal.
+fn init(method: &str, keepalive: bool) -> Result<RequestInit, JsValue> {
+    let init = RequestInit::new();
+    init.set_method(method);
+    init.set_credentials(RequestCredentials::Omit);
+    js_sys::Reflect::set(&init, &"keepalive".into(), &JsValue::from_bool(keepalive))?;
+    js_sys::Reflect::set(&init, &"referrerPolicy".into(), &"no-referrer".into())?;
+    set_timeout(&init);
+    Ok(init)
 }
 
 /// What the page's `fetch` answered, as a promise that settles within
@@ -343,11 +350,5 @@ where
 /// Starts a `DELETE` of `url` (no cookies, no referrer, `keepalive` so it
 /// survives the page going away); await the returned future for the outcome.
 pub fn delete(url: &str) -> Result<JsFuture, JsValue> {
-    let init = RequestInit::new();
-    init.set_method("DELETE");
-    init.set_credentials(RequestCredentials::Omit);
-    js_sys::Reflect::set(&init, &"keepalive".into(), &JsValue::TRUE)?;
-    js_sys::Reflect::set(&init, &"referrerPolicy".into(), &"no-referrer".into())?;
-    set_timeout(&init);
-    Ok(within_timeout(&page_fetch(url, &init)?))
+    Ok(within_timeout(&page_fetch(url, &init("DELETE", true)?)?))
 }

@@ -90,20 +90,14 @@ test('a fetch wrapper that expects string URLs: the boot finishes and reports ar
   await context.close();
 });
 
-test('a fetch wrapper that throws once: no page error, flush settles, the report goes on the next try', async () => {
-  const { context, p } = await open('throwOnce.html');
-  const { arrived } = await consentedEventArrives(p);
-  assert.equal(arrived, 1);
-  assert.deepEqual(p.logs.filter((l) => l.type === 'pageerror'), []);
-  await context.close();
-});
-
-test('a fetch wrapper that returns nothing once: no page error, flush settles, the report goes on the next try', async () => {
-  const { context, p } = await open('noReturn.html');
-  assert.equal((await consentedEventArrives(p)).arrived, 1);
-  assert.deepEqual(p.logs.filter((l) => l.type === 'pageerror'), []);
-  await context.close();
-});
+for (const [file, what] of [['throwOnce.html', 'throws once'], ['noReturn.html', 'returns nothing once']]) {
+  test(`a fetch wrapper that ${what}: no page error, flush settles, the report goes on the next try`, async () => {
+    const { context, p } = await open(file);
+    assert.equal((await consentedEventArrives(p)).arrived, 1);
+    assert.deepEqual(p.logs.filter((l) => l.type === 'pageerror'), []);
+    await context.close();
+  });
+}
 
 test('a replaced global Promise (zone.js, Bluebird): flush() still waits for the upload and counts it', async () => {
   const { context, p } = await open('promise.html');
@@ -111,24 +105,17 @@ test('a replaced global Promise (zone.js, Bluebird): flush() still waits for the
   await context.close();
 });
 
-test('a localStorage stand-in without key() or length counts as no storage: a storage error, and reports still go from memory', async () => {
-  const { context, p } = await open('shim.html');
-  const { arrived } = await consentedEventArrives(p);
-  assert.equal(arrived, 1);
-  const codes = await p.evaluate(() => window.__events.filter((e) => e.name === 'error').map((e) => e.detail.code));
-  assert.deepEqual(codes, ['storage']);
-  await context.close();
-});
-
-test('a localStorage whose getItem throws counts as no storage: a storage error, and reports still go from memory', async () => {
-  const { context, p } = await open('readFails.html');
-  assert.equal((await consentedEventArrives(p)).arrived, 1);
-  assert.equal((await h.consent(p)).decided, true);
-  assert.equal((await p.evaluate(() => window.candor.inspect())).consent.decided, true, 'inspect() and consent() agree');
-  const codes = await p.evaluate(() => window.__events.filter((e) => e.name === 'error').map((e) => e.detail.code));
-  assert.deepEqual(codes, ['storage']);
-  await context.close();
-});
+for (const [file, what] of [['shim.html', 'a localStorage stand-in without key() or length'], ['readFails.html', 'a localStorage whose getItem throws']]) {
+  test(`${what} counts as no storage: a storage error, and reports still go from memory`, async () => {
+    const { context, p } = await open(file);
+    assert.equal((await consentedEventArrives(p)).arrived, 1);
+    assert.equal((await h.consent(p)).decided, true);
+    assert.equal((await p.evaluate(() => window.candor.inspect())).consent.decided, true, 'inspect() and consent() agree');
+    const codes = await p.evaluate(() => window.__events.filter((e) => e.name === 'error').map((e) => e.detail.code));
+    assert.deepEqual(codes, ['storage']);
+    await context.close();
+  });
+}
 
 test('a <base href> on another site: reports still go to this site\'s collector', async () => {
   const { context, p } = await open('base.html');
