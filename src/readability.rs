@@ -124,7 +124,23 @@ mod tests {
         let en = serde_json::to_value(builtin("en").unwrap()).unwrap();
         for (key, text) in en.as_object().unwrap() {
             // Scored as visitors read them, with placeholders filled in.
-            let shown = text.as_str().unwrap().replace("{purpose}", "Show videos").replace("{purposes}", "Show videos, Count visits").replace("{days}", "30");
+            let mut shown = text.as_str().unwrap().to_string();
+            for (name, value) in [
+                ("{purpose}", "Show videos"),
+                ("{purposes}", "Show videos, Count visits"),
+                ("{days}", "30"),
+                ("{bytes}", "120"),
+                ("{count}", "12"),
+                ("{event}", "page views"),
+                ("{events}", "12 page views, grouped by page"),
+                ("{fields}", "page"),
+                ("{field}", "load time"),
+                ("{window}", "14:05 to 14:06"),
+                ("{date}", "2026-11-23"),
+                ("{time}", "14:07"),
+            ] {
+                shown = shown.replace(name, value);
+            }
             let s = score(&shown);
             eprintln!("{key}: ease {:.1}, longest {}", s.ease, s.longest_sentence);
             // Built-in strings meet the score however short they are.

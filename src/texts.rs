@@ -13,54 +13,120 @@ use crate::config::read::{parse, J};
 
 use crate::config::{Config, Text};
 
-/// Every built-in UI string, by id. Config `texts` may override any of them.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
-#[allow(missing_docs)]
-pub struct UiTexts {
-    pub heading: String,
-    pub intro: String,
-    pub accept_all: String,
-    pub reject_all: String,
-    pub customize: String,
-    pub save: String,
-    pub close: String,
-    pub prefs_heading: String,
-    pub prefs_intro: String,
-    pub always_on: String,
-    pub required_why: String,
-    pub benefit_prefix: String,
-    /// Contains `{days}`.
-    pub retention: String,
-    /// The same for a single day.
-    pub retention_one: String,
-    pub reopen: String,
-    pub gpc: String,
-    pub back: String,
-    pub your_data: String,
-    pub data_intro: String,
-    pub data_waiting: String,
-    pub data_sent: String,
-    pub data_stored: String,
-    pub data_nothing_waiting: String,
-    /// Contains `{days}`.
-    pub data_nothing_sent: String,
-    pub data_nothing_stored: String,
-    pub data_on: String,
-    pub data_off: String,
-    pub data_export: String,
-    pub data_erase: String,
-    /// Placeholder of a gated iframe; contains `{purpose}`.
-    pub placeholder: String,
-    /// Its button; contains `{purpose}`.
-    pub allow: String,
+/// Declares [`UiTexts`] once: its fields, [`KEYS`], the lookup by id and
+/// the list of entries, all in the same order.
+macro_rules! ui_texts {
+    ($($(#[$doc:meta])* $key:ident,)*) => {
+        /// Every built-in UI string, by id. Config `texts` may override any of them.
+        #[derive(Debug, Clone, Default, Serialize, PartialEq)]
+        #[allow(missing_docs)]
+        pub struct UiTexts {
+            $($(#[$doc])* pub $key: String,)*
+        }
+
+        /// The ids of [`UiTexts`], which are the valid keys of config `texts`.
+        pub const KEYS: &[&str] = &[$(stringify!($key)),*];
+
+        impl UiTexts {
+            /// The string with id `key` (one of [`KEYS`]). A plain match rather than
+            /// a serde round trip: it keeps derived visitors out of the wasm.
+            fn get_mut(&mut self, key: &str) -> Option<&mut String> {
+                Some(match key {
+                    $(stringify!($key) => &mut self.$key,)*
+                    _ => return None,
+                })
+            }
+
+            /// Every string with its id, in [`KEYS`] order.
+            pub fn entries(&self) -> [(&'static str, &str); KEYS.len()] {
+                [$((stringify!($key), self.$key.as_str())),*]
+            }
+        }
+    };
 }
 
-/// The ids of [`UiTexts`], which are the valid keys of config `texts`.
-pub const KEYS: &[&str] = &[
-    "heading", "intro", "accept_all", "reject_all", "customize", "save", "close", "prefs_heading",
-    "prefs_intro", "always_on", "required_why", "benefit_prefix", "retention", "retention_one", "reopen", "gpc", "back",
-    "your_data", "data_intro", "data_waiting", "data_sent", "data_stored", "data_nothing_waiting", "data_nothing_sent", "data_nothing_stored", "data_on", "data_off", "data_export", "data_erase", "placeholder", "allow",
-];
+ui_texts! {
+    heading,
+    intro,
+    accept_all,
+    reject_all,
+    customize,
+    save,
+    close,
+    prefs_heading,
+    prefs_intro,
+    always_on,
+    required_why,
+    benefit_prefix,
+    /// Contains `{days}`.
+    retention,
+    /// The same for a single day.
+    retention_one,
+    reopen,
+    gpc,
+    back,
+    your_data,
+    data_intro,
+    data_waiting,
+    data_sent,
+    data_stored,
+    data_nothing_waiting,
+    /// Contains `{days}`.
+    data_nothing_sent,
+    data_nothing_stored,
+    data_on,
+    data_off,
+    data_export,
+    data_erase,
+    /// Placeholder of a gated iframe; contains `{purpose}`.
+    placeholder,
+    /// Its button; contains `{purpose}`.
+    allow,
+    /// One event's count in the data view: `{count}` and `{event}` (the
+    /// event's id in words; in English, made plural to match the count).
+    data_event,
+    /// `{fields}`: the event's category fields, listed.
+    data_grouped,
+    /// `{field}`: a histogram field.
+    data_ranges,
+    /// `{field}`: a sum field.
+    data_added,
+    /// Joins the last two items of a list.
+    data_and,
+    data_no_events,
+    /// Counts still being added up: `{events}`, `{window}`.
+    data_open,
+    /// A report waiting to be sent: `{events}`, `{window}`.
+    data_pending,
+    /// A report sent: `{date}`, `{time}`, `{events}`, `{window}`.
+    data_sent_on,
+    /// Follows a report's sentence when noise was added to its counts.
+    data_noise,
+    /// A stored value's size: `{bytes}`.
+    data_bytes,
+    /// The same for a single byte.
+    data_bytes_one,
+    /// What each stored key holds, by the key's kind.
+    data_key_consent,
+    data_key_receipts,
+    data_key_history,
+    data_key_open,
+    data_key_report,
+    data_key_dropped,
+    data_key_lease,
+    data_key_alive,
+    data_key_tab,
+    data_key_gcm,
+    data_key_forget,
+    data_key_other,
+}
+
+impl UiTexts {
+    /// As a JSON object, keys in [`KEYS`] order.
+    pub fn to_json_value(&self) -> J {
+        J::O(self.entries().iter().map(|(k, v)| (k.to_string(), J::from(*v))).collect())
+    }
+}
 
 /// Built-in locales: (language, JSON).
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -75,91 +141,6 @@ pub const BUILTIN: &[(&str, &str)] = &[
 ];
 
 const RTL: &[&str] = &["ar", "he", "fa", "ur", "ps", "yi", "dv", "ckb"];
-
-impl UiTexts {
-    /// The string with id `key` (one of [`KEYS`]). A plain match rather than
-    /// a serde round trip: it keeps derived visitors out of the wasm.
-    fn get_mut(&mut self, key: &str) -> Option<&mut String> {
-        Some(match key {
-            "heading" => &mut self.heading,
-            "intro" => &mut self.intro,
-            "accept_all" => &mut self.accept_all,
-            "reject_all" => &mut self.reject_all,
-            "customize" => &mut self.customize,
-            "save" => &mut self.save,
-            "close" => &mut self.close,
-            "prefs_heading" => &mut self.prefs_heading,
-            "prefs_intro" => &mut self.prefs_intro,
-            "always_on" => &mut self.always_on,
-            "required_why" => &mut self.required_why,
-            "benefit_prefix" => &mut self.benefit_prefix,
-            "retention" => &mut self.retention,
-            "retention_one" => &mut self.retention_one,
-            "reopen" => &mut self.reopen,
-            "gpc" => &mut self.gpc,
-            "back" => &mut self.back,
-            "your_data" => &mut self.your_data,
-            "data_intro" => &mut self.data_intro,
-            "data_waiting" => &mut self.data_waiting,
-            "data_sent" => &mut self.data_sent,
-            "data_stored" => &mut self.data_stored,
-            "data_nothing_waiting" => &mut self.data_nothing_waiting,
-            "data_nothing_sent" => &mut self.data_nothing_sent,
-            "data_nothing_stored" => &mut self.data_nothing_stored,
-            "data_on" => &mut self.data_on,
-            "data_off" => &mut self.data_off,
-            "data_export" => &mut self.data_export,
-            "data_erase" => &mut self.data_erase,
-            "placeholder" => &mut self.placeholder,
-            "allow" => &mut self.allow,
-            _ => return None,
-        })
-    }
-}
-
-impl UiTexts {
-    /// Every string with its id, in [`KEYS`] order.
-    pub fn entries(&self) -> [(&'static str, &str); 31] {
-        [
-            ("heading", &self.heading),
-            ("intro", &self.intro),
-            ("accept_all", &self.accept_all),
-            ("reject_all", &self.reject_all),
-            ("customize", &self.customize),
-            ("save", &self.save),
-            ("close", &self.close),
-            ("prefs_heading", &self.prefs_heading),
-            ("prefs_intro", &self.prefs_intro),
-            ("always_on", &self.always_on),
-            ("required_why", &self.required_why),
-            ("benefit_prefix", &self.benefit_prefix),
-            ("retention", &self.retention),
-            ("retention_one", &self.retention_one),
-            ("reopen", &self.reopen),
-            ("gpc", &self.gpc),
-            ("back", &self.back),
-            ("your_data", &self.your_data),
-            ("data_intro", &self.data_intro),
-            ("data_waiting", &self.data_waiting),
-            ("data_sent", &self.data_sent),
-            ("data_stored", &self.data_stored),
-            ("data_nothing_waiting", &self.data_nothing_waiting),
-            ("data_nothing_sent", &self.data_nothing_sent),
-            ("data_nothing_stored", &self.data_nothing_stored),
-            ("data_on", &self.data_on),
-            ("data_off", &self.data_off),
-            ("data_export", &self.data_export),
-            ("data_erase", &self.data_erase),
-            ("placeholder", &self.placeholder),
-            ("allow", &self.allow),
-        ]
-    }
-
-    /// As a JSON object, keys in [`KEYS`] order.
-    pub fn to_json_value(&self) -> J {
-        J::O(self.entries().iter().map(|(k, v)| (k.to_string(), J::from(*v))).collect())
-    }
-}
 
 /// The built-in strings for `lang` (a primary language subtag).
 pub fn builtin(lang: &str) -> Option<UiTexts> {
@@ -231,6 +212,14 @@ pub struct Resolved {
     /// (a language Candor has no strings for borrows another's), so the
     /// prompt can mark them with their own `lang` and `dir`.
     pub foreign: Option<Foreign>,
+}
+
+impl Resolved {
+    /// The language of the built-in strings the prompt shows (a primary
+    /// subtag): its own, or the one it borrows them from.
+    pub fn ui_language(&self) -> &str {
+        self.foreign.as_ref().map_or_else(|| primary(&self.lang), |f| f.lang.as_str())
+    }
 }
 
 /// Strings of one other language among the prompt's.

@@ -16,6 +16,7 @@ use crate::aggregate::Aggregate;
 use crate::config::{Config, Field};
 use crate::json::{obj, J};
 use crate::report::Report;
+use crate::texts::UiTexts;
 
 /// At most this many sent reports are remembered.
 pub const HISTORY_MAX: usize = 20;
@@ -106,9 +107,20 @@ pub struct State<'a> {
     pub utc_offset_minutes: i64,
 }
 
+/// The words the view's sentences are made of, in the prompt's language.
+pub struct Words<'a> {
+    /// The UI strings (templates `data_*`).
+    pub ui: &'a UiTexts,
+    /// Whether they are English: event names are then made plural to
+    /// match their count ("12 page views"); other languages put the count
+    /// after the name ("page view: 12"), which needs no plural.
+    pub english: bool,
+}
+
 /// Builds the view. `chain` is the language chain for config labels.
-pub fn view(config: &Config, chain: &[String], st: &State<'_>) -> View {
+pub fn view(config: &Config, chain: &[String], words: &Words<'_>, st: &State<'_>) -> View {
     let off = st.utc_offset_minutes;
+    let ui = words.ui;
     let purposes = config
         .purposes
         .iter()
@@ -119,16 +131,15 @@ pub fn view(config: &Config, chain: &[String], st: &State<'_>) -> View {
                 .filter(|a| a.purpose == p.id)
                 .map(|a| {
                     let counts: Vec<(&str, i64)> = a.events.iter().map(|(n, e)| (n.as_str(), e.count as i64)).collect();
-                    format!("{}, will be sent as totals for {}.", figures(config, &counts), window(a.start, a.seconds, off))
+                    fill(&ui.data_open, &[("events", &figures(config, words, &counts)), ("window", &window(a.start, a.seconds, off))])
                 })
                 .collect();
             waiting.extend(st.pending.iter().filter(|r| r.purpose == p.id).map(|r| {
-                format!(
-                    "{}, waiting to be sent as totals for {}{}.",
-                    figures(config, &report_counts(r)),
-                    window(r.window.start, r.window.seconds, off),
-                    noise_note(r)
-                )
+                let line = fill(
+                    &ui.data_pending,
+                    &[("events", &figures(config, words, &report_counts(r))), ("window", &window(r.window.start, r.window.seconds, off))],
+                );
+                with_noise(line, r, ui)
             }));
             let sent = st
                 .history
@@ -136,76 +147,113 @@ pub fn view(config: &Config, chain: &[String], st: &State<'_>) -> View {
                 .rev()
                 .filter(|s| s.report.purpose == p.id)
                 .map(|s| {
-                    format!(
-                        "Sent on {}: {}, as totals for {}{}.",
-                        date_time(s.sent_at, off),
-                        figures(config, &report_counts(&s.report)),
-                        window(s.report.window.start, s.report.window.seconds, off),
-                        noise_note(&s.report)
-                    )
+                    let r = &s.report;
+                    let line = fill(
+                        &ui.data_sent_on,
+                        &[
+                            ("date", &date(s.sent_at, off)),
+                            ("time", &hm(s.sent_at, off)),
+                            ("events", &figures(config, words, &report_counts(r))),
+                            ("window", &window(r.window.start, r.window.seconds, off)),
+                        ],
+                    );
+                    with_noise(line, r, ui)
                 })
                 .collect();
             PurposeView { id: p.id.clone(), label: p.label.resolve(chain).to_string(), granted: (st.granted)(&p.id), waiting, sent }
         })
         .collect();
-    let storage = st.storage.iter().map(|(k, b)| (k.clone(), format!("{k}: {} ({}).", key_meaning(k), bytes(*b)))).collect();
+    let storage = st
+        .storage
+        .iter()
+        .map(|(k, b)| {
+            let size = if *b == 1 { ui.data_bytes_one.clone() } else { fill(&ui.data_bytes, &[("bytes", &b.to_string())]) };
+            (k.clone(), format!("{k}: {} ({size}).", key_meaning(k, ui)))
+        })
+        .collect();
     View { purposes, storage }
+}
+
+/// `template` with each `{name}` replaced by its value, in one pass: a
+/// value that itself contains `{…}` (an event or field id cannot, but a
+/// site's label could) is not replaced again.
+fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}').and_then(|close| values.iter().find(|(k, _)| *k == &after[..close]).map(|(_, v)| (close, v))) {
+            Some((close, v)) => {
+                out.push_str(v);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn report_counts(r: &Report) -> Vec<(&str, i64)> {
     r.events.iter().map(|(n, e)| (n.as_str(), e.count)).collect()
 }
 
-fn noise_note(r: &Report) -> &'static str {
+/// A report's sentence, followed by the noise note when its counts carry noise.
+fn with_noise(line: String, r: &Report, ui: &UiTexts) -> String {
     if r.noise.is_some() {
-        " (with random noise added, so no count is exact)"
+        format!("{line} {}", ui.data_noise)
     } else {
-        ""
+        line
     }
 }
 
-/// "12 page views, grouped by path, with load ms in ranges and 1 purchase, amount added up".
-fn figures(config: &Config, counts: &[(&str, i64)]) -> String {
+/// "12 page views, grouped by path, with load ms in ranges; 1 purchase, with amount added up".
+fn figures(config: &Config, words: &Words<'_>, counts: &[(&str, i64)]) -> String {
+    let ui = words.ui;
     let parts: Vec<String> = counts
         .iter()
         .map(|(name, n)| {
-            let mut s = format!("{n} {}", noun(name, *n));
+            let event = if words.english { noun(name, *n) } else { spaced(name) };
+            let mut s = fill(&ui.data_event, &[("count", &n.to_string()), ("event", &event)]);
             if let Some(e) = config.events.get(*name) {
-                let mut how = Vec::new();
                 let cats: Vec<String> =
-                    e.fields.iter().filter(|(_, f)| matches!(f, Field::Category { .. })).map(|(k, _)| words(k)).collect();
+                    e.fields.iter().filter(|(_, f)| matches!(f, Field::Category { .. })).map(|(k, _)| spaced(k)).collect();
                 if !cats.is_empty() {
-                    how.push(format!("grouped by {}", list(&cats)));
+                    s.push_str(", ");
+                    s.push_str(&fill(&ui.data_grouped, &[("fields", &list(&cats, &ui.data_and))]));
                 }
                 for (k, f) in &e.fields {
-                    match f {
-                        Field::Histogram { .. } => how.push(format!("with {} in ranges", words(k))),
-                        Field::Sum { .. } => how.push(format!("with {} added up", words(k))),
-                        _ => {}
-                    }
-                }
-                if !how.is_empty() {
+                    let how = match f {
+                        Field::Histogram { .. } => &ui.data_ranges,
+                        Field::Sum { .. } => &ui.data_added,
+                        _ => continue,
+                    };
                     s.push_str(", ");
-                    s.push_str(&how.join(", "));
+                    s.push_str(&fill(how, &[("field", &spaced(k))]));
                 }
             }
             s
         })
         .collect();
     if parts.is_empty() {
-        "No events".to_string()
+        ui.data_no_events.clone()
     } else {
         parts.join("; ")
     }
 }
 
-fn words(id: &str) -> String {
+/// An id in words: "page_view" → "page view".
+fn spaced(id: &str) -> String {
     id.replace(['_', '-'], " ")
 }
 
 /// "page_view" → "page view" / "page views".
 fn noun(event: &str, n: i64) -> String {
-    let w = words(event);
+    let w = spaced(event);
     if n == 1 || w.ends_with('s') {
         w
     } else if w.ends_with('y') && !w.ends_with("ay") && !w.ends_with("ey") && !w.ends_with("oy") {
@@ -217,37 +265,30 @@ fn noun(event: &str, n: i64) -> String {
     }
 }
 
-fn list(items: &[String]) -> String {
+/// "a", "a and b", "a, b and c" (`and` in the prompt's language).
+fn list(items: &[String], and: &str) -> String {
     match items {
         [] => String::new(),
         [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+        [init @ .., last] => format!("{} {and} {last}", init.join(", ")),
     }
 }
 
-fn key_meaning(key: &str) -> &'static str {
+fn key_meaning<'a>(key: &str, ui: &'a UiTexts) -> &'a str {
     let rest = key.strip_prefix("candor.").unwrap_or(key);
     match rest.split('.').next().unwrap_or("") {
-        "consent" => "your choices",
-        "receipts" => "receipts of your choices",
-        "history" => "what was sent recently",
-        "open" => "counts still being added up",
-        "report" => "a report waiting to be sent",
-        "dropped" => "how many reports were dropped because too many were waiting",
-        "lease" => "which tab sends reports",
-        "alive" => "when a tab last ran, so another can send what it left if it crashed",
-        "tab" => "this tab's random id, in session storage (gone when the tab closes)",
-        "gcm" => "your choices as Google Consent Mode signals, for the page's tags",
-        "forget" => "receipts of your choices you erased, still to be deleted by the site's server",
-        _ => "Candor data",
-    }
-}
-
-fn bytes(n: usize) -> String {
-    if n == 1 {
-        "1 byte".into()
-    } else {
-        format!("{n} bytes")
+        "consent" => &ui.data_key_consent,
+        "receipts" => &ui.data_key_receipts,
+        "history" => &ui.data_key_history,
+        "open" => &ui.data_key_open,
+        "report" => &ui.data_key_report,
+        "dropped" => &ui.data_key_dropped,
+        "lease" => &ui.data_key_lease,
+        "alive" => &ui.data_key_alive,
+        "tab" => &ui.data_key_tab,
+        "gcm" => &ui.data_key_gcm,
+        "forget" => &ui.data_key_forget,
+        _ => &ui.data_key_other,
     }
 }
 
@@ -259,11 +300,11 @@ fn hm(t: u64, off: i64) -> String {
 }
 
 /// "14:05–14:06"; "14:05:10–14:05:20" for windows not in whole minutes;
-/// "2026-11-23 at 00:00–2026-11-24 at 00:00" for windows of a day or more.
+/// "2026-11-23 00:00–2026-11-24 00:00" for windows of a day or more.
 fn window(start: u64, seconds: u32, off: i64) -> String {
     let end = start + u64::from(seconds);
     if seconds >= 86_400 {
-        format!("{}–{}", date_time(start, off), date_time(end, off))
+        format!("{} {}–{} {}", date(start, off), hm(start, off), date(end, off), hm(end, off))
     } else if start % 60 != 0 || seconds % 60 != 0 {
         format!("{}–{}", hms(start, off), hms(end, off))
     } else {
@@ -277,17 +318,15 @@ fn hms(t: u64, off: i64) -> String {
     format!("{}:{s:02}", hm(t, off))
 }
 
-/// "2026-11-23 at 14:07" in local time.
-fn date_time(t: u64, off: i64) -> String {
-    let local = t as i64 + off * 60;
-    let (y, m, d) = civil(local.div_euclid(86_400));
-    format!("{y:04}-{m:02}-{d:02} at {}", hm(t, off))
+/// Local "2026-11-23" of Unix seconds.
+fn date(t: u64, off: i64) -> String {
+    let (y, m, d) = civil((t as i64 + off * 60).div_euclid(86_400));
+    format!("{y:04}-{m:02}-{d:02}")
 }
 
 /// "2026-11-23" (UTC) of Unix seconds.
 pub fn iso_date(t: u64) -> String {
-    let (y, m, d) = civil((t / 86_400) as i64);
-    format!("{y:04}-{m:02}-{d:02}")
+    date(t, 0)
 }
 
 /// Days since 1970-01-01 → (year, month, day), proleptic Gregorian.
@@ -324,6 +363,10 @@ mod tests {
         .unwrap()
     }
 
+    fn english() -> Words<'static> {
+        Words { ui: Box::leak(Box::new(crate::texts::builtin("en").unwrap())), english: true }
+    }
+
     fn report(id: &str, n: i64) -> Report {
         let mut events = StrMap::new();
         events.insert("page_view".to_string(), ReportEvent { count: n, fields: StrMap::new() });
@@ -348,7 +391,8 @@ mod tests {
         let pending = [report("a", 1)];
         let storage = [("candor.consent".to_string(), 120)];
         let st = State { granted: &|id| id != "stats", open: &open, pending: &pending, history: &[], storage: &storage, utc_offset_minutes: 0 };
-        let v = view(&c, &["en".into()], &st);
+        let en = english();
+        let v = view(&c, &["en".into()], &en, &st);
         assert_eq!(v.purposes.len(), 2);
         assert!(v.purposes[0].waiting.is_empty());
         assert!(!v.purposes[1].granted);
@@ -361,12 +405,56 @@ mod tests {
         assert_eq!(v.storage, [("candor.consent".to_string(), "candor.consent: your choices (120 bytes).".to_string())]);
         // Local time follows the offset it is given.
         let st = State { utc_offset_minutes: 60, ..st };
-        assert!(view(&c, &[], &st).purposes[1].waiting[0].ends_with("15:05–15:06."));
+        assert!(view(&c, &[], &en, &st).purposes[1].waiting[0].ends_with("15:05–15:06."));
+    }
+
+    #[test]
+    fn sentences_are_in_the_prompts_language() {
+        let c = config();
+        let mut events = StrMap::new();
+        events.insert("page_view".to_string(), EventTally { count: 12, fields: StrMap::new() });
+        let open = [Aggregate { purpose: "stats".into(), start: T, seconds: 60, events }];
+        let mut noisy = report("a", 3);
+        noisy.noise = Some(crate::report::NoiseInfo { mechanism: crate::report::Mechanism::Geometric, epsilon: 1.0 });
+        let pending = [noisy];
+        let history = [Sent { sent_at: T + 61, report: report("b", 1) }];
+        let storage = [("candor.consent".to_string(), 120), ("candor.lease".to_string(), 1)];
+        let st = State { granted: &|_| true, open: &open, pending: &pending, history: &history, storage: &storage, utc_offset_minutes: 0 };
+        let de = Words { ui: &crate::texts::builtin("de").unwrap(), english: false };
+        let v = view(&c, &["de".into()], &de, &st);
+        assert_eq!(
+            v.purposes[1].waiting,
+            [
+                "page view: 12, gruppiert nach page; wird als Gesamtzahlen für 14:05–14:06 gesendet.",
+                "page view: 3, gruppiert nach page; wartet darauf, als Gesamtzahlen für 14:05–14:06 gesendet zu werden. \
+                 Es wurde Zufallsrauschen hinzugefügt, daher ist keine Zahl exakt."
+            ]
+        );
+        assert_eq!(v.purposes[1].sent, ["Gesendet am 2025-11-23 um 14:06: page view: 1, gruppiert nach page, als Gesamtzahlen für 14:05–14:06."]);
+        assert_eq!(
+            v.storage.iter().map(|(_, l)| l.as_str()).collect::<Vec<_>>(),
+            ["candor.consent: Ihre Auswahl (120 Bytes).", "candor.lease: welcher Tab Berichte sendet (1 Byte)."]
+        );
+        // Every built-in language fills every placeholder of its sentences.
+        for (lang, _) in crate::texts::BUILTIN {
+            let w = Words { ui: &crate::texts::builtin(lang).unwrap(), english: lang == &"en" };
+            let v = view(&c, &[], &w, &st);
+            let lines = v.purposes[1].waiting.iter().chain(&v.purposes[1].sent).chain(v.storage.iter().map(|(_, l)| l));
+            for line in lines {
+                assert!(!line.contains('{'), "{lang}: {line}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_value_is_not_filled_in_again() {
+        assert_eq!(fill("{a} and {b}", &[("a", "{b}"), ("b", "x")]), "{b} and x");
+        assert_eq!(fill("{unknown} {a", &[("a", "1")]), "{unknown} {a");
     }
 
     #[test]
     fn sums_and_histograms_are_named() {
-        let f = figures(&config(), &[("purchase", 2)]);
+        let f = figures(&config(), &english(), &[("purchase", 2)]);
         assert_eq!(f, "2 purchases, with amount added up, with load ms in ranges");
         assert_eq!(noun("entry", 2), "entries");
         assert_eq!(noun("day", 2), "days");
@@ -385,7 +473,7 @@ mod tests {
         prune(&mut h, T + 30 * 86_400 + 10, 30);
         assert_eq!(h.len(), 14, "entries older than history_days are gone");
         let st = State { granted: &|_| true, open: &[], pending: &[], history: &h, storage: &[], utc_offset_minutes: 0 };
-        let v = view(&config(), &[], &st);
+        let v = view(&config(), &[], &english(), &st);
         assert_eq!(v.purposes[1].sent.len(), 14);
         assert_eq!(v.purposes[1].sent[0], "Sent on 2025-11-23 at 14:05: 24 page views, grouped by page, as totals for 14:05–14:06.");
     }
@@ -395,7 +483,7 @@ mod tests {
         assert_eq!(window(T, 60, 0), "14:05–14:06");
         assert_eq!(window(T + 10, 10, 0), "14:05:10–14:05:20", "a 10 s window does not read 14:05–14:05");
         assert_eq!(window(T, 30, 90), "15:35:00–15:35:30");
-        assert_eq!(window(T - 50_700, 86_400, 0), "2025-11-23 at 00:00–2025-11-24 at 00:00", "nor a day 00:00–00:00");
+        assert_eq!(window(T - 50_700, 86_400, 0), "2025-11-23 00:00–2025-11-24 00:00", "nor a day 00:00–00:00");
     }
 
     #[test]

@@ -31,9 +31,11 @@ pub struct DataView {
     ui: UiTexts,
     /// Borrowed words among them, marked with their language on each render.
     foreign: Option<Foreign>,
-    /// Whether the prompt is in another language than English, which the
-    /// per-purpose sentences are written in (marked `lang="en"` then).
-    sentences_foreign: bool,
+    /// The language of the sentences when they are borrowed (a prompt in a
+    /// language without built-in strings, whose site wrote no `data_open`
+    /// of its own): each line is marked with it, as the words of a
+    /// template filled in are not matched by [`Foreign::has`].
+    sentences: Option<(String, bool)>,
     _listeners: Vec<EventListener>,
 }
 
@@ -60,7 +62,7 @@ impl DataView {
             EventListener::new(target, "click", move |_| on(intent.clone()))
         };
         let listeners = vec![click(&export, Intent::Export), click(&erase, Intent::Erase), click(&back, Intent::Customize)];
-        let sentences_foreign = !texts.lang.split('-').next().unwrap_or("").eq_ignore_ascii_case("en");
+        let sentences = texts.foreign.as_ref().filter(|f| f.texts.contains(&ui.data_open)).map(|f| (f.lang.clone(), f.rtl));
         Ok(DataView {
             focus: section.clone(),
             section,
@@ -68,7 +70,7 @@ impl DataView {
             object_url: None,
             ui: ui.clone(),
             foreign: texts.foreign.clone(),
-            sentences_foreign,
+            sentences,
             _listeners: listeners,
         })
     }
@@ -82,9 +84,9 @@ impl DataView {
             let title = el(doc, "h3", &[], &format!("{} ({})", p.label, if p.granted { &ui.data_on } else { &ui.data_off }))?;
             part.append_child(&title)?;
             let nothing_sent = ui.data_nothing_sent.replace("{days}", &history_days.to_string());
-            let en = self.sentences_foreign;
-            list(doc, &part, &ui.data_waiting, &format!("candor-data-waiting-{}", p.id), &p.waiting, &ui.data_nothing_waiting, en)?;
-            list(doc, &part, &ui.data_sent, &format!("candor-data-sent-{}", p.id), &p.sent, &nothing_sent, en)?;
+            let lang = self.sentences.as_ref();
+            list(doc, &part, &ui.data_waiting, &format!("candor-data-waiting-{}", p.id), &p.waiting, &ui.data_nothing_waiting, lang)?;
+            list(doc, &part, &ui.data_sent, &format!("candor-data-sent-{}", p.id), &p.sent, &nothing_sent, lang)?;
             self.body.append_child(&part)?;
         }
         let part = el(doc, "div", &[("class", "data-purpose")], "")?;
@@ -93,8 +95,8 @@ impl DataView {
         let ul = el(doc, "ul", &[("data-testid", "candor-data-storage")], "")?;
         for (key, line) in &view.storage {
             let li = el(doc, "li", &[("data-key", key)], line)?;
-            if self.sentences_foreign {
-                super::dom::set_lang(&li, "en", false);
+            if let Some((lang, rtl)) = &self.sentences {
+                super::dom::set_lang(&li, lang, *rtl);
             }
             ul.append_child(&li)?;
         }
@@ -142,15 +144,23 @@ impl Drop for DataView {
 }
 
 /// `<h4>heading</h4><ul data-testid=…><li>…</li></ul>`, or one muted line when empty.
-/// `english`: the lines are English sentences in a prompt of another language.
-fn list(doc: &Document, parent: &Element, heading: &str, testid: &str, lines: &[String], empty: &str, english: bool) -> Result<(), JsValue> {
+/// `lang`: the lines' own language (and direction), when not the prompt's.
+fn list(
+    doc: &Document,
+    parent: &Element,
+    heading: &str,
+    testid: &str,
+    lines: &[String],
+    empty: &str,
+    lang: Option<&(String, bool)>,
+) -> Result<(), JsValue> {
     let h = el(doc, "h4", &[], heading)?;
     parent.append_child(&h)?;
     let ul = el(doc, "ul", &[("data-testid", testid)], "")?;
     for line in lines {
         let li = el(doc, "li", &[], line)?;
-        if english {
-            super::dom::set_lang(&li, "en", false);
+        if let Some((lang, rtl)) = lang {
+            super::dom::set_lang(&li, lang, *rtl);
         }
         ul.append_child(&li)?;
     }

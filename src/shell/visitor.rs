@@ -135,6 +135,7 @@ impl App {
         transparency::view(
             &self.config,
             &self.texts.chain,
+            &transparency::Words { ui: &self.texts.ui, english: self.texts.ui_language() == "en" },
             &transparency::State {
                 granted: &granted,
                 open: &st.agg.open,

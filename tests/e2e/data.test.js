@@ -358,20 +358,36 @@ test('erase in one tab while another tab\'s receipt is on its way: refused when 
   await context.close();
 });
 
-test('the data view speaks the prompt\'s language: headings, empty lines and buttons', async () => {
+test('the data view speaks the prompt\'s language: headings, empty lines, buttons and every sentence', async () => {
   const context = await chrome.newContext({ locale: 'de-DE' });
   const p = await h.page(context);
   await p.goto(server.url + '/');
   await h.ready(p);
+  await byId(p, 'candor-accept-all').click();
+  await p.evaluate(async () => {
+    window.candor.track('page_view', { path: '/', load_ms: 500 });
+    await window.candor.flush();
+    window.candor.track('page_view', { path: '/shop', load_ms: 50 });
+    window.candor.track('page_view', { path: '/', load_ms: 50 });
+  });
   await p.evaluate(() => window.candor.open('data'));
   const view = p.locator('[data-testid="candor-data-view"]');
   await view.waitFor({ state: 'visible' });
   assert.equal(await byId(p, 'candor-export').textContent(), 'Meine Daten herunterladen');
   assert.equal(await byId(p, 'candor-erase').textContent(), 'Meine Daten löschen');
   const text = await view.textContent();
-  for (const words of ['Wartet auf das Senden', 'Nichts wartet auf das Senden.', 'In diesem Browser gespeichert', '(aus)']) {
+  for (const words of ['Wartet auf das Senden', 'Nichts wartet auf das Senden.', 'In diesem Browser gespeichert', '(an)']) {
     assert.ok(text.includes(words), words);
   }
+  const waiting = await texts(byId(p, 'candor-data-waiting-stats').locator('li'));
+  assert.deepEqual(waiting.length, 1, JSON.stringify(waiting));
+  assert.match(waiting[0], /^page view: 2, gruppiert nach path, mit load ms in Bereichen; wird als Gesamtzahlen für \d\d:\d\d–\d\d:\d\d gesendet\.$/);
+  const sent = await texts(byId(p, 'candor-data-sent-stats').locator('li'));
+  assert.match(sent[0], /^Gesendet am \d{4}-\d\d-\d\d um \d\d:\d\d: page view: 1, gruppiert nach path, mit load ms in Bereichen, als Gesamtzahlen für /);
+  const stored = await byId(p, 'candor-data-storage').locator('li[data-key]').evaluateAll((els) => els.map((e) => [e.dataset.key, e.textContent]));
+  assert.deepEqual(stored.find(([k]) => k === 'candor.consent')[1].replace(/\d+/, 'N'), 'candor.consent: Ihre Auswahl (N Bytes).');
+  // Nothing in the view is marked as another language: it is all German now.
+  assert.deepEqual(await view.evaluate((v) => [...v.querySelectorAll('[lang]')].map((e) => e.outerHTML)), []);
   await context.close();
 });
 
