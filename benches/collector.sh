@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Collector ingest benchmark: POST /v1/reports (every request a distinct
 # report_id) on SQLite and on a throwaway PostgreSQL, each next to a /healthz
-# baseline from the same process, plus the collector's peak RSS (VmHWM).
+# baseline from the same process, then GET /v1/aggregates over every report
+# the POSTs stored (a dashboard polling the sum), plus the collector's peak
+# RSS (VmHWM).
 # Loopback only, bounded: DURATION seconds per measurement (default 10).
 # Installs what it needs (wrk, postgresql) with apt-get, only when missing.
 # Prints a Markdown table on stdout; progress goes to stderr.
@@ -28,7 +30,8 @@ need_apt curl 'command -v curl'
 
 log "building (release) into $CARGO_TARGET_DIR"
 cargo build --release -q -p candor-collector
-BIN=$CARGO_TARGET_DIR/release/candor-collector
+# COLLECTOR_BIN: another build to measure (an older one, to compare).
+BIN=${COLLECTOR_BIN:-$CARGO_TARGET_DIR/release/candor-collector}
 
 TMP=$(mktemp -d)
 PID=
@@ -84,6 +87,7 @@ start() { # db
   [ -n "$ADDR" ] || { cat "$TMP/err" >&2; exit 1; }
 }
 stop() { kill "$PID"; wait "$PID" || true; PID=; }
+AGG='/v1/aggregates?site=shop.example&event=page_view'
 stored() { curl -s "http://$ADDR/v1/aggregates?site=shop.example&event=page_view" | sed -n 's/.*"reports":\([0-9]*\).*/\1/p'; }
 measure() { # label script path
   log "$1: ${DURATION}s"
@@ -104,6 +108,7 @@ echo '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
 start "$TMP/bench.db"
 measure "GET /healthz (SQLite)" report.lua /healthz
 measure "POST /v1/reports (SQLite, WAL)" post.lua /v1/reports
+measure "GET /v1/aggregates (SQLite, all reports above)" report.lua "$AGG"
 stop
 
 PGDATA="$TMP/pg"
@@ -116,4 +121,5 @@ runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" -o "-p $PGPORT -k $TMP -c li
 start "postgres://postgres@127.0.0.1:$PGPORT/postgres"
 measure "GET /healthz (PostgreSQL)" report.lua /healthz
 measure "POST /v1/reports (PostgreSQL)" post.lua /v1/reports
+measure "GET /v1/aggregates (PostgreSQL, all reports above)" report.lua "$AGG"
 stop

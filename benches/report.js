@@ -93,9 +93,16 @@ if (wireRows.length) {
   const last = wireRows[wireRows.length - 1];
   md.push(`- Wire: ${last[1]} events in a 10-minute session cost ${last[2]} requests / ${last[3]} bytes, against ${last[4]} / ${last[5]} for a beacon per event.`);
 }
-if (collectorRows.length >= 4) {
-  md.push(`- Collector ingest: ${collectorRows[1][2]} reports/s on SQLite (p99 ${collectorRows[1][4]} ms), ${collectorRows[3][2]} on PostgreSQL ` +
-    `(p99 ${collectorRows[3][4]} ms); \`/healthz\` baseline ${collectorRows[0][2]} req/s.`);
+const crow = (label) => collectorRows.find((r) => r[1].startsWith(label));
+if (crow('POST /v1/reports (SQLite') && crow('POST /v1/reports (PostgreSQL')) {
+  const [post, pgPost, health] = [crow('POST /v1/reports (SQLite'), crow('POST /v1/reports (PostgreSQL'), crow('GET /healthz (SQLite')];
+  md.push(`- Collector ingest: ${post[2]} reports/s on SQLite (p99 ${post[4]} ms), ${pgPost[2]} on PostgreSQL ` +
+    `(p99 ${pgPost[4]} ms); \`/healthz\` baseline ${health[2]} req/s.`);
+  const [agg, pgAgg] = [crow('GET /v1/aggregates (SQLite'), crow('GET /v1/aggregates (PostgreSQL')];
+  if (agg && pgAgg) {
+    md.push(`- Collector sums (\`GET /v1/aggregates\` over every report stored above): ${agg[2]} req/s on SQLite (p99 ${agg[4]} ms), ` +
+      `${pgAgg[2]} on PostgreSQL (p99 ${pgAgg[4]} ms).`);
+  }
 }
 md.push(`- Memory: wasm linear memory ${(track.boot.wasm[0] / 1048576).toFixed(2)} MiB after boot, ` +
   `${(track.after.wasm[0] / 1048576).toFixed(2)} MiB after ${track.N.toLocaleString('en-US')} tracks.`);

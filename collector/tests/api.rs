@@ -541,19 +541,86 @@ fn flags_that_cannot_work_are_refused_at_start() {
     assert_eq!(c.get("/healthz").0, 200);
 }
 
-/// The SQLite sum kept between requests adds what was stored since, also
-/// by another process on the same file.
+/// The sum kept between requests adds what was stored since, also by
+/// another process on the same SQLite file or PostgreSQL database.
 #[test]
 fn kept_sums_see_reports_stored_since_by_any_process() {
-    let db = common::sqlite_db();
-    let (a, b) = (Collector::start(&db, &[]), Collector::start(&db, &[]));
-    assert_eq!(a.post_json("/v1/reports", &report(&uuid(300), 2)).0, 202);
-    assert_eq!(count(&a)["count"], 2);
-    assert_eq!(b.post_json("/v1/reports", &report(&uuid(301), 5)).0, 202);
-    assert_eq!(count(&a)["count"], 7, "a report the other process stored");
-    assert_eq!(a.post_json("/v1/reports", &report(&uuid(302), 1)).0, 202);
-    assert_eq!(count(&a)["count"], 8);
-    assert_eq!(count(&b)["count"], 8);
+    for (name, db, _pg) in backends() {
+        let (a, b) = (Collector::start(&db, &[]), Collector::start(&db, &[]));
+        assert_eq!(a.post_json("/v1/reports", &report(&uuid(300), 2)).0, 202);
+        assert_eq!(count(&a)["count"], 2, "{name}");
+        assert_eq!(b.post_json("/v1/reports", &report(&uuid(301), 5)).0, 202);
+        assert_eq!(count(&a)["count"], 7, "{name}: a report the other process stored");
+        assert_eq!(a.post_json("/v1/reports", &report(&uuid(302), 1)).0, 202);
+        assert_eq!(count(&a)["count"], 8, "{name}");
+        assert_eq!(count(&b)["count"], 8, "{name}");
+    }
+}
+
+/// PostgreSQL hands out transaction ids before commit, so a row with a
+/// lower id can become visible after one with a higher id. A kept sum that
+/// moved past the higher one must still count the lower one once it lands.
+#[test]
+fn postgres_sums_count_a_row_committed_after_a_newer_one() {
+    let Some(pg) = Postgres::start() else { return };
+    let c = Collector::start(&pg.url, &[]);
+    assert_eq!(c.post_json("/v1/reports", &report(&uuid(400), 1)).0, 202);
+    assert_eq!(count(&c)["count"], 1);
+    // Another writer's transaction takes its id and stays open.
+    let mut late = pg.psql();
+    let mut input = late.stdin.take().unwrap();
+    let mut output = std::io::BufReader::new(late.stdout.take().unwrap());
+    let body = report(&uuid(401), 10).replace('\'', "''");
+    use std::io::{BufRead, Write};
+    writeln!(
+        input,
+        "BEGIN; INSERT INTO reports (report_id, site, purpose, window_start, body) \
+         VALUES ('{}', 'shop.example', 'analytics', 1763800020, '{body}'); SELECT 'inserted';",
+        uuid(401)
+    )
+    .unwrap();
+    let mut line = String::new();
+    output.read_line(&mut line).unwrap();
+    assert_eq!(line.trim(), "inserted");
+    // Newer reports commit and are summed (and the sum is kept) meanwhile.
+    for i in 0..3 {
+        assert_eq!(c.post_json("/v1/reports", &report(&uuid(402 + i), 100)).0, 202);
+        assert_eq!(count(&c)["count"], 1 + 100 * (i + 1), "the open transaction's row is not visible yet");
+    }
+    writeln!(input, "COMMIT;").unwrap();
+    drop(input);
+    assert!(late.wait().unwrap().success());
+    assert_eq!(count(&c)["count"], 311, "the older row, committed last, is counted");
+    assert_eq!(count(&c)["count"], 311, "once");
+    assert_eq!(count(&c)["reports"], 5);
+}
+
+/// A PostgreSQL database made by an earlier version (no transaction-id
+/// column) is upgraded at start, and the reports already in it are summed.
+#[test]
+fn postgres_reports_stored_before_the_upgrade_are_summed() {
+    let Some(pg) = Postgres::start() else { return };
+    let mut old = pg.psql();
+    let mut input = old.stdin.take().unwrap();
+    use std::io::Write;
+    writeln!(
+        input,
+        "CREATE TABLE reports (report_id TEXT PRIMARY KEY, site TEXT NOT NULL, purpose TEXT NOT NULL, \
+         window_start BIGINT NOT NULL, body TEXT NOT NULL); \
+         INSERT INTO reports VALUES ('{}', 'shop.example', 'analytics', 1763800020, '{}');",
+        uuid(500),
+        report(&uuid(500), 4)
+    )
+    .unwrap();
+    drop(input);
+    assert!(old.wait().unwrap().success());
+    let c = Collector::start(&pg.url, &[]);
+    assert_eq!(count(&c)["count"], 4);
+    assert_eq!(c.post_json("/v1/reports", &report(&uuid(501), 3)).0, 202);
+    assert_eq!(count(&c)["count"], 7);
+    drop(c);
+    let c = Collector::start(&pg.url, &[]);
+    assert_eq!(count(&c)["count"], 7, "after a restart too");
 }
 
 /// Two processes on one SQLite file: a receipt is posted to one while the

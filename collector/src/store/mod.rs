@@ -88,13 +88,16 @@ impl Store {
     }
 
     /// The running sum of `event` over the reports of `site` (of one
-    /// purpose, if given). SQLite keeps each sum and adds only the reports
-    /// stored since (reports are never deleted, and rowids grow with each
-    /// insert), so a dashboard polling it costs what arrived in between.
+    /// purpose, if given). Each backend keeps the sums it made and adds only
+    /// the reports stored since (reports are never deleted), so a dashboard
+    /// polling it costs what arrived in between: SQLite by rowid, which
+    /// grows with each insert; PostgreSQL by the inserting transaction's id,
+    /// up to the oldest transaction still running (ids are handed out
+    /// before commit, so a newer row can be visible before an older one).
     pub async fn aggregate(&self, site: &str, purpose: Option<&str>, event: &str) -> Result<crate::sum::Aggregate, StoreError> {
         match self {
             Store::Sqlite(s) => s.aggregate(site, purpose, event).await,
-            Store::Postgres(p) => p.fold_reports(site, purpose, crate::sum::Aggregate::new(event), crate::sum::Aggregate::add).await,
+            Store::Postgres(p) => p.aggregate(site, purpose, event).await,
         }
     }
 
@@ -141,6 +144,35 @@ pub fn unix_now() -> i64 {
 }
 
 /// The schema, shared by both backends (plain SQL both accept).
+/// A kept sum's key: (site, purpose, event).
+pub type SumKey = (String, Option<String>, String);
+
+/// Sums kept between requests (any more, and the cache starts over: event
+/// names in a query are the asker's choice).
+const SUMS_KEPT: usize = 1024;
+
+/// Sums already made (see [`Store::aggregate`]), each with how far into
+/// the store's order of reports it has added them.
+#[derive(Default)]
+pub struct Sums(std::sync::Mutex<std::collections::HashMap<SumKey, (i64, crate::sum::Aggregate)>>);
+
+impl Sums {
+    /// The sum kept for `key` and how far it goes.
+    pub fn get(&self, key: &SumKey) -> Result<Option<(i64, crate::sum::Aggregate)>, StoreError> {
+        Ok(self.0.lock().map_err(|_| StoreError("sums lock poisoned".into()))?.get(key).cloned())
+    }
+
+    /// Keeps `sum`, which has added every report up to `upto`.
+    pub fn keep(&self, key: SumKey, upto: i64, sum: &crate::sum::Aggregate) -> Result<(), StoreError> {
+        let mut sums = self.0.lock().map_err(|_| StoreError("sums lock poisoned".into()))?;
+        if sums.len() >= SUMS_KEPT && !sums.contains_key(&key) {
+            sums.clear();
+        }
+        sums.insert(key, (upto, sum.clone()));
+        Ok(())
+    }
+}
+
 pub const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS reports (report_id TEXT PRIMARY KEY, site TEXT NOT NULL, purpose TEXT NOT NULL, \
      window_start BIGINT NOT NULL, body TEXT NOT NULL)",

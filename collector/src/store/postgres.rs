@@ -13,7 +13,8 @@ use futures_core::Stream;
 use tokio::sync::Mutex;
 use tokio_postgres::{Client, NoTls};
 
-use super::{Insert, StoreError, SCHEMA};
+use super::{Insert, StoreError, SumKey, Sums, SCHEMA};
+use crate::sum::Aggregate;
 use crate::validate::{ReceiptMeta, ReportMeta};
 
 /// Connections kept open.
@@ -23,7 +24,18 @@ pub struct Postgres {
     url: String,
     clients: Vec<Mutex<Arc<Client>>>,
     next: AtomicUsize,
+    /// Sums already made, each with its transaction-id horizon.
+    sums: Sums,
 }
+
+/// PostgreSQL only: each report row carries the id of the transaction that
+/// inserted it, so sums can be kept and added to (see `Store::aggregate`).
+/// Rows stored before this column existed all get the id of the
+/// transaction that adds it.
+const PG_SCHEMA: &[&str] = &[
+    "ALTER TABLE reports ADD COLUMN IF NOT EXISTS tx xid8 NOT NULL DEFAULT pg_current_xact_id()",
+    "CREATE INDEX IF NOT EXISTS reports_site_tx ON reports (site, tx)",
+];
 
 async fn connect(url: &str) -> Result<Client, StoreError> {
     let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
@@ -38,14 +50,14 @@ async fn connect(url: &str) -> Result<Client, StoreError> {
 impl Postgres {
     pub async fn open(url: &str) -> Result<Postgres, StoreError> {
         let first = connect(url).await?;
-        for stmt in SCHEMA {
+        for stmt in SCHEMA.iter().chain(PG_SCHEMA) {
             first.batch_execute(stmt).await?;
         }
         let mut clients = vec![Mutex::new(Arc::new(first))];
         for _ in 1..POOL {
             clients.push(Mutex::new(Arc::new(connect(url).await?)));
         }
-        Ok(Postgres { url: url.to_string(), clients, next: AtomicUsize::new(0) })
+        Ok(Postgres { url: url.to_string(), clients, next: AtomicUsize::new(0), sums: Sums::default() })
     }
 
     /// The next connection in turn; a new one if it had closed.
@@ -87,6 +99,42 @@ impl Postgres {
             f(&mut acc, row?.get::<_, &str>(0));
         }
         Ok(acc)
+    }
+
+    pub async fn aggregate(&self, site: &str, purpose: Option<&str>, event: &str) -> Result<Aggregate, StoreError> {
+        let key: SumKey = (site.to_string(), purpose.map(str::to_string), event.to_string());
+        let (since, mut kept) = self.sums.get(&key)?.unwrap_or_else(|| (0, Aggregate::new(event)));
+        let client = self.client().await?;
+        // Every transaction with a lower id has ended (committed and
+        // visible to the next statement, or rolled back): rows below the
+        // horizon can be added to the kept sum for good. Rows at or above
+        // it are counted in this answer only; a transaction still running
+        // may yet commit a row among them.
+        let horizon: i64 = client.query_one("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", &[]).await?.get(0);
+        let since_text = since.to_string();
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] = [&site, &purpose, &since_text];
+        let rows = client
+            .query_raw(
+                "SELECT tx::text::bigint, body FROM reports \
+                 WHERE site = $1 AND ($2::text IS NULL OR purpose = $2) AND tx >= $3::text::xid8",
+                params,
+            )
+            .await?;
+        let mut rows = std::pin::pin!(rows);
+        let mut recent = Vec::new();
+        while let Some(row) = std::future::poll_fn(|cx| rows.as_mut().poll_next(cx)).await {
+            let row = row?;
+            if row.get::<_, i64>(0) < horizon {
+                kept.add(row.get::<_, &str>(1));
+            } else {
+                recent.push(row.get::<_, String>(1));
+            }
+        }
+        self.sums.keep(key, horizon.max(since), &kept)?;
+        for body in &recent {
+            kept.add(body);
+        }
+        Ok(kept)
     }
 
     pub async fn insert_receipt(&self, m: &ReceiptMeta, body: &str) -> Result<Insert, StoreError> {

@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
-use super::{Insert, StoreError, SCHEMA};
+use super::{Insert, StoreError, SumKey, Sums, SCHEMA};
 use crate::sum::Aggregate;
 use crate::validate::{ReceiptMeta, ReportMeta};
 
@@ -14,16 +14,9 @@ pub struct Sqlite {
     /// while the first writes, so a long `/v1/aggregates` never holds up
     /// ingestion. The same connection for an in-memory database.
     read: Arc<Mutex<Connection>>,
-    /// Sums already made, by (site, purpose, event): the last rowid added
-    /// and the sum (see `Store::aggregate`). At most [`SUMS_KEPT`].
-    sums: Mutex<std::collections::HashMap<SumKey, (i64, Aggregate)>>,
+    /// Sums already made, each with the last rowid it added.
+    sums: Sums,
 }
-
-type SumKey = (String, Option<String>, String);
-
-/// Sums kept between requests (any more, and the cache starts over: event
-/// names in a query are the asker's choice).
-const SUMS_KEPT: usize = 1024;
 
 impl Sqlite {
     pub async fn open(db: &str) -> Result<Sqlite, StoreError> {
@@ -54,7 +47,7 @@ impl Sqlite {
             .map_err(|e| StoreError(e.to_string()))??;
             Arc::new(Mutex::new(reader))
         };
-        Ok(Sqlite { conn, read, sums: Mutex::default() })
+        Ok(Sqlite { conn, read, sums: Sums::default() })
     }
 
     async fn with<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static) -> Result<T, StoreError> {
@@ -102,8 +95,7 @@ impl Sqlite {
 
     pub async fn aggregate(&self, site: &str, purpose: Option<&str>, event: &str) -> Result<Aggregate, StoreError> {
         let key: SumKey = (site.to_string(), purpose.map(str::to_string), event.to_string());
-        let kept = self.sums.lock().map_err(|_| StoreError("sums lock poisoned".into()))?.get(&key).cloned();
-        let (since, mut acc) = kept.unwrap_or_else(|| (0, Aggregate::new(event)));
+        let (since, mut acc) = self.sums.get(&key)?.unwrap_or_else(|| (0, Aggregate::new(event)));
         let (site, purpose) = (key.0.clone(), key.1.clone());
         let (last, acc) = Self::on(self.read.clone(), move |c| {
             let mut stmt = c.prepare_cached(
@@ -118,11 +110,7 @@ impl Sqlite {
             Ok((last, acc))
         })
         .await?;
-        let mut sums = self.sums.lock().map_err(|_| StoreError("sums lock poisoned".into()))?;
-        if sums.len() >= SUMS_KEPT && !sums.contains_key(&key) {
-            sums.clear();
-        }
-        sums.insert(key, (last, acc.clone()));
+        self.sums.keep(key, last, &acc)?;
         Ok(acc)
     }
 

@@ -140,6 +140,21 @@ impl Postgres {
 }
 
 impl Postgres {
+    /// A `psql` session on the server (quiet, unaligned, tuples only), its
+    /// input and output piped; as the postgres user when running as root.
+    pub fn psql(&self) -> std::process::Child {
+        let psql = self.bin.join("psql");
+        let mut cmd = if is_root() {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(psql);
+            c
+        } else {
+            Command::new(psql)
+        };
+        cmd.args(["-qAt", "-v", "ON_ERROR_STOP=1", &self.url]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit());
+        cmd.spawn().expect("psql")
+    }
+
     /// Stops and starts the server again (same port, same data).
     pub fn restart(&self) {
         let data = self.dir.join("data");
