@@ -251,6 +251,34 @@ fn reload_media(el: &Element) {
 /// `data-srcset`) the page changed, as a framework re-rendering the element
 /// in place does: loads the new URL, if its purposes are still granted.
 /// Only on that change, so a URL the page set on `src` itself is kept.
+/// Whether a batch of the page's mutations can change what is gated: an
+/// element with `data-candor-purpose` (or holding one) added or removed, or
+/// an observed attribute changed on one. A busy page's other changes (text,
+/// lists re-rendered, an animation) skip the document-wide query.
+pub fn gating_changed(records: &js_sys::Array) -> bool {
+    touched(records, "[data-candor-purpose]", |name, el| name != "open" && (name == "data-candor-purpose" || el.has_attribute("data-candor-purpose")))
+}
+
+/// Whether a batch of the page's mutations can change whether it shows a
+/// modal dialog of its own: a `<dialog>` opened, closed, added or removed.
+pub fn dialogs_changed(records: &js_sys::Array) -> bool {
+    touched(records, "dialog", |name, _| name == "open")
+}
+
+/// Whether a record's added or removed elements match `selector` (or hold
+/// an element that does), or an attribute record satisfies `attribute`.
+fn touched(records: &js_sys::Array, selector: &str, attribute: impl Fn(&str, &Element) -> bool) -> bool {
+    let holds = |list: web_sys::NodeList| {
+        (0..list.length()).filter_map(|i| list.item(i)?.dyn_into::<Element>().ok()).any(|e| {
+            e.matches(selector).unwrap_or(false) || e.query_selector(selector).ok().flatten().is_some()
+        })
+    };
+    records.iter().filter_map(|r| r.dyn_into::<web_sys::MutationRecord>().ok()).any(|r| match r.attribute_name() {
+        Some(name) => r.target().and_then(|t| t.dyn_into::<Element>().ok()).is_some_and(|el| attribute(&name, &el)),
+        None => holds(r.added_nodes()) || holds(r.removed_nodes()),
+    })
+}
+
 pub fn follow_sources(records: &js_sys::Array) {
     for r in records.iter().filter_map(|r| r.dyn_into::<web_sys::MutationRecord>().ok()) {
         let Some(name) = r.attribute_name().filter(|n| n == "data-src" || n == "data-srcset") else { continue };

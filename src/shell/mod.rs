@@ -435,9 +435,14 @@ impl App {
         let weak = Rc::downgrade(self);
         let observer = MutationGuard::new(move |records| {
             if let Some(app) = weak.upgrade() {
-                // The page may have removed the prompt with its own content.
-                app.reattach();
-                app.activate();
+                // The page may have removed the prompt with its own content,
+                // or opened a modal dialog of its own.
+                if !app.attached() || activate::dialogs_changed(&records) {
+                    app.reattach();
+                }
+                if activate::gating_changed(&records) {
+                    app.activate();
+                }
                 activate::follow_sources(&records);
             }
         })?;
@@ -956,6 +961,11 @@ impl App {
                 }
             });
         }
+    }
+
+    /// Whether the prompt's element is in the page (true while there is none).
+    fn attached(&self) -> bool {
+        self.view.try_borrow().map_or(true, |v| !v.as_ref().is_some_and(|p| !p.attached()))
     }
 
     fn with_view<R>(&self, f: impl FnOnce(&mut Prompt) -> R) -> Option<R> {

@@ -295,6 +295,11 @@ impl Prompt {
         }
     }
 
+    /// Whether the host element is in the page.
+    pub fn attached(&self) -> bool {
+        self.host.is_connected()
+    }
+
     /// Puts the prompt back when the page removed it (a single-page app
     /// that replaced `<body>` or its children): without it the visitor
     /// could no longer decide, or change a decision.

@@ -4,7 +4,10 @@
 //!
 //! Both are bounded (20 entries each; history also by `history_days`) and
 //! both are read defensively: a value that does not parse is removed and
-//! read as empty, never half-used.
+//! read as empty, never half-used. A value storage refuses (full, or
+//! blocked altogether) is kept in this page's memory instead, as pending
+//! reports are: the receipts stay listed, and an erase still asks the
+//! collector to delete them.
 
 use crate::json::{self, obj, J};
 use crate::receipt::Receipt;
@@ -42,21 +45,51 @@ impl Kept {
     }
 }
 
+thread_local! {
+    /// Values storage refused, by key: read before storage (which holds
+    /// nothing, or an older value), dropped once a write of the key works.
+    static MEMORY: std::cell::RefCell<Vec<(&'static str, String)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn get(key: &'static str) -> Option<String> {
+    MEMORY.with_borrow(|m| m.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone())).or_else(|| storage::get(key))
+}
+
+fn set(key: &'static str, value: String) {
+    let stored = storage::set(key, &value);
+    MEMORY.with_borrow_mut(|m| {
+        m.retain(|(k, _)| *k != key);
+        if !stored {
+            m.push((key, value));
+        }
+    });
+}
+
+fn remove(key: &'static str) {
+    storage::remove(key);
+    MEMORY.with_borrow_mut(|m| m.retain(|(k, _)| *k != key));
+}
+
+/// Drops what is kept in memory (erase; storage is cleared by the caller).
+pub fn forget_memory() {
+    MEMORY.with_borrow_mut(Vec::clear);
+}
+
 /// A stored array, every item read by `item`; anything else is removed and read as empty.
-fn read<T>(key: &str, item: impl Fn(&J) -> Option<T>) -> Vec<T> {
-    let Some(text) = storage::get(key) else { return Vec::new() };
+fn read<T>(key: &'static str, item: impl Fn(&J) -> Option<T>) -> Vec<T> {
+    let Some(text) = get(key) else { return Vec::new() };
     let items = json::parse(&text).ok().and_then(|v| v.as_array()?.iter().map(&item).collect::<Option<Vec<T>>>());
     items.unwrap_or_else(|| {
-        storage::remove(key);
+        remove(key);
         Vec::new()
     })
 }
 
-fn write<T>(key: &str, items: &[T], item: impl Fn(&T) -> J) {
+fn write<T>(key: &'static str, items: &[T], item: impl Fn(&T) -> J) {
     if items.is_empty() {
-        storage::remove(key);
+        remove(key);
     } else {
-        storage::set(key, &J::A(items.iter().map(item).collect()).to_text());
+        set(key, J::A(items.iter().map(item).collect()).to_text());
     }
 }
 
@@ -93,13 +126,13 @@ pub const FORGET: &str = "candor.forget";
 /// lists, an item that is not a receipt id is skipped, not the whole list:
 /// every valid id in it is a deletion the visitor asked for.
 pub fn to_forget() -> Vec<String> {
-    let Some(text) = storage::get(FORGET) else { return Vec::new() };
+    let Some(text) = get(FORGET) else { return Vec::new() };
     let ids: Vec<String> = json::parse(&text)
         .ok()
         .and_then(|v| Some(v.as_array()?.iter().filter_map(|i| i.as_str().filter(|s| crate::conform::is_uuid(s)).map(str::to_string)).collect()))
         .unwrap_or_default();
     if ids.is_empty() {
-        storage::remove(FORGET);
+        remove(FORGET);
     }
     ids
 }

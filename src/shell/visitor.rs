@@ -176,6 +176,7 @@ impl App {
         queue::forget_tab();
         queue::forget_saved();
         queue::forget_memory();
+        records::forget_memory();
         let cookies: Vec<String> = self.config.optional_purposes().flat_map(|p| p.cookies.iter().cloned()).collect();
         activate::delete_cookies(&dom::document(), &cookies);
         if let Some(url) = self.receipts_url() {

@@ -294,6 +294,35 @@ async function threeReceipts(p) {
 }
 const statusOf = async (id) => (await fetch(`${server.url}/v1/receipts/${id}`)).status;
 
+for (const [what, init] of [
+  ['blocked (reading localStorage throws, as when the browser blocks cookies)', () => {
+    Object.defineProperty(window, 'localStorage', { get() { throw new DOMException('The operation is insecure.', 'SecurityError'); } });
+  }],
+  ['refusing every write (quota)', () => {
+    Storage.prototype.setItem = function () { throw new DOMException('The quota has been exceeded.', 'QuotaExceededError'); };
+  }],
+]) {
+  test(`storage ${what}: the receipt is kept in memory, listed, and erase() deletes it at the collector`, async () => {
+    const context = await chrome.newContext();
+    await context.addInitScript(init);
+    const p = await h.page(context);
+    await p.goto(server.url + '/');
+    await h.ready(p);
+    await byId(p, 'candor-accept-all').click();
+    await acknowledged(p, 1);
+    const id = (await inspect(p)).receipts[0].receipt_id;
+    assert.equal(await statusOf(id), 200);
+    await p.evaluate(() => window.candor.open('data'));
+    const deleted = p.waitForResponse((r) => r.url().endsWith(`/v1/receipts/${id}`) && r.request().method() === 'DELETE');
+    await byId(p, 'candor-erase').click();
+    assert.equal((await deleted).status(), 204);
+    assert.equal(await statusOf(id), 404);
+    await p.waitForFunction(() => window.candor.inspect().receipts.length === 0);
+    assert.equal((await h.consent(p)).decided, false);
+    await context.close();
+  });
+}
+
 test('erase, then the page is left at once: every receipt is still deleted (owed before any request starts)', async () => {
   const { context, p } = await open();
   const ids = await threeReceipts(p);
