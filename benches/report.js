@@ -105,7 +105,8 @@ if (crow('POST /v1/reports (SQLite') && crow('POST /v1/reports (PostgreSQL')) {
   }
 }
 md.push(`- Memory: wasm linear memory ${(track.boot.wasm[0] / 1048576).toFixed(2)} MiB after boot, ` +
-  `${(track.after.wasm[0] / 1048576).toFixed(2)} MiB after ${track.N.toLocaleString('en-US')} tracks.`);
+  `${(track.after.wasm[0] / 1048576).toFixed(2)} MiB after ${track.N.toLocaleString('en-US')} tracks` +
+  (fs.existsSync(path.join(OUT, 'stack.txt')) ? `; wasm ${fs.readFileSync(path.join(OUT, 'stack.txt'), 'utf8').trim()} (\`node benches/stack.js\`, the largest valid config).` : '.'));
 md.push('');
 md.push('## Machine');
 md.push('');

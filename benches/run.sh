@@ -35,6 +35,7 @@ step "2. time to prompt (${RUNS:-20} runs per tool, two networks)"
 timeout 600 node benches/prompt.js "$OUT" > /dev/null
 step "3 + 6. event throughput and memory"
 timeout 300 node benches/track.js "$OUT" > /dev/null
+timeout 120 node benches/stack.js > "$OUT/stack.txt"
 step "4. wire cost"
 timeout 300 node benches/wire.js 1000 100000 > "$OUT/wire.md"
 step "5. collector"

@@ -70,14 +70,22 @@ function server() {
     url: `http://127.0.0.1:${s.address().port}/`, close: () => new Promise((r) => { s.closeAllConnections(); s.close(r); }) })));
 }
 
+// The wasm's stack size, as .cargo/config.toml links it.
+const STACK = Number(/stack-size=(\d+)/.exec(fs.readFileSync(path.join(__dirname, '..', '.cargo', 'config.toml'), 'utf8'))[1]);
+
 async function memory(cdp) {
   await cdp.send('HeapProfiler.collectGarbage');
   const proto = await cdp.send('Runtime.evaluate', { expression: 'WebAssembly.Memory.prototype' });
   const list = await cdp.send('Runtime.queryObjects', { prototypeObjectId: proto.result.objectId });
   const sizes = await cdp.send('Runtime.callFunctionOn', { objectId: list.objects.objectId, returnByValue: true,
     functionDeclaration: 'function () { return this.map((m) => m.buffer.byteLength); }' });
+  // The deepest the wasm's stack went: rustc links it first, from STACK
+  // bytes down to 0, and a byte never written stays 0, so the lowest
+  // non-zero byte above the 1 KB nothing uses marks it.
+  const low = await cdp.send('Runtime.callFunctionOn', { objectId: list.objects.objectId, returnByValue: true,
+    functionDeclaration: `function () { const b = new Uint8Array(this[0].buffer); let i = 1024; while (i < ${STACK} && b[i] === 0) i++; return i; }` });
   const heap = await cdp.send('Runtime.getHeapUsage');
-  return { wasm: sizes.result.value, jsHeapUsed: heap.usedSize };
+  return { wasm: sizes.result.value, jsHeapUsed: heap.usedSize, stackUsed: STACK - low.result.value };
 }
 
 // Everything below `page.evaluate` runs in the page.
@@ -262,11 +270,12 @@ async function main() {
     md.push('');
     md.push('Memory (after a forced GC):');
     md.push('');
-    md.push('| when | wasm linear memory | JS heap used |');
-    md.push('| --- | ---: | ---: |');
+    md.push(`| when | wasm linear memory | of it, stack used (of ${STACK / 1024} KiB) | JS heap used |`);
+    md.push('| --- | ---: | ---: | ---: |');
     const mb = (b) => `${(b / 1048576).toFixed(2)} MiB`;
-    md.push(`| after boot | ${boot.wasm.map(mb).join(' + ')} | ${mb(boot.jsHeapUsed)} |`);
-    md.push(`| after ${f0(N)} tracks | ${after.wasm.map(mb).join(' + ')} | ${mb(after.jsHeapUsed)} |`);
+    const kb = (b) => `${(b / 1024).toFixed(1)} KiB`;
+    md.push(`| after boot | ${boot.wasm.map(mb).join(' + ')} | ${kb(boot.stackUsed)} | ${mb(boot.jsHeapUsed)} |`);
+    md.push(`| after ${f0(N)} tracks | ${after.wasm.map(mb).join(' + ')} | ${kb(after.stackUsed)} | ${mb(after.jsHeapUsed)} |`);
     md.push('');
     md.push(`The open aggregate persisted in localStorage after all rounds: ${stored} characters (it grows with categories and buckets, not with events).`);
     fs.writeFileSync(path.join(OUT, 'track.md'), md.join('\n') + '\n');

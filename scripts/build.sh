@@ -17,7 +17,7 @@ node_modules/.bin/wasm-opt -Oz --converge --enable-reference-types --enable-bulk
   --one-caller-inline-max-function-size 0 --low-memory-unused \
   "$OUT/candor_bg.wasm" -o dist/candor_bg.wasm
 # --low-memory-unused: addresses below 1 KB are never used (rustc links
-# wasm32 with the stack first, from 1 MiB down to 0: only a stack overflow
+# wasm32 with the stack first, from its size (.cargo/config.toml) down to 0: only a stack overflow
 # would reach them), so constant offsets fold into loads and stores
 # (-0.5 KB brotli).
 # --one-caller-inline-max-function-size 0: wasm-opt would otherwise inline every
