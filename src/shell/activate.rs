@@ -247,10 +247,6 @@ fn reload_media(el: &Element) {
     }
 }
 
-/// An activated iframe, image or media source whose `data-src` (or
-/// `data-srcset`) the page changed, as a framework re-rendering the element
-/// in place does: loads the new URL, if its purposes are still granted.
-/// Only on that change, so a URL the page set on `src` itself is kept.
 /// Whether a batch of the page's mutations can change what is gated: an
 /// element with `data-candor-purpose` (or holding one) added or removed, or
 /// an observed attribute changed on one. A busy page's other changes (text,
@@ -279,6 +275,10 @@ fn touched(records: &js_sys::Array, selector: &str, attribute: impl Fn(&str, &El
     })
 }
 
+/// An activated iframe, image or media source whose `data-src` (or
+/// `data-srcset`) the page changed, as a framework re-rendering the element
+/// in place does: loads the new URL, if its purposes are still granted.
+/// Only on that change, so a URL the page set on `src` itself is kept.
 pub fn follow_sources(records: &js_sys::Array) {
     for r in records.iter().filter_map(|r| r.dyn_into::<web_sys::MutationRecord>().ok()) {
         let Some(name) = r.attribute_name().filter(|n| n == "data-src" || n == "data-srcset") else { continue };
