@@ -43,6 +43,10 @@ sed -e '2s/^(function (options) {$/function candorCore(options) {/' -e '$s/^})(n
 cat src/js/esm.js >> "$OUT/candor.full.mjs"
 node_modules/.bin/terser "$OUT/candor.full.mjs" --module --compress passes=2 --mangle --comments '/^!/' --ecma 2017 -o dist/candor.mjs
 cp src/js/candor.d.ts dist/candor.d.ts
+# What `make package` adds from the sources (schema, built-in strings)
+# follows them too, so a dist/ packaged before never holds stale copies.
+if [ -d dist/locales ]; then rm -rf dist/locales && cp -r pkg-config/locales dist/locales; fi
+if [ -f dist/schema.json ]; then cp pkg-config/candor.config.schema.json dist/schema.json; fi
 # Precompressed copies for servers that pick one by Accept-Encoding (the
 # collector does): brotli where the browser accepts it, else gzip.
 # The npm package lists its files and does not ship these.

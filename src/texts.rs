@@ -93,6 +93,8 @@ ui_texts! {
     data_added,
     /// Joins the last two items of a list.
     data_and,
+    /// Between two events' counts in a sentence ("; ").
+    data_separator,
     data_no_events,
     /// Counts still being added up: `{events}`, `{window}`.
     data_open,
@@ -106,6 +108,8 @@ ui_texts! {
     data_bytes,
     /// The same for a single byte.
     data_bytes_one,
+    /// A stored key's line: `{key}`, `{meaning}` (one of `data_key_*`), `{size}`.
+    data_key,
     /// What each stored key holds, by the key's kind.
     data_key_consent,
     data_key_receipts,
@@ -116,6 +120,7 @@ ui_texts! {
     data_key_lease,
     data_key_alive,
     data_key_tab,
+    data_key_tab_live,
     data_key_gcm,
     data_key_forget,
     data_key_other,

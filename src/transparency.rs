@@ -168,7 +168,7 @@ pub fn view(config: &Config, chain: &[String], words: &Words<'_>, st: &State<'_>
         .iter()
         .map(|(k, b)| {
             let size = if *b == 1 { ui.data_bytes_one.clone() } else { fill(&ui.data_bytes, &[("bytes", &b.to_string())]) };
-            (k.clone(), format!("{k}: {} ({size}).", key_meaning(k, ui)))
+            (k.clone(), fill(&ui.data_key, &[("key", k), ("meaning", key_meaning(k, ui)), ("size", &size)]))
         })
         .collect();
     View { purposes, storage }
@@ -242,7 +242,7 @@ fn figures(config: &Config, words: &Words<'_>, counts: &[(&str, i64)]) -> String
     if parts.is_empty() {
         ui.data_no_events.clone()
     } else {
-        parts.join("; ")
+        parts.join(&ui.data_separator)
     }
 }
 
@@ -276,6 +276,9 @@ fn list(items: &[String], and: &str) -> String {
 
 fn key_meaning<'a>(key: &str, ui: &'a UiTexts) -> &'a str {
     let rest = key.strip_prefix("candor.").unwrap_or(key);
+    if rest == "tab.live" {
+        return &ui.data_key_tab_live;
+    }
     match rest.split('.').next().unwrap_or("") {
         "consent" => &ui.data_key_consent,
         "receipts" => &ui.data_key_receipts,
@@ -300,15 +303,18 @@ fn hm(t: u64, off: i64) -> String {
 }
 
 /// "14:05–14:06"; "14:05:10–14:05:20" for windows not in whole minutes;
-/// "2026-11-23 00:00–2026-11-24 00:00" for windows of a day or more.
+/// "2026-11-23 00:00–2026-11-24 00:00" for windows of a day or more. The
+/// dash is followed by a word joiner (U+2060): a line may break after an
+/// en dash, and "14:05–" at the end of a line, "14:06" on the next, reads
+/// as two times.
 fn window(start: u64, seconds: u32, off: i64) -> String {
     let end = start + u64::from(seconds);
     if seconds >= 86_400 {
-        format!("{} {}–{} {}", date(start, off), hm(start, off), date(end, off), hm(end, off))
+        format!("{} {}–\u{2060}{} {}", date(start, off), hm(start, off), date(end, off), hm(end, off))
     } else if start % 60 != 0 || seconds % 60 != 0 {
-        format!("{}–{}", hms(start, off), hms(end, off))
+        format!("{}–\u{2060}{}", hms(start, off), hms(end, off))
     } else {
-        format!("{}–{}", hm(start, off), hm(end, off))
+        format!("{}–\u{2060}{}", hm(start, off), hm(end, off))
     }
 }
 
@@ -399,13 +405,13 @@ mod tests {
         assert_eq!(v.purposes[1].label, "Count visits");
         assert_eq!(
             v.purposes[1].waiting,
-            ["12 page views, grouped by page, will be sent as totals for 14:05–14:06.",
-             "1 page view, grouped by page, waiting to be sent as totals for 14:05–14:06."]
+            ["Will be sent as totals for 14:05–\u{2060}14:06: 12 page views, grouped by page.",
+             "Waiting to be sent as totals for 14:05–\u{2060}14:06: 1 page view, grouped by page."]
         );
-        assert_eq!(v.storage, [("candor.consent".to_string(), "candor.consent: your choices (120 bytes).".to_string())]);
+        assert_eq!(v.storage, [("candor.consent".to_string(), "candor.consent: your choices (120\u{a0}bytes).".to_string())]);
         // Local time follows the offset it is given.
         let st = State { utc_offset_minutes: 60, ..st };
-        assert!(view(&c, &[], &en, &st).purposes[1].waiting[0].ends_with("15:05–15:06."));
+        assert!(view(&c, &[], &en, &st).purposes[1].waiting[0].contains("15:05–\u{2060}15:06:"));
     }
 
     #[test]
@@ -425,15 +431,15 @@ mod tests {
         assert_eq!(
             v.purposes[1].waiting,
             [
-                "page view: 12, gruppiert nach page; wird als Gesamtzahlen für 14:05–14:06 gesendet.",
-                "page view: 3, gruppiert nach page; wartet darauf, als Gesamtzahlen für 14:05–14:06 gesendet zu werden. \
-                 Es wurde Zufallsrauschen hinzugefügt, daher ist keine Zahl exakt."
+                "Wird als Gesamtzahlen für 14:05–\u{2060}14:06 gesendet: 12 × page view, gruppiert nach page.",
+                "Wartet darauf, als Gesamtzahlen für 14:05–\u{2060}14:06 gesendet zu werden: 3 × page view, gruppiert nach page. \
+                 Zum Schutz Ihrer Privatsphäre wurden zufällige Werte hinzugefügt, daher können diese Zahlen abweichen, sogar unter null."
             ]
         );
-        assert_eq!(v.purposes[1].sent, ["Gesendet am 2025-11-23 um 14:06: page view: 1, gruppiert nach page, als Gesamtzahlen für 14:05–14:06."]);
+        assert_eq!(v.purposes[1].sent, ["Gesendet am 2025-11-23 um 14:06 als Gesamtzahlen für 14:05–\u{2060}14:06: 1 × page view, gruppiert nach page."]);
         assert_eq!(
             v.storage.iter().map(|(_, l)| l.as_str()).collect::<Vec<_>>(),
-            ["candor.consent: Ihre Auswahl (120 Bytes).", "candor.lease: welcher Tab Berichte sendet (1 Byte)."]
+            ["candor.consent: Ihre Auswahl (120\u{a0}Bytes).", "candor.lease: welcher Tab Berichte sendet (1 Byte)."]
         );
         // Every built-in language fills every placeholder of its sentences.
         for (lang, _) in crate::texts::BUILTIN {
@@ -475,15 +481,16 @@ mod tests {
         let st = State { granted: &|_| true, open: &[], pending: &[], history: &h, storage: &[], utc_offset_minutes: 0 };
         let v = view(&config(), &[], &english(), &st);
         assert_eq!(v.purposes[1].sent.len(), 14);
-        assert_eq!(v.purposes[1].sent[0], "Sent on 2025-11-23 at 14:05: 24 page views, grouped by page, as totals for 14:05–14:06.");
+        assert_eq!(v.purposes[1].sent[0], "Sent on 2025-11-23 at 14:05 as totals for 14:05–\u{2060}14:06: 24 page views, grouped by page.");
     }
 
     #[test]
     fn windows_read_at_their_own_scale() {
-        assert_eq!(window(T, 60, 0), "14:05–14:06");
-        assert_eq!(window(T + 10, 10, 0), "14:05:10–14:05:20", "a 10 s window does not read 14:05–14:05");
-        assert_eq!(window(T, 30, 90), "15:35:00–15:35:30");
-        assert_eq!(window(T - 50_700, 86_400, 0), "2025-11-23 00:00–2025-11-24 00:00", "nor a day 00:00–00:00");
+        let w = |s: &str| s.replace('–', "–\u{2060}");
+        assert_eq!(window(T, 60, 0), w("14:05–14:06"));
+        assert_eq!(window(T + 10, 10, 0), w("14:05:10–14:05:20"), "a 10 s window does not read 14:05–14:05");
+        assert_eq!(window(T, 30, 90), w("15:35:00–15:35:30"));
+        assert_eq!(window(T - 50_700, 86_400, 0), w("2025-11-23 00:00–2025-11-24 00:00"), "nor a day 00:00–00:00");
     }
 
     #[test]

@@ -107,6 +107,9 @@ pub fn all_entries() -> Vec<(String, usize)> {
     if let Some(s) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) {
         all.extend(candor_keys(&s));
     }
+    // By key: the browser lists keys in no set order, and `inspect()` and
+    // the data view should read the same from one call to the next.
+    all.sort_unstable();
     all
 }
 

@@ -101,7 +101,7 @@ test('the data view lists exactly what inspect() says, is keyboard operable and 
   assert.deepEqual(keys.map((k) => k[0]).sort(), state.storage.map((s) => s.key).sort());
   for (const s of state.storage) {
     const line = keys.find((k) => k[0] === s.key)[1];
-    assert.ok(line.includes(`(${s.bytes} bytes)`), `${line} names ${s.bytes} bytes`);
+    assert.ok(line.includes(`(${s.bytes}\u00a0bytes)`), `${line} names ${s.bytes} bytes`);
   }
   assert.ok(state.storage.some((s) => s.key === 'candor.receipts') && state.storage.some((s) => s.key === 'candor.history'));
 
@@ -110,13 +110,13 @@ test('the data view lists exactly what inspect() says, is keyboard operable and 
   assert.equal(state.pending.length, 0);
   const waiting = await texts(byId(p, 'candor-data-waiting-stats').locator('li'));
   assert.equal(waiting.length, 1, JSON.stringify(waiting));
-  assert.match(waiting[0], /^2 page views, grouped by path, with load ms in ranges, will be sent as totals for \d\d:\d\d–\d\d:\d\d\.$/);
+  assert.match(waiting[0], /^Will be sent as totals for \d\d:\d\d–\u2060\d\d:\d\d: 2 page views, grouped by path, with load ms in ranges\.$/);
   // Sent: the acknowledged report, once.
   assert.equal(state.history.length, 1);
   assert.equal(state.history[0].report.events.page_view.count, 3);
   const sent = await texts(byId(p, 'candor-data-sent-stats').locator('li'));
   assert.equal(sent.length, 1);
-  assert.match(sent[0], /^Sent on \d{4}-\d\d-\d\d at \d\d:\d\d: 3 page views, grouped by path, with load ms in ranges, as totals for/);
+  assert.match(sent[0], /^Sent on \d{4}-\d\d-\d\d at \d\d:\d\d as totals for \d\d:\d\d–\u2060\d\d:\d\d: 3 page views, grouped by path, with load ms in ranges\.$/);
   // A purpose with nothing says so.
   assert.deepEqual(await texts(byId(p, 'candor-data-waiting-video').locator('li')), ['Nothing is waiting to be sent.']);
   assert.deepEqual(await texts(byId(p, 'candor-data-sent-video').locator('li')), ['Nothing was sent in the last 30 days.']);
@@ -151,7 +151,7 @@ test('the data view lists exactly what inspect() says, is keyboard operable and 
   // While open, it follows the state: a tracked event, then a flush.
   await p.evaluate(() => window.candor.track('page_view', { path: '/', load_ms: 5 }));
   const waitingNow = byId(p, 'candor-data-waiting-stats').locator('li');
-  await waitingNow.filter({ hasText: /^3 page views/ }).waitFor();
+  await waitingNow.filter({ hasText: /: 3 page views/ }).waitFor();
   assert.equal((await inspect(p)).open[0].events.page_view.count, 3);
   assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 1 });
   await waitingNow.filter({ hasText: 'Nothing is waiting to be sent.' }).waitFor();
@@ -410,11 +410,11 @@ test('the data view speaks the prompt\'s language: headings, empty lines, button
   }
   const waiting = await texts(byId(p, 'candor-data-waiting-stats').locator('li'));
   assert.deepEqual(waiting.length, 1, JSON.stringify(waiting));
-  assert.match(waiting[0], /^page view: 2, gruppiert nach path, mit load ms in Bereichen; wird als Gesamtzahlen für \d\d:\d\d–\d\d:\d\d gesendet\.$/);
+  assert.match(waiting[0], /^Wird als Gesamtzahlen für \d\d:\d\d–\u2060\d\d:\d\d gesendet: 2 × page view, gruppiert nach path, load ms in Bereiche eingeteilt\.$/);
   const sent = await texts(byId(p, 'candor-data-sent-stats').locator('li'));
-  assert.match(sent[0], /^Gesendet am \d{4}-\d\d-\d\d um \d\d:\d\d: page view: 1, gruppiert nach path, mit load ms in Bereichen, als Gesamtzahlen für /);
+  assert.match(sent[0], /^Gesendet am \d{4}-\d\d-\d\d um \d\d:\d\d als Gesamtzahlen für \d\d:\d\d–\u2060\d\d:\d\d: 1 × page view, gruppiert nach path, load ms in Bereiche eingeteilt\.$/);
   const stored = await byId(p, 'candor-data-storage').locator('li[data-key]').evaluateAll((els) => els.map((e) => [e.dataset.key, e.textContent]));
-  assert.deepEqual(stored.find(([k]) => k === 'candor.consent')[1].replace(/\d+/, 'N'), 'candor.consent: Ihre Auswahl (N Bytes).');
+  assert.deepEqual(stored.find(([k]) => k === 'candor.consent')[1].replace(/\d+/, 'N'), 'candor.consent: Ihre Auswahl (N\u00a0Bytes).');
   // Nothing in the view is marked as another language: it is all German now.
   assert.deepEqual(await view.evaluate((v) => [...v.querySelectorAll('[lang]')].map((e) => e.outerHTML)), []);
   await context.close();
