@@ -67,9 +67,12 @@ function breakdown() {
   if (!fs.existsSync(path.join(TOOLS, 'bin/twiggy')) || !fs.existsSync(pre)) return null;
   const named = path.join(ROOT, 'target/bench/candor_named.wasm');
   fs.mkdirSync(path.dirname(named), { recursive: true });
-  execFileSync(nm('.bin/wasm-opt'), ['-Oz', '--converge', '--enable-reference-types', '--enable-bulk-memory',
-    '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals', '--enable-multivalue',
-    '--strip-producers', '-g', pre, '-o', named]);
+  // scripts/build.sh's own wasm-opt flags (read from it, so the two cannot
+  // drift apart), keeping the names (-g) instead of stripping them.
+  const build = fs.readFileSync(path.join(ROOT, 'scripts/build.sh'), 'utf8').replace(/\\\n/g, ' ');
+  const flags = /node_modules\/\.bin\/wasm-opt (.*?) "\$OUT\/candor_bg\.wasm"/.exec(build)[1].split(/\s+/)
+    .filter((f) => f && f !== '--strip-debug');
+  execFileSync(nm('.bin/wasm-opt'), [...flags, '-g', pre, '-o', named]);
   const rows = JSON.parse(twiggy(['top', '-n', '100000', '-f', 'json', named]));
   const nameSection = rows.filter((r) => NAMES.test(r.name)).reduce((s, r) => s + r.shallow_size, 0);
   const shipped = fs.statSync(path.join(ROOT, 'dist/candor_bg.wasm')).size;

@@ -14,8 +14,12 @@ rm -f dist/*.br dist/*.gz
   target/wasm32-unknown-unknown/release/candor.wasm
 node_modules/.bin/wasm-opt -Oz --converge --enable-reference-types --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals --enable-multivalue --strip-debug --strip-producers \
-  --one-caller-inline-max-function-size 0 --low-memory-unused \
+  --one-caller-inline-max-function-size 0 --low-memory-unused --reorder-functions-by-name \
   "$OUT/candor_bg.wasm" -o dist/candor_bg.wasm
+# --reorder-functions-by-name: the copies of one generic function (every
+# `collect`, `map().fold`, `try_fold`...) share a name up to their hash, so
+# they end up next to each other, where brotli finds their likeness (-0.8 KB
+# brotli; the code is the same, only its order in the module changes).
 # --low-memory-unused: addresses below 1 KB are never used (rustc links
 # wasm32 with the stack first, from its size (.cargo/config.toml) down to 0: only a stack overflow
 # would reach them), so constant offsets fold into loads and stores

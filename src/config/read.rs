@@ -80,6 +80,11 @@ fn unknown_field(fields: &[&str], k: &str) -> String {
 /// order as serde does: an unknown or repeated key is an error where it
 /// stands, each known key's value is handed to `f` with its path.
 fn each<'a>(path: &str, v: &'a J, name: &str, fields: &[&str], mut f: impl FnMut(&str, &str, &'a J) -> R<()>) -> R<()> {
+    each_dyn(path, v, name, fields, &mut f)
+}
+
+/// [`each`]'s body, compiled once: each struct's reader only adds its closure.
+fn each_dyn<'a>(path: &str, v: &'a J, name: &str, fields: &[&str], f: &mut dyn FnMut(&str, &str, &'a J) -> R<()>) -> R<()> {
     let J::O(entries) = v else { return invalid_type(path, v, name) };
     for (i, (k, x)) in entries.iter().enumerate() {
         let at = join(path, k);
@@ -159,7 +164,15 @@ fn nullable<T>(read: impl Fn(&str, &J) -> R<T>) -> impl Fn(&str, &J) -> R<Option
 
 fn list<T>(read: impl Fn(&str, &J) -> R<T>) -> impl Fn(&str, &J) -> R<Vec<T>> {
     move |path, v| match v {
-        J::A(items) => items.iter().enumerate().map(|(i, x)| read(&format!("{path}[{i}]"), x)).collect(),
+        J::A(items) => {
+            // A loop, not `collect()` into a `Result`: that compiled its
+            // adapters again for every item type.
+            let mut out = Vec::with_capacity(items.len());
+            for (i, x) in items.iter().enumerate() {
+                out.push(read(&format!("{path}[{i}]"), x)?);
+            }
+            Ok(out)
+        }
         _ => invalid_type(path, v, "an array"),
     }
 }
