@@ -128,7 +128,9 @@ md.push('node benches/size.js benches/out        # 1. bundle sizes and the twigg
 md.push('RUNS=20 node benches/prompt.js benches/out   # 2. time to prompt, TBT, CLS; writes the chart');
 md.push('node benches/track.js benches/out       # 3 + 6. track throughput, latency, memory');
 md.push('node benches/wire.js 1000 100000        # 4. wire cost');
-md.push('DURATION=10 bash benches/collector.sh   # 5. collector ingest (wrk; SQLite and a throwaway PostgreSQL)');
+md.push('DURATION=10 bash benches/collector.sh   # 5. collector ingest and sums (wrk; SQLite and a throwaway PostgreSQL)');
+md.push('node benches/stack.js                   # 6. the deepest the wasm stack goes (largest valid config)');
+md.push('RUNS=5 node benches/busy.js             # 7. script time on a busy page, with each tool');
 md.push('```');
 md.push('');
 md.push('Peers are the pinned npm devDependencies: vanilla-cookieconsent ' + cc.version + ' (UMD + CSS) and Klaro ' + klaro.version +
@@ -175,6 +177,14 @@ md.push('');
 md.push('## 6. Memory');
 md.push('');
 md.push('Memory' + read('track.md').split('\nMemory')[1]);
+if (fs.existsSync(path.join(OUT, 'busy.md'))) {
+  md.push('');
+  md.push('## 7. A busy page');
+  md.push('');
+  md.push('Not asked for by the issue, measured because Candor watches the page for gated elements: `node benches/busy.js`.');
+  md.push('');
+  md.push(fs.readFileSync(path.join(OUT, 'busy.md'), 'utf8'));
+}
 md.push('');
 md.push(analysis.trim());
 console.log(md.join('\n'));

@@ -36,6 +36,8 @@ timeout 600 node benches/prompt.js "$OUT" > /dev/null
 step "3 + 6. event throughput and memory"
 timeout 300 node benches/track.js "$OUT" > /dev/null
 timeout 120 node benches/stack.js > "$OUT/stack.txt"
+step "busy page (script time with each tool)"
+timeout 300 node benches/busy.js > "$OUT/busy.md"
 step "4. wire cost"
 timeout 300 node benches/wire.js 1000 100000 > "$OUT/wire.md"
 step "5. collector"

@@ -437,13 +437,16 @@ impl App {
             if let Some(app) = weak.upgrade() {
                 // The page may have removed the prompt with its own content,
                 // or opened a modal dialog of its own.
-                if !app.attached() || activate::dialogs_changed(&records) {
+                let changes = activate::changes(&records);
+                if !app.attached() || changes.dialogs {
                     app.reattach();
                 }
-                if activate::gating_changed(&records) {
+                if changes.gating {
                     app.activate();
                 }
-                activate::follow_sources(&records);
+                if changes.sources {
+                    activate::follow_sources(&records);
+                }
             }
         })?;
         observer.observe(&doc)?;
@@ -1339,7 +1342,9 @@ impl MutationGuard {
         // prompt out of the top layer and back (Prompt::ensure_attached).
         // `data-src`, `data-srcset`: a page that re-renders an activated
         // iframe or image in place with a new URL (activate::follow_sources).
-        init.set_attribute_filter(&js_sys::Array::of4(&"data-candor-purpose".into(), &"open".into(), &"data-src".into(), &"data-srcset".into()));
+        // `data-candor-placeholder`: asked for on a waiting iframe after it was added.
+        let names = ["data-candor-purpose", "open", "data-src", "data-srcset", "data-candor-placeholder"];
+        init.set_attribute_filter(&names.iter().map(|n| JsValue::from_str(n)).collect::<js_sys::Array>());
         self.observer.observe_with_options(doc, &init)
     }
 }

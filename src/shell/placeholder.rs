@@ -30,22 +30,17 @@ button:focus-visible{outline-color:#f3f3f3}}";
 #[derive(Default)]
 pub struct Placeholders {
     items: Vec<(Element, Element, [EventListener; 2])>,
-    /// The consent of the last sync: while it holds, a shown placeholder
-    /// only needs its frame to still be in the page (sync runs on every DOM
-    /// change of the page).
-    last: Option<Consent>,
 }
 
 impl Placeholders {
     /// Removes placeholders whose iframe may now load (or is gone) and adds
     /// them for waiting iframes that ask for one.
     pub fn sync(&mut self, doc: &Document, config: &Config, texts: &Resolved, consent: &Consent, on_allow: &Rc<dyn Fn(Vec<String>)>) {
-        let same = self.last.as_ref() == Some(consent);
-        if !same {
-            self.last = Some(consent.clone());
-        }
+        // Each frame's purposes are read again: the page may have changed
+        // them to granted ones (sync runs only for changes that touch gated
+        // elements, see activate::changes).
         self.items.retain(|(frame, host, _)| {
-            let keep = frame.is_connected() && (same || !allowed(frame, consent));
+            let keep = frame.is_connected() && !allowed(frame, consent);
             if !keep {
                 host.remove();
                 let _ = frame.remove_attribute("hidden");

@@ -646,6 +646,29 @@ test('a gated iframe can show a placeholder whose button grants just its purpose
   await context.close();
 });
 
+test('placeholders follow the page: one asked for after the iframe was added, and one whose iframe changes to a granted purpose goes away', async () => {
+  h.write(www, { 'placeholder-late.html': h.html({ body: `
+<iframe id="late" title="late" data-candor-purpose="video" data-src="/vendor/video.html?late"></iframe>
+<iframe id="moved" title="moved" data-candor-purpose="video" data-src="/vendor/video.html?moved" data-candor-placeholder></iframe>` }) });
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  await p.goto(server.url + '/placeholder-late.html');
+  await h.ready(p);
+  const holders = p.locator('candor-placeholder');
+  await holders.first().waitFor({ state: 'visible' });
+  assert.equal(await holders.count(), 1);
+  // Asked for later, by an attribute on the waiting iframe.
+  await p.evaluate(() => document.getElementById('late').setAttribute('data-candor-placeholder', ''));
+  await p.waitForFunction(() => document.querySelectorAll('candor-placeholder').length === 2);
+  // "stats" granted, then an iframe re-tagged with it: it loads, and its placeholder goes.
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await p.evaluate(() => document.getElementById('moved').setAttribute('data-candor-purpose', 'stats'));
+  await p.waitForFunction(() => document.getElementById('moved').getAttribute('src') === '/vendor/video.html?moved');
+  await p.waitForFunction(() => document.querySelectorAll('candor-placeholder').length === 1);
+  assert.equal(await p.locator('#moved').isVisible(), true, 'the iframe is shown again');
+  await context.close();
+});
+
 test("nonce CSP with 'strict-dynamic': a gated script without the nonce of Candor's own tag never runs, and is reported", async () => {
   const context = await chrome.newContext();
   const p = await open(context, '/strict.html');

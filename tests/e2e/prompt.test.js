@@ -562,3 +562,26 @@ test("a page's own modal dialog: the prompt waits under it (not shown as usable 
   await p.waitForFunction(() => window.candor.consent().decided);
   await context.close();
 });
+
+test('a page that moves the prompt (wraps its body in a transformed container, as smooth-scroll shells do): it is back on top and usable', async () => {
+  const { context, p } = await open('/', { viewport: { width: 1000, height: 700 } });
+  const onTop = () => p.evaluate(() => document.querySelector('candor-consent').shadowRoot.querySelector('.root').matches(':popover-open'));
+  assert.equal(await onTop(), true);
+  await p.evaluate(() => {
+    const wrap = document.createElement('div');
+    wrap.style.transform = 'translate3d(0,0,0)';
+    wrap.style.height = '3000px';
+    wrap.append(...document.body.childNodes);
+    document.body.append(wrap);
+  });
+  // Moving an element closes its popover; the prompt puts itself back.
+  await p.waitForFunction(() => document.querySelector('candor-consent').shadowRoot.querySelector('.root').matches(':popover-open'));
+  const inView = await byId(p, 'candor-accept-all').evaluate((b) => { const r = b.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; });
+  assert.ok(inView, 'the first layer is in the viewport, not carried off by the transformed ancestor');
+  // And after the decision, "Your choices" too.
+  await byId(p, 'candor-accept-all').click();
+  await p.waitForFunction(() => window.candor.consent().decided);
+  await p.evaluate(() => document.body.append(document.querySelector('candor-consent')));
+  await p.waitForFunction(() => document.querySelector('candor-consent').shadowRoot.querySelector('.root').matches(':popover-open'));
+  await context.close();
+});
