@@ -112,8 +112,8 @@ pub struct Words<'a> {
     /// The UI strings (templates `data_*`).
     pub ui: &'a UiTexts,
     /// Whether they are English: event names are then made plural to
-    /// match their count ("12 page views"); other languages put the count
-    /// after the name ("page view: 12"), which needs no plural.
+    /// match their count ("12 page views"); the other built-in languages
+    /// write "12 × page view", which needs no plural.
     pub english: bool,
 }
 

@@ -409,6 +409,14 @@ impl App {
                 }
             }
         })));
+        // A fullscreen element counts as modal too (`:modal`): the prompt
+        // waits under it, and no change to the page's DOM says when it ends.
+        let weak = Rc::downgrade(self);
+        handles.push(Box::new(EventListener::new(&doc, "fullscreenchange", move |_| {
+            if let Some(app) = weak.upgrade() {
+                app.reattach();
+            }
+        })));
         let weak = Rc::downgrade(self);
         handles.push(Box::new(EventListener::new(window, "storage", move |e| {
             let key = e.dyn_ref::<web_sys::StorageEvent>().and_then(|s| s.key());

@@ -75,6 +75,22 @@ pub fn forget_memory() {
     MEMORY.with_borrow_mut(Vec::clear);
 }
 
+/// Another tab erased everything: what only this page's memory held, it
+/// could not see. The receipts among it (and deletions still owed) are
+/// owed to the collector now, from storage if it takes them, and the rest
+/// is dropped.
+pub fn erased_elsewhere() {
+    let in_memory = MEMORY.with_borrow(|m| m.iter().any(|(k, _)| *k == RECEIPTS));
+    let mut owed = to_forget();
+    if in_memory {
+        owed.extend(receipts().into_iter().map(|k| k.receipt.receipt_id).filter(|id| crate::conform::is_uuid(id)));
+    }
+    forget_memory();
+    if !owed.is_empty() {
+        forget_later(&owed);
+    }
+}
+
 /// A stored array, every item read by `item`; anything else is removed and read as empty.
 fn read<T>(key: &'static str, item: impl Fn(&J) -> Option<T>) -> Vec<T> {
     let Some(text) = get(key) else { return Vec::new() };

@@ -274,6 +274,9 @@ async fn send(url: String, id: String, body: String) {
 pub(super) fn erased_elsewhere() {
     let inflight = INFLIGHT.with(|f| f.borrow().clone());
     ERASED.with(|e| e.borrow_mut().extend(inflight));
+    // Receipts only this page's memory held (storage refused them) are
+    // deleted on the next tick, as owed deletions are.
+    records::erased_elsewhere();
 }
 
 fn without_texts(body: &str) -> Option<String> {

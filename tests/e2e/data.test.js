@@ -323,6 +323,38 @@ for (const [what, init] of [
   });
 }
 
+test('erase in another tab: receipts this tab could only keep in memory (storage refused them) are deleted at the collector too', async () => {
+  const { context, p: a } = await open();
+  await byId(a, 'candor-accept-all').click();
+  await acknowledged(a, 1);
+  const b = await h.page(context);
+  // In tab B the receipts list does not fit (its decision does).
+  await b.addInitScript(() => {
+    const set = Storage.prototype.setItem;
+    Storage.prototype.setItem = function (k, v) {
+      if (k === 'candor.receipts') throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      return set.call(this, k, v);
+    };
+  });
+  await b.goto(server.url + '/');
+  await h.ready(b);
+  await b.evaluate(() => window.candor.rejectAll());
+  await acknowledged(b, 2); // A's, from storage, and B's own
+  const mine = await b.evaluate(() => {
+    const stored = JSON.parse(localStorage.getItem('candor.receipts') || '[]').map((k) => k.receipt.receipt_id);
+    return window.candor.inspect().receipts.map((r) => r.receipt_id).find((id) => !stored.includes(id));
+  });
+  assert.ok(mine, 'B holds a receipt storage does not');
+  assert.equal(await statusOf(mine), 200);
+  await a.evaluate(() => window.candor.erase());
+  await b.waitForFunction(() => !window.candor.consent().decided);
+  await b.evaluate(() => window.candor.flush());
+  await b.waitForFunction(() => localStorage.getItem('candor.forget') === null);
+  assert.equal(await statusOf(mine), 404, "B's receipt is gone from the collector");
+  assert.deepEqual(await b.evaluate(() => window.candor.inspect().receipts), []);
+  await context.close();
+});
+
 test('erase, then the page is left at once: every receipt is still deleted (owed before any request starts)', async () => {
   const { context, p } = await open();
   const ids = await threeReceipts(p);

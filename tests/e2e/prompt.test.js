@@ -585,3 +585,28 @@ test('a page that moves the prompt (wraps its body in a transformed container, a
   await p.waitForFunction(() => document.querySelector('candor-consent').shadowRoot.querySelector('.root').matches(':popover-open'));
   await context.close();
 });
+
+test('fullscreen: the prompt waits under a fullscreen element and is on top again when fullscreen ends', async () => {
+  const { context, p } = await open('/');
+  const onTop = () => p.evaluate(() => document.querySelector('candor-consent').shadowRoot.querySelector('.root').matches(':popover-open'));
+  await p.evaluate(() => {
+    const b = document.createElement('button');
+    b.id = 'fs';
+    b.textContent = 'Full screen';
+    b.onclick = () => document.getElementById('player').requestFullscreen();
+    const v = document.createElement('div');
+    v.id = 'player';
+    v.textContent = 'video';
+    document.body.prepend(b, v);
+  });
+  await p.locator('#fs').click();
+  await p.waitForFunction(() => document.fullscreenElement !== null);
+  // Something the page does meanwhile makes Candor look again: it sees the fullscreen element as modal.
+  await p.evaluate(() => { const d = document.createElement('dialog'); document.body.append(d); d.remove(); });
+  await p.waitForFunction(() => !document.querySelector('candor-consent').shadowRoot.querySelector('.root').matches(':popover-open'));
+  await p.evaluate(() => document.exitFullscreen());
+  await p.waitForFunction(() => document.fullscreenElement === null);
+  await p.waitForFunction(() => document.querySelector('candor-consent').shadowRoot.querySelector('.root').matches(':popover-open'), null, { timeout: 3000 });
+  assert.equal(await onTop(), true);
+  await context.close();
+});

@@ -28,14 +28,38 @@ pub struct Postgres {
     sums: Sums,
 }
 
+/// Adds the reports of `site` (of one purpose, if given) stored by
+/// transactions with ids in `[from, to)` (no upper bound: `None`) to `sum`.
+async fn fold_between(client: &Client, site: &str, purpose: Option<&str>, from: i64, to: Option<i64>, sum: &mut Aggregate) -> Result<(), StoreError> {
+    let (from, to) = (from.to_string(), to.map(|t| t.to_string()));
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 4] = [&site, &purpose, &from, &to];
+    let rows = client
+        .query_raw(
+            "SELECT body FROM reports WHERE site = $1 AND ($2::text IS NULL OR purpose = $2) \
+             AND tx >= $3::text::xid8 AND ($4::text IS NULL OR tx < $4::text::xid8)",
+            params,
+        )
+        .await?;
+    let mut rows = std::pin::pin!(rows);
+    while let Some(row) = std::future::poll_fn(|cx| rows.as_mut().poll_next(cx)).await {
+        sum.add(row?.get::<_, &str>(0));
+    }
+    Ok(())
+}
+
 /// PostgreSQL only: each report row carries the id of the transaction that
 /// inserted it, so sums can be kept and added to (see `Store::aggregate`).
 /// Rows stored before this column existed all get the id of the
 /// transaction that adds it.
-const PG_SCHEMA: &[&str] = &[
-    "ALTER TABLE reports ADD COLUMN IF NOT EXISTS tx xid8 NOT NULL DEFAULT pg_current_xact_id()",
-    "CREATE INDEX IF NOT EXISTS reports_site_tx ON reports (site, tx)",
-];
+/// The check comes first: `ALTER TABLE` takes the table's strongest lock
+/// even when the column exists, and would queue behind long reads on
+/// every start (a rolling restart of several collectors).
+const PG_SCHEMA: &str = "DO $$ BEGIN \
+     IF NOT EXISTS (SELECT 1 FROM information_schema.columns \
+       WHERE table_schema = current_schema() AND table_name = 'reports' AND column_name = 'tx') THEN \
+       ALTER TABLE reports ADD COLUMN tx xid8 NOT NULL DEFAULT pg_current_xact_id(); \
+     END IF; END $$; \
+     CREATE INDEX IF NOT EXISTS reports_site_tx ON reports (site, tx)";
 
 async fn connect(url: &str) -> Result<Client, StoreError> {
     let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
@@ -50,7 +74,7 @@ async fn connect(url: &str) -> Result<Client, StoreError> {
 impl Postgres {
     pub async fn open(url: &str) -> Result<Postgres, StoreError> {
         let first = connect(url).await?;
-        for stmt in SCHEMA.iter().chain(PG_SCHEMA) {
+        for stmt in SCHEMA.iter().chain([&PG_SCHEMA]) {
             first.batch_execute(stmt).await?;
         }
         let mut clients = vec![Mutex::new(Arc::new(first))];
@@ -111,29 +135,15 @@ impl Postgres {
         // it are counted in this answer only; a transaction still running
         // may yet commit a row among them.
         let horizon: i64 = client.query_one("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", &[]).await?.get(0);
-        let since_text = since.to_string();
-        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] = [&site, &purpose, &since_text];
-        let rows = client
-            .query_raw(
-                "SELECT tx::text::bigint, body FROM reports \
-                 WHERE site = $1 AND ($2::text IS NULL OR purpose = $2) AND tx >= $3::text::xid8",
-                params,
-            )
-            .await?;
-        let mut rows = std::pin::pin!(rows);
-        let mut recent = Vec::new();
-        while let Some(row) = std::future::poll_fn(|cx| rows.as_mut().poll_next(cx)).await {
-            let row = row?;
-            if row.get::<_, i64>(0) < horizon {
-                kept.add(row.get::<_, &str>(1));
-            } else {
-                recent.push(row.get::<_, String>(1));
-            }
-        }
-        self.sums.keep(key, horizon.max(since), &kept)?;
-        for body in &recent {
-            kept.add(body);
-        }
+        // Two reads, each streamed (memory stays flat however many rows):
+        // below the horizon into the kept sum, then the rest into a copy of
+        // it for this answer only. A transaction left open anywhere on the
+        // server holds the horizon back; the second read then grows, but
+        // still one row at a time.
+        let upto = horizon.max(since);
+        fold_between(&client, site, purpose, since, Some(upto), &mut kept).await?;
+        self.sums.keep(key, upto, &kept)?;
+        fold_between(&client, site, purpose, upto, None, &mut kept).await?;
         Ok(kept)
     }
 
