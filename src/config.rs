@@ -698,6 +698,7 @@ impl Config {
                 return Err(ConfigError::new(format!("texts.{key}"), format!("unknown text id; expected one of {}", crate::texts::KEYS.join(", "))));
             }
             check_text(&format!("texts.{key}"), text, MAX_TEXT)?;
+            check_placeholders(&format!("texts.{key}"), key, text)?;
         }
         self.check_buttons()?;
         Ok(())
@@ -896,6 +897,26 @@ fn check_text(path: &str, text: &Text, max: usize) -> Result<(), ConfigError> {
     Ok(())
 }
 
+/// The "Your data" templates must keep what makes them say anything: a
+/// sentence about data waiting or sent without `{events}` would hide what
+/// it is about (the view exists so visitors can see it), a stored-key line
+/// without `{key}` would not say which.
+fn check_placeholders(path: &str, key: &str, text: &Text) -> Result<(), ConfigError> {
+    let needed: &[&str] = match key {
+        "data_open" | "data_pending" | "data_sent_on" => &["{events}"],
+        "data_event" => &["{count}", "{event}"],
+        "data_key" => &["{key}", "{meaning}"],
+        _ => return Ok(()),
+    };
+    for (lang, s) in text.entries() {
+        if let Some(p) = needed.iter().find(|p| !s.contains(**p)) {
+            let at = lang.map_or_else(|| path.to_string(), |l| format!("{path}.{l}"));
+            return Err(ConfigError::new(at, format!("must contain {p}: the \"Your data\" view fills in what the visitor's data is there")));
+        }
+    }
+    Ok(())
+}
+
 fn check_field(at: &str, name: &str, field: &Field) -> Result<(), ConfigError> {
     if !is_name(name) {
         return Err(ConfigError::new(at, "field name must match ^[A-Za-z][A-Za-z0-9_.:-]{0,63}$"));
@@ -968,6 +989,19 @@ mod tests {
             msg(field),
             "events.buy.fields.pay: invalid type: string \"category\", expected an object with \"kind\": \"category\", \"histogram\", \"sum\" or \"count\""
         );
+    }
+
+    #[test]
+    fn data_view_templates_keep_what_they_are_about() {
+        let base = r#""site":"s","revision":"1","purposes":[{"id":"a","label":"l","explain":"e","benefit":"b"}]"#;
+        let msg = |texts: &str| super::Config::from_json(&format!("{{{base},\"texts\":{texts}}}")).map(|_| ()).map_err(|e| e.to_string());
+        assert_eq!(
+            msg(r#"{"data_open":"Will be sent soon."}"#).unwrap_err(),
+            "texts.data_open: must contain {events}: the \"Your data\" view fills in what the visitor's data is there"
+        );
+        assert!(msg(r#"{"data_pending":{"en":"Waiting: {events}.","sv":"Väntar."}}"#).unwrap_err().starts_with("texts.data_pending.sv: must contain {events}"));
+        assert!(msg(r#"{"data_key":"{meaning} ({size})."}"#).unwrap_err().starts_with("texts.data_key: must contain {key}"));
+        assert_eq!(msg(r#"{"data_open":"Skickas snart: {events}.","retention":"Kept a while."}"#), Ok(()));
     }
 
     #[test]

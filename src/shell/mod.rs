@@ -920,7 +920,7 @@ impl App {
             }
             if stored.is_none() && st.consent.decided {
                 self.withdrawn.borrow_mut().clear();
-                visitor::erased_elsewhere();
+                visitor::erased_elsewhere(self.receipts_url());
             }
             st.consent = fresh;
         }

@@ -76,19 +76,20 @@ pub fn forget_memory() {
 }
 
 /// Another tab erased everything: what only this page's memory held, it
-/// could not see. The receipts among it (and deletions still owed) are
-/// owed to the collector now, from storage if it takes them, and the rest
-/// is dropped.
-pub fn erased_elsewhere() {
+/// could not see. Returns the receipt ids among it (to delete at the
+/// collector now; they are also listed as owed, for a later tick if that
+/// fails) and drops the rest.
+pub fn erased_elsewhere() -> Vec<String> {
     let in_memory = MEMORY.with_borrow(|m| m.iter().any(|(k, _)| *k == RECEIPTS));
-    let mut owed = to_forget();
-    if in_memory {
-        owed.extend(receipts().into_iter().map(|k| k.receipt.receipt_id).filter(|id| crate::conform::is_uuid(id)));
-    }
+    let ids: Vec<String> =
+        if in_memory { receipts().into_iter().map(|k| k.receipt.receipt_id).filter(|id| crate::conform::is_uuid(id)).collect() } else { Vec::new() };
+    let owed = MEMORY.with_borrow(|m| m.iter().any(|(k, _)| *k == FORGET)).then(to_forget).unwrap_or_default();
     forget_memory();
-    if !owed.is_empty() {
-        forget_later(&owed);
+    let all: Vec<String> = owed.into_iter().chain(ids.iter().cloned()).collect();
+    if !all.is_empty() {
+        forget_later(&all);
     }
+    ids
 }
 
 /// A stored array, every item read by `item`; anything else is removed and read as empty.

@@ -75,7 +75,7 @@ impl App {
         (r.texts_sha256 == *hash && r.revision == self.config.revision).then_some(bundle.as_str())
     }
 
-    fn receipts_url(&self) -> Option<String> {
+    pub(super) fn receipts_url(&self) -> Option<String> {
         self.config.collector.as_deref().map(receipt::receipts_url)
     }
 
@@ -271,12 +271,17 @@ async fn send(url: String, id: String, body: String) {
 /// Another tab erased everything (the stored decision is gone): receipts
 /// this tab is still POSTing are deleted once they land, as after an erase
 /// here.
-pub(super) fn erased_elsewhere() {
+pub(super) fn erased_elsewhere(receipts_url: Option<String>) {
     let inflight = INFLIGHT.with(|f| f.borrow().clone());
     ERASED.with(|e| e.borrow_mut().extend(inflight));
-    // Receipts only this page's memory held (storage refused them) are
-    // deleted on the next tick, as owed deletions are.
-    records::erased_elsewhere();
+    // Receipts only this page's memory held (storage refused them): the
+    // other tab could not see them, so this one deletes them, now. (Only
+    // listing them in candor.forget would race with the other tab's own
+    // updates of that key: writes from two tabs do not wait for each other.)
+    let ids = records::erased_elsewhere();
+    if let (false, Some(url)) = (ids.is_empty(), receipts_url) {
+        wasm_bindgen_futures::spawn_local(delete_all(url, ids, false));
+    }
 }
 
 fn without_texts(body: &str) -> Option<String> {
