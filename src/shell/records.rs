@@ -51,8 +51,13 @@ thread_local! {
     static MEMORY: std::cell::RefCell<Vec<(&'static str, String)>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+/// What memory holds for `key` (storage refused it).
+fn held(key: &str) -> Option<String> {
+    MEMORY.with_borrow(|m| m.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()))
+}
+
 fn get(key: &'static str) -> Option<String> {
-    MEMORY.with_borrow(|m| m.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone())).or_else(|| storage::get(key))
+    held(key).or_else(|| storage::get(key))
 }
 
 fn set(key: &'static str, value: String) {
@@ -80,10 +85,11 @@ pub fn forget_memory() {
 /// collector now; they are also listed as owed, for a later tick if that
 /// fails) and drops the rest.
 pub fn erased_elsewhere() -> Vec<String> {
-    let in_memory = MEMORY.with_borrow(|m| m.iter().any(|(k, _)| *k == RECEIPTS));
-    let ids: Vec<String> =
-        if in_memory { receipts().into_iter().map(|k| k.receipt.receipt_id).filter(|id| crate::conform::is_uuid(id)).collect() } else { Vec::new() };
-    let owed = MEMORY.with_borrow(|m| m.iter().any(|(k, _)| *k == FORGET)).then(to_forget).unwrap_or_default();
+    let ids: Vec<String> = match held(RECEIPTS) {
+        Some(_) => receipts().into_iter().map(|k| k.receipt.receipt_id).filter(|id| crate::conform::is_uuid(id)).collect(),
+        None => Vec::new(),
+    };
+    let owed = if held(FORGET).is_some() { to_forget() } else { Vec::new() };
     forget_memory();
     let all: Vec<String> = owed.into_iter().chain(ids.iter().cloned()).collect();
     if !all.is_empty() {
