@@ -28,23 +28,29 @@ pub struct Postgres {
     sums: Sums,
 }
 
+/// Hands `f` the first column (a report body) of each row of `sql`, one
+/// row at a time as they arrive: a site's reports are never all in memory.
+async fn each_body(client: &Client, sql: &str, params: &[&(dyn tokio_postgres::types::ToSql + Sync)], mut f: impl FnMut(&str)) -> Result<(), StoreError> {
+    let rows = client.query_raw(sql, params.iter().copied()).await?;
+    let mut rows = std::pin::pin!(rows);
+    while let Some(row) = std::future::poll_fn(|cx| rows.as_mut().poll_next(cx)).await {
+        f(row?.get::<_, &str>(0));
+    }
+    Ok(())
+}
+
 /// Adds the reports of `site` (of one purpose, if given) stored by
 /// transactions with ids in `[from, to)` (no upper bound: `None`) to `sum`.
 async fn fold_between(client: &Client, site: &str, purpose: Option<&str>, from: i64, to: Option<i64>, sum: &mut Aggregate) -> Result<(), StoreError> {
     let (from, to) = (from.to_string(), to.map(|t| t.to_string()));
-    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 4] = [&site, &purpose, &from, &to];
-    let rows = client
-        .query_raw(
-            "SELECT body FROM reports WHERE site = $1 AND ($2::text IS NULL OR purpose = $2) \
-             AND tx >= $3::text::xid8 AND ($4::text IS NULL OR tx < $4::text::xid8)",
-            params,
-        )
-        .await?;
-    let mut rows = std::pin::pin!(rows);
-    while let Some(row) = std::future::poll_fn(|cx| rows.as_mut().poll_next(cx)).await {
-        sum.add(row?.get::<_, &str>(0));
-    }
-    Ok(())
+    each_body(
+        client,
+        "SELECT body FROM reports WHERE site = $1 AND ($2::text IS NULL OR purpose = $2) \
+         AND tx >= $3::text::xid8 AND ($4::text IS NULL OR tx < $4::text::xid8)",
+        &[&site, &purpose, &from, &to],
+        |body| sum.add(body),
+    )
+    .await
 }
 
 /// PostgreSQL only: each report row carries the id of the transaction that
@@ -114,14 +120,8 @@ impl Postgres {
 
     pub async fn fold_reports<A: Send + 'static>(&self, site: &str, purpose: Option<&str>, mut acc: A, f: fn(&mut A, &str)) -> Result<A, StoreError> {
         let client = self.client().await?;
-        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&site, &purpose];
-        let rows = client
-            .query_raw("SELECT body FROM reports WHERE site = $1 AND ($2::text IS NULL OR purpose = $2)", params)
-            .await?;
-        let mut rows = std::pin::pin!(rows);
-        while let Some(row) = std::future::poll_fn(|cx| rows.as_mut().poll_next(cx)).await {
-            f(&mut acc, row?.get::<_, &str>(0));
-        }
+        let sql = "SELECT body FROM reports WHERE site = $1 AND ($2::text IS NULL OR purpose = $2)";
+        each_body(&client, sql, &[&site, &purpose], |body| f(&mut acc, body)).await?;
         Ok(acc)
     }
 
