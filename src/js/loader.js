@@ -350,6 +350,44 @@ function afterPaint(run) {
   setTimeout(once, 100);
 }
 
+// The page's DOM changes, watched here rather than in the wasm: a busy
+// page (a feed, a ticker, a framework re-rendering) changes the DOM many
+// times a second, and almost none of it matters to Candor. Each batch is
+// read once here; the core is called only for a change that may (bits of
+// Sdk.mutated in src/shell/mod.rs): 1, gated content added, removed or
+// changed; 2, a <dialog> added, removed, opened or closed, or the prompt's
+// element moved or removed (it may have left the top layer, or the page);
+// 4, data-src or data-srcset changed.
+function watchPage(sdk) {
+  var GATED = '[data-candor-purpose]', TOP = 'dialog,candor-consent', EITHER = TOP + ',' + GATED;
+  function holds(e, s) { return e.matches(s) || e.querySelector(s) !== null; }
+  new MutationObserver(function (records) {
+    var what = 0;
+    for (var i = 0; i < records.length; i++) {
+      var r = records[i], name = r.attributeName;
+      if (name === 'open') what |= 2;
+      else if (name) {
+        if (name === 'data-src' || name === 'data-srcset') what |= 4;
+        if (name === 'data-candor-purpose' || r.target.hasAttribute('data-candor-purpose')) what |= 1;
+      } else {
+        for (var l = 0, lists = [r.addedNodes, r.removedNodes]; l < 2; l++) {
+          for (var j = 0; j < lists[l].length; j++) {
+            var e = lists[l][j];
+            if (e.nodeType === 1 && holds(e, EITHER)) what |= (holds(e, GATED) ? 1 : 0) | (holds(e, TOP) ? 2 : 0);
+          }
+        }
+      }
+    }
+    if (what) sdk.mutated(what, records);
+  }).observe(document, {
+    childList: true, subtree: true, attributes: true,
+    // open: the page's own modal <dialog>; data-src, data-srcset: an
+    // activated iframe or image re-rendered in place with a new URL;
+    // data-candor-placeholder: asked for on a waiting iframe after it was added.
+    attributeFilter: ['data-candor-purpose', 'open', 'data-src', 'data-srcset', 'data-candor-placeholder'],
+  });
+}
+
 Promise.all([wasm, configText(), bodyReady()]).then(function (parts) {
   var preset, urlPreset, first;
   try { preset = window.candorPreset === undefined ? undefined : JSON.stringify(window.candorPreset); } catch (e) { preset = '!'; }
@@ -362,6 +400,7 @@ Promise.all([wasm, configText(), bodyReady()]).then(function (parts) {
     try {
       first.finish();
       sdk = first;
+      watchPage(sdk);
       if (sdk.qaEnabled()) candor.qa = qaApi(sdk);
     } catch (e) {
       return fail('config', String(e && e.message || e), true);

@@ -6,8 +6,9 @@
 //! fetches it; iframes and images carry their URL in `data-src`, so nothing
 //! is requested before consent. Activation copies a script into a fresh
 //! element (keeping `async`/`defer` order, `nonce`, `integrity`,
-//! `crossorigin`), or moves `data-src` into `src`. A MutationObserver
-//! handles elements added later, for single-page apps.
+//! `crossorigin`), or moves `data-src` into `src`. The loader's
+//! MutationObserver (`watchPage` in src/js/loader.js) hands over elements
+//! added later, for single-page apps.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -245,77 +246,6 @@ fn reload_media(el: &Element) {
             let _ = load.call0(&media);
         }
     }
-}
-
-/// What a batch of the page's mutations may have changed for Candor. A
-/// busy page's other changes (text, lists re-rendered, an animation) cost
-/// one pass over the records, and not the document-wide queries.
-#[derive(Default)]
-pub struct Changes {
-    /// Gated content: an element with `data-candor-purpose` (or holding
-    /// one) added or removed, or an observed attribute changed on one.
-    pub gating: bool,
-    /// Whether the prompt may have left the top layer: the page opened,
-    /// closed, added or removed a `<dialog>` (one of its own shown as modal
-    /// makes the rest inert), or moved the prompt's element (moving an
-    /// element closes its popover).
-    pub dialogs: bool,
-    /// A `data-src` or `data-srcset` changed (see [`follow_sources`]).
-    pub sources: bool,
-}
-
-#[wasm_bindgen::prelude::wasm_bindgen]
-extern "C" {
-    /// An element, queried with selectors kept as JS strings: the observer
-    /// asks about every element a page adds or removes, and a `&str` would
-    /// be decoded into a new JS string on each call.
-    type Queried;
-    #[wasm_bindgen(method, catch, js_name = matches)]
-    fn matches(this: &Queried, selector: &js_sys::JsString) -> Result<bool, JsValue>;
-    #[wasm_bindgen(method, catch, js_name = querySelector)]
-    fn query_selector(this: &Queried, selector: &js_sys::JsString) -> Result<Option<Element>, JsValue>;
-}
-
-thread_local! {
-    /// Any of them, gated, top layer (a dialog, or the prompt's element).
-    static SELECTORS: [js_sys::JsString; 3] = [
-        "dialog,candor-consent,[data-candor-purpose]".into(),
-        "[data-candor-purpose]".into(),
-        "dialog,candor-consent".into(),
-    ];
-}
-
-/// Reads a batch of mutation records once.
-pub fn changes(records: &js_sys::Array) -> Changes {
-    let mut c = Changes::default();
-    SELECTORS.with(|[either, gated, top_layer]| {
-        let holds = |e: &Queried, s: &js_sys::JsString| e.matches(s).unwrap_or(false) || e.query_selector(s).ok().flatten().is_some();
-        for r in records.iter() {
-            let r: web_sys::MutationRecord = r.unchecked_into();
-            match r.attribute_name() {
-                // The observer's filter: open, and the attributes of gated elements.
-                Some(name) if name == "open" => c.dialogs = true,
-                Some(name) => {
-                    c.sources |= name == "data-src" || name == "data-srcset";
-                    c.gating |= name == "data-candor-purpose"
-                        || r.target().and_then(|t| t.dyn_into::<Element>().ok()).is_some_and(|el| el.has_attribute("data-candor-purpose"));
-                }
-                None => {
-                    for list in [r.added_nodes(), r.removed_nodes()] {
-                        for i in 0..list.length() {
-                            let Some(node) = list.item(i).filter(|n| n.node_type() == web_sys::Node::ELEMENT_NODE) else { continue };
-                            let e: &Queried = node.unchecked_ref();
-                            if holds(e, either) {
-                                c.gating |= holds(e, gated);
-                                c.dialogs |= holds(e, top_layer);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    });
-    c
 }
 
 /// An activated iframe, image or media source whose `data-src` (or

@@ -440,25 +440,9 @@ impl App {
                 App::later(&weak, Intent::Customize);
             }
         })));
-        let weak = Rc::downgrade(self);
-        let observer = MutationGuard::new(move |records| {
-            if let Some(app) = weak.upgrade() {
-                // The page may have removed the prompt with its own content,
-                // or opened a modal dialog of its own.
-                let changes = activate::changes(&records);
-                if !app.attached() || changes.dialogs {
-                    app.reattach();
-                }
-                if changes.gating {
-                    app.activate();
-                }
-                if changes.sources {
-                    activate::follow_sources(&records);
-                }
-            }
-        })?;
-        observer.observe(&doc)?;
-        handles.push(Box::new(observer));
+        // The page's DOM changes are watched by the loader (src/js/loader.js,
+        // `watchPage`), which calls `Sdk::mutated` only for the few that
+        // matter to Candor: a busy page's other changes never enter the wasm.
         let tick = self.config.aggregation.window_seconds.clamp(1, 15) * 1000;
         let weak = Rc::downgrade(self);
         handles.push(Box::new(gloo_timers::callback::Interval::new(tick, move || {
@@ -1130,6 +1114,27 @@ impl Sdk {
         self.app.finish()
     }
 
+    /// A batch of the page's DOM changes that may matter to Candor, found by
+    /// the loader's MutationObserver (`watchPage` in src/js/loader.js) as
+    /// bits of `what`: 1, gated content (an element with
+    /// `data-candor-purpose`, or holding one, added or removed, or an
+    /// observed attribute changed on one); 2, the prompt may have left the
+    /// top layer (a `<dialog>` added, removed, opened or closed, or the
+    /// prompt's element moved or removed); 4, a `data-src` or `data-srcset`
+    /// changed (see [`activate::follow_sources`]).
+    pub fn mutated(&self, what: u32, records: js_sys::Array) {
+        let app = &self.app;
+        if what & 2 != 0 || !app.attached() {
+            app.reattach();
+        }
+        if what & 1 != 0 {
+            app.activate();
+        }
+        if what & 4 != 0 {
+            activate::follow_sources(&records);
+        }
+    }
+
     /// Whether the loader may call `finish` after the banner's first paint rather than at once.
     #[wasm_bindgen(js_name = waitForPaint)]
     pub fn wait_for_paint(&self) -> bool {
@@ -1328,37 +1333,3 @@ impl Sdk {
     }
 }
 
-/// A MutationObserver that disconnects when dropped.
-struct MutationGuard {
-    observer: web_sys::MutationObserver,
-    _callback: Closure<dyn FnMut(js_sys::Array)>,
-}
-
-impl MutationGuard {
-    fn new(f: impl FnMut(js_sys::Array) + 'static) -> Result<MutationGuard, JsValue> {
-        let callback = Closure::<dyn FnMut(js_sys::Array)>::new(f);
-        let observer = web_sys::MutationObserver::new(callback.as_ref().unchecked_ref())?;
-        Ok(MutationGuard { observer, _callback: callback })
-    }
-
-    fn observe(&self, doc: &web_sys::Document) -> Result<(), JsValue> {
-        let init = web_sys::MutationObserverInit::new();
-        init.set_child_list(true);
-        init.set_subtree(true);
-        init.set_attributes(true);
-        // `open`: a page's own modal <dialog> opening or closing moves the
-        // prompt out of the top layer and back (Prompt::ensure_attached).
-        // `data-src`, `data-srcset`: a page that re-renders an activated
-        // iframe or image in place with a new URL (activate::follow_sources).
-        // `data-candor-placeholder`: asked for on a waiting iframe after it was added.
-        let names = ["data-candor-purpose", "open", "data-src", "data-srcset", "data-candor-placeholder"];
-        init.set_attribute_filter(&names.iter().map(|n| JsValue::from_str(n)).collect::<js_sys::Array>());
-        self.observer.observe_with_options(doc, &init)
-    }
-}
-
-impl Drop for MutationGuard {
-    fn drop(&mut self) {
-        self.observer.disconnect();
-    }
-}

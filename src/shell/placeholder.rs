@@ -38,7 +38,7 @@ impl Placeholders {
     pub fn sync(&mut self, doc: &Document, config: &Config, texts: &Resolved, consent: &Consent, on_allow: &Rc<dyn Fn(Vec<String>)>) {
         // Each frame's purposes are read again: the page may have changed
         // them to granted ones (sync runs only for changes that touch gated
-        // elements, see activate::changes).
+        // elements, see `watchPage` in src/js/loader.js).
         self.items.retain(|(frame, host, _)| {
             let keep = frame.is_connected() && !allowed(frame, consent);
             if !keep {
