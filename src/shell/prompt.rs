@@ -53,7 +53,8 @@ pub enum Intent {
     Erase,
 }
 
-const CSS: &str = include_str!("prompt.css");
+// src/shell/prompt.css, minified by build.rs.
+const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/prompt.css"));
 
 /// The rendered prompt and its listeners (dropped with it).
 pub struct Prompt {
