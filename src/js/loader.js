@@ -360,8 +360,9 @@ function afterPaint(run) {
 // 4, data-src or data-srcset changed.
 function watchPage(sdk) {
   var GATED = '[data-candor-purpose]', TOP = 'dialog,candor-consent', EITHER = TOP + ',' + GATED;
-  function holds(e, s) { return e.matches(s) || e.querySelector(s) !== null; }
-  new MutationObserver(function (records) {
+  // A page that broke matches() or querySelector() gets the core's own look.
+  function holds(e, s) { try { return e.matches(s) || e.querySelector(s) !== null; } catch (x) { return true; } }
+  function changed(records) {
     var what = 0;
     for (var i = 0; i < records.length; i++) {
       var r = records[i], name = r.attributeName;
@@ -379,13 +380,20 @@ function watchPage(sdk) {
       }
     }
     if (what) sdk.mutated(what, records);
-  }).observe(document, {
-    childList: true, subtree: true, attributes: true,
-    // open: the page's own modal <dialog>; data-src, data-srcset: an
-    // activated iframe or image re-rendered in place with a new URL;
-    // data-candor-placeholder: asked for on a waiting iframe after it was added.
-    attributeFilter: ['data-candor-purpose', 'open', 'data-src', 'data-srcset', 'data-candor-placeholder'],
-  });
+  }
+  try {
+    new MutationObserver(changed).observe(document, {
+      childList: true, subtree: true, attributes: true,
+      // open: the page's own modal <dialog>; data-src, data-srcset: an
+      // activated iframe or image re-rendered in place with a new URL;
+      // data-candor-placeholder: asked for on a waiting iframe after it was added.
+      attributeFilter: ['data-candor-purpose', 'open', 'data-src', 'data-srcset', 'data-candor-placeholder'],
+    });
+  } catch (e) {
+    // A page that removed or broke MutationObserver: Candor still works for
+    // what the page held at start, and says what it cannot do.
+    console.warn('candor: MutationObserver failed (' + (e && e.message || e) + '): gated elements and dialogs the page adds later are not seen');
+  }
 }
 
 Promise.all([wasm, configText(), bodyReady()]).then(function (parts) {

@@ -40,6 +40,8 @@ let server, chrome;
 test.before(async () => {
   const files = { 'candor.config.json': h.config(), 'other.config.json': h.config({ revision: 'r2' }) };
   for (const [name, js] of Object.entries(PATCHES)) files[`${name}.html`] = h.html({ head: `<script>${js}</script>` });
+  files['noObserver.html'] = h.html({ head: '<script>delete window.MutationObserver;</script>',
+    body: '<script type="text/plain" data-candor-purpose="stats">window.__statsRan = true;</script>' });
   files['tall.html'] = h.html({ body: '<div style="height: 4000px">Long page</div>' });
   files['twice.html'] = h.html({ body: '<script src="/candor/candor.js" data-config="/other.config.json" async></script>' });
   const www = h.site(files);
@@ -116,6 +118,23 @@ for (const [file, what] of [['shim.html', 'a localStorage stand-in without key()
     await context.close();
   });
 }
+
+test('a page without MutationObserver: Candor still boots, gates what the page held at start, and says what it cannot see', async () => {
+  // Playwright's waitForFunction needs the page's MutationObserver: polled by hand here.
+  const until = async (p, f) => { for (let i = 0; i < 200 && !(await p.evaluate(f)); i++) await new Promise((r) => setTimeout(r, 50)); };
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  await p.goto(`${server.url}/noObserver.html`);
+  await until(p, () => window.candor !== undefined);
+  await p.evaluate(() => window.candor.ready);
+  assert.equal(await p.evaluate(() => window.__statsRan === true), false, 'the gated script waits for consent');
+  assert.deepEqual(await consentedEventArrives(p), { flushed: { sent: 1 }, arrived: 1 });
+  await until(p, () => window.__statsRan === true);
+  assert.equal(await p.evaluate(() => window.__statsRan), true, 'the gated script ran once "stats" was granted');
+  assert.deepEqual(candorErrors(p), []);
+  assert.equal(p.logs.filter((l) => l.type === 'warning' && /MutationObserver/.test(l.text)).length, 1);
+  await context.close();
+});
 
 test('a <base href> on another site: reports still go to this site\'s collector', async () => {
   const { context, p } = await open('base.html');
