@@ -17,7 +17,7 @@ use web_sys::{Document, Element, HtmlElement};
 
 use super::dom::{append, el};
 use super::prompt::Intent;
-use crate::texts::{Foreign, Resolved, UiTexts};
+use crate::texts::Resolved;
 use crate::transparency::View;
 
 /// The rendered data section and its listeners.
@@ -27,21 +27,20 @@ pub struct DataView {
     body: Element,
     focus: Element,
     object_url: Option<String>,
-    /// The view's words, in the prompt's language.
-    ui: UiTexts,
-    /// Borrowed words among them, marked with their language on each render.
-    foreign: Option<Foreign>,
+    /// The view's words (`ui`) in the prompt's language, and the borrowed
+    /// ones among them (`foreign`), marked with their language on each render.
+    texts: Rc<Resolved>,
     /// The language of the sentences when they are borrowed (a prompt in a
     /// language without built-in strings, whose site wrote no `data_open`
     /// of its own): each line is marked with it, as the words of a
-    /// template filled in are not matched by [`Foreign::has`].
+    /// template filled in are not matched by [`crate::texts::Foreign::has`].
     sentences: Option<(String, bool)>,
     _listeners: Vec<EventListener>,
 }
 
 impl DataView {
     /// Builds the (hidden) section.
-    pub fn new(doc: &Document, texts: &Resolved, on: &Rc<dyn Fn(Intent)>) -> Result<DataView, JsValue> {
+    pub fn new(doc: &Document, texts: &Rc<Resolved>, on: &Rc<dyn Fn(Intent)>) -> Result<DataView, JsValue> {
         let ui = &texts.ui;
         let section = el(
             doc,
@@ -68,8 +67,7 @@ impl DataView {
             section,
             body,
             object_url: None,
-            ui: ui.clone(),
-            foreign: texts.foreign.clone(),
+            texts: texts.clone(),
             sentences,
             _listeners: listeners,
         })
@@ -80,7 +78,7 @@ impl DataView {
         self.body.set_text_content(None);
         for p in &view.purposes {
             let part = el(doc, "div", &[("class", "data-purpose"), ("data-testid", &format!("candor-data-{}", p.id))], "")?;
-            let ui = &self.ui;
+            let ui = &self.texts.ui;
             let title = el(doc, "h3", &[], &format!("{} ({})", p.label, if p.granted { &ui.data_on } else { &ui.data_off }))?;
             part.append_child(&title)?;
             let nothing_sent = ui.data_nothing_sent.replace("{days}", &history_days.to_string());
@@ -90,7 +88,7 @@ impl DataView {
             self.body.append_child(&part)?;
         }
         let part = el(doc, "div", &[("class", "data-purpose")], "")?;
-        let h = el(doc, "h3", &[], &self.ui.data_stored)?;
+        let h = el(doc, "h3", &[], &self.texts.ui.data_stored)?;
         part.append_child(&h)?;
         let ul = el(doc, "ul", &[("data-testid", "candor-data-storage")], "")?;
         for (key, line) in &view.storage {
@@ -101,12 +99,12 @@ impl DataView {
             ul.append_child(&li)?;
         }
         if view.storage.is_empty() {
-            let li = el(doc, "li", &[("class", "muted")], &self.ui.data_nothing_stored)?;
+            let li = el(doc, "li", &[("class", "muted")], &self.texts.ui.data_nothing_stored)?;
             ul.append_child(&li)?;
         }
         part.append_child(&ul)?;
         self.body.append_child(&part)?;
-        if let Some(foreign) = &self.foreign {
+        if let Some(foreign) = &self.texts.foreign {
             super::dom::mark_foreign(&self.body, foreign);
         }
         Ok(())

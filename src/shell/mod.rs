@@ -131,7 +131,8 @@ pub struct Sdk {
 
 struct App {
     config: Config,
-    texts: Resolved,
+    /// Shared with the prompt and its data view.
+    texts: Rc<Resolved>,
     gpc: bool,
     /// This tab's id (see `queue::tab_id`), read when first needed.
     tab: OnceCell<String>,
@@ -209,7 +210,7 @@ impl App {
         let qa = config.qa.enabled_on(&host);
         let navigator = window.navigator();
         let languages: Vec<String> = navigator.languages().iter().filter_map(|l| l.as_string()).collect();
-        let texts = texts::resolve(&config, &languages);
+        let texts = Rc::new(texts::resolve(&config, &languages));
         let gpc = js_sys::Reflect::get(&navigator, &"globalPrivacyControl".into()).map(|v| v.is_truthy()).unwrap_or(false);
 
         let stored = storage::get(storage::CONSENT);

@@ -73,7 +73,7 @@ pub struct Prompt {
     toggles: Vec<(String, HtmlInputElement)>,
     actions: Element,
     data: DataView,
-    texts: Resolved,
+    texts: Rc<Resolved>,
     return_focus: Option<HtmlElement>,
     /// The toggles as the visitor left them (not saved) on going from the
     /// preferences to "Your data": restored when they come back.
@@ -86,7 +86,7 @@ pub struct Prompt {
 
 impl Prompt {
     /// Builds the prompt (hidden) and inserts it as the first child of `<body>`.
-    pub fn new(doc: &Document, config: &Config, texts: &Resolved, on: Rc<dyn Fn(Intent)>) -> Result<Prompt, JsValue> {
+    pub fn new(doc: &Document, config: &Config, texts: &Rc<Resolved>, on: Rc<dyn Fn(Intent)>) -> Result<Prompt, JsValue> {
         let ui = &texts.ui;
         let host = doc.create_element("candor-consent")?;
         let shadow = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))?;
