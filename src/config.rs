@@ -763,13 +763,13 @@ impl Config {
         for lang in langs.iter().filter(|l| *l != "auto") {
             let shown = crate::texts::resolve(self, std::slice::from_ref(lang));
             let ui = &shown.ui;
-            if bare(&ui.accept_all) == bare(&ui.reject_all) {
+            if bare(ui.accept_all()) == bare(ui.reject_all()) {
                 return Err(ConfigError::new(
                     if reject.is_some() { "texts.reject_all" } else { "texts.accept_all" },
                     format!(
                         "a visitor reading {} would see both first-layer buttons say {}: \"Accept all\" and \"Reject all\" must say different things",
                         q(&shown.lang),
-                        q(&ui.reject_all)
+                        q(ui.reject_all())
                     ),
                 ));
             }

@@ -13,36 +13,57 @@ use crate::config::read::{parse, J};
 
 use crate::config::{Config, Text};
 
-/// Declares [`UiTexts`] once: its fields, [`KEYS`], the lookup by id and
-/// the list of entries, all in the same order.
+/// Declares [`UiTexts`] once: [`KEYS`] and an accessor per string, in the
+/// same order. The strings are one array rather than one field each: copying,
+/// dropping, listing and looking one up by id are then one loop each in the
+/// wasm, not ~60 copies of the same code.
 macro_rules! ui_texts {
     ($($(#[$doc:meta])* $key:ident,)*) => {
-        /// Every built-in UI string, by id. Config `texts` may override any of them.
-        #[derive(Debug, Clone, Default, Serialize, PartialEq)]
-        #[allow(missing_docs)]
-        pub struct UiTexts {
-            $($(#[$doc])* pub $key: String,)*
-        }
-
         /// The ids of [`UiTexts`], which are the valid keys of config `texts`.
         pub const KEYS: &[&str] = &[$(stringify!($key)),*];
 
-        impl UiTexts {
-            /// The string with id `key` (one of [`KEYS`]). A plain match rather than
-            /// a serde round trip: it keeps derived visitors out of the wasm.
-            fn get_mut(&mut self, key: &str) -> Option<&mut String> {
-                Some(match key {
-                    $(stringify!($key) => &mut self.$key,)*
-                    _ => return None,
-                })
-            }
+        /// Every built-in UI string, by id. Config `texts` may override any of them.
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct UiTexts([String; KEYS.len()]);
 
-            /// Every string with its id, in [`KEYS`] order.
-            pub fn entries(&self) -> [(&'static str, &str); KEYS.len()] {
-                [$((stringify!($key), self.$key.as_str())),*]
-            }
+        #[allow(missing_docs)]
+        impl UiTexts {
+            $($(#[$doc])* pub fn $key(&self) -> &str {
+                &self.0[Key::$key as usize]
+            })*
+        }
+
+        /// Positions in [`KEYS`].
+        #[allow(non_camel_case_types)]
+        enum Key {
+            $($key,)*
         }
     };
+}
+
+impl Default for UiTexts {
+    fn default() -> UiTexts {
+        UiTexts(std::array::from_fn(|_| String::new()))
+    }
+}
+
+impl UiTexts {
+    /// The string with id `key` (one of [`KEYS`]).
+    fn get_mut(&mut self, key: &str) -> Option<&mut String> {
+        let i = KEYS.iter().position(|k| *k == key)?;
+        self.0.get_mut(i)
+    }
+
+    /// Every string with its id, in [`KEYS`] order.
+    pub fn entries(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        KEYS.iter().copied().zip(self.0.iter().map(String::as_str))
+    }
+}
+
+impl Serialize for UiTexts {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.entries())
+    }
 }
 
 ui_texts! {
@@ -129,7 +150,7 @@ ui_texts! {
 impl UiTexts {
     /// As a JSON object, keys in [`KEYS`] order.
     pub fn to_json_value(&self) -> J {
-        J::O(self.entries().iter().map(|(k, v)| (k.to_string(), J::from(*v))).collect())
+        J::O(self.entries().map(|(k, v)| (k.to_string(), J::from(v))).collect())
     }
 }
 
@@ -313,7 +334,7 @@ pub fn resolve(config: &Config, navigator_languages: &[String]) -> Resolved {
     let foreign = (!ui_lang.eq_ignore_ascii_case(primary(&lang))).then(|| Foreign {
         lang: ui_lang.to_string(),
         rtl: RTL.contains(&ui_lang),
-        texts: ui.entries().iter().filter(|(k, _)| !overridden.contains(k)).map(|(_, v)| v.to_string()).collect(),
+        texts: ui.entries().filter(|(k, _)| !overridden.contains(k)).map(|(_, v)| v.to_string()).collect(),
     });
     Resolved { rtl: RTL.contains(&primary(&lang)), lang, chain: text_chain, ui, foreign }
 }
@@ -348,10 +369,10 @@ mod tests {
         assert_eq!((t.lang.as_str(), t.rtl), ("ar", true));
         let f = t.foreign.as_ref().unwrap();
         assert_eq!((f.lang.as_str(), f.rtl), ("en", false));
-        assert!(f.has(&t.ui.accept_all) && f.has(" Choose what to allow "));
-        assert!(!f.has(&t.ui.heading), "the site's own heading is Arabic");
+        assert!(f.has(&t.ui.accept_all()) && f.has(" Choose what to allow "));
+        assert!(!f.has(&t.ui.heading()), "the site's own heading is Arabic");
         assert!(f.has("Kept for 30 days."), "a template filled in");
-        assert!(f.has(&format!("{}. {}", t.ui.always_on.trim_end_matches('.'), t.ui.required_why)));
+        assert!(f.has(&format!("{}. {}", t.ui.always_on().trim_end_matches('.'), t.ui.required_why())));
         assert!(!f.has("Statistics") && !f.has(""));
         // A language with strings of its own borrows none.
         assert_eq!(resolve(&plain(r#""language":"de","#), &[]).foreign, None);
@@ -374,8 +395,8 @@ mod tests {
             let file: serde_json::Value = serde_json::from_str(json).unwrap();
             assert_eq!(file, v, "{lang}");
             assert!(KEYS.iter().all(|k| !v[k].as_str().unwrap().trim().is_empty()), "{lang}");
-            assert!(t.retention.contains("{days}"), "{lang}");
-            assert!(t.gpc.ends_with(": {purposes}."), "{lang}: the GPC note names the purposes it turns off");
+            assert!(t.retention().contains("{days}"), "{lang}");
+            assert!(t.gpc().ends_with(": {purposes}."), "{lang}: the GPC note names the purposes it turns off");
         }
     }
 
@@ -383,7 +404,7 @@ mod tests {
     fn auto_follows_the_browser_with_fallbacks() {
         let r = resolve(&plain(""), &["de-AT".into(), "en-US".into()]);
         assert_eq!(r.lang, "de");
-        assert_eq!(r.ui.accept_all, "Alle akzeptieren");
+        assert_eq!(r.ui.accept_all(), "Alle akzeptieren");
         let r = resolve(&plain(""), &["ja".into()]);
         assert_eq!(r.lang, "en");
     }
@@ -393,7 +414,7 @@ mod tests {
         // Purposes in English and Arabic, an Austrian visitor who also reads
         // English: all English, not German buttons around English purposes.
         let r = resolve(&config(""), &["de-AT".into(), "en-US".into()]);
-        assert_eq!((r.lang.as_str(), r.ui.accept_all.as_str()), ("en", "Accept all"));
+        assert_eq!((r.lang.as_str(), r.ui.accept_all()), ("en", "Accept all"));
         // A regional key serves the language: "en-GB" purposes for "en".
         let cfg = Config::from_json(
             r#"{"site":"s","revision":"1","purposes":[{"id":"stats","label":{"en-GB":"Statistics","fr":"Statistiques"},"explain":"x","benefit":"y"}]}"#,
@@ -409,14 +430,14 @@ mod tests {
         )
         .unwrap();
         let r = resolve(&cfg, &["pt-PT".into()]);
-        assert_eq!((r.lang.as_str(), r.ui.accept_all.as_str()), ("pt", builtin("pt").unwrap().accept_all.as_str()));
+        assert_eq!((r.lang.as_str(), r.ui.accept_all()), ("pt", builtin("pt").unwrap().accept_all()));
         assert_eq!(cfg.purposes[0].label.resolve(&r.chain), "Estatísticas");
     }
 
     #[test]
     fn fixed_language_and_rtl() {
         let r = resolve(&config(r#""language":"fr","#), &["de".into()]);
-        assert_eq!(r.ui.reject_all, "Tout refuser");
+        assert_eq!(r.ui.reject_all(), "Tout refuser");
         let r = resolve(&config(""), &["ar-EG".into()]);
         assert_eq!(r.lang, "ar");
         assert!(r.rtl);
@@ -428,23 +449,23 @@ mod tests {
         for (lang, rtl) in [("ar", true), ("he", true), ("sv", false)] {
             let r = resolve(&plain(&format!(r#""language":"{lang}","#)), &["fr".into()]);
             assert_eq!((r.lang.as_str(), r.rtl), (lang, rtl));
-            assert_eq!(r.ui.reject_all, "Reject all", "{lang}: the buttons fall back along the chain (default_language, en)");
+            assert_eq!(r.ui.reject_all(), "Reject all", "{lang}: the buttons fall back along the chain (default_language, en)");
         }
     }
 
     #[test]
     fn config_overrides_ui_strings() {
         let r = resolve(&plain(r#""texts":{"heading":{"en":"Hello","de":"Hallo"}},"#), &["de".into()]);
-        assert_eq!(r.ui.heading, "Hallo");
+        assert_eq!(r.ui.heading(), "Hallo");
         let r = resolve(&plain(r#""texts":{"heading":"Hi there"},"#), &["fr".into()]);
-        assert_eq!(r.ui.heading, "Hi there", "a plain override is for every language");
+        assert_eq!(r.ui.heading(), "Hi there", "a plain override is for every language");
     }
 
     #[test]
     fn an_override_in_another_language_does_not_replace_the_built_in_one() {
         // A French prompt keeps its French heading over a German or English override.
         let r = resolve(&config(r#""language":"fr","texts":{"heading":{"de":"Hallo","en":"Hello"}},"#), &[]);
-        assert_eq!((r.lang.as_str(), r.ui.heading.as_str()), ("fr", builtin("fr").unwrap().heading.as_str()));
+        assert_eq!((r.lang.as_str(), r.ui.heading()), ("fr", builtin("fr").unwrap().heading()));
     }
 
     #[test]
@@ -457,15 +478,15 @@ mod tests {
         .unwrap();
         let r = resolve(&cfg, &[]);
         assert_eq!((r.lang.as_str(), r.rtl), ("ar", true));
-        assert_eq!((r.ui.heading.as_str(), r.ui.accept_all.as_str()), ("خصوصيتك", "قبول الكل"));
-        assert_eq!(r.ui.reject_all, "Reject all", "what the site did not translate stays in the built-in fallback");
+        assert_eq!((r.ui.heading(), r.ui.accept_all()), ("خصوصيتك", "قبول الكل"));
+        assert_eq!(r.ui.reject_all(), "Reject all", "what the site did not translate stays in the built-in fallback");
     }
 
     #[test]
     fn an_override_for_another_region_of_the_language_counts() {
         for (key, browser) in [("en-GB", "en-US"), ("en-US", "en-GB"), ("pt-BR", "pt"), ("de-DE", "de")] {
             let cfg = plain(&format!(r#""texts":{{"heading":{{"{key}":"Override"}}}},"#));
-            assert_eq!(resolve(&cfg, &[browser.into()]).ui.heading, "Override", "{key} for {browser}");
+            assert_eq!(resolve(&cfg, &[browser.into()]).ui.heading(), "Override", "{key} for {browser}");
         }
     }
 
@@ -473,6 +494,6 @@ mod tests {
     fn language_tags_match_without_case() {
         let cfg = plain(r#""texts":{"heading":{"pt-BR":"Sua privacidade","en":"Privacy"}},"#);
         let r = resolve(&cfg, &["pt-BR".into()]);
-        assert_eq!(r.ui.heading, "Sua privacidade");
+        assert_eq!(r.ui.heading(), "Sua privacidade");
     }
 }

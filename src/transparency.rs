@@ -131,12 +131,12 @@ pub fn view(config: &Config, chain: &[String], words: &Words<'_>, st: &State<'_>
                 .filter(|a| a.purpose == p.id)
                 .map(|a| {
                     let counts: Vec<(&str, i64)> = a.events.iter().map(|(n, e)| (n.as_str(), e.count as i64)).collect();
-                    fill(&ui.data_open, &[("events", &figures(config, words, &counts)), ("window", &window(a.start, a.seconds, off))])
+                    fill(ui.data_open(), &[("events", &figures(config, words, &counts)), ("window", &window(a.start, a.seconds, off))])
                 })
                 .collect();
             waiting.extend(st.pending.iter().filter(|r| r.purpose == p.id).map(|r| {
                 let line = fill(
-                    &ui.data_pending,
+                    ui.data_pending(),
                     &[("events", &figures(config, words, &report_counts(r))), ("window", &window(r.window.start, r.window.seconds, off))],
                 );
                 with_noise(line, r, ui)
@@ -149,7 +149,7 @@ pub fn view(config: &Config, chain: &[String], words: &Words<'_>, st: &State<'_>
                 .map(|s| {
                     let r = &s.report;
                     let line = fill(
-                        &ui.data_sent_on,
+                        ui.data_sent_on(),
                         &[
                             ("date", &date(s.sent_at, off)),
                             ("time", &hm(s.sent_at, off)),
@@ -167,8 +167,8 @@ pub fn view(config: &Config, chain: &[String], words: &Words<'_>, st: &State<'_>
         .storage
         .iter()
         .map(|(k, b)| {
-            let size = if *b == 1 { ui.data_bytes_one.clone() } else { fill(&ui.data_bytes, &[("bytes", &b.to_string())]) };
-            (k.clone(), fill(&ui.data_key, &[("key", k), ("meaning", key_meaning(k, ui)), ("size", &size)]))
+            let size = if *b == 1 { ui.data_bytes_one().to_string() } else { fill(ui.data_bytes(), &[("bytes", &b.to_string())]) };
+            (k.clone(), fill(ui.data_key(), &[("key", k), ("meaning", key_meaning(k, ui)), ("size", &size)]))
         })
         .collect();
     View { purposes, storage }
@@ -205,7 +205,7 @@ fn report_counts(r: &Report) -> Vec<(&str, i64)> {
 /// A report's sentence, followed by the noise note when its counts carry noise.
 fn with_noise(line: String, r: &Report, ui: &UiTexts) -> String {
     if r.noise.is_some() {
-        format!("{line} {}", ui.data_noise)
+        format!("{line} {}", ui.data_noise())
     } else {
         line
     }
@@ -218,18 +218,18 @@ fn figures(config: &Config, words: &Words<'_>, counts: &[(&str, i64)]) -> String
         .iter()
         .map(|(name, n)| {
             let event = if words.english { noun(name, *n) } else { spaced(name) };
-            let mut s = fill(&ui.data_event, &[("count", &n.to_string()), ("event", &event)]);
+            let mut s = fill(ui.data_event(), &[("count", &n.to_string()), ("event", &event)]);
             if let Some(e) = config.events.get(*name) {
                 let cats: Vec<String> =
                     e.fields.iter().filter(|(_, f)| matches!(f, Field::Category { .. })).map(|(k, _)| spaced(k)).collect();
                 if !cats.is_empty() {
                     s.push_str(", ");
-                    s.push_str(&fill(&ui.data_grouped, &[("fields", &list(&cats, &ui.data_and))]));
+                    s.push_str(&fill(ui.data_grouped(), &[("fields", &list(&cats, ui.data_and()))]));
                 }
                 for (k, f) in &e.fields {
                     let how = match f {
-                        Field::Histogram { .. } => &ui.data_ranges,
-                        Field::Sum { .. } => &ui.data_added,
+                        Field::Histogram { .. } => ui.data_ranges(),
+                        Field::Sum { .. } => ui.data_added(),
                         _ => continue,
                     };
                     s.push_str(", ");
@@ -240,9 +240,9 @@ fn figures(config: &Config, words: &Words<'_>, counts: &[(&str, i64)]) -> String
         })
         .collect();
     if parts.is_empty() {
-        ui.data_no_events.clone()
+        ui.data_no_events().to_string()
     } else {
-        parts.join(&ui.data_separator)
+        parts.join(ui.data_separator())
     }
 }
 
@@ -277,21 +277,21 @@ fn list(items: &[String], and: &str) -> String {
 fn key_meaning<'a>(key: &str, ui: &'a UiTexts) -> &'a str {
     let rest = key.strip_prefix("candor.").unwrap_or(key);
     if rest == "tab.live" {
-        return &ui.data_key_tab_live;
+        return ui.data_key_tab_live();
     }
     match rest.split('.').next().unwrap_or("") {
-        "consent" => &ui.data_key_consent,
-        "receipts" => &ui.data_key_receipts,
-        "history" => &ui.data_key_history,
-        "open" => &ui.data_key_open,
-        "report" => &ui.data_key_report,
-        "dropped" => &ui.data_key_dropped,
-        "lease" => &ui.data_key_lease,
-        "alive" => &ui.data_key_alive,
-        "tab" => &ui.data_key_tab,
-        "gcm" => &ui.data_key_gcm,
-        "forget" => &ui.data_key_forget,
-        _ => &ui.data_key_other,
+        "consent" => ui.data_key_consent(),
+        "receipts" => ui.data_key_receipts(),
+        "history" => ui.data_key_history(),
+        "open" => ui.data_key_open(),
+        "report" => ui.data_key_report(),
+        "dropped" => ui.data_key_dropped(),
+        "lease" => ui.data_key_lease(),
+        "alive" => ui.data_key_alive(),
+        "tab" => ui.data_key_tab(),
+        "gcm" => ui.data_key_gcm(),
+        "forget" => ui.data_key_forget(),
+        _ => ui.data_key_other(),
     }
 }
 

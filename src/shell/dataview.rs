@@ -45,15 +45,15 @@ impl DataView {
         let section = el(
             doc,
             "section",
-            &[("class", "data"), ("data-testid", "candor-data-view"), ("aria-label", &ui.your_data), ("hidden", ""), ("tabindex", "-1")],
+            &[("class", "data"), ("data-testid", "candor-data-view"), ("aria-label", ui.your_data()), ("hidden", ""), ("tabindex", "-1")],
             "",
         )?;
-        let intro = el(doc, "p", &[], &ui.data_intro)?;
+        let intro = el(doc, "p", &[], ui.data_intro())?;
         let body = el(doc, "div", &[("class", "data-body")], "")?;
         let actions = el(doc, "div", &[("class", "data-actions")], "")?;
-        let export = el(doc, "button", &[("type", "button"), ("class", "secondary"), ("data-testid", "candor-export")], &ui.data_export)?;
-        let erase = el(doc, "button", &[("type", "button"), ("class", "secondary"), ("data-testid", "candor-erase")], &ui.data_erase)?;
-        let back = el(doc, "button", &[("type", "button"), ("class", "secondary"), ("data-testid", "candor-data-back")], &ui.back)?;
+        let export = el(doc, "button", &[("type", "button"), ("class", "secondary"), ("data-testid", "candor-export")], ui.data_export())?;
+        let erase = el(doc, "button", &[("type", "button"), ("class", "secondary"), ("data-testid", "candor-erase")], ui.data_erase())?;
+        let back = el(doc, "button", &[("type", "button"), ("class", "secondary"), ("data-testid", "candor-data-back")], ui.back())?;
         append(&actions, &[&export, &erase, &back])?;
         append(&section, &[&intro, &body, &actions])?;
         let click = |target: &Element, intent: Intent| {
@@ -61,7 +61,7 @@ impl DataView {
             EventListener::new(target, "click", move |_| on(intent.clone()))
         };
         let listeners = vec![click(&export, Intent::Export), click(&erase, Intent::Erase), click(&back, Intent::Customize)];
-        let sentences = texts.foreign.as_ref().filter(|f| f.texts.contains(&ui.data_open)).map(|f| (f.lang.clone(), f.rtl));
+        let sentences = texts.foreign.as_ref().filter(|f| f.texts.iter().any(|t| t == ui.data_open())).map(|f| (f.lang.clone(), f.rtl));
         Ok(DataView {
             focus: section.clone(),
             section,
@@ -79,16 +79,16 @@ impl DataView {
         for p in &view.purposes {
             let part = el(doc, "div", &[("class", "data-purpose"), ("data-testid", &format!("candor-data-{}", p.id))], "")?;
             let ui = &self.texts.ui;
-            let title = el(doc, "h3", &[], &format!("{} ({})", p.label, if p.granted { &ui.data_on } else { &ui.data_off }))?;
+            let title = el(doc, "h3", &[], &format!("{} ({})", p.label, if p.granted { ui.data_on() } else { ui.data_off() }))?;
             part.append_child(&title)?;
-            let nothing_sent = ui.data_nothing_sent.replace("{days}", &history_days.to_string());
+            let nothing_sent = ui.data_nothing_sent().replace("{days}", &history_days.to_string());
             let lang = self.sentences.as_ref();
-            list(doc, &part, &ui.data_waiting, &format!("candor-data-waiting-{}", p.id), &p.waiting, &ui.data_nothing_waiting, lang)?;
-            list(doc, &part, &ui.data_sent, &format!("candor-data-sent-{}", p.id), &p.sent, &nothing_sent, lang)?;
+            list(doc, &part, ui.data_waiting(), &format!("candor-data-waiting-{}", p.id), &p.waiting, ui.data_nothing_waiting(), lang)?;
+            list(doc, &part, ui.data_sent(), &format!("candor-data-sent-{}", p.id), &p.sent, &nothing_sent, lang)?;
             self.body.append_child(&part)?;
         }
         let part = el(doc, "div", &[("class", "data-purpose")], "")?;
-        let h = el(doc, "h3", &[], &self.texts.ui.data_stored)?;
+        let h = el(doc, "h3", &[], self.texts.ui.data_stored())?;
         part.append_child(&h)?;
         let ul = el(doc, "ul", &[("data-testid", "candor-data-storage")], "")?;
         for (key, line) in &view.storage {
@@ -99,7 +99,7 @@ impl DataView {
             ul.append_child(&li)?;
         }
         if view.storage.is_empty() {
-            let li = el(doc, "li", &[("class", "muted")], &self.texts.ui.data_nothing_stored)?;
+            let li = el(doc, "li", &[("class", "muted")], self.texts.ui.data_nothing_stored())?;
             ul.append_child(&li)?;
         }
         part.append_child(&ul)?;

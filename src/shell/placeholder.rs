@@ -86,7 +86,7 @@ fn build(doc: &Document, frame: &Element, config: &Config, texts: &Resolved, on_
     }
     let label = labels.join(" + ");
     let own = frame.get_attribute("data-candor-placeholder").filter(|t| !t.trim().is_empty());
-    let sentence = own.unwrap_or_else(|| texts.ui.placeholder.replace("{purpose}", &label));
+    let sentence = own.unwrap_or_else(|| texts.ui.placeholder().replace("{purpose}", &label));
     let host = doc.create_element("candor-placeholder")?;
     let shadow = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))?;
     let sheet = web_sys::CssStyleSheet::new()?;
@@ -96,7 +96,7 @@ fn build(doc: &Document, frame: &Element, config: &Config, texts: &Resolved, on_
     let box_ = el(doc, "div", &[("class", "ph"), ("lang", &texts.lang), ("dir", dir)], "")?;
     let p = el(doc, "p", &[], &sentence)?;
     let testid = format!("candor-placeholder-allow-{}", ids.join("-"));
-    let button = el(doc, "button", &[("type", "button"), ("data-testid", &testid)], &texts.ui.allow.replace("{purpose}", &label))?;
+    let button = el(doc, "button", &[("type", "button"), ("data-testid", &testid)], &texts.ui.allow().replace("{purpose}", &label))?;
     append(&box_, &[&p, &button])?;
     if let Some(foreign) = &texts.foreign {
         super::dom::mark_foreign(&box_, foreign);

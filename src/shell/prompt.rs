@@ -102,17 +102,17 @@ impl Prompt {
             &[("class", "prompt"), ("data-testid", "candor-prompt"), ("aria-labelledby", "candor-h"), ("aria-describedby", "candor-d")],
             "",
         )?;
-        let close = el(doc, "button", &[("type", "button"), ("class", "close"), ("data-testid", "candor-close"), ("aria-label", &ui.close)], "×")?;
-        let heading = el(doc, "h2", &[("id", "candor-h")], &ui.heading)?;
+        let close = el(doc, "button", &[("type", "button"), ("class", "close"), ("data-testid", "candor-close"), ("aria-label", ui.close())], "×")?;
+        let heading = el(doc, "h2", &[("id", "candor-h")], ui.heading())?;
         let first = el(doc, "div", &[("class", "first")], "")?;
-        let intro = el(doc, "p", &[("id", "candor-d")], &ui.intro)?;
+        let intro = el(doc, "p", &[("id", "candor-d")], ui.intro())?;
         // "…, so these purposes are off: Ads, Offers." names the purposes GPC turns off.
         let off: Vec<&str> = config.optional_purposes().filter(|p| p.gpc).map(|p| p.label.resolve(&texts.chain)).collect();
-        let gpc_note = el(doc, "p", &[("class", "note"), ("hidden", "")], &ui.gpc.replace("{purposes}", &off.join(", ")))?;
+        let gpc_note = el(doc, "p", &[("class", "note"), ("hidden", "")], &ui.gpc().replace("{purposes}", &off.join(", ")))?;
         append(&first, &[&intro, &gpc_note])?;
 
         let prefs = el(doc, "div", &[("class", "prefs"), ("hidden", "")], "")?;
-        let prefs_intro = el(doc, "p", &[], &ui.prefs_intro)?;
+        let prefs_intro = el(doc, "p", &[], ui.prefs_intro())?;
         let list = el(doc, "ul", &[("class", "purposes")], "")?;
         let mut toggles = Vec::new();
         for p in &config.purposes {
@@ -143,7 +143,7 @@ impl Prompt {
             let explain = el(doc, "p", &[("id", &format!("candor-e-{}", p.id))], text)?;
             tagged(&explain, tag);
             let benefit = el(doc, "p", &[], "")?;
-            let strong = el(doc, "strong", &[], &ui.benefit_prefix)?;
+            let strong = el(doc, "strong", &[], ui.benefit_prefix())?;
             benefit.append_child(&strong)?;
             benefit.append_child(&doc.create_text_node(" "))?;
             let (text, tag) = p.benefit.resolve_tagged(chain);
@@ -152,14 +152,14 @@ impl Prompt {
             benefit.append_child(&what)?;
             append(&li, &[&row, &explain, &benefit])?;
             if let Some(days) = p.retention_days {
-                let template = if days == 1 { &ui.retention_one } else { &ui.retention };
+                let template = if days == 1 { ui.retention_one() } else { ui.retention() };
                 let note = el(doc, "p", &[("class", "muted")], &template.replace("{days}", &days.to_string()))?;
                 li.append_child(&note)?;
             }
             if p.required {
                 input.set_checked(true);
                 input.set_disabled(true);
-                let note = el(doc, "p", &[("class", "muted")], &format!("{}. {}", ui.always_on.trim_end_matches('.'), ui.required_why))?;
+                let note = el(doc, "p", &[("class", "muted")], &format!("{}. {}", ui.always_on().trim_end_matches('.'), ui.required_why()))?;
                 li.append_child(&note)?;
             } else {
                 toggles.push((p.id.clone(), input.clone()));
@@ -167,18 +167,18 @@ impl Prompt {
             list.append_child(&li)?;
         }
         let your_data =
-            el(doc, "button", &[("type", "button"), ("class", "secondary link"), ("data-testid", "candor-your-data")], &ui.your_data)?;
+            el(doc, "button", &[("type", "button"), ("class", "secondary link"), ("data-testid", "candor-your-data")], ui.your_data())?;
         append(&prefs, &[&prefs_intro, &list, &your_data])?;
         let data = DataView::new(doc, texts, &on)?;
 
         let actions = el(doc, "div", &[("class", "actions")], "")?;
-        let reject = el(doc, "button", &[("type", "button"), ("class", "choice"), ("data-testid", "candor-reject-all")], &ui.reject_all)?;
-        let accept = el(doc, "button", &[("type", "button"), ("class", "choice"), ("data-testid", "candor-accept-all")], &ui.accept_all)?;
-        let customize = el(doc, "button", &[("type", "button"), ("class", "secondary"), ("data-testid", "candor-customize")], &ui.customize)?;
-        let save = el(doc, "button", &[("type", "button"), ("class", "secondary"), ("data-testid", "candor-save"), ("hidden", "")], &ui.save)?;
+        let reject = el(doc, "button", &[("type", "button"), ("class", "choice"), ("data-testid", "candor-reject-all")], ui.reject_all())?;
+        let accept = el(doc, "button", &[("type", "button"), ("class", "choice"), ("data-testid", "candor-accept-all")], ui.accept_all())?;
+        let customize = el(doc, "button", &[("type", "button"), ("class", "secondary"), ("data-testid", "candor-customize")], ui.customize())?;
+        let save = el(doc, "button", &[("type", "button"), ("class", "secondary"), ("data-testid", "candor-save"), ("hidden", "")], ui.save())?;
         append(&actions, &[&reject, &accept, &customize, &save])?;
         append(&dialog, &[&close, &heading, &first, &prefs, &data.section, &actions])?;
-        let reopen = el(doc, "button", &[("type", "button"), ("class", "reopen"), ("data-testid", "candor-reopen"), ("hidden", "")], &ui.reopen)?;
+        let reopen = el(doc, "button", &[("type", "button"), ("class", "reopen"), ("data-testid", "candor-reopen"), ("hidden", "")], ui.reopen())?;
         append(&root, &[&dialog, &reopen])?;
         if let Some(foreign) = &texts.foreign {
             super::dom::mark_foreign(&root, foreign);
@@ -353,7 +353,7 @@ impl Prompt {
     pub fn show_banner(&mut self, gpc: bool) {
         self.unsaved = None;
         self.leave_modal();
-        self.set_heading(&self.texts.ui.heading);
+        self.set_heading(self.texts.ui.heading());
         set_hidden(&self.first, false);
         set_hidden(&self.data.section, true);
         set_hidden(&self.actions, false);
@@ -378,7 +378,7 @@ impl Prompt {
         }
         self.dialog.close();
         let _ = self.dialog.class_list().add_1("modal");
-        self.set_heading(&self.texts.ui.prefs_heading);
+        self.set_heading(self.texts.ui.prefs_heading());
         set_hidden(&self.first, true);
         set_hidden(&self.data.section, true);
         set_hidden(&self.actions, false);
@@ -403,7 +403,7 @@ impl Prompt {
         }
         self.dialog.close();
         let _ = self.dialog.class_list().add_1("modal");
-        self.set_heading(&self.texts.ui.your_data);
+        self.set_heading(self.texts.ui.your_data());
         set_hidden(&self.first, true);
         set_hidden(&self.prefs, true);
         set_hidden(&self.actions, true);
