@@ -33,3 +33,9 @@ pub mod shell;
 
 /// The SDK version, as reported in `sdk` fields.
 pub const SDK: &str = concat!("candor/", env!("CARGO_PKG_VERSION"));
+
+/// The wasm's allocator: talc instead of Rust's default dlmalloc (smaller
+/// in the module, and faster).
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
