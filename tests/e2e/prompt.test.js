@@ -35,6 +35,21 @@ test.before(async () => {
     'fr.html': h.html({ attrs: 'data-config="/fr.config.json" async' }),
     'long.config.json': h.config({ purposes: [cfg.purposes[0], { ...cfg.purposes[1], label: 'Datenschutzgrundverordnungskonformitätsprüfung'.repeat(4) }] }),
     'long.html': h.html({ attrs: 'data-config="/long.config.json" async' }),
+    // Accept and reject worded at very different lengths (a site's own texts).
+    'wordy.config.json': h.config({ texts: { accept_all: 'Yes, accept every single purpose listed on this page, thank you very much', reject_all: 'No' } }),
+    'wordy.html': h.html({ attrs: 'data-config="/wordy.config.json" async' }),
+    // An app that replaces <body> (or shows a splash <dialog> and closes
+    // it) the moment Candor's element appears, before Candor's boot ends.
+    'swap.js': `new MutationObserver(function (r, o) {
+  if (!document.querySelector('candor-consent')) return; o.disconnect();
+  var b = document.createElement('body'); b.innerHTML = '<main><h1>App</h1></main>'; document.body.replaceWith(b);
+}).observe(document, { childList: true, subtree: true });`,
+    'swap.html': h.html({ head: '<script src="/swap.js"></script>' }),
+    'splash.js': `document.addEventListener('DOMContentLoaded', function () { document.getElementById('splash').showModal(); });
+new MutationObserver(function (r, o) {
+  if (!document.querySelector('candor-consent')) return; o.disconnect(); document.getElementById('splash').close();
+}).observe(document, { childList: true, subtree: true });`,
+    'splash.html': h.html({ head: '<script src="/splash.js"></script>', body: '<dialog id="splash"><p>Welcome</p></dialog>' }),
     'csp.html': h.html({ head: `<meta http-equiv="Content-Security-Policy" content="${CSP}">` }),
     // Page CSS that would bury an ordinary fixed banner: a chat bar at the
     // highest z-index, a transformed <body> (fixed boxes scroll with it),
@@ -67,13 +82,15 @@ const focused = (p) => p.evaluate(() => {
   return inner ? inner.getAttribute('data-testid') || inner.id || inner.tagName : null;
 });
 
-test('accept and reject have the same size and style, on desktop and on a 375 px phone', async () => {
-  for (const viewport of [{ width: 1280, height: 800 }, { width: 375, height: 740 }]) {
-    const { context, p } = await open('/', { viewport });
+test('accept and reject have the same size and style, on desktop and on phones, also when a site words them unevenly', async () => {
+  for (const [url, viewport] of [['/', { width: 1280, height: 800 }], ['/', { width: 375, height: 740 }],
+    ['/wordy.html', { width: 1280, height: 800 }], ['/wordy.html', { width: 390, height: 740 }], ['/wordy.html', { width: 320, height: 640 }]]) {
+    const { context, p } = await open(url, { viewport });
     const a = await byId(p, 'candor-accept-all').boundingBox();
     const r = await byId(p, 'candor-reject-all').boundingBox();
-    assert.equal(Math.round(a.width), Math.round(r.width), JSON.stringify(viewport));
-    assert.equal(Math.round(a.height), Math.round(r.height), JSON.stringify(viewport));
+    const where = `${url} ${JSON.stringify(viewport)}`;
+    assert.equal(Math.round(a.width), Math.round(r.width), where);
+    assert.equal(Math.round(a.height), Math.round(r.height), where);
     const style = (id) => byId(p, id).evaluate((e) => {
       const s = getComputedStyle(e);
       return [e.tagName, s.backgroundColor, s.color, s.fontSize, s.fontWeight, s.borderTopWidth].join('|');
@@ -542,6 +559,17 @@ test('a page that removes every element it did not create stays responsive; a re
   await byId(second.p, 'candor-reject-all').click();
   await second.p.waitForFunction(() => window.candor.consent().decided);
   await second.context.close();
+});
+
+test('a page that replaces <body>, or closes its splash dialog, while the banner is being shown: the banner is back, on top, and works', async () => {
+  for (const url of ['/swap.html', '/splash.html']) {
+    const { context, p } = await open(url);
+    assert.equal(await p.locator('candor-consent').count(), 1, url);
+    assert.equal(await p.evaluate(() => document.querySelector('candor-consent').shadowRoot.querySelector('.root').matches(':popover-open')), true, url);
+    await byId(p, 'candor-reject-all').click();
+    await p.waitForFunction(() => window.candor.consent().decided);
+    await context.close();
+  }
 });
 
 test("a page's own modal dialog: the prompt waits under it (not shown as usable above it), and is on top again once it closes", async () => {
