@@ -519,6 +519,9 @@ fn is_blank(c: char) -> bool {
 impl Config {
     /// Parses and validates a config document.
     pub fn from_json(text: &str) -> Result<Config, ConfigError> {
+        // A byte order mark, as an editor may save: a config fetched by URL
+        // loses it in the browser's decoding, an inline one does not.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         // Syntax first, so a comment or a stray character before the object
         // is named with its line and column.
         let doc = read::parse(text).map_err(|e| ConfigError::new("", format!("not valid JSON: {e}")))?;
@@ -1135,6 +1138,35 @@ mod tests {
         assert_eq!(e, "events.purchase.fields.amount: min must be less than max");
         let e = err(&DEMO.replace(r#""kind": "sum""#, r#""kind": "text""#));
         assert!(e.starts_with("events.purchase.fields.amount"), "{e}");
+    }
+
+    #[test]
+    fn a_wrong_type_inside_a_field_spec_names_the_member_and_item() {
+        let cases = [
+            (r#""buckets": [100, 300]"#, r#""buckets": [100, 300, "3"]"#, "events.page_view.fields.load_ms.buckets[2]: invalid type: string \"3\""),
+            (r#""values": ["/", "/shop"]"#, r#""values": ["/", 1]"#, "events.page_view.fields.path.values[1]: invalid type: integer 1"),
+            (r#""min": 0"#, r#""min": "0""#, "events.purchase.fields.amount.min: invalid type: string \"0\""),
+            (r#""max": 500"#, r#""max": null"#, "events.purchase.fields.amount.max: invalid type: null"),
+        ];
+        for (from, to, want) in cases {
+            let e = err(&DEMO.replace(from, to));
+            assert!(e.starts_with(want), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_number_out_of_range_is_refused_with_the_rules_own_range() {
+        let e = err(&DEMO.replace(r#""retention_days": 30"#, r#""retention_days": -1"#));
+        assert_eq!(e, "purposes[1].retention_days: invalid value: integer -1, expected a whole number from 1 to 4294967295");
+        let e = err(&DEMO.replace(r#""window_seconds": 60"#, r#""window_seconds": 1e23"#));
+        assert!(e.starts_with("aggregation.window_seconds: invalid value: floating point 1"), "{e}");
+        assert!(e.ends_with("expected a whole number from 1 to 86400"), "{e}");
+    }
+
+    #[test]
+    fn a_leading_byte_order_mark_is_read_past() {
+        assert_eq!(Config::from_json(&format!("\u{feff}{DEMO}")).unwrap(), Config::from_json(DEMO).unwrap());
+        assert!(err(&format!("{DEMO}\u{feff}")).starts_with("config: not valid JSON"), "only at the start");
     }
 
     #[test]

@@ -137,6 +137,14 @@ fn u32_(path: &str, v: &J) -> R<u32> {
     unsigned(path, v, u32::MAX as u64).map(|n| n as u32)
 }
 
+/// A `u32` whose rule is narrower (`min` to `max`): a number outside the
+/// type's range is refused with the rule's range, not the type's.
+fn u32_in(min: u32, max: u32) -> impl Fn(&str, &J) -> R<u32> {
+    move |path, v| {
+        u32_(path, v).map_err(|e| ConfigError::new(path, e.message.replace(&format!("from 0 to {}", u32::MAX), &format!("from {min} to {max}"))))
+    }
+}
+
 fn u16_(path: &str, v: &J) -> R<u16> {
     unsigned(path, v, u16::MAX as u64).map(|n| n as u16)
 }
@@ -301,7 +309,7 @@ fn purpose(path: &str, v: &J) -> R<Purpose> {
             "label" => label = Some(text(at, x)?),
             "explain" => explain = Some(text(at, x)?),
             "benefit" => benefit = Some(text(at, x)?),
-            "retention_days" => p.retention_days = nullable(u32_)(at, x)?,
+            "retention_days" => p.retention_days = nullable(u32_in(1, u32::MAX))(at, x)?,
             "gpc" => p.gpc = boolean(at, x)?,
             _ => p.cookies = strings(at, x)?,
         }
@@ -369,10 +377,11 @@ fn field(path: &str, v: &J) -> R<Field> {
         }
         seen.push(k);
         match k.as_str() {
-            "values" => values = Some(strings(path, x).map_err(|e| at(path, e))?),
-            "buckets" => buckets = Some(list(f64_)(path, x).map_err(|e| at(path, e))?),
-            "min" => min = Some(f64_(path, x)?),
-            _ => max = Some(f64_(path, x)?),
+            // Unlike serde's buffered enum, an error names the member and item.
+            "values" => values = Some(strings(&join(path, k), x)?),
+            "buckets" => buckets = Some(list(f64_)(&join(path, k), x)?),
+            "min" => min = Some(f64_(&join(path, k), x)?),
+            _ => max = Some(f64_(&join(path, k), x)?),
         }
     }
     Ok(match kind {
@@ -383,15 +392,11 @@ fn field(path: &str, v: &J) -> R<Field> {
     })
 }
 
-fn at(path: &str, e: ConfigError) -> ConfigError {
-    ConfigError::new(path, e.message)
-}
-
 fn aggregation(path: &str, v: &J) -> R<Aggregation> {
     let mut a = Aggregation { window_seconds: default_window(), noise: None };
     each(path, v, "an object", &["window_seconds", "noise"], |at, k, x| {
         match k {
-            "window_seconds" => a.window_seconds = u32_(at, x)?,
+            "window_seconds" => a.window_seconds = u32_in(1, 86_400)(at, x)?,
             _ => a.noise = nullable(noise)(at, x)?,
         }
         Ok(())
@@ -595,6 +600,10 @@ mod tests {
     /// JSON Schema's "integer" allows.
     fn known_difference(old: &str) -> bool {
         old.contains(" at line ") || old.contains("invalid length") || old.contains("elements") || whole_float(old)
+            // Ours name the member of a field spec (`.min`, `.buckets[2]`), and
+            // the rule's range for retention_days and window_seconds.
+            || (old.contains(".fields.") && !old.contains("kind") && !old.contains("field \"") && !old.contains("an object with"))
+            || ((old.contains("retention_days") || old.contains("window_seconds")) && old.contains("from 0 to"))
     }
 
     /// serde quoted every value in its messages (`integer "5"`); ours

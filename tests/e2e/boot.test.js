@@ -21,6 +21,11 @@ test.before(async () => {
     'inline-clobber.html': h.html({ attrs: 'async', body:
       `<p id="candor-config">${JSON.stringify(h.config({ purposes: h.config().purposes.map((p) => ({ ...p, required: true })) })).replace(/</g, '&lt;')}</p>` +
       `<script type="application/json" id="candor-config">${JSON.stringify(h.config())}</script>` }),
+    // Texts with markup, inline, escaped as the README says (every < as \u003c),
+    // and saved with a byte order mark.
+    'inline-markup.html': h.html({ attrs: 'async', body: '<script type="application/json" id="candor-config">\ufeff' +
+      JSON.stringify(h.config({ purposes: h.config().purposes.map((p) => p.id === 'stats' ? { ...p, label: 'Comments like <!-- <script> and </script> are shown' } : p) }))
+        .replace(/</g, '\\u003c') + '</script><p id="after">The page goes on.</p>' }),
     'inline-twice.html': h.html({ attrs: 'async', body:
       `<script type="application/json" id="candor-config">${JSON.stringify(h.config())}</script>` +
       `<script type="application/json" id="candor-config">${JSON.stringify(h.config())}</script>` }),
@@ -75,6 +80,15 @@ test('boots from an inline config placed after an async script tag', async () =>
 test('boots from an inline config placed before a defer script tag', async () => {
   const { context, p } = await fresh('/inline-before.html');
   await assertUndecidedWithPrompt(p);
+  await context.close();
+});
+
+test('an inline config with markup in its texts, escaped as documented and saved with a byte order mark: the page and the prompt show it as text', async () => {
+  const { context, p } = await fresh('/inline-markup.html');
+  await assertUndecidedWithPrompt(p);
+  assert.equal(await p.locator('#after').textContent(), 'The page goes on.');
+  await p.locator('[data-testid="candor-customize"]').click();
+  assert.ok(await p.getByText('Comments like <!-- <script> and </script> are shown', { exact: true }).count() >= 1);
   await context.close();
 });
 
