@@ -335,9 +335,12 @@ var wasmUrl = new URL(start.wasmUrl, document.baseURI);
 // Fetched as the glue would (CORS mode, same-origin credentials), so a
 // <link rel="preload" as="fetch" crossorigin> of the same URL is used.
 var wasm = wasm_bindgen({ module_or_path: fetchWithin(wasmUrl, { credentials: 'same-origin' }, WASM_WAIT_MS) }).catch(function (e) {
+  if (typeof WebAssembly !== 'object' || !WebAssembly) {
+    throw { code: 'boot', message: 'this browser does not run WebAssembly (or the page removed it), which Candor needs: nothing is shown or granted' };
+  }
   throw { code: 'wasm-load', message: 'could not load ' + wasmUrl + ': ' + (e && e.message || e) +
     // A sandboxed iframe without allow-same-origin: every fetch is cross-origin.
-    (location.origin === 'null' ? ' (this document\'s origin is opaque, as in a sandboxed iframe without allow-same-origin)' : '') };
+    (self.origin === 'null' || location.origin === 'null' ? ' (this document\'s origin is opaque, as in a sandboxed iframe without allow-same-origin)' : '') };
 });
 // Runs `run` once the frame being prepared has been painted: after the next
 // animation frame, in a task of its own. A page that is not visible paints
@@ -404,14 +407,23 @@ Promise.all([wasm, configText(), bodyReady()]).then(function (parts) {
   // gated content, signals, the first upload) waits for its first paint when
   // the core allows it. window.candor keeps queueing calls until then, and
   // candor:ready follows the whole boot as before.
+  // The core reports its own failures, with a code (config, boot); one
+  // without (a trap) is reported here.
+  function stopped(e) {
+    sdk = null;
+    fail(e && e.code || 'boot', String(e && e.message || e), !!(e && e.code));
+  }
   function finish() {
     try {
-      first.finish();
+      // Handed out first: a decision the boot makes (a QA preset) emits
+      // candor:consent, whose listeners may call candor.consent() or track().
       sdk = first;
-      watchPage(sdk);
       if (sdk.qaEnabled()) candor.qa = qaApi(sdk);
+      first.finish();
+      watchPage(sdk);
     } catch (e) {
-      return fail('config', String(e && e.message || e), true);
+      delete candor.qa;
+      return stopped(e);
     }
     settle();
   }
@@ -419,7 +431,7 @@ Promise.all([wasm, configText(), bodyReady()]).then(function (parts) {
     if (pageNonce) wasm_bindgen.setPageNonce(pageNonce);
     first = wasm_bindgen.bootFirst(parts[1], preset, urlPreset);
   } catch (e) {
-    return fail('config', String(e && e.message || e), true);
+    return stopped(e);
   }
   if (first.waitForPaint()) afterPaint(finish);
   else finish();

@@ -113,14 +113,23 @@ pub fn boot(config_text: &str, preset: Option<String>, url_preset: Option<String
 pub fn boot_first(config_text: &str, preset: Option<String>, url_preset: Option<String>) -> Result<Sdk, JsValue> {
     let config = match Config::from_json(config_text) {
         Ok(c) => c,
-        Err(e) => {
-            let message = format!("invalid config: {e}");
-            signals::unpublish();
-            dom::report_error("config", &message);
-            return Err(JsError::new(&message).into());
-        }
+        Err(e) => return Err(stopped("config", &format!("invalid config: {e}"))),
     };
-    App::start(config, preset, url_preset).map(|app| Sdk { app })
+    App::start(config, preset, url_preset)
+        .map(|app| Sdk { app })
+        .map_err(|e| stopped("boot", &format!("could not show the prompt: {}", dom::error_text(&e, "the page refused it"))))
+}
+
+/// A boot that stopped: nothing granted (signals taken back), reported
+/// once (`console.error`, `candor:error` with `code`), and thrown to the
+/// loader as an `Error` carrying the same `code`, so it does not report it
+/// again and `candor.error` names the right cause.
+fn stopped(code: &str, message: &str) -> JsValue {
+    signals::unpublish();
+    dom::report_error(code, message);
+    let e = js_sys::Error::new(message);
+    let _ = js_sys::Reflect::set(&e, &"code".into(), &code.into());
+    e.into()
 }
 
 /// The object behind `window.candor`.
@@ -147,6 +156,9 @@ struct App {
     /// storage), its `updated_at`: an older stored record must not undo it.
     unstored_at: Cell<Option<u64>>,
     uploading: Cell<bool>,
+    /// Reports acknowledged by the collector since boot, by any upload of
+    /// this tab: what a `flush` answers is how far this moved while it ran.
+    acknowledged: Cell<u32>,
     /// An accepted `track` changed the open aggregates and their write to
     /// storage is queued for the end of this task ([`App::save_soon`]).
     save_queued: Cell<bool>,
@@ -233,6 +245,7 @@ impl App {
             stored_once: Cell::new(decided_before),
             unstored_at: Cell::new(None),
             uploading: Cell::new(false),
+            acknowledged: Cell::new(0),
             save_queued: Cell::new(false),
             reattach_queued: Cell::new(false),
             hide_sent: RefCell::new(Vec::new()),
@@ -301,6 +314,10 @@ impl App {
         self.apply_preset(preset.as_deref(), url_preset.as_deref());
         self.purge_denied();
         self.watch(&web_sys::window().ok_or("no window")?)?;
+        // The page may have replaced <body>, or shown and closed a modal
+        // dialog of its own, since the banner was shown: the loader's
+        // observer (`watchPage`) only starts once this returns.
+        self.reattach();
         self.activate();
         self.publish_signals();
         let first = self.clone();
@@ -640,6 +657,10 @@ impl App {
     /// Closes windows and uploads pending reports; resolves to how many were acknowledged.
     async fn flush(self: Rc<Self>, all: bool, wait: bool) -> u32 {
         self.beat();
+        // The reports closed here may go out with an upload already on its
+        // way (a timer's, a decision's), which this one waits for: they
+        // count as sent by this flush too.
+        let before = self.acknowledged.get();
         self.close_windows(all);
         if self.config.collector.is_none() {
             return 0;
@@ -651,19 +672,18 @@ impl App {
         let app = self.clone();
         // Taking over silent tabs' data happens under the upload lock, so two
         // tabs never both take (and send) the same stored aggregates.
-        let sent = upload::with_lock(wait, self.tab(), move || {
+        upload::with_lock(wait, self.tab(), move || {
             if app.adopt_orphans() {
                 app.close_windows(all);
             }
             app.send_pending()
         })
-        .await
-        .unwrap_or(0);
+        .await;
         self.uploading.set(false);
         self.resend_receipts().await;
         self.delete_owed().await;
         self.refresh_data();
-        sent
+        self.acknowledged.get().wrapping_sub(before)
     }
 
     /// Sends pending reports one by one until one fails.
@@ -699,6 +719,7 @@ impl App {
             }
             if acknowledged {
                 sent += 1;
+                self.acknowledged.set(self.acknowledged.get() + 1);
             }
         }
         sent
@@ -1112,7 +1133,7 @@ fn purpose_ids(method: &str, ids: &JsValue) -> Result<Vec<String>, JsError> {
 impl Sdk {
     /// Finishes the start (see [`boot`]); the loader calls it once before handing the `Sdk` out.
     pub fn finish(&self) -> Result<(), JsValue> {
-        self.app.finish()
+        self.app.finish().map_err(|e| stopped("boot", &format!("could not start: {}", dom::error_text(&e, "the page refused it"))))
     }
 
     /// A batch of the page's DOM changes that may matter to Candor, found by

@@ -32,6 +32,9 @@ const PATCHES = {
     Object.defineProperty(window, 'localStorage', { get: function () { return shim; }, configurable: true }); })();`,
   // A storage whose reads throw while its writes work.
   readFails: `Storage.prototype.getItem = function () { throw new DOMException('blocked', 'SecurityError'); };`,
+  // Pages that break what Candor is built with: shadow roots, WebAssembly.
+  noShadow: "Element.prototype.attachShadow = function () { throw new Error('no shadow roots here'); };",
+  noWasm: 'window.WebAssembly = undefined;',
   // The widely copied "no submit on Enter" snippet.
   enter: `document.addEventListener('keydown', function (e) { if (e.key === 'Enter') e.preventDefault(); });`,
 };
@@ -135,6 +138,19 @@ test('a page without MutationObserver: Candor still boots, gates what the page h
   assert.equal(p.logs.filter((l) => l.type === 'warning' && /MutationObserver/.test(l.text)).length, 1);
   await context.close();
 });
+
+for (const [file, what] of [['noShadow.html', 'a page whose attachShadow throws'], ['noWasm.html', 'a browser without WebAssembly']]) {
+  test(`${what}: the boot stops with code boot, said once (console.error and candor:error), nothing shown or granted`, async () => {
+    const { context, p } = await open(file);
+    const error = await p.evaluate(() => window.candor.error);
+    assert.equal(error.code, 'boot', JSON.stringify(error));
+    assert.deepEqual(await p.evaluate(() => window.__events.filter((e) => e.name === 'error').map((e) => e.detail.code)), ['boot']);
+    assert.equal(p.logs.filter((l) => l.type === 'error' && /^candor: /.test(l.text)).length, 1, JSON.stringify(p.logs));
+    assert.equal((await h.consent(p)).decided, false);
+    assert.equal(await p.evaluate(() => window.candor.track('page_view', { path: '/' }).accepted), false);
+    await context.close();
+  });
+}
 
 test('a <base href> on another site: reports still go to this site\'s collector', async () => {
   const { context, p } = await open('base.html');

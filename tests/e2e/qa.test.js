@@ -15,6 +15,12 @@ test.before(async () => {
     'host.html': h.html({ attrs: 'data-config="/qa-host.json" async' }),
     'other.html': h.html({ attrs: 'data-config="/qa-other-host.json" async' }),
     'off.html': h.html({ attrs: 'data-config="/qa-off.json" async' }),
+    // A site that tracks as soon as consent is given, on candor:consent.
+    'listen.js': `window.__seen = [];
+document.addEventListener('candor:consent', function (e) {
+  __seen.push({ detail: e.detail.decided, now: candor.consent().decided, qa: typeof candor.qa, track: candor.track('page_view', { path: '/' }) });
+});`,
+    'listen.html': h.html({ head: '<script src="/listen.js"></script>', attrs: 'data-config="/qa-on.json" async' }),
   });
   server = await h.collector({ www });
   chrome = await h.browser();
@@ -42,6 +48,12 @@ test('presets apply where qa allows the host, and say so once', async () => {
   }
   const { context, p } = await open('/on.html', { purposes: { stats: true }, decided: true });
   assert.deepEqual((await h.consent(p)).purposes, { necessary: true, stats: true, video: false });
+  await context.close();
+});
+
+test("a preset's decision: candor:consent listeners see the same consent(), can track, and have candor.qa", async () => {
+  const { context, p } = await open('/listen.html?candor=accept-all');
+  assert.deepEqual(await p.evaluate(() => window.__seen), [{ detail: true, now: true, qa: 'object', track: { accepted: true } }]);
   await context.close();
 });
 

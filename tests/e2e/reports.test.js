@@ -152,6 +152,17 @@ test('N tracked events arrive as exactly N across a collector restart, a reload 
   await context.close();
 });
 
+test("flush() counts the reports it closed even when an upload already on its way sends them", async () => {
+  const { context, p, posted } = await statsGranted();
+  await track(p, 2);
+  // The second flush finds the first one's upload on its way and waits for it.
+  const answers = await p.evaluate(() => Promise.all([window.candor.flush(), window.candor.flush()]));
+  assert.deepEqual(answers, [{ sent: 1 }, { sent: 1 }]);
+  assert.equal(posted.length, 1, 'one report, sent once');
+  assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 0 }, 'nothing left');
+  await context.close();
+});
+
 test('no report is sent for a purpose after it is withdrawn, even one already queued', async () => {
   const { context, p, posted } = await statsGranted();
   const before = (await aggregates('purchase')).count || 0;
