@@ -305,9 +305,20 @@ fn drop_lease(owner: &str) {
     }
 }
 
+/// How long an upload that must wait (`flush()`, a decision's) waits for
+/// another tab's: its requests time out after 10 s each.
+const LOCK_WAIT_MS: u32 = 30_000;
+
+/// `AbortSignal.timeout(ms)`, where the browser has it.
+fn timeout_signal(ms: u32) -> Option<JsValue> {
+    let ctor = js_sys::Reflect::get(&js_sys::global(), &"AbortSignal".into()).ok()?;
+    let timeout: js_sys::Function = js_sys::Reflect::get(&ctor, &"timeout".into()).ok()?.dyn_into().ok()?;
+    timeout.call1(&ctor, &JsValue::from(ms)).ok()
+}
+
 /// Runs `task` holding the `candor.upload` Web Lock, so one tab uploads at a
-/// time. With `wait == false` it gives up at once when another tab holds it.
-/// Without Web Locks it holds a storage lease instead (waiting up to 10 s
+/// time. With `wait == false` it gives up at once when another tab holds it,
+/// else after [`LOCK_WAIT_MS`] (`None`: try later). Without Web Locks it holds a storage lease instead (waiting up to 10 s
 /// for it when `wait`); the collector deduplicates whatever slips through.
 pub async fn with_lock<F, Fut>(wait: bool, owner: &str, task: F) -> Option<u32>
 where
@@ -332,6 +343,14 @@ where
     let request: js_sys::Function = js_sys::Reflect::get(&locks, &"request".into()).ok()?.dyn_into().ok()?;
     let opts = js_sys::Object::new();
     js_sys::Reflect::set(&opts, &"ifAvailable".into(), &JsValue::from_bool(!wait)).ok()?;
+    // A tab that holds the lock and stopped running (a hung script, an
+    // alert() left open) would otherwise keep this wait, and a flush(),
+    // pending until it ends: given up after LOCK_WAIT_MS, as without Web Locks.
+    if wait {
+        if let Some(signal) = timeout_signal(LOCK_WAIT_MS) {
+            js_sys::Reflect::set(&opts, &"signal".into(), &signal).ok()?;
+        }
+    }
     let callback = wasm_bindgen::closure::Closure::once_into_js(move |lock: JsValue| -> js_sys::Promise {
         if lock.is_null() {
             return js_sys::Promise::resolve(&JsValue::NULL);

@@ -52,7 +52,9 @@ impl App {
                 ));
             }
             let body = receipt::body(&r, Some(bundle));
-            wasm_bindgen_futures::spawn_local(send(url, r.receipt_id, body));
+            wasm_bindgen_futures::spawn_local(async move {
+                send(url, r.receipt_id, body).await;
+            });
         }
     }
 
@@ -65,7 +67,12 @@ impl App {
         let ours = |k: &records::Kept| k.receipt.site == self.config.site && crate::conform::is_uuid(&k.receipt.receipt_id);
         for kept in records::receipts().into_iter().filter(|k| !k.acknowledged && !busy(&k.receipt.receipt_id) && ours(k)) {
             let body = receipt::body(&kept.receipt, self.bundle_for(&kept.receipt));
-            send(url.clone(), kept.receipt.receipt_id, body).await;
+            // A collector that does not answer (or asks to wait) is not tried
+            // again for each receipt: the rest wait for the next upload, and
+            // a flush() waits one timeout, not one per receipt.
+            if !send(url.clone(), kept.receipt.receipt_id, body).await {
+                break;
+            }
         }
     }
 
@@ -218,7 +225,8 @@ impl App {
 /// POSTs one receipt; marks it acknowledged (or deletes it, if erased meanwhile).
 /// A refused receipt that carried its texts is sent once more without them
 /// (a bundle over the collector's 32 KB limit must not cost the receipt).
-async fn send(url: String, id: String, body: String) {
+/// Sends one receipt; `false` when the collector is to be tried later.
+async fn send(url: String, id: String, body: String) -> bool {
     INFLIGHT.with(|f| f.borrow_mut().push(id.clone()));
     let mut body = body;
     let mut restamped = false;
@@ -263,9 +271,14 @@ async fn send(url: String, id: String, body: String) {
         }
         // Erased meanwhile, and maybe stored with the answer lost: owed a
         // DELETE (a 404 if the collector never had it).
-        Outcome::Retry(_) if erased => records::forget_later(std::slice::from_ref(&id)),
-        Outcome::Retry(_) => {}
+        Outcome::Retry(_) => {
+            if erased {
+                records::forget_later(std::slice::from_ref(&id));
+            }
+            return false;
+        }
     }
+    true
 }
 
 /// Another tab erased everything (the stored decision is gone): receipts

@@ -86,6 +86,71 @@ test('a collector that takes the request and never answers: flush() settles afte
   }
 });
 
+test('a collector that never answers: a flush() tries it once for the receipts it owes, not once per receipt', { timeout: 120_000 }, async () => {
+  const held = [];
+  const hang = require('node:http').createServer((req, res) => {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Allow-Headers', 'content-type');
+    if (req.method === 'OPTIONS') return res.end();
+    held.push({ url: req.url, res });
+  });
+  await new Promise((r) => hang.listen(0, '127.0.0.1', r));
+  const base = h.config({ collector: `http://127.0.0.1:${hang.address().port}/v1/reports`, aggregation: { window_seconds: 3600 } });
+  h.write(www, { 'hang-receipts.json': base, 'hang-receipts.html': h.html({ attrs: 'data-config="/hang-receipts.json" async' }) });
+  const { context, p } = await statsGranted('/hang-receipts.html');
+  const receipts = () => held.filter((x) => x.url.includes('/v1/receipts')).length;
+  try {
+    // Four decisions: four receipts, each sent at once and left unanswered.
+    await p.evaluate(() => { window.candor.deny(['stats']); window.candor.grant(['video']); window.candor.grant(['stats']); });
+    await p.waitForFunction(() => window.candor.inspect().receipts.length === 4);
+    while (receipts() < 4) await new Promise((r) => setTimeout(r, 100));
+    // Their sends give up after 10 s; then they are owed.
+    await new Promise((r) => setTimeout(r, 11_000));
+    const before = receipts();
+    assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 0 });
+    const tried = receipts() - before;
+    // One per upload: this flush's, and the timer's if it ran meanwhile; not one per receipt (4, one after another).
+    assert.ok(tried >= 1 && tried <= 2, `receipts tried: ${tried}`);
+    assert.equal((await p.evaluate(() => window.candor.inspect().receipts)).filter((r) => !r.acknowledged).length, 4, 'none dropped');
+  } finally {
+    await context.close();
+    held.forEach((x) => x.res.destroy());
+    hang.close();
+  }
+});
+
+test('a tab stopped on an alert() while it holds the upload lock: another tab\'s flush() still settles, its report kept', { timeout: 120_000 }, async () => {
+  const held = [];
+  const hang = require('node:http').createServer((req, res) => {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Allow-Headers', 'content-type');
+    if (req.method === 'OPTIONS') return res.end();
+    held.push(res);
+  });
+  await new Promise((r) => hang.listen(0, '127.0.0.1', r));
+  const base = h.config({ collector: `http://127.0.0.1:${hang.address().port}/v1/reports`, aggregation: { window_seconds: 3600 } });
+  h.write(www, { 'hang-lock.json': base, 'hang-lock.html': h.html({ attrs: 'data-config="/hang-lock.json" async' }) });
+  const { context, p: a } = await statsGranted('/hang-lock.html');
+  const b = await h.page(context);
+  await b.goto(pages.url + '/hang-lock.html');
+  await h.ready(b);
+  let dialog = null;
+  a.on('dialog', (d) => { dialog = d; }); // left open: tab A stops running
+  try {
+    // A's upload holds the lock, and A stops on an alert() before its request times out.
+    await a.evaluate(() => { window.candor.track('page_view', { path: '/' }); window.candor.flush(); setTimeout(() => alert('Hold on'), 300); });
+    while (!dialog) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(await b.evaluate(() => window.candor.track('page_view', { path: '/shop' }).accepted), true);
+    assert.deepEqual(await b.evaluate(() => window.candor.flush()), { sent: 0 }, 'settled while A still holds the lock');
+    assert.equal((await b.evaluate(() => window.candor.inspect().pending)).length, 2, "A's report and B's, kept for a later try (the queue is shared)");
+  } finally {
+    if (dialog) await dialog.dismiss().catch(() => {});
+    await context.close();
+    held.forEach((res) => res.destroy());
+    hang.close();
+  }
+});
+
 /** A fresh context with one page at `path`, stats granted; `posted` collects the report bodies it sends. */
 async function statsGranted(path = '/') {
   const context = await chrome.newContext();
