@@ -66,8 +66,18 @@ function earlyRecordHolds(config, record) {
   var stored = Object.keys(record.purposes);
   if (stored.length !== optional.length || !optional.every(function (id) { return stored.indexOf(id) >= 0; })) return false;
   var days = typeof config.expires_days === 'number' ? config.expires_days : 182; // DEFAULT_EXPIRES_DAYS
-  var now = Date.now() / 1000;
-  return record.updated_at <= now + 7 * 86400 && now - record.updated_at < days * 86400; // consent::FUTURE_SKEW_SECONDS
+  return Date.now() / 1000 - record.updated_at < days * 86400;
+}
+
+// What needs no config: a record dated more than 7 days ahead is refused by
+// the SDK (consent::FUTURE_SKEW_SECONDS), whatever the cache says; and the
+// cache's `until` was written as the record's updated_at plus the config's
+// expires_days (1 to 3650 whole days), so one that does not fit the record
+// is not this record's copy.
+function recordTimely(record, cache) {
+  if (record.updated_at > Date.now() / 1000 + 7 * 86400) return false;
+  var days = cache ? (cache.until - record.updated_at) / 86400 : 1;
+  return Number.isInteger(days) && days >= 1 && days <= 3650;
 }
 
 function gtag() {
@@ -120,7 +130,7 @@ var gcmDefault = null; // what the synchronous default said: {type: 'granted'|'d
   // corrupt or other-revision record means denied, as it does for the SDK.
   var record = null;
   try { record = JSON.parse(localStorage.getItem('candor.consent') || 'null'); } catch (e) { record = null; }
-  if (!recordShape(record) || record.revision !== revision) {
+  if (!recordShape(record) || record.revision !== revision || !recordTimely(record, cache)) {
     valid = false;
   } else if (early && !earlyRecordHolds(early, record)) {
     valid = false;

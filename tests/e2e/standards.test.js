@@ -165,6 +165,23 @@ test('Consent Mode with a config URL: data-gcm, data-revision, and nothing for s
   await p.goto(server.url + '/url-rev.html');
   await h.ready(p);
   assert.equal((await layer(p))[0][2].analytics_storage, 'granted', 'data-revision confirms the cached state');
+  // A record the SDK will refuse, which needs no config to see: dated more
+  // than 7 days ahead (a clock that ran fast when it was written, now set
+  // right), or one the cache's `until` does not belong to.
+  for (const tamper of ['future', 'until']) {
+    await p.evaluate(() => window.candor.acceptAll());
+    await p.evaluate((tamper) => {
+      const r = JSON.parse(localStorage.getItem('candor.consent'));
+      const c = JSON.parse(localStorage.getItem('candor.gcm'));
+      if (tamper === 'future') r.updated_at = Math.floor(Date.now() / 1000) + 30 * 86400;
+      c.until = r.updated_at + 182 * 86400 + (tamper === 'until' ? 3600 : 0);
+      localStorage.setItem('candor.consent', JSON.stringify(r));
+      localStorage.setItem('candor.gcm', JSON.stringify(c));
+    }, tamper);
+    await p.goto(server.url + '/url-rev.html');
+    await h.ready(p);
+    assert.equal((await layer(p))[0][2].analytics_storage, 'denied', `${tamper}: the early default does not grant`);
+  }
 
   const q = await open(await chrome.newContext(), '/plain.html');
   assert.equal(await q.evaluate(() => window.dataLayer), undefined, 'no Consent Mode config: dataLayer untouched');
