@@ -231,6 +231,14 @@ impl App {
         if matches!(rejection, Some(Rejection::Corrupt | Rejection::Expired | Rejection::OtherRevision)) {
             storage::remove(storage::CONSENT);
         }
+        // Another revision or an expired decision is the ordinary way to ask
+        // again; an unreadable record, or one for other purposes under the
+        // same revision, is worth saying.
+        if rejection == Some(Rejection::Corrupt) {
+            dom::warn(
+                "the stored decision (localStorage candor.consent) could not be read, or lists other purposes than this config                  (change revision when purposes change): it was discarded, and the visitor is asked again",
+            );
+        }
         let app = Rc::new(App {
             bundle: OnceCell::new(),
             presets: RefCell::new(Some((preset, url_preset))),

@@ -173,10 +173,15 @@ test('garbage or doubtful stored records ask again and grant nothing', async () 
   const context = await chrome.newContext();
   const p = await h.page(context);
   await p.goto(server.url + '/');
+  // The ordinary ways to ask again (another revision, too old, too far ahead) say nothing; the others warn once.
+  const ordinary = [rec({ revision: 'r0' }), rec({ updated_at: now - 200 * 86400 }), rec({ updated_at: now + 30 * 86400 })];
+  const warned = () => p.logs.filter((l) => l.type === 'warning' && /candor\.consent\) could not be read/.test(l.text)).length;
   for (const value of cases) {
     await p.evaluate((v) => localStorage.setItem('candor.consent', v), value);
+    const before = warned();
     await p.reload();
     await h.ready(p);
+    assert.equal(warned() - before, ordinary.includes(value) ? 0 : 1, `warning for ${value}`);
     const c = await h.consent(p);
     assert.equal(c.decided, false, `decided from ${value}`);
     assert.equal(c.purposes.stats || c.purposes.video, false, `granted from ${value}`);
