@@ -224,12 +224,15 @@ fn key_of(id: &str) -> Option<String> {
 }
 
 /// Every pending report, stored or in memory, oldest first. Corrupt
-/// entries are removed.
+/// entries are removed, and so is one stored under another report's id
+/// (written by hand): it could never be taken out of the queue once sent.
 pub fn pending() -> Vec<Report> {
     let mut all: Vec<(String, Option<Report>)> = report_keys()
         .into_iter()
         .filter_map(|(k, _)| {
-            let parsed = storage::get(&k).and_then(|t| Report::from_json(&t));
+            let parsed = storage::get(&k).and_then(|t| Report::from_json(&t)).filter(|r| {
+                k.len() > r.report_id.len() && k.ends_with(r.report_id.as_str()) && k.as_bytes()[k.len() - r.report_id.len() - 1] == b'.'
+            });
             if parsed.is_none() {
                 storage::remove(&k);
             }

@@ -390,6 +390,9 @@ test('stored reports and aggregates that the config could not have built are dro
       { ...base, report_id: '2b7c6a52-1d2e-4f3a-9b8c-7d6e5f4a3b2c', events: { undeclared: { count: 1 } } },
     ];
     forged.forEach((r, i) => localStorage.setItem(`candor.report.000000000000000${i}0001.${r.report_id}`, JSON.stringify(r)));
+    // A well-formed report stored under another report's id: once sent it could never leave the queue.
+    const moved = { ...base, report_id: '3b7c6a52-1d2e-4f3a-9b8c-7d6e5f4a3b2c', events: { page_view: { count: 1 } } };
+    localStorage.setItem('candor.report.00000000000000030001.4b7c6a52-1d2e-4f3a-9b8c-7d6e5f4a3b2c', JSON.stringify(moved));
     const tab = sessionStorage.getItem('candor.tab');
     localStorage.setItem(`candor.open.${tab}`, JSON.stringify({ open: [{ purpose: 'stats', start: 3600 * 400000, seconds: 3600,
       events: { page_view: { count: 1, fields: { path: { 'free text': 1 } } } } }], budget: {} }));
@@ -400,7 +403,7 @@ test('stored reports and aggregates that the config could not have built are dro
   await p.evaluate(() => window.candor.flush());
   assert.ok(posted.length >= 1, 'the real report was sent');
   for (const body of posted) {
-    assert.equal(/jane@|free text|undeclared|"r0"/.test(body), false, body);
+    assert.equal(/jane@|free text|undeclared|"r0"|3b7c6a52/.test(body), false, body);
   }
   const left = await p.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('candor.report.')));
   assert.deepEqual(left, []);
