@@ -64,6 +64,12 @@ const values = {
   // Seconds the shipped wasm takes at the throttled 1.6 Mbps alone.
   wasm_secs_slow: (candor.files[1].br * 8 / 1.6e6).toFixed(2),
 };
+// Section 7, the busy page: each tool's script time above the page alone, ms per 5 s.
+const busyFile = path.join(OUT, 'busy.md');
+const busyRows = fs.existsSync(busyFile) ? fs.readFileSync(busyFile, 'utf8').split('\n').filter((l) => /^\| (Candor|vanilla|Klaro)/.test(l)) : [];
+const busy = (tool) => { const r = busyRows.find((l) => l.startsWith(`| ${tool}`)); return r ? r.split('|')[3].trim() : '(not measured)'; };
+values.mem_boot = (track.boot.wasm[0] / 1048576).toFixed(2);
+Object.assign(values, { busy_candor: busy('Candor'), busy_cc: busy('vanilla-cookieconsent'), busy_klaro: busy('Klaro') });
 // The hot-path before/after table is a one-off comparison with the build before the change (commit 51cf779),
 // kept in OUT_DIR/track-ab.md; `make bench` does not rebuild the old commit.
 const ab = path.join(OUT, 'track-ab.md');

@@ -87,6 +87,13 @@ function flatten(fields) {
   if (fields === undefined || fields === null) return [];
   flatWhy = 'fields must be an object';
   if (typeof fields !== 'object' || Array.isArray(fields)) return null;
+  // A Map, Set or Date has no own fields to read: it would count as an event
+  // without its fields, silently. (Read by tag, so one from another frame too.)
+  var tag = Object.prototype.toString.call(fields).slice(8, -1);
+  if (tag === 'Map' || tag === 'Set' || tag === 'Date') {
+    flatWhy = 'fields must be a plain object, not a ' + tag;
+    return null;
+  }
   var out = [];
   for (var key in fields) {
     if (!Object.prototype.hasOwnProperty.call(fields, key)) continue;

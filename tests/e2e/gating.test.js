@@ -330,7 +330,7 @@ test('track refuses without consent and never throws on hostile input', async ()
       cyclic: ['page_view', cyclic], proxy: ['page_view', throwing], getter: ['page_view', getter],
       nan: ['page_view', { load_ms: NaN }], inf: ['page_view', { load_ms: Infinity }],
       wrongType: ['page_view', { load_ms: '12' }], undeclared: ['page_view', { email: 'a@b.c' }],
-      array: ['page_view', ['/']], symbol: ['page_view', { path: Symbol('x') }], bigint: ['page_view', { load_ms: 10n }],
+      array: ['page_view', ['/']], map: ['page_view', new Map([['path', '/']])], date: ['page_view', new Date()], symbol: ['page_view', { path: Symbol('x') }], bigint: ['page_view', { load_ms: 10n }],
       ok: ['page_view', { path: '/shop', load_ms: 120 }], other: ['page_view', { path: '/private?u=1' }],
       sumOk: ['purchase', { amount: 1e9 }],
     };
@@ -341,7 +341,7 @@ test('track refuses without consent and never throws on hostile input', async ()
   });
   assert.deepEqual(results.before, { accepted: false, reason: 'no-consent' });
   for (const k of ['undef', 'nul', 'num', 'obj', 'unknown']) assert.deepEqual(results[k], { accepted: false, reason: 'unknown-event' }, k);
-  for (const k of ['cyclic', 'proxy', 'getter', 'nan', 'inf', 'wrongType', 'undeclared', 'array', 'symbol', 'bigint']) {
+  for (const k of ['cyclic', 'proxy', 'getter', 'nan', 'inf', 'wrongType', 'undeclared', 'array', 'map', 'date', 'symbol', 'bigint']) {
     assert.deepEqual(results[k], { accepted: false, reason: 'invalid-field' }, k);
   }
   for (const k of ['huge', 'ok', 'other', 'sumOk']) assert.deepEqual(results[k], { accepted: true }, k);
