@@ -53,19 +53,29 @@ function watch(p, log) {
   });
 }
 
-test('a collector that takes the request and never answers: flush() settles after the timeout, the report stays queued, and no tab is blocked', { timeout: 120_000 }, async () => {
-  // Answers CORS preflights, then holds every POST open without a reply.
+/**
+ * A collector that answers CORS preflights, then holds every POST open
+ * without a reply; `page` is the path of a page whose config sends to it.
+ * `held` lists the requests held ({url, res}); `close()` drops them.
+ */
+async function hangingCollector(name) {
   const held = [];
-  const hang = require('node:http').createServer((req, res) => {
+  const server = require('node:http').createServer((req, res) => {
     res.setHeader('Access-Control-Allow-Origin', '*');
     res.setHeader('Access-Control-Allow-Headers', 'content-type');
     if (req.method === 'OPTIONS') return res.end();
-    held.push(res);
+    held.push({ url: req.url, res });
   });
-  await new Promise((r) => hang.listen(0, '127.0.0.1', r));
-  const base = h.config({ collector: `http://127.0.0.1:${hang.address().port}/v1/reports`, aggregation: { window_seconds: 3600 } });
-  h.write(www, { 'hang.json': base, 'hang.html': h.html({ attrs: 'data-config="/hang.json" async' }) });
-  const { context, p } = await statsGranted('/hang.html');
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const base = h.config({ collector: `http://127.0.0.1:${server.address().port}/v1/reports`, aggregation: { window_seconds: 3600 } });
+  h.write(www, { [`${name}.json`]: base, [`${name}.html`]: h.html({ attrs: `data-config="/${name}.json" async` }) });
+  return { held, page: `/${name}.html`, close: () => { held.forEach((x) => x.res.destroy()); server.close(); } };
+}
+
+test('a collector that takes the request and never answers: flush() settles after the timeout, the report stays queued, and no tab is blocked', { timeout: 120_000 }, async () => {
+  const hang = await hangingCollector('hang');
+  const held = hang.held;
+  const { context, p } = await statsGranted(hang.page);
   try {
     await p.evaluate(() => window.candor.track('page_view', { path: '/' }));
     const first = await p.evaluate(() => window.candor.flush());
@@ -81,23 +91,14 @@ test('a collector that takes the request and never answers: flush() settles afte
     assert.equal(pending[0].events.page_view.count, 1);
   } finally {
     await context.close();
-    held.forEach((res) => res.destroy());
     hang.close();
   }
 });
 
 test('a collector that never answers: a flush() tries it once for the receipts it owes, not once per receipt', { timeout: 120_000 }, async () => {
-  const held = [];
-  const hang = require('node:http').createServer((req, res) => {
-    res.setHeader('Access-Control-Allow-Origin', '*');
-    res.setHeader('Access-Control-Allow-Headers', 'content-type');
-    if (req.method === 'OPTIONS') return res.end();
-    held.push({ url: req.url, res });
-  });
-  await new Promise((r) => hang.listen(0, '127.0.0.1', r));
-  const base = h.config({ collector: `http://127.0.0.1:${hang.address().port}/v1/reports`, aggregation: { window_seconds: 3600 } });
-  h.write(www, { 'hang-receipts.json': base, 'hang-receipts.html': h.html({ attrs: 'data-config="/hang-receipts.json" async' }) });
-  const { context, p } = await statsGranted('/hang-receipts.html');
+  const hang = await hangingCollector('hang-receipts');
+  const held = hang.held;
+  const { context, p } = await statsGranted(hang.page);
   const receipts = () => held.filter((x) => x.url.includes('/v1/receipts')).length;
   try {
     // Four decisions: four receipts, each sent at once and left unanswered.
@@ -114,25 +115,15 @@ test('a collector that never answers: a flush() tries it once for the receipts i
     assert.equal((await p.evaluate(() => window.candor.inspect().receipts)).filter((r) => !r.acknowledged).length, 4, 'none dropped');
   } finally {
     await context.close();
-    held.forEach((x) => x.res.destroy());
     hang.close();
   }
 });
 
 test('a tab stopped on an alert() while it holds the upload lock: another tab\'s flush() still settles, its report kept', { timeout: 120_000 }, async () => {
-  const held = [];
-  const hang = require('node:http').createServer((req, res) => {
-    res.setHeader('Access-Control-Allow-Origin', '*');
-    res.setHeader('Access-Control-Allow-Headers', 'content-type');
-    if (req.method === 'OPTIONS') return res.end();
-    held.push(res);
-  });
-  await new Promise((r) => hang.listen(0, '127.0.0.1', r));
-  const base = h.config({ collector: `http://127.0.0.1:${hang.address().port}/v1/reports`, aggregation: { window_seconds: 3600 } });
-  h.write(www, { 'hang-lock.json': base, 'hang-lock.html': h.html({ attrs: 'data-config="/hang-lock.json" async' }) });
-  const { context, p: a } = await statsGranted('/hang-lock.html');
+  const hang = await hangingCollector('hang-lock');
+  const { context, p: a } = await statsGranted(hang.page);
   const b = await h.page(context);
-  await b.goto(pages.url + '/hang-lock.html');
+  await b.goto(pages.url + hang.page);
   await h.ready(b);
   let dialog = null;
   a.on('dialog', (d) => { dialog = d; }); // left open: tab A stops running
@@ -146,7 +137,6 @@ test('a tab stopped on an alert() while it holds the upload lock: another tab\'s
   } finally {
     if (dialog) await dialog.dismiss().catch(() => {});
     await context.close();
-    held.forEach((res) => res.destroy());
     hang.close();
   }
 });
