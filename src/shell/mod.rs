@@ -236,7 +236,8 @@ impl App {
         // same revision, is worth saying.
         if rejection == Some(Rejection::Corrupt) {
             dom::warn(
-                "the stored decision (localStorage candor.consent) could not be read, or lists other purposes than this config                  (change revision when purposes change): it was discarded, and the visitor is asked again",
+                "the stored decision (localStorage candor.consent) could not be read, or lists other purposes than this config \
+                 (change revision when purposes change): it was discarded, and the visitor is asked again",
             );
         }
         let app = Rc::new(App {
@@ -694,13 +695,13 @@ impl App {
         self.acknowledged.get().wrapping_sub(before)
     }
 
-    /// Sends pending reports one by one until one fails.
-    async fn send_pending(self: Rc<Self>) -> u32 {
-        let Some(url) = self.config.collector.clone() else { return 0 };
+    /// Sends pending reports one by one until one fails; each acknowledged
+    /// one counts in [`App::acknowledged`].
+    async fn send_pending(self: Rc<Self>) {
+        let Some(url) = self.config.collector.clone() else { return };
         // A withdrawal this tab missed (no storage event reached it) still
         // counts: the stored decision is compared before anything is sent.
         self.reload_if_changed();
-        let mut sent = 0;
         for report in queue::pending() {
             // Consent is checked again at send time: a withdrawn purpose's
             // reports are deleted, not sent.
@@ -726,11 +727,9 @@ impl App {
                 break;
             }
             if acknowledged {
-                sent += 1;
                 self.acknowledged.set(self.acknowledged.get() + 1);
             }
         }
-        sent
     }
 
     /// Applies an upload outcome; `false` means stop and retry later.

@@ -220,7 +220,12 @@ fn report_keys() -> Vec<(String, usize)> {
 }
 
 fn key_of(id: &str) -> Option<String> {
-    report_keys().into_iter().map(|(k, _)| k).find(|k| k.ends_with(id) && k.len() > id.len() && k.as_bytes()[k.len() - id.len() - 1] == b'.')
+    report_keys().into_iter().map(|(k, _)| k).find(|k| names(k, id))
+}
+
+/// Whether the stored report key `key` is that of report `id` (`….<id>`).
+fn names(key: &str, id: &str) -> bool {
+    key.len() > id.len() && key.ends_with(id) && key.as_bytes()[key.len() - id.len() - 1] == b'.'
 }
 
 /// Every pending report, stored or in memory, oldest first. Corrupt
@@ -230,9 +235,7 @@ pub fn pending() -> Vec<Report> {
     let mut all: Vec<(String, Option<Report>)> = report_keys()
         .into_iter()
         .filter_map(|(k, _)| {
-            let parsed = storage::get(&k).and_then(|t| Report::from_json(&t)).filter(|r| {
-                k.len() > r.report_id.len() && k.ends_with(r.report_id.as_str()) && k.as_bytes()[k.len() - r.report_id.len() - 1] == b'.'
-            });
+            let parsed = storage::get(&k).and_then(|t| Report::from_json(&t)).filter(|r| names(&k, &r.report_id));
             if parsed.is_none() {
                 storage::remove(&k);
             }

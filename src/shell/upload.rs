@@ -318,12 +318,14 @@ fn timeout_signal(ms: u32) -> Option<JsValue> {
 
 /// Runs `task` holding the `candor.upload` Web Lock, so one tab uploads at a
 /// time. With `wait == false` it gives up at once when another tab holds it,
-/// else after [`LOCK_WAIT_MS`] (`None`: try later). Without Web Locks it holds a storage lease instead (waiting up to 10 s
-/// for it when `wait`); the collector deduplicates whatever slips through.
-pub async fn with_lock<F, Fut>(wait: bool, owner: &str, task: F) -> Option<u32>
+/// else after [`LOCK_WAIT_MS`] (`None`: the task did not run; the next
+/// upload tries again). Without Web Locks it holds a storage lease instead
+/// (waiting up to 10 s for it when `wait`); the collector deduplicates
+/// whatever slips through.
+pub async fn with_lock<F, Fut>(wait: bool, owner: &str, task: F) -> Option<()>
 where
     F: FnOnce() -> Fut + 'static,
-    Fut: std::future::Future<Output = u32> + 'static,
+    Fut: std::future::Future<Output = ()> + 'static,
 {
     let navigator = web_sys::window()?.navigator();
     let locks = js_sys::Reflect::get(&navigator, &"locks".into()).ok().filter(|l| !l.is_undefined());
@@ -336,9 +338,9 @@ where
             }
             gloo_timers::future::TimeoutFuture::new(100).await;
         }
-        let sent = task().await;
+        task().await;
         drop_lease(owner);
-        return Some(sent);
+        return Some(());
     };
     let request: js_sys::Function = js_sys::Reflect::get(&locks, &"request".into()).ok()?.dyn_into().ok()?;
     let opts = js_sys::Object::new();
@@ -355,15 +357,17 @@ where
         if lock.is_null() {
             return js_sys::Promise::resolve(&JsValue::NULL);
         }
-        wasm_bindgen_futures::future_to_promise(async move { Ok(JsValue::from(task().await)) })
+        wasm_bindgen_futures::future_to_promise(async move {
+            task().await;
+            Ok(JsValue::UNDEFINED)
+        })
     });
     // Not `dyn_into`: a page that replaced the global `Promise` (zone.js in
     // Angular apps, Bluebird) fails `instanceof Promise` for the browser's
     // own; and a patched `request` may answer anything, which
     // `Promise.resolve` makes a promise of.
     let promise = js_sys::Promise::resolve(&request.call3(&locks, &"candor.upload".into(), &opts, &callback).ok()?);
-    let result: JsValue = JsFuture::from(promise).await.ok()?;
-    result.as_f64().map(|n| n as u32)
+    JsFuture::from(promise).await.ok().map(drop)
 }
 
 /// Starts a `DELETE` of `url` (no cookies, no referrer, `keepalive` so it
