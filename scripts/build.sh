@@ -51,6 +51,7 @@ cp src/js/candor.d.ts dist/candor.d.ts
 # follows them too, so a dist/ packaged before never holds stale copies.
 if [ -d dist/locales ]; then rm -rf dist/locales && cp -r pkg-config/locales dist/locales; fi
 if [ -f dist/schema.json ]; then cp pkg-config/candor.config.schema.json dist/schema.json; fi
+if [ -d dist/testing ]; then rm -rf dist/testing && cp -r src/js/testing dist/testing; fi
 # Precompressed copies for servers that pick one by Accept-Encoding (the
 # collector does): brotli where the browser accepts it, else gzip.
 # The npm package lists its files and does not ship these.

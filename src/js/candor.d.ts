@@ -219,7 +219,7 @@ export interface Receipt {
 /** What `inspect()` returns; the export file holds the same plus `site` and `exported_at`. */
 export interface Inspection {
   consent: Consent;
-  /** Every `candor.` key in localStorage and its size (UTF-16 code units × 2). */
+  /** Every `candor.` key Candor keeps in this browser (localStorage, and this tab's `candor.tab` and `candor.tab.live` in sessionStorage) and its size (UTF-16 code units × 2). */
   storage: { key: string; bytes: number }[];
   /** Reports waiting to be sent. */
   pending: Report[];

@@ -452,6 +452,12 @@ impl App {
                 if let Some(app) = weak.upgrade() {
                     App::later(&Rc::downgrade(&app), Intent::Reload);
                 }
+            } else if key.as_deref().is_some_and(|k| k.starts_with("candor.")) {
+                // Another tab tracked, sent or stored something: an open
+                // "Your data" view shows it (it lists every tab's data).
+                if let Some(app) = weak.upgrade() {
+                    app.refresh_data();
+                }
             }
         })));
         handles.push(Box::new(EventListener::new(&doc, "securitypolicyviolation", activate::on_violation)));

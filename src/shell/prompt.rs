@@ -352,6 +352,11 @@ impl Prompt {
     /// The first layer, as a non-modal banner.
     pub fn show_banner(&mut self, gpc: bool) {
         self.unsaved = None;
+        // Leaving a layer that had focus (the data view after an erase, opened
+        // from the "Your choices" control this hides): focus goes back where
+        // it came from, else to the banner, never to <body>.
+        let was_modal = self.dialog.class_list().contains("modal");
+        let focus_inside = super::dom::document().active_element().is_some_and(|a| a == self.host);
         self.leave_modal();
         self.set_heading(self.texts.ui.heading());
         set_hidden(&self.first, false);
@@ -365,6 +370,16 @@ impl Prompt {
         // The `open` attribute shows it without moving focus: a banner must
         // not steal focus from the page.
         let _ = self.dialog.set_attribute("open", "");
+        if was_modal && focus_inside {
+            match self.return_focus.take() {
+                Some(e) => {
+                    let _ = e.focus();
+                }
+                None => {
+                    let _ = self.customize.unchecked_ref::<HtmlElement>().focus();
+                }
+            }
+        }
     }
 
     /// The preferences layer, modal, toggles reflecting `consent`.

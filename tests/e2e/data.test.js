@@ -477,6 +477,42 @@ test('erase with a second tab open: that tab forgets too, and nothing is written
   await context.close();
 });
 
+test('an open data view follows what another tab tracks and sends', async () => {
+  const { context, p } = await open();
+  await p.evaluate(() => window.candor.acceptAll());
+  await p.evaluate(() => window.candor.open('data'));
+  await byId(p, 'candor-data-view').waitFor({ state: 'visible' });
+  assert.equal(await byId(p, 'candor-data-storage').locator('li[data-key="candor.history"]').count(), 0, 'nothing sent yet');
+  const b = await h.page(context);
+  await b.goto(server.url + '/');
+  await h.ready(b);
+  await b.evaluate(() => window.candor.track('page_view', { path: '/shop', load_ms: 50 }));
+  assert.deepEqual(await b.evaluate(() => window.candor.flush()), { sent: 1 });
+  // Drawn again from the other tab's writes, not from this tab's own actions.
+  await byId(p, 'candor-data-storage').locator('li[data-key="candor.history"]').waitFor({ timeout: 10_000 });
+  const shown = await byId(p, 'candor-data-storage').locator('li[data-key]').evaluateAll((els) => els.map((e) => e.dataset.key));
+  assert.deepEqual(shown, (await inspect(p)).storage.map((s) => s.key));
+  await context.close();
+});
+
+test('erase from the data view reached through "Your choices": focus goes to the banner, not to <body>', async () => {
+  const { context, p } = await open();
+  await p.evaluate(() => window.candor.acceptAll());
+  await byId(p, 'candor-reopen').click();
+  await byId(p, 'candor-your-data').click();
+  await byId(p, 'candor-erase').focus();
+  await p.keyboard.press('Enter');
+  await p.waitForFunction(() => !window.candor.consent().decided);
+  await h.prompt(p).waitFor({ state: 'visible' });
+  const focused = await p.evaluate(() => {
+    const host = document.activeElement;
+    const inner = host && host.shadowRoot ? host.shadowRoot.activeElement : host;
+    return inner ? inner.getAttribute('data-testid') || inner.tagName : null;
+  });
+  assert.equal(focused, 'candor-customize');
+  await context.close();
+});
+
 test('inspect() and the data view list the tab id kept in sessionStorage too', async () => {
   const { context, p } = await open();
   const listed = (await inspect(p)).storage.map((s) => s.key);

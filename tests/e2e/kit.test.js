@@ -49,6 +49,8 @@ test.before(async () => {
   const www = h.site({
     'candor.config.json': CONFIG,
     'clean.html': CLEAN,
+    // User content that kept the id of an inline config: the SDK ignores it, and so must the kit.
+    'clobbered.html': h.html({ body: '<div id="candor-config">user comment: hello</div>' }),
     'leaky.html': LEAKY,
     'site.js': "localStorage.setItem('cart', '[]');",
     'early-cookie.js': "document.cookie = '_vid_pref=hd; path=/';",
@@ -99,6 +101,13 @@ test('the leaky page fails: a tag that fires before consent, a cookie set before
   const after = (await watch.leaks()).slice(5);
   assert.ok(after.length >= 2, after.join('\n'));
   assert.ok(after.every((l) => /\(it was denied\)/.test(l)), after.join('\n'));
+  await context.close();
+});
+
+test('the leak watch reads the config as the SDK does: an element that only has the id is not it', async () => {
+  const { context, p, watch } = await watched('/clobbered.html');
+  await kit.expectPrompt(p);
+  await watch.expectNoLeaks();
   await context.close();
 });
 

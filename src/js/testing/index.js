@@ -448,12 +448,16 @@ async function startLeakWatch(page, { config, configUrl } = {}) {
       return r.json();
     }
     const text = await page.evaluate(async () => {
-      const inline = document.getElementById('candor-config');
-      if (inline) return inline.textContent;
+      // As the SDK reads it: the tag's data-config, else the inline
+      // <script type="application/json" id="candor-config"> (another element
+      // with that id, user content, is not a config).
       const s = document.querySelector('script[data-config]');
-      if (!s) return null;
-      const r = await fetch(new URL(s.getAttribute('data-config'), document.baseURI), { credentials: 'same-origin' });
-      return r.ok ? r.text() : null;
+      if (s) {
+        const r = await fetch(new URL(s.getAttribute('data-config'), document.baseURI), { credentials: 'same-origin' });
+        return r.ok ? r.text() : null;
+      }
+      const inline = document.querySelector('script[type="application/json"]#candor-config');
+      return inline ? inline.textContent : null;
     });
     if (text === null) throw new Error('leak watch: no config found on the page; pass {config} or {configUrl} to startLeakWatch');
     return JSON.parse(text);
