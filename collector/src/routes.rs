@@ -58,8 +58,24 @@ fn too_large(e: &axum::Error) -> bool {
 async fn json_body(headers: &HeaderMap, body: Body) -> Result<Value, Response> {
     let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     // Media types are case-insensitive (RFC 9110 §8.3.1).
-    if !ct.split(';').next().map(str::trim).is_some_and(|t| t.eq_ignore_ascii_case("application/json")) {
+    let mut params = ct.split(';').map(str::trim);
+    if !params.next().is_some_and(|t| t.eq_ignore_ascii_case("application/json")) {
         return Err(error(StatusCode::BAD_REQUEST, "Content-Type: must be application/json"));
+    }
+    // The body is read as UTF-8: a charset that says otherwise is refused, not misread.
+    let charset = params.filter_map(|p| p.split_once('=')).find(|(k, _)| k.trim().eq_ignore_ascii_case("charset"));
+    if charset.is_some_and(|(_, v)| !v.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")) {
+        return Err(error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type: charset must be utf-8"));
+    }
+    // A compressed body is not unpacked (RFC 9110 §8.4: 415).
+    let coding = headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()).map(str::trim);
+    if coding.is_some_and(|c| !c.is_empty() && !c.eq_ignore_ascii_case("identity")) {
+        return Err(error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Encoding: not supported; send the JSON uncompressed"));
+    }
+    // A body declared larger than the limit is refused at once, not read for 10 s.
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(error(StatusCode::PAYLOAD_TOO_LARGE, "body: larger than 64 KB"));
     }
     let bytes = match tokio::time::timeout(BODY_WAIT, to_bytes(body, MAX_BODY)).await {
         Ok(Ok(bytes)) => bytes,
@@ -155,17 +171,13 @@ pub struct ReadQuery {
     purpose: Option<String>,
 }
 
-/// The raw query string, checked before it is decoded (decoding is lossy):
-/// every `%` starts an escape of two hex digits, and what they spell is UTF-8
-/// without control characters.
-fn check_query(query: Option<&str>) -> Result<(), Response> {
-    check_escapes("query", query.unwrap_or(""))
-}
-
-/// The same check of an API request's path (before its segments are
-/// decoded for the route: `/v1/revisions/%zz` is refused, not read as `%zz`).
+/// An API request's path and query, checked before they are decoded
+/// (decoding is lossy; `/v1/revisions/%zz` is refused, not read as `%zz`):
+/// every `%` starts an escape of two hex digits, and what they spell is
+/// UTF-8 without control characters. On every route, POSTs included.
 pub async fn check_path(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    match check_escapes("path", req.uri().path()) {
+    let checked = check_escapes("path", req.uri().path()).and_then(|()| check_escapes("query", req.uri().query().unwrap_or("")));
+    match checked {
         Ok(()) => next.run(req).await,
         Err(r) => r,
     }
@@ -231,14 +243,22 @@ pub async fn post_report(State(st): State<Shared>, headers: HeaderMap, body: Bod
     }
 }
 
-pub async fn get_aggregates(State(st): State<Shared>, uri: axum::http::Uri, Api(Query(q)): Api<Query<ReadQuery>>) -> Response {
-    if let Err(r) = check_query(uri.query()) {
-        return r;
-    }
+pub async fn get_aggregates(State(st): State<Shared>, Api(Query(q)): Api<Query<ReadQuery>>) -> Response {
     let Some(site) = q.site.as_ref().filter(|s| !s.is_empty()) else {
         return error(StatusCode::BAD_REQUEST, "site: query parameter is required");
     };
     let purpose = q.purpose.as_deref().filter(|p| !p.is_empty());
+    // What no stored report can hold is refused, not looked up (and kept
+    // among the cached sums).
+    if site.chars().count() > 253 {
+        return error(StatusCode::BAD_REQUEST, "site: at most 253 characters");
+    }
+    if purpose.is_some_and(|p| !validate::is_purpose_id(p)) {
+        return error(StatusCode::BAD_REQUEST, "purpose: not a purpose id (^[a-z][a-z0-9_-]{0,31}$)");
+    }
+    if q.event.as_deref().is_some_and(|e| !e.is_empty() && !validate::is_name(e)) {
+        return error(StatusCode::BAD_REQUEST, "event: not an event name (^[A-Za-z][A-Za-z0-9_.:-]{0,63}$)");
+    }
     let answer = match q.event.as_ref().filter(|e| !e.is_empty()) {
         Some(event) => st.store.aggregate(site, purpose, event).await.map(|a| a.finish(site, st.min_reports)),
         None => st
@@ -292,13 +312,9 @@ pub async fn delete_receipt(State(st): State<Shared>, Api(Path(id)): Api<Path<St
 
 pub async fn get_revision(
     State(st): State<Shared>,
-    uri: axum::http::Uri,
     Api(Path(revision)): Api<Path<String>>,
     Api(Query(q)): Api<Query<ReadQuery>>,
 ) -> Response {
-    if let Err(r) = check_query(uri.query()) {
-        return r;
-    }
     let Some(site) = q.site.as_ref().filter(|s| !s.is_empty()) else {
         return error(StatusCode::BAD_REQUEST, "site: query parameter is required");
     };

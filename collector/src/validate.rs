@@ -92,13 +92,15 @@ pub fn is_uuid_v4(s: &str) -> bool {
         && matches!(b[19], b'8' | b'9' | b'a' | b'b')
 }
 
-fn is_purpose_id(s: &str) -> bool {
+/// A purpose id: `^[a-z][a-z0-9_-]{0,31}$`.
+pub fn is_purpose_id(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty() && b.len() <= 32 && b[0].is_ascii_lowercase()
         && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-')
 }
 
-fn is_name(s: &str) -> bool {
+/// An event or field name: `^[A-Za-z][A-Za-z0-9_.:-]{0,63}$`.
+pub fn is_name(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty() && b.len() <= 64 && b[0].is_ascii_alphabetic()
         && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b':' | b'-'))

@@ -680,3 +680,71 @@ fn a_postgres_refusal_is_named_at_start() {
     assert!(err.contains("database \"no_such_db\" does not exist"), "{err}");
     assert!(!err.contains("hunter2"), "{err}");
 }
+
+/// Sends `head` (request line and headers, without the blank line) and `body` as they are.
+fn raw(c: &Collector, head: &str, body: &[u8]) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(&c.addr).unwrap();
+    s.write_all(format!("{head}\r\nHost: {}\r\nConnection: close\r\n\r\n", c.addr).as_bytes()).unwrap();
+    let _ = s.write_all(body);
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out).to_string();
+    let status = text.split_whitespace().nth(1).and_then(|x| x.parse().ok()).unwrap_or(0);
+    (status, text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default())
+}
+
+#[test]
+fn a_body_it_would_misread_is_refused_with_what_to_change() {
+    let c = Collector::start(&common::sqlite_db(), &[]);
+    let ok = report(&uuid(9), 1);
+    let len = ok.len();
+    let cases = [
+        (format!("POST /v1/reports HTTP/1.1\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: {len}"), 415, "Content-Encoding: "),
+        (format!("POST /v1/reports HTTP/1.1\r\nContent-Type: application/json; charset=iso-8859-1\r\nContent-Length: {len}"), 415, "Content-Type: charset"),
+        (format!("POST /v1/reports?key=%zz HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: {len}"), 400, "query: "),
+    ];
+    for (head, want, error) in cases {
+        let (status, body) = raw(&c, &head, ok.as_bytes());
+        assert_eq!(status, want, "{head}: {body}");
+        assert!(body.starts_with(&format!("{{\"error\":\"{error}")), "{head}: {body}");
+    }
+    assert_eq!(count(&c)["reports"], 0, "nothing stored");
+    // Declared too large: refused at once, before any of it is read.
+    let (status, body) = raw(&c, "POST /v1/reports HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 10000000000", b"");
+    assert_eq!(status, 413, "{body}");
+    // The same body, plainly: stored.
+    let (status, body) = raw(&c, &format!("POST /v1/reports HTTP/1.1\r\nContent-Type: application/json; charset=UTF-8\r\nContent-Length: {len}"), ok.as_bytes());
+    assert_eq!(status, 202, "{body}");
+}
+
+#[test]
+fn aggregates_refuse_names_no_report_can_hold() {
+    let c = Collector::start(&common::sqlite_db(), &[]);
+    let long_event = format!("e{}", "x".repeat(64));
+    let long_site = "s".repeat(254);
+    for (q, field) in [
+        (format!("site=shop.example&event={long_event}"), "event: "),
+        ("site=shop.example&event=1st".to_string(), "event: "),
+        ("site=shop.example&purpose=Stats&event=page_view".to_string(), "purpose: "),
+        (format!("site={long_site}&event=page_view"), "site: "),
+    ] {
+        let (status, body) = c.get(&format!("/v1/aggregates?{q}"));
+        assert_eq!(status, 400, "{q}: {body}");
+        assert!(body.starts_with(&format!("{{\"error\":\"{field}")), "{q}: {body}");
+    }
+    assert_eq!(c.get("/v1/aggregates?site=shop.example&event=page_view").0, 200);
+}
+
+#[test]
+fn a_database_file_it_may_only_read_is_refused_at_start() {
+    let db = common::sqlite_db();
+    drop(Collector::start(&db, &[]));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_candor-collector"))
+        .args(["--listen", "127.0.0.1:0", "--sites", "shop.example", "--db", &format!("file:{db}?mode=ro")])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("the database file is read-only"), "{err}");
+}

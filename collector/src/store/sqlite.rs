@@ -23,6 +23,11 @@ impl Sqlite {
         let path = db.to_string();
         let conn = tokio::task::spawn_blocking(move || -> Result<Connection, StoreError> {
             let conn = Connection::open(&path)?;
+            // SQLite opens a file it may not write read-only, without a word:
+            // the collector would start and then answer every report 503.
+            if conn.is_readonly(rusqlite::MAIN_DB)? {
+                return Err(StoreError(format!("{path}: the database file is read-only (check its owner and permissions)")));
+            }
             conn.pragma_update(None, "journal_mode", "WAL")?;
             conn.pragma_update(None, "synchronous", "NORMAL")?;
             conn.busy_timeout(std::time::Duration::from_secs(5))?;
