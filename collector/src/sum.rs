@@ -69,14 +69,15 @@ pub fn aggregate(site: &str, event: &str, bodies: &[String], min_reports: u64) -
 pub struct Aggregate {
     event: String,
     reports: u64,
-    count: f64,
+    /// Backed, as any cell, only by reports with a non-zero count.
+    count: Cell,
     fields: BTreeMap<String, FieldSum>,
 }
 
 impl Aggregate {
     /// Nothing summed yet.
     pub fn new(event: &str) -> Aggregate {
-        Aggregate { event: event.to_string(), reports: 0, count: 0.0, fields: BTreeMap::new() }
+        Aggregate { event: event.to_string(), reports: 0, count: Cell::default(), fields: BTreeMap::new() }
     }
 
     /// Adds one stored report (its JSON text).
@@ -84,7 +85,7 @@ impl Aggregate {
         let Ok(report) = serde_json::from_str::<Value>(body) else { return };
         let Some(e) = report["events"].get(&self.event) else { return };
         self.reports += 1;
-        self.count = add(self.count, e["count"].as_f64());
+        self.count.add(&e["count"]);
         let Some(fs) = e.get("fields").and_then(Value::as_object) else { return };
         for (name, v) in fs {
             match (self.fields.get_mut(name), v) {
@@ -108,10 +109,12 @@ impl Aggregate {
     }
 }
 
-fn finish(site: &str, event: &str, reports: u64, count: f64, fields: BTreeMap<String, FieldSum>, min_reports: u64) -> Value {
-    if reports < min_reports {
+fn finish(site: &str, event: &str, reports: u64, count: Cell, fields: BTreeMap<String, FieldSum>, min_reports: u64) -> Value {
+    // Too few reports, or too few that counted the event at all (reports
+    // with noise list every declared event, most with a count of 0).
+    let Some(count) = count.shown(min_reports).filter(|_| reports >= min_reports) else {
         return json!({"site": site, "event": event, "reports": reports, "count": null, "fields": {}});
-    }
+    };
     let shown = |c: &Cell| c.shown(min_reports);
     let mut out = Map::new();
     for (name, f) in fields {
@@ -128,7 +131,7 @@ fn finish(site: &str, event: &str, reports: u64, count: f64, fields: BTreeMap<St
         };
         out.insert(name, v);
     }
-    json!({"site": site, "event": event, "reports": reports, "count": round(count), "fields": out})
+    json!({"site": site, "event": event, "reports": reports, "count": count, "fields": out})
 }
 
 fn start(v: &Value) -> Option<FieldSum> {
@@ -224,6 +227,17 @@ mod tests {
         let c = aggregate("s", "pv", &[one([1, 0, 1], 2.0), one([1, 0, 1], 7.5)], 2);
         assert_eq!(c["fields"]["ms"], json!([2, 0, 2]), "every filled bucket backed twice; the empty one shows 0");
         assert_eq!(b["fields"]["amount"], json!(9.5));
+    }
+
+    /// The count too: one visitor's count with two reports listing the
+    /// event at 0 (as reports with noise list every event) is withheld.
+    #[test]
+    fn a_count_is_backed_only_by_reports_that_counted_the_event() {
+        let n = |count: u64| json!({"events": {"solo": {"count": count}}}).to_string();
+        let a = aggregate("s", "solo", &[n(5), n(0), n(0)], 3);
+        assert_eq!((a["reports"].clone(), a["count"].clone(), a["fields"].clone()), (json!(3), Value::Null, json!({})));
+        let b = aggregate("s", "solo", &[n(5), n(1), n(2), n(0)], 3);
+        assert_eq!(b["count"], 8);
     }
 
     #[test]
