@@ -103,8 +103,10 @@ pub struct State<'a> {
     pub history: &'a [Sent],
     /// Stored keys and their sizes in bytes.
     pub storage: &'a [(String, usize)],
-    /// Minutes to add to UTC for local time.
-    pub utc_offset_minutes: i64,
+    /// Minutes to add to UTC for local time at a given Unix second (the
+    /// offset of that moment: a time before a daylight-saving change is
+    /// shown as it was then).
+    pub utc_offset: &'a dyn Fn(u64) -> i64,
 }
 
 /// The words the view's sentences are made of, in the prompt's language.
@@ -119,7 +121,7 @@ pub struct Words<'a> {
 
 /// Builds the view. `chain` is the language chain for config labels.
 pub fn view(config: &Config, chain: &[String], words: &Words<'_>, st: &State<'_>) -> View {
-    let off = st.utc_offset_minutes;
+    let off = st.utc_offset;
     let ui = words.ui;
     let purposes = config
         .purposes
@@ -296,8 +298,8 @@ fn key_meaning<'a>(key: &str, ui: &'a UiTexts) -> &'a str {
 }
 
 /// Local "HH:MM" of Unix seconds.
-fn hm(t: u64, off: i64) -> String {
-    let local = t as i64 + off * 60;
+fn hm(t: u64, off: &dyn Fn(u64) -> i64) -> String {
+    let local = t as i64 + off(t) * 60;
     let m = local.rem_euclid(86_400) / 60;
     format!("{:02}:{:02}", m / 60, m % 60)
 }
@@ -307,7 +309,7 @@ fn hm(t: u64, off: i64) -> String {
 /// dash is followed by a word joiner (U+2060): a line may break after an
 /// en dash, and "14:05–" at the end of a line, "14:06" on the next, reads
 /// as two times.
-fn window(start: u64, seconds: u32, off: i64) -> String {
+fn window(start: u64, seconds: u32, off: &dyn Fn(u64) -> i64) -> String {
     let end = start + u64::from(seconds);
     if seconds >= 86_400 {
         format!("{} {}–\u{2060}{} {}", date(start, off), hm(start, off), date(end, off), hm(end, off))
@@ -319,20 +321,20 @@ fn window(start: u64, seconds: u32, off: i64) -> String {
 }
 
 /// Local "HH:MM:SS" of Unix seconds.
-fn hms(t: u64, off: i64) -> String {
-    let s = (t as i64 + off * 60).rem_euclid(60);
+fn hms(t: u64, off: &dyn Fn(u64) -> i64) -> String {
+    let s = (t as i64 + off(t) * 60).rem_euclid(60);
     format!("{}:{s:02}", hm(t, off))
 }
 
 /// Local "2026-11-23" of Unix seconds.
-fn date(t: u64, off: i64) -> String {
-    let (y, m, d) = civil((t as i64 + off * 60).div_euclid(86_400));
+fn date(t: u64, off: &dyn Fn(u64) -> i64) -> String {
+    let (y, m, d) = civil((t as i64 + off(t) * 60).div_euclid(86_400));
     format!("{y:04}-{m:02}-{d:02}")
 }
 
 /// "2026-11-23" (UTC) of Unix seconds.
 pub fn iso_date(t: u64) -> String {
-    date(t, 0)
+    date(t, &|_| 0)
 }
 
 /// Days since 1970-01-01 → (year, month, day), proleptic Gregorian.
@@ -396,7 +398,7 @@ mod tests {
         let open = [Aggregate { purpose: "stats".into(), start: T, seconds: 60, events }];
         let pending = [report("a", 1)];
         let storage = [("candor.consent".to_string(), 120)];
-        let st = State { granted: &|id| id != "stats", open: &open, pending: &pending, history: &[], storage: &storage, utc_offset_minutes: 0 };
+        let st = State { granted: &|id| id != "stats", open: &open, pending: &pending, history: &[], storage: &storage, utc_offset: &|_| 0 };
         let en = english();
         let v = view(&c, &["en".into()], &en, &st);
         assert_eq!(v.purposes.len(), 2);
@@ -410,7 +412,7 @@ mod tests {
         );
         assert_eq!(v.storage, [("candor.consent".to_string(), "candor.consent: your choices (120\u{a0}bytes).".to_string())]);
         // Local time follows the offset it is given.
-        let st = State { utc_offset_minutes: 60, ..st };
+        let st = State { utc_offset: &|_| 60, ..st };
         assert!(view(&c, &[], &en, &st).purposes[1].waiting[0].contains("15:05–\u{2060}15:06:"));
     }
 
@@ -425,7 +427,7 @@ mod tests {
         let pending = [noisy];
         let history = [Sent { sent_at: T + 61, report: report("b", 1) }];
         let storage = [("candor.consent".to_string(), 120), ("candor.lease".to_string(), 1)];
-        let st = State { granted: &|_| true, open: &open, pending: &pending, history: &history, storage: &storage, utc_offset_minutes: 0 };
+        let st = State { granted: &|_| true, open: &open, pending: &pending, history: &history, storage: &storage, utc_offset: &|_| 0 };
         let de = Words { ui: &crate::texts::builtin("de").unwrap(), english: false };
         let v = view(&c, &["de".into()], &de, &st);
         assert_eq!(
@@ -478,7 +480,7 @@ mod tests {
         assert_eq!(h.len(), HISTORY_MAX, "the same report is remembered once");
         prune(&mut h, T + 30 * 86_400 + 10, 30);
         assert_eq!(h.len(), 14, "entries older than history_days are gone");
-        let st = State { granted: &|_| true, open: &[], pending: &[], history: &h, storage: &[], utc_offset_minutes: 0 };
+        let st = State { granted: &|_| true, open: &[], pending: &[], history: &h, storage: &[], utc_offset: &|_| 0 };
         let v = view(&config(), &[], &english(), &st);
         assert_eq!(v.purposes[1].sent.len(), 14);
         assert_eq!(v.purposes[1].sent[0], "Sent on 2025-11-23 at 14:05 as totals for 14:05–\u{2060}14:06: 24 page views, grouped by page.");
@@ -487,10 +489,21 @@ mod tests {
     #[test]
     fn windows_read_at_their_own_scale() {
         let w = |s: &str| s.replace('–', "–\u{2060}");
-        assert_eq!(window(T, 60, 0), w("14:05–14:06"));
-        assert_eq!(window(T + 10, 10, 0), w("14:05:10–14:05:20"), "a 10 s window does not read 14:05–14:05");
-        assert_eq!(window(T, 30, 90), w("15:35:00–15:35:30"));
-        assert_eq!(window(T - 50_700, 86_400, 0), w("2025-11-23 00:00–2025-11-24 00:00"), "nor a day 00:00–00:00");
+        let utc = |_: u64| 0;
+        assert_eq!(window(T, 60, &utc), w("14:05–14:06"));
+        assert_eq!(window(T + 10, 10, &utc), w("14:05:10–14:05:20"), "a 10 s window does not read 14:05–14:05");
+        assert_eq!(window(T, 30, &|_| 90), w("15:35:00–15:35:30"));
+        assert_eq!(window(T - 50_700, 86_400, &utc), w("2025-11-23 00:00–2025-11-24 00:00"), "nor a day 00:00–00:00");
+    }
+
+    /// Each moment at its own offset: a window that ends after clocks went
+    /// back an hour (UTC+2 until T + 30, then UTC+1) reads as it was lived.
+    #[test]
+    fn each_time_at_the_offset_of_its_own_moment() {
+        let berlin = |t: u64| if t < T + 30 { 120 } else { 60 };
+        assert_eq!(window(T, 60, &berlin), "16:05–\u{2060}15:06");
+        assert_eq!(hm(T, &berlin), "16:05");
+        assert_eq!(hm(T + 3600, &berlin), "16:05");
     }
 
     #[test]

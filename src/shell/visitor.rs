@@ -135,7 +135,9 @@ impl App {
         let history = records::history(self.now(), self.config.history_days);
         let entries = storage::all_entries();
         let pending = queue::pending();
-        let offset = -(js_sys::Date::new_0().get_timezone_offset() as i64);
+        // The offset of each moment shown, not of now: across a
+        // daylight-saving change they differ.
+        let offset = |t: u64| -(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(t as f64 * 1000.0)).get_timezone_offset() as i64);
         let st = self.state.borrow();
         let consent = &st.consent;
         let granted = |id: &str| consent.granted(id);
@@ -149,7 +151,7 @@ impl App {
                 pending: &pending,
                 history: &history,
                 storage: &entries,
-                utc_offset_minutes: offset,
+                utc_offset: &offset,
             },
         )
     }
