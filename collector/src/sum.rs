@@ -71,7 +71,11 @@ pub struct Aggregate {
     reports: u64,
     /// Backed, as any cell, only by reports with a non-zero count.
     count: Cell,
-    fields: BTreeMap<String, FieldSum>,
+    /// Each field's sums by shape (category, histogram, sum), with how many
+    /// reports gave that shape: a field whose shape changed (a new config
+    /// revision; or anyone posting for the site) keeps both, and the answer
+    /// shows the one most reports gave, so one odd report cannot hide the rest.
+    fields: BTreeMap<String, Vec<(FieldSum, u64)>>,
 }
 
 impl Aggregate {
@@ -88,16 +92,17 @@ impl Aggregate {
         self.count.add(&e["count"]);
         let Some(fs) = e.get("fields").and_then(Value::as_object) else { return };
         for (name, v) in fs {
-            match (self.fields.get_mut(name), v) {
-                (None, _) => {
-                    if let Some(f) = start(v) {
-                        self.fields.insert(name.clone(), f);
-                    }
+            let shapes = self.fields.entry(name.clone()).or_default();
+            if let Some((f, n)) = shapes.iter_mut().find(|(f, _)| takes(f, v)) {
+                match (f, v) {
+                    (FieldSum::Category(m), Value::Object(o)) => add_category(m, o),
+                    (FieldSum::Histogram(h), Value::Array(a)) => add_histogram(h, a),
+                    (FieldSum::Sum(c), _) => c.add(v),
+                    _ => {}
                 }
-                (Some(FieldSum::Category(m)), Value::Object(o)) => add_category(m, o),
-                (Some(FieldSum::Histogram(h)), Value::Array(a)) => add_histogram(h, a),
-                (Some(FieldSum::Sum(c)), Value::Number(_)) => c.add(v),
-                _ => {} // the shape changed between config revisions: skip
+                *n += 1;
+            } else if let Some(f) = start(v) {
+                shapes.push((f, 1));
             }
         }
     }
@@ -109,7 +114,7 @@ impl Aggregate {
     }
 }
 
-fn finish(site: &str, event: &str, reports: u64, count: Cell, fields: BTreeMap<String, FieldSum>, min_reports: u64) -> Value {
+fn finish(site: &str, event: &str, reports: u64, count: Cell, fields: BTreeMap<String, Vec<(FieldSum, u64)>>, min_reports: u64) -> Value {
     // Too few reports, or too few that counted the event at all (reports
     // with noise list every declared event, most with a count of 0).
     let Some(count) = count.shown(min_reports).filter(|_| reports >= min_reports) else {
@@ -117,6 +122,11 @@ fn finish(site: &str, event: &str, reports: u64, count: Cell, fields: BTreeMap<S
     };
     let shown = |c: &Cell| c.shown(min_reports);
     let mut out = Map::new();
+    // The shape most reports gave (the first of equals).
+    let fields = fields.into_iter().filter_map(|(name, shapes)| {
+        let most = shapes.iter().map(|(_, n)| *n).max()?;
+        shapes.into_iter().find(|(_, n)| *n == most).map(|(f, _)| (name, f))
+    });
     for (name, f) in fields {
         let v = match f {
             FieldSum::Category(m) => {
@@ -153,6 +163,11 @@ fn start(v: &Value) -> Option<FieldSum> {
         }
         _ => return None,
     })
+}
+
+/// Whether a field's value `v` has the shape of the sum `f`.
+fn takes(f: &FieldSum, v: &Value) -> bool {
+    matches!((f, v), (FieldSum::Category(_), Value::Object(_)) | (FieldSum::Histogram(_), Value::Array(_)) | (FieldSum::Sum(_), Value::Number(_)))
 }
 
 fn add_category(m: &mut BTreeMap<String, Cell>, o: &Map<String, Value>) {
@@ -227,6 +242,19 @@ mod tests {
         let c = aggregate("s", "pv", &[one([1, 0, 1], 2.0), one([1, 0, 1], 7.5)], 2);
         assert_eq!(c["fields"]["ms"], json!([2, 0, 2]), "every filled bucket backed twice; the empty one shows 0");
         assert_eq!(b["fields"]["amount"], json!(9.5));
+    }
+
+    /// A field whose shape changed: the shape most reports gave is shown,
+    /// so one report of another shape (posted by anyone) hides nothing.
+    #[test]
+    fn a_field_shows_the_shape_most_reports_gave() {
+        let r = |amount: Value| json!({"events": {"pv": {"count": 1, "fields": {"amount": amount}}}}).to_string();
+        let mut bodies = vec![r(json!({"x": 1}))];
+        bodies.extend((0..10).map(|_| r(json!(10.0))));
+        let a = aggregate("s", "pv", &bodies, 1);
+        assert_eq!(a["fields"]["amount"], json!(100), "{a}");
+        let b = aggregate("s", "pv", &[r(json!(2.5)), r(json!({"x": 1})), r(json!({"x": 1}))], 1);
+        assert_eq!(b["fields"]["amount"], json!({"x": 2}), "{b}");
     }
 
     /// The count too: one visitor's count with two reports listing the
