@@ -260,6 +260,7 @@ export interface Candor {
   open(view?: "preferences" | "data"): void;
   /** Never throws. */
   track(name: string, fields?: Record<string, FieldValue>): TrackResult;
+  /** Closes the current window and uploads what is pending; `sent` counts the reports the collector acknowledged while it ran (by its own upload, or one already on its way). */
   flush(): Promise<{ sent: number }>;
   /** Runs `callback` once `purpose` is granted (immediately if it already is). Returns a function that cancels it. */
   on(purpose: PurposeId, callback: (consent: Consent) => void): () => void;
