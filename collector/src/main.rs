@@ -65,7 +65,7 @@ async fn run(args: cli::Args) -> Result<(), Box<dyn std::error::Error>> {
         .route("/v1/{*rest}", any(routes::no_route))
         .method_not_allowed_fallback(routes::wrong_method)
         .with_state(state)
-        .layer(middleware::from_fn(routes::check_path));
+        .layer(middleware::from_fn(routes::check_uri));
     let api = match cors {
         None => api,
         Some(origins) => api.layer(

@@ -175,7 +175,7 @@ pub struct ReadQuery {
 /// (decoding is lossy; `/v1/revisions/%zz` is refused, not read as `%zz`):
 /// every `%` starts an escape of two hex digits, and what they spell is
 /// UTF-8 without control characters. On every route, POSTs included.
-pub async fn check_path(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+pub async fn check_uri(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let checked = check_escapes("path", req.uri().path()).and_then(|()| check_escapes("query", req.uri().query().unwrap_or("")));
     match checked {
         Ok(()) => next.run(req).await,

@@ -371,13 +371,19 @@ impl Prompt {
         // not steal focus from the page.
         let _ = self.dialog.set_attribute("open", "");
         if was_modal && focus_inside {
-            match self.return_focus.take() {
-                Some(e) => {
-                    let _ = e.focus();
-                }
-                None => {
-                    let _ = self.customize.unchecked_ref::<HtmlElement>().focus();
-                }
+            self.refocus();
+        }
+    }
+
+    /// Focus back where the open layer was opened from, else on the banner's
+    /// "Choose" button.
+    fn refocus(&mut self) {
+        match self.return_focus.take() {
+            Some(e) => {
+                let _ = e.focus();
+            }
+            None => {
+                let _ = self.customize.unchecked_ref::<HtmlElement>().focus();
             }
         }
     }
@@ -478,16 +484,11 @@ impl Prompt {
         if decided {
             self.hide(reopen);
         } else {
+            // Focus moves here whether or not it was inside the layer.
             let focus = self.return_focus.take();
             self.show_banner(gpc);
-            match focus {
-                Some(e) => {
-                    let _ = e.focus();
-                }
-                None => {
-                    let _ = self.customize.unchecked_ref::<HtmlElement>().focus();
-                }
-            }
+            self.return_focus = focus;
+            self.refocus();
         }
     }
 
