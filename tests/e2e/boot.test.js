@@ -173,6 +173,8 @@ test('garbage or doubtful stored records ask again and grant nothing', async () 
   const context = await chrome.newContext();
   const p = await h.page(context);
   await p.goto(server.url + '/');
+  // Booted first: a page still booting would read (and discard) the first case itself, before the reload.
+  await h.ready(p);
   // The ordinary ways to ask again (another revision, too old, too far ahead) say nothing; the others warn once.
   const ordinary = [rec({ revision: 'r0' }), rec({ updated_at: now - 200 * 86400 }), rec({ updated_at: now + 30 * 86400 })];
   const warned = () => p.logs.filter((l) => l.type === 'warning' && /candor\.consent\) could not be read/.test(l.text)).length;
