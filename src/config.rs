@@ -516,6 +516,23 @@ fn is_blank(c: char) -> bool {
     is_space(c) || is_invisible(c)
 }
 
+/// A text as it looks, for telling whether two buttons read alike: without
+/// white space and invisible characters, full-width Latin as ASCII,
+/// Cyrillic and Greek letters that look like Latin ones as those, then
+/// ASCII lowercase. ("Аccept all" with a Cyrillic А, or in full-width
+/// letters, reads as "Accept all".)
+fn look_alike(s: &str) -> String {
+    const SAME: [(&str, &str); 2] = [("аеорсухіјѕԁһӏԛԝАВЕКМНОРСТХІЈЅУ", "aeopcyxijsdhlqwABEKMHOPCTXIJSY"), ("οανικρυΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "oavikpuABEZHIKMNOPTYX")];
+    s.chars()
+        .filter(|c| !is_blank(*c))
+        .map(|c| match c {
+            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+            _ => SAME.iter().find_map(|(from, to)| from.chars().position(|f| f == c).and_then(|i| to.chars().nth(i))).unwrap_or(c),
+        })
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
 impl Config {
     /// Parses and validates a config document.
     pub fn from_json(text: &str) -> Result<Config, ConfigError> {
@@ -564,6 +581,11 @@ impl Config {
         check_len("revision", &self.revision, 1, 64)?;
         if self.revision.chars().all(is_space) {
             return Err(ConfigError::new("revision", "must hold some text, not only white space"));
+        }
+        // URL parsers read these as path steps: GET /v1/revisions/{revision}
+        // could not be asked for from a browser.
+        if self.revision == "." || self.revision == ".." {
+            return Err(ConfigError::new("revision", "must not be \".\" or \"..\": in the collector's /v1/revisions/{revision} URL they would be read as path steps"));
         }
         if let Some(c) = &self.collector {
             // "//host/..." and "/\host/..." are URLs of another host to a
@@ -762,11 +784,18 @@ impl Config {
                 langs.push(l);
             }
         }
-        let bare = |s: &str| -> String { s.chars().filter(|c| !is_blank(*c)).map(|c| c.to_ascii_lowercase()).collect() };
         for lang in langs.iter().filter(|l| *l != "auto") {
             let shown = crate::texts::resolve(self, std::slice::from_ref(lang));
             let ui = &shown.ui;
-            if bare(ui.accept_all()) == bare(ui.reject_all()) {
+            for (key, text) in [("texts.accept_all", ui.accept_all()), ("texts.reject_all", ui.reject_all())] {
+                if text.contains(['\u{202d}', '\u{202e}']) {
+                    return Err(ConfigError::new(
+                        key,
+                        "must not hold a direction override (U+202D, U+202E): it shows the letters in another order than they are written, so one button can look like the other",
+                    ));
+                }
+            }
+            if look_alike(ui.accept_all()) == look_alike(ui.reject_all()) {
                 return Err(ConfigError::new(
                     if reject.is_some() { "texts.reject_all" } else { "texts.accept_all" },
                     format!(
@@ -1067,6 +1096,24 @@ mod tests {
         );
         assert_eq!(sv.map(|_| ()).map_err(|e| e.to_string()), same("texts.reject_all", "sv", "Accept all"));
         assert_eq!(with(r#"{"heading":"Hi"}"#), Ok(()));
+        // Look-alike letters: Cyrillic, Greek, full-width.
+        assert_eq!(with(r#"{"reject_all":"A\u0441\u0441ept all"}"#), same("texts.reject_all", "en", "A\u{441}\u{441}ept all"));
+        assert_eq!(with(r#"{"reject_all":"\u0391ccept all"}"#), same("texts.reject_all", "en", "\u{391}ccept all"));
+        assert_eq!(with(r#"{"reject_all":"\uff21\uff43\uff43\uff45\uff50\uff54 \uff41\uff4c\uff4c"}"#), same("texts.reject_all", "en", "Ａｃｃｅｐｔ ａｌｌ"));
+        assert_eq!(with(r#"{"accept_all":{"ru":"\u041f\u0440\u0438\u043d\u044f\u0442\u044c"},"reject_all":{"ru":"\u041e\u0442\u043a\u043b\u043e\u043d\u0438\u0442\u044c"}}"#), Ok(()), "real Russian words");
+        // A direction override shows letters in another order ("lla tpeccA" as "Accept all").
+        assert_eq!(
+            with(r#"{"reject_all":"\u202ella tpeccA"}"#),
+            Err("texts.reject_all: must not hold a direction override (U+202D, U+202E): it shows the letters in another order than they are written, so one button can look like the other".into())
+        );
+    }
+
+    #[test]
+    fn revisions_are_not_path_steps() {
+        for (rev, ok) in [(".", false), ("..", false), ("...", true), ("./a", true), ("2026-11-01", true)] {
+            let r = super::Config::from_json(&format!(r#"{{"site":"s","revision":{},"purposes":[{{"id":"a","label":"l","explain":"e","benefit":"b"}}]}}"#, crate::json::quote(rev)));
+            assert_eq!(r.is_ok(), ok, "{rev}");
+        }
     }
 
     #[test]
