@@ -30,8 +30,14 @@ node_modules/.bin/wasm-opt -Oz --converge --enable-reference-types --enable-bulk
 # that whole body (config readers for sections the page does not use, error
 # paths) was compiled before the banner; kept apart, only what runs is. It
 # also compresses better.
+# The JSON and Reflect functions the glue and the loader call are taken when
+# candor.js runs, into variables that shadow the globals in its scope: a
+# script the page runs later that wraps JSON.parse or Reflect.set cannot
+# change what consent(), inspect() and the event details say.
 {
   printf '/*! Candor %s | MIT OR Apache-2.0 */\n(function (options) {\n"use strict";\n' "$(awk -F'"' '/^version/ {print $2; exit}' Cargo.toml)"
+  printf 'var JSON = { parse: globalThis.JSON.parse, stringify: globalThis.JSON.stringify };\n'
+  printf 'var Reflect = { get: globalThis.Reflect.get, set: globalThis.Reflect.set, deleteProperty: globalThis.Reflect.deleteProperty };\n'
   cat "$OUT/candor.js"
   cat src/js/loader.js
   # Consent Mode and TCF stubs: their synchronous part must run with the loader.

@@ -60,10 +60,45 @@ function undecided() { return JSON.parse(JSON.stringify(UNDECIDED)); }
 // What calls answer after a failed boot: the values their types promise,
 // with nothing decided and nothing stored.
 function fallback(name) {
+  if (name === 'erase') eraseStopped();
   if (name === 'flush') return { sent: 0 };
   if (name === 'open') return undefined;
   if (name === 'inspect') return { consent: undecided(), storage: [], pending: [], open: [], dropped: 0, history: [], receipts: [] };
   return undecided();
+}
+
+// erase() after a failed boot (an invalid config, no WebAssembly): the wasm
+// holds nothing, but earlier pages may have stored a decision, counts and
+// receipts. They are deleted here; the receipts' ids stay listed in
+// candor.forget, so the next page that boots asks the collector to delete
+// its copies (this one does not know where the collector is).
+function eraseStopped() {
+  var owed = [];
+  var ids = function (key, pick) {
+    try {
+      var list = JSON.parse(localStorage.getItem(key));
+      if (Array.isArray(list)) list.forEach(function (item) {
+        var id = pick(item);
+        if (typeof id === 'string' && owed.indexOf(id) < 0) owed.push(id);
+      });
+    } catch (e) { /* unreadable: nothing owed from it */ }
+  };
+  ids('candor.forget', function (id) { return id; });
+  ids('candor.receipts', function (kept) { return kept && kept.receipt && kept.receipt.receipt_id; });
+  ['localStorage', 'sessionStorage'].forEach(function (name) {
+    try {
+      var store = window[name], keys = [];
+      for (var i = 0; i < store.length; i++) if (String(store.key(i)).indexOf('candor.') === 0) keys.push(store.key(i));
+      keys.forEach(function (key) { store.removeItem(key); });
+    } catch (e) { /* blocked storage holds nothing of ours */ }
+  });
+  try { if (owed.length) localStorage.setItem('candor.forget', JSON.stringify(owed)); } catch (e) { /* nothing to keep it in */ }
+  // The consent cookie, host-only or set for a parent domain (the config that named it is not readable).
+  var host = location.hostname.split('.');
+  for (var j = 0; j <= host.length; j++) {
+    var domain = j < host.length ? '; Domain=' + host.slice(j).join('.') : '';
+    try { document.cookie = 'candor_consent=; Path=/; Max-Age=0' + domain; } catch (e) { /* cookies blocked */ }
+  }
 }
 
 // Calls before boot wait in `queue`; after a failed boot they get their fallback.
@@ -120,7 +155,9 @@ function track(name, fields) {
       // CONTRACT §3: before the SDK is ready an event is not recorded
       // (a site that retries after `candor.ready` would otherwise count it
       // twice). Call track from `candor.ready.then(...)` to record it.
-      return NOT_READY;
+      // After a failed boot nothing can ever be granted: no-consent, not a
+      // not-ready a site would wait out for ever.
+      return failure ? REFUSED[0] : NOT_READY;
     }
     if (typeof name !== 'string' || name.length > 64) return REFUSED[1];
     var flat = flatten(fields);
@@ -200,6 +237,11 @@ var candor = {
   on: function (purpose, callback) {
     if (typeof purpose !== 'string' || typeof callback !== 'function') {
       throw new TypeError('candor.on(purpose, callback): expected a purpose id and a function');
+    }
+    // A purpose the config does not declare can never be granted: said, as
+    // grant() would refuse it (before the boot, the config is not known yet).
+    if (sdk && !Object.prototype.hasOwnProperty.call(sdk.consent().purposes, purpose)) {
+      console.warn('candor: candor.on(' + JSON.stringify(purpose) + ', …): no such purpose in the config, so the callback never runs');
     }
     var w = { purpose: purpose, callback: callback };
     watchers.push(w);

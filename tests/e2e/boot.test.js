@@ -212,7 +212,8 @@ test('an invalid config: one console.error naming the path, candor:error, no pro
   const c = await h.consent(p);
   assert.equal(c.decided, false);
   assert.deepEqual(Object.values(c.purposes).filter(Boolean), []);
-  assert.deepEqual(await p.evaluate(() => window.candor.track('page_view', { path: '/' })), { accepted: false, reason: 'not-ready' });
+  // Not "not-ready", which a site would wait out for ever: nothing can be granted now.
+  assert.deepEqual(await p.evaluate(() => window.candor.track('page_view', { path: '/' })), { accepted: false, reason: 'no-consent' });
   assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 0 });
   // The other calls answer what their types promise, and change nothing.
   const undecided = { revision: null, decided: false, purposes: {}, updated_at: null };

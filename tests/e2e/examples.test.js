@@ -315,7 +315,7 @@ test('ES module without a bundler: importing starts nothing, bad options are nam
     const candor = await window.esm.load({ config, wasmUrl: '/missing.wasm' });
     return { code: candor.error && candor.error.code, decided: candor.consent().decided, track: candor.track('page_view').reason };
   }, cfg);
-  assert.deepEqual(failed, { code: 'wasm-load', decided: false, track: 'not-ready' });
+  assert.deepEqual(failed, { code: 'wasm-load', decided: false, track: 'no-consent' });
   assert.equal(await r.locator('[data-testid="candor-prompt"]').count(), 0);
   await p.context().close();
 });

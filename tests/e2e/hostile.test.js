@@ -45,6 +45,7 @@ test.before(async () => {
   for (const [name, js] of Object.entries(PATCHES)) files[`${name}.html`] = h.html({ head: `<script>${js}</script>` });
   files['noObserver.html'] = h.html({ head: '<script>delete window.MutationObserver;</script>',
     body: '<script type="text/plain" data-candor-purpose="stats">window.__statsRan = true;</script>' });
+  files['plain.html'] = h.html();
   files['tall.html'] = h.html({ body: '<div style="height: 4000px">Long page</div>' });
   files['twice.html'] = h.html({ body: '<script src="/candor/candor.js" data-config="/other.config.json" async></script>' });
   const www = h.site(files);
@@ -53,6 +54,8 @@ test.before(async () => {
   h.write(www, { 'base.html': `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>t</title>
 <base href="https://elsewhere.invalid/"><script src="${server.url}/candor/candor.js" data-config="${server.url}/candor.config.json" async></script>
 </head><body><p>x</p></body></html>` });
+  // A policy whose connect-src lets the wasm and the config load but not the collector.
+  h.write(www, { 'noCollector.html': h.html({ head: `<meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src ${server.url}/candor/ ${server.url}/candor.config.json">` }) });
   chrome = await h.browser();
 });
 test.after(async () => { await chrome?.close(); await server?.stop(); });
@@ -121,6 +124,44 @@ for (const [file, what] of [['shim.html', 'a localStorage stand-in without key()
     await context.close();
   });
 }
+
+test('a script that wraps JSON.parse and Reflect.set after Candor loaded cannot change what consent(), inspect() and candor:consent say', async () => {
+  const { context, p } = await open('plain.html');
+  await p.evaluate(() => {
+    const parse = JSON.parse;
+    // Claims every purpose granted, whatever the text said.
+    JSON.parse = (t) => { const v = parse(t); if (v && v.purposes) for (const k of Object.keys(v.purposes)) v.purposes[k] = true; if (v && 'decided' in v) v.decided = true; return v; };
+    const set = Reflect.set;
+    Reflect.set = (o, k, v) => set(o, k, k === 'code' ? 'forged' : v);
+  });
+  assert.deepEqual((await h.consent(p)).purposes, { necessary: true, stats: false, video: false });
+  assert.equal((await h.consent(p)).decided, false);
+  assert.equal((await p.evaluate(() => window.candor.inspect())).consent.decided, false);
+  await p.evaluate(() => window.candor.grant(['video']));
+  const detail = await p.evaluate(() => window.__events.filter((e) => e.name === 'consent').pop().detail);
+  assert.deepEqual(detail.purposes, { necessary: true, stats: false, video: true });
+  await context.close();
+});
+
+test('a page policy (connect-src) that refuses the collector: one collector-blocked error naming it; the report waits and goes once the policy allows it', async () => {
+  const { context, p } = await open('noCollector.html');
+  const before = await count();
+  await p.evaluate(() => window.candor.acceptAll());
+  await p.evaluate(() => window.candor.track('page_view', { path: '/' }));
+  assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 0 });
+  await p.evaluate(() => window.candor.flush());
+  const errors = await p.evaluate(() => window.__events.filter((e) => e.name === 'error').map((e) => e.detail));
+  assert.equal(errors.length, 1, JSON.stringify(errors));
+  assert.equal(errors[0].code, 'collector-blocked');
+  assert.ok(errors[0].message.includes(server.url), errors[0].message);
+  assert.equal(await count(), before);
+  await p.goto(`${server.url}/plain.html`);
+  await h.ready(p);
+  await p.evaluate(() => window.candor.flush());
+  await p.waitForFunction(() => window.candor.inspect().pending.length === 0);
+  assert.equal(await count(), before + 1);
+  await context.close();
+});
 
 test('a page without MutationObserver: Candor still boots, gates what the page held at start, and says what it cannot see', async () => {
   // Playwright's waitForFunction needs the page's MutationObserver: polled by hand here.
