@@ -29,28 +29,44 @@ pub const MAX_REPORTS: usize = 200;
 /// At most this many bytes of pending reports.
 pub const MAX_BYTES: usize = 256 * 1024;
 
-/// This tab's id, kept in sessionStorage across reloads.
-pub fn tab_id(fresh: impl FnOnce() -> String) -> String {
+/// This tab's id, kept in sessionStorage across reloads. `silent(seen)`:
+/// whether a heartbeat of `seen` (seconds) is old enough that its tab has
+/// stopped.
+pub fn tab_id(fresh: impl FnOnce() -> String, silent: fn(u64) -> bool) -> String {
     let session = web_sys::window().and_then(|w| w.session_storage().ok().flatten());
     if let Some(s) = &session {
         // sessionStorage is copied into a duplicated tab or a window.open()ed
         // one while this page is alive: the "live" mark (cleared on pagehide,
         // so a reload keeps its id) tells such a copy to take its own id, or
-        // both would report the same open aggregate.
+        // both would report the same open aggregate. A copy made from a page
+        // of the site without Candor carries no mark: then a heartbeat
+        // under the id says a tab runs with it (this tab's own page removed
+        // its heartbeat on pagehide; after a crash, what it left is an
+        // orphan, taken over as any other).
         let live = s.get_item(TAB_LIVE).ok().flatten().is_some();
         if let Ok(Some(id)) = s.get_item(TAB) {
-            if id.len() == 36 && !live {
+            let running = last_alive(&format!("{OPEN}{id}")).is_some_and(|seen| !silent(seen));
+            if id.len() == 36 && !live && !running {
                 let _ = s.set_item(TAB_LIVE, "1");
                 return id;
             }
         }
     }
-    let id = fresh();
-    if let Some(s) = session {
+    new_tab_id(fresh())
+}
+
+/// Makes `id` this tab's id (sessionStorage) and returns it.
+pub fn new_tab_id(id: String) -> String {
+    if let Some(s) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) {
         let _ = s.set_item(TAB, &id);
         let _ = s.set_item(TAB_LIVE, "1");
     }
     id
+}
+
+/// Whether `key` is `tab`'s open aggregates (only that tab writes them).
+pub fn is_tab_key(key: &str, tab: &str) -> bool {
+    key.strip_prefix(OPEN) == Some(tab)
 }
 
 const TAB: &str = "candor.tab";

@@ -2,9 +2,9 @@
 //!
 //! Requests carry no cookies (`credentials: "omit"`) and no referrer, so the
 //! only thing that leaves is the report body. While the page is being hidden
-//! they use `keepalive` (within its 64 KB budget), falling back to
-//! `sendBeacon`, whose answer we never see: such reports stay queued and the
-//! next send gets `200 duplicate` for them.
+//! they use `keepalive` (within its 64 KB budget); past it, reports wait for
+//! the next page. Never `sendBeacon`: it sends the page's URL as Referer
+//! and the site's cookies.
 
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -29,6 +29,34 @@ fn set_timeout(init: &RequestInit) {
                 let _ = js_sys::Reflect::set(init, &"signal".into(), &signal);
             }
         }
+    }
+}
+
+/// A `securitypolicyviolation` on the page: when its policy's `connect-src`
+/// refused a request to the `collector` (its reports or its receipts; an
+/// answer redirected elsewhere is reported by origin), says so once, as
+/// `collector-blocked`. Without it a site's policy mistake looks like a
+/// network that never answers: nothing is lost, but nothing arrives.
+pub fn on_violation(collector: &str, e: &web_sys::Event) {
+    thread_local! {
+        static SAID: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+    let text = |name: &str| js_sys::Reflect::get(e, &name.into()).ok().and_then(|d| d.as_string()).unwrap_or_default();
+    if text("disposition") == "report" || text("effectiveDirective") != "connect-src" {
+        return;
+    }
+    let Some(origin_end) = collector.find("://").map(|i| i + 3) else { return };
+    let origin = &collector[..collector[origin_end..].find('/').map_or(collector.len(), |i| origin_end + i)];
+    let blocked = text("blockedURI");
+    let ours = blocked.strip_prefix(origin).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+    if ours && !SAID.replace(true) {
+        super::dom::report_error(
+            "collector-blocked",
+            &format!(
+                "the page's Content-Security-Policy (connect-src) refuses requests to the collector at {}: reports and receipts wait in this browser until the policy allows it",
+                crate::json::quote(origin)
+            ),
+        );
     }
 }
 
@@ -260,18 +288,6 @@ async fn reason(resp: &Response) -> String {
         format!("HTTP {status}")
     } else {
         format!("HTTP {status}: {why}")
-    }
-}
-
-/// Queues `body` with `navigator.sendBeacon` (no answer comes back).
-pub fn beacon(url: &str, body: &str) -> bool {
-    let Some(window) = web_sys::window() else { return false };
-    let parts = js_sys::Array::of1(&JsValue::from_str(body));
-    let opts = web_sys::BlobPropertyBag::new();
-    opts.set_type("application/json");
-    match web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) {
-        Ok(blob) => window.navigator().send_beacon_with_opt_blob(url, Some(&blob)).unwrap_or(false),
-        Err(_) => false,
     }
 }
 

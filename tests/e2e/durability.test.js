@@ -12,6 +12,10 @@ let server, chrome;
 
 test.before(async () => {
   const www = h.site({ 'candor.config.json': h.config(), 'index.html': h.html(),
+    'plain.html': '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>no Candor</title></head><body><p>A page without Candor.</p></body></html>',
+    // Its fetch refuses keepalive requests (a wrapper some sites run).
+    'nokeepalive.html': h.html({ head: `<script>(function () { var f = window.fetch; window.fetch = function (u, i) {
+      if (i && i.keepalive) throw new TypeError('no keepalive here'); return f.apply(this, arguments); }; })();</script>` }),
     'qa.json': h.config({ qa: true }), 'qa.html': h.html({ attrs: 'data-config="/qa.json" async' }) });
   server = await h.collector({ www });
   chrome = await h.browser();
@@ -271,5 +275,119 @@ test('storage full before any decision: a decision held in memory survives a res
   await p.evaluate(() => window.candor.flush());
   const c = await h.consent(p);
   assert.deepEqual([c.decided, c.purposes.stats], [true, true]);
+  await context.close();
+});
+
+/** The collector's page_view count once it is `n`, or after 5 s (what was sent as a page went away lands a little later). */
+async function countReaches(n) {
+  const deadline = Date.now() + 5000;
+  while ((await counted()) !== n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  return counted();
+}
+
+/** Grants stats (through the API) and tracks `n` page views at `path`. */
+const trackN = (p, n, path) => p.evaluate(([n, path]) => {
+  window.candor.grant(['stats']);
+  for (let i = 0; i < n; i++) window.candor.track('page_view', { path });
+}, [n, path]);
+
+/**
+ * Tab A on Candor's page (`first` runs there), then on a page without Candor,
+ * opens tab B, which copies A's session and so its tab id (leaving cleared
+ * A's live mark); `between` runs in B; then A comes back to Candor's page.
+ */
+async function sharedSession(context, first, between) {
+  const a = await h.page(context);
+  await a.goto(server.url + '/');
+  await h.ready(a);
+  await first(a);
+  await a.goto(server.url + '/plain.html');
+  const [b] = await Promise.all([context.waitForEvent('page'), a.evaluate((u) => { window.open(u + '/'); }, server.url)]);
+  await h.ready(b);
+  await between(b);
+  await a.goto(server.url + '/');
+  await h.ready(a);
+  return { a, b };
+}
+
+test('a window opened from a page of the site without Candor, then the opener back on Candor: two tab ids, every event counted once', async () => {
+  const context = await chrome.newContext();
+  const before = (await counted()) || 0;
+  const { a, b } = await sharedSession(context, (a) => trackN(a, 3, '/'), (b) => trackN(b, 2, '/shop'));
+  const ids = await Promise.all([a, b].map((p) => p.evaluate(() => sessionStorage.getItem('candor.tab'))));
+  assert.notEqual(ids[0], ids[1], 'the opener, back, sees the other tab running with its old id and takes a new one');
+  await trackN(a, 4, '/');
+  await trackN(b, 1, '/shop');
+  await a.evaluate(() => window.candor.flush());
+  await b.evaluate(() => window.candor.flush());
+  assert.equal(await counted(), before + 10);
+  await context.close();
+});
+
+test('two live tabs that ended up with one id (neither had stored anything): the first write under it makes the other take a new id', async () => {
+  const context = await chrome.newContext();
+  const before = (await counted()) || 0;
+  const { a, b } = await sharedSession(context, (a) => a.evaluate(() => window.candor.grant(['stats'])), async () => {});
+  const id = () => Promise.all([a, b].map((p) => p.evaluate(() => sessionStorage.getItem('candor.tab'))));
+  assert.equal(new Set(await id()).size, 1, 'no heartbeat yet: both took the id');
+  await trackN(b, 2, '/shop');
+  await trackN(a, 3, '/');
+  assert.equal(new Set(await id()).size, 2, 'the other tab\'s write moved this one to a new id');
+  await a.evaluate(() => window.candor.flush());
+  await b.evaluate(() => window.candor.flush());
+  assert.equal(await counted(), before + 5);
+  await context.close();
+});
+
+test('an event tracked in a visibilitychange listener while the tab closes (after pagehide) is sent then, not left for an hour', async () => {
+  const context = await chrome.newContext();
+  const before = (await counted()) || 0;
+  const p = await h.page(context);
+  await p.goto(server.url + '/');
+  await h.ready(p);
+  await p.evaluate(() => document.addEventListener('visibilitychange', () => window.candor.track('page_view', { path: '/shop' })));
+  await trackN(p, 2, '/');
+  await p.close({ runBeforeUnload: true });
+  assert.equal(await countReaches(before + 3), before + 3);
+  await context.close();
+});
+
+test('reports recorded while the clock ran 9 days ahead, then the clock set right: still sent, in a window that is not in the future', async () => {
+  const context = await chrome.newContext();
+  const before = (await counted()) || 0;
+  const p = await h.page(context);
+  await p.goto(server.url + '/');
+  await h.ready(p);
+  // Decided with the clock right (a record dated in the future would be asked again).
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await p.clock.install({ time: Date.now() + 9 * 86400e3 });
+  await p.route('**/v1/reports', (route) => route.fulfill({ status: 500, body: '{"error":"down"}' }));
+  await trackN(p, 3, '/');
+  assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 0 });
+  await p.clock.setSystemTime(Date.now());
+  await p.unroute('**/v1/reports');
+  // Sent by the reload's pagehide, or by the next page's flush.
+  await p.reload();
+  await h.ready(p);
+  await p.evaluate(() => window.candor.flush());
+  assert.equal(await countReaches(before + 3), before + 3);
+  assert.deepEqual(await p.evaluate(() => window.candor.inspect().pending), []);
+  await context.close();
+});
+
+test('when the page\'s fetch refuses keepalive, reports wait for the next page: never sendBeacon (it would carry the page URL as Referer, and cookies)', async () => {
+  const context = await chrome.newContext();
+  const before = (await counted()) || 0;
+  const p = await h.page(context);
+  await p.goto(server.url + '/nokeepalive.html?email=alice%40example.com');
+  await h.ready(p);
+  await trackN(p, 3, '/');
+  await p.goto(server.url + '/plain.html');
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal((await counted()) || 0, before, 'nothing left by beacon when the page was left');
+  await p.goto(server.url + '/');
+  await h.ready(p);
+  await p.evaluate(() => window.candor.flush());
+  assert.equal(await counted(), before + 3, 'the next page sends it');
   await context.close();
 });
