@@ -9,7 +9,7 @@
 
 use serde::Serialize;
 
-use crate::config::read::{parse, J};
+use crate::config::read::J;
 
 use crate::config::{Config, Text};
 
@@ -69,11 +69,15 @@ impl Serialize for UiTexts {
 ui_texts! {
     heading,
     intro,
+    /// The first layer's list of what "Accept all" turns on: `{purposes}`.
+    asks,
     accept_all,
     reject_all,
     customize,
     save,
     close,
+    /// The close button's name once the visitor has decided (closing keeps it).
+    close_decided,
     prefs_heading,
     prefs_intro,
     always_on,
@@ -99,6 +103,12 @@ ui_texts! {
     data_off,
     data_export,
     data_erase,
+    /// What "Erase my data" asks before it erases.
+    data_erase_confirm,
+    /// Its confirming button.
+    data_erase_yes,
+    /// Said (a live region on the banner) once the erase is done.
+    data_erased,
     /// Placeholder of a gated iframe; contains `{purpose}`.
     placeholder,
     /// Its button; contains `{purpose}`.
@@ -125,6 +135,12 @@ ui_texts! {
     data_sent_on,
     /// Follows a report's sentence when noise was added to its counts.
     data_noise,
+    /// The heading over the receipts of the visitor's decisions.
+    data_receipts,
+    /// One receipt the collector acknowledged: `{date}`, `{time}`, `{choices}`.
+    data_receipt,
+    /// One receipt not yet acknowledged: the same placeholders.
+    data_receipt_waiting,
     /// A stored value's size: `{bytes}`.
     data_bytes,
     /// The same for a single byte.
@@ -154,30 +170,20 @@ impl UiTexts {
     }
 }
 
-/// Built-in locales: (language, JSON).
-pub const BUILTIN: &[(&str, &str)] = &[
-    ("en", include_str!("../pkg-config/locales/en.json")),
-    ("de", include_str!("../pkg-config/locales/de.json")),
-    ("fr", include_str!("../pkg-config/locales/fr.json")),
-    ("es", include_str!("../pkg-config/locales/es.json")),
-    ("it", include_str!("../pkg-config/locales/it.json")),
-    ("nl", include_str!("../pkg-config/locales/nl.json")),
-    ("pt", include_str!("../pkg-config/locales/pt.json")),
-    ("pl", include_str!("../pkg-config/locales/pl.json")),
-];
+// `BUILTIN` and `LOCALE_KEYS`, made by build.rs from pkg-config/locales/.
+include!(concat!(env!("OUT_DIR"), "/locales.rs"));
 
 const RTL: &[&str] = &["ar", "he", "fa", "ur", "ps", "yi", "dv", "ckb"];
 
 /// The built-in strings for `lang` (a primary language subtag).
 pub fn builtin(lang: &str) -> Option<UiTexts> {
-    let (_, json) = BUILTIN.iter().find(|(l, _)| *l == lang)?;
-    // The files are checked by the tests below: an object of every key to a string.
+    let (_, strings) = BUILTIN.iter().find(|(l, _)| *l == lang)?;
+    // build.rs checked that every file has every key; the tests below, that
+    // they are the ids of `UiTexts`.
     let mut ui = UiTexts::default();
-    if let Ok(J::O(entries)) = parse(json) {
-        for (k, v) in entries {
-            if let (Some(slot), J::S(s)) = (ui.get_mut(&k), v) {
-                *slot = s;
-            }
+    for (key, s) in LOCALE_KEYS.iter().zip(strings.split('\u{1f}')) {
+        if let Some(slot) = ui.get_mut(key) {
+            *slot = s.to_string();
         }
     }
     Some(ui)
@@ -386,7 +392,12 @@ mod tests {
 
     #[test]
     fn every_locale_has_every_key() {
-        for (lang, json) in BUILTIN {
+        let mut ids = KEYS.to_vec();
+        ids.sort_unstable();
+        assert_eq!(LOCALE_KEYS, ids.as_slice(), "the locale files have exactly the ids of UiTexts");
+        for (lang, _) in BUILTIN {
+            let json = std::fs::read_to_string(format!("{}/pkg-config/locales/{lang}.json", env!("CARGO_MANIFEST_DIR"))).unwrap();
+            let json = json.as_str();
             let t = builtin(lang).unwrap();
             let v: serde_json::Value = serde_json::from_str(&t.to_json_value().to_text()).unwrap();
             assert_eq!(v, serde_json::to_value(&t).unwrap());
@@ -397,6 +408,7 @@ mod tests {
             assert!(KEYS.iter().all(|k| !v[k].as_str().unwrap().trim().is_empty()), "{lang}");
             assert!(t.retention().contains("{days}"), "{lang}");
             assert!(t.gpc().ends_with(": {purposes}."), "{lang}: the GPC note names the purposes it turns off");
+            assert!(t.asks().ends_with(": {purposes}."), "{lang}: the first layer names what accepting turns on");
         }
     }
 

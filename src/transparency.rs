@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::aggregate::Aggregate;
 use crate::config::{Config, Field};
 use crate::json::{obj, J};
+use crate::receipt::Receipt;
 use crate::report::Report;
 use crate::texts::UiTexts;
 
@@ -74,6 +75,9 @@ pub struct View {
     pub purposes: Vec<PurposeView>,
     /// One line per stored key: (key, sentence).
     pub storage: Vec<(String, String)>,
+    /// One line per receipt of a decision (what was sent to the site's
+    /// server about the visitor's choices), newest first.
+    pub receipts: Vec<String>,
 }
 
 /// What concerns one purpose.
@@ -103,6 +107,9 @@ pub struct State<'a> {
     pub history: &'a [Sent],
     /// Stored keys and their sizes in bytes.
     pub storage: &'a [(String, usize)],
+    /// This browser's receipts, oldest first, each with whether the
+    /// collector acknowledged it.
+    pub receipts: &'a [(Receipt, bool)],
     /// Minutes to add to UTC for local time at a given Unix second (the
     /// offset of that moment: a time before a daylight-saving change is
     /// shown as it was then).
@@ -173,7 +180,20 @@ pub fn view(config: &Config, chain: &[String], words: &Words<'_>, st: &State<'_>
             (k.clone(), fill(ui.data_key(), &[("key", k), ("meaning", key_meaning(k, ui)), ("size", &size)]))
         })
         .collect();
-    View { purposes, storage }
+    let receipts = st
+        .receipts
+        .iter()
+        .rev()
+        .map(|(r, acknowledged)| {
+            let choices: Vec<String> = config
+                .optional_purposes()
+                .map(|p| format!("{}: {}", p.label.resolve(chain), if r.choices.get(&p.id) == Some(&true) { ui.data_on() } else { ui.data_off() }))
+                .collect();
+            let template = if *acknowledged { ui.data_receipt() } else { ui.data_receipt_waiting() };
+            fill(template, &[("date", &date(r.timestamp, off)), ("time", &hm(r.timestamp, off)), ("choices", &choices.join(", "))])
+        })
+        .collect();
+    View { purposes, storage, receipts }
 }
 
 /// `template` with each `{name}` replaced by its value, in one pass: a
@@ -398,7 +418,7 @@ mod tests {
         let open = [Aggregate { purpose: "stats".into(), start: T, seconds: 60, events }];
         let pending = [report("a", 1)];
         let storage = [("candor.consent".to_string(), 120)];
-        let st = State { granted: &|id| id != "stats", open: &open, pending: &pending, history: &[], storage: &storage, utc_offset: &|_| 0 };
+        let st = State { granted: &|id| id != "stats", open: &open, pending: &pending, history: &[], storage: &storage, receipts: &[], utc_offset: &|_| 0 };
         let en = english();
         let v = view(&c, &["en".into()], &en, &st);
         assert_eq!(v.purposes.len(), 2);
@@ -427,7 +447,7 @@ mod tests {
         let pending = [noisy];
         let history = [Sent { sent_at: T + 61, report: report("b", 1) }];
         let storage = [("candor.consent".to_string(), 120), ("candor.lease".to_string(), 1)];
-        let st = State { granted: &|_| true, open: &open, pending: &pending, history: &history, storage: &storage, utc_offset: &|_| 0 };
+        let st = State { granted: &|_| true, open: &open, pending: &pending, history: &history, storage: &storage, receipts: &[], utc_offset: &|_| 0 };
         let de = Words { ui: &crate::texts::builtin("de").unwrap(), english: false };
         let v = view(&c, &["de".into()], &de, &st);
         assert_eq!(
@@ -480,7 +500,7 @@ mod tests {
         assert_eq!(h.len(), HISTORY_MAX, "the same report is remembered once");
         prune(&mut h, T + 30 * 86_400 + 10, 30);
         assert_eq!(h.len(), 14, "entries older than history_days are gone");
-        let st = State { granted: &|_| true, open: &[], pending: &[], history: &h, storage: &[], utc_offset: &|_| 0 };
+        let st = State { granted: &|_| true, open: &[], pending: &[], history: &h, storage: &[], receipts: &[], utc_offset: &|_| 0 };
         let v = view(&config(), &[], &english(), &st);
         assert_eq!(v.purposes[1].sent.len(), 14);
         assert_eq!(v.purposes[1].sent[0], "Sent on 2025-11-23 at 14:05 as totals for 14:05–\u{2060}14:06: 24 page views, grouped by page.");

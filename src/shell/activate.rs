@@ -69,6 +69,7 @@ fn activated(el: &Element) {
 /// waiting for a purpose withdrawn since stays inert.
 pub fn activate_granted(doc: &Document, consent: &Consent) {
     CONSENT.replace(Some(consent.clone()));
+    unload_withdrawn(doc, consent);
     let Ok(nodes) = doc.query_selector_all(SELECTOR) else { return };
     // The queue is rebuilt in document order each time: what waits for a
     // purpose withdrawn since drops out, and a script granted again later
@@ -133,6 +134,25 @@ pub fn activate_granted(doc: &Document, consent: &Consent) {
         }
         RUNNING.set(false);
     });
+}
+
+/// An iframe loaded from its `data-src` whose purposes are no longer all
+/// granted (withdrawn here or in another tab, or erased) is unloaded: it is
+/// replaced by a copy without `src`, so the other company's page is gone
+/// (a new `src` would add a history entry, and Back would load it again),
+/// and the copy waits (its placeholder back, if it asked for one), to load
+/// anew if they are granted again. A script cannot be unloaded.
+fn unload_withdrawn(doc: &Document, consent: &Consent) {
+    let Ok(nodes) = doc.query_selector_all("iframe[data-candor-purpose][data-candor-activated][data-src]") else { return };
+    for frame in (0..nodes.length()).filter_map(|i| nodes.item(i).and_then(|n| n.dyn_into::<Element>().ok())) {
+        if !allowed(&frame, consent) {
+            if let Ok(copy) = frame.clone_node().map(|n| n.unchecked_into::<Element>()) {
+                let _ = copy.remove_attribute("src");
+                let _ = copy.remove_attribute(DONE);
+                let _ = frame.replace_with_with_node_1(&copy);
+            }
+        }
+    }
 }
 
 fn still_allowed(el: &Element) -> bool {

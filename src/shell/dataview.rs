@@ -26,6 +26,9 @@ pub struct DataView {
     pub section: Element,
     body: Element,
     focus: Element,
+    /// The erase button, and the question it opens ("Erase …? [Yes, erase]").
+    erase: Element,
+    confirm: Element,
     object_url: Option<String>,
     /// The view's words (`ui`) in the prompt's language, and the borrowed
     /// ones among them (`foreign`), marked with their language on each render.
@@ -48,22 +51,53 @@ impl DataView {
             &[("class", "data"), ("data-testid", "candor-data-view"), ("aria-label", ui.your_data()), ("hidden", ""), ("tabindex", "-1")],
             "",
         )?;
-        let intro = el(doc, "p", &[], ui.data_intro())?;
+        let intro = el(doc, "p", &[("id", "candor-dd")], ui.data_intro())?;
         let body = el(doc, "div", &[("class", "data-body")], "")?;
         let actions = el(doc, "div", &[("class", "data-actions")], "")?;
         let export = el(doc, "button", &[("type", "button"), ("class", "secondary"), ("data-testid", "candor-export")], ui.data_export())?;
-        let erase = el(doc, "button", &[("type", "button"), ("class", "secondary"), ("data-testid", "candor-erase")], ui.data_erase())?;
+        let erase = el(
+            doc,
+            "button",
+            &[("type", "button"), ("class", "secondary"), ("data-testid", "candor-erase"), ("aria-expanded", "false"), ("aria-controls", "candor-dc")],
+            ui.data_erase(),
+        )?;
         let back = el(doc, "button", &[("type", "button"), ("class", "secondary"), ("data-testid", "candor-data-back")], ui.back())?;
         append(&actions, &[&export, &erase, &back])?;
-        append(&section, &[&intro, &body, &actions])?;
+        // Erasing cannot be undone (the receipts at the collector go too):
+        // the button asks first, and only "Yes, erase" erases.
+        // A group named by its question, which also describes its button:
+        // focus lands on the button, and a screen reader says both.
+        let confirm = el(doc, "div", &[("class", "data-confirm"), ("id", "candor-dc"), ("role", "group"), ("aria-labelledby", "candor-dq"), ("hidden", "")], "")?;
+        let question = el(doc, "p", &[("id", "candor-dq")], ui.data_erase_confirm())?;
+        let yes = el(
+            doc,
+            "button",
+            &[("type", "button"), ("class", "choice"), ("data-testid", "candor-erase-confirm"), ("aria-describedby", "candor-dq")],
+            ui.data_erase_yes(),
+        )?;
+        append(&confirm, &[&question, &yes])?;
+        append(&section, &[&intro, &body, &actions, &confirm])?;
         let click = |target: &Element, intent: Intent| {
             let on = on.clone();
             EventListener::new(target, "click", move |_| on(intent.clone()))
         };
-        let listeners = vec![click(&export, Intent::Export), click(&erase, Intent::Erase), click(&back, Intent::Customize)];
+        let ask = {
+            let (erase, confirm, yes) = (erase.clone(), confirm.clone(), yes.clone());
+            EventListener::new(&erase.clone(), "click", move |_| {
+                let open = confirm.has_attribute("hidden");
+                super::dom::set_hidden(&confirm, !open);
+                let _ = erase.set_attribute("aria-expanded", if open { "true" } else { "false" });
+                if open {
+                    let _ = yes.unchecked_ref::<HtmlElement>().focus();
+                }
+            })
+        };
+        let listeners = vec![click(&export, Intent::Export), ask, click(&yes, Intent::Erase), click(&back, Intent::Customize)];
         let sentences = texts.foreign.as_ref().filter(|f| f.texts.iter().any(|t| t == ui.data_open())).map(|f| (f.lang.clone(), f.rtl));
         Ok(DataView {
             focus: section.clone(),
+            erase,
+            confirm,
             section,
             body,
             object_url: None,
@@ -76,6 +110,12 @@ impl DataView {
     /// Redraws the content from `view`.
     pub fn render(&self, doc: &Document, view: &View, history_days: u32) -> Result<(), JsValue> {
         self.body.set_text_content(None);
+        // A question left open on an earlier visit to the view is closed
+        // (one redrawn in place, for another tab's change, stays).
+        if self.section.has_attribute("hidden") {
+            super::dom::set_hidden(&self.confirm, true);
+            let _ = self.erase.set_attribute("aria-expanded", "false");
+        }
         for p in &view.purposes {
             let part = el(doc, "div", &[("class", "data-purpose"), ("data-testid", &format!("candor-data-{}", p.id))], "")?;
             let ui = &self.texts.ui;
@@ -87,15 +127,25 @@ impl DataView {
             list(doc, &part, ui.data_sent(), &format!("candor-data-sent-{}", p.id), &p.sent, &nothing_sent, lang)?;
             self.body.append_child(&part)?;
         }
+        // What the site's server keeps of the visitor's decisions.
+        if !view.receipts.is_empty() {
+            let part = el(doc, "div", &[("class", "data-purpose")], "")?;
+            let h = el(doc, "h3", &[], self.texts.ui.data_receipts())?;
+            part.append_child(&h)?;
+            let ul = el(doc, "ul", &[("data-testid", "candor-data-receipts")], "")?;
+            for line in &view.receipts {
+                let li = sentence(doc, &[], line, self.sentences.as_ref())?;
+                ul.append_child(&li)?;
+            }
+            part.append_child(&ul)?;
+            self.body.append_child(&part)?;
+        }
         let part = el(doc, "div", &[("class", "data-purpose")], "")?;
         let h = el(doc, "h3", &[], self.texts.ui.data_stored())?;
         part.append_child(&h)?;
         let ul = el(doc, "ul", &[("data-testid", "candor-data-storage")], "")?;
         for (key, line) in &view.storage {
-            let li = el(doc, "li", &[("data-key", key)], line)?;
-            if let Some((lang, rtl)) = &self.sentences {
-                super::dom::set_lang(&li, lang, *rtl);
-            }
+            let li = sentence(doc, &[("data-key", key)], line, self.sentences.as_ref())?;
             ul.append_child(&li)?;
         }
         if view.storage.is_empty() {
@@ -156,10 +206,7 @@ fn list(
     parent.append_child(&h)?;
     let ul = el(doc, "ul", &[("data-testid", testid)], "")?;
     for line in lines {
-        let li = el(doc, "li", &[], line)?;
-        if let Some((lang, rtl)) = lang {
-            super::dom::set_lang(&li, lang, *rtl);
-        }
+        let li = sentence(doc, &[], line, lang)?;
         ul.append_child(&li)?;
     }
     if lines.is_empty() {
@@ -168,4 +215,14 @@ fn list(
     }
     parent.append_child(&ul)?;
     Ok(())
+}
+
+/// One sentence of the view as an `<li>`, marked with the sentences'
+/// language when they are borrowed (see [`DataView::sentences`]).
+fn sentence(doc: &Document, attrs: &[(&str, &str)], text: &str, lang: Option<&(String, bool)>) -> Result<Element, JsValue> {
+    let li = el(doc, "li", attrs, text)?;
+    if let Some((lang, rtl)) = lang {
+        super::dom::set_lang(&li, lang, *rtl);
+    }
+    Ok(li)
 }

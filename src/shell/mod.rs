@@ -144,7 +144,10 @@ struct App {
     texts: Rc<Resolved>,
     gpc: bool,
     /// This tab's id (see `queue::tab_id`), read when first needed.
-    tab: OnceCell<String>,
+    tab: Cell<Option<&'static str>>,
+    /// Between `pagehide` and `pageshow`: the page is going away (or into
+    /// the back/forward cache) and has closed and sent its windows.
+    gone: Cell<bool>,
     state: RefCell<State>,
     /// The prompt, apart from `state`: its DOM calls (focus moves, showModal)
     /// run page handlers synchronously, and those may call `candor` back.
@@ -211,7 +214,7 @@ impl App {
     /// prompt, shown or hidden. Everything else is [`App::finish`]'s.
     fn start(mut config: Config, preset: Option<String>, url_preset: Option<String>) -> Result<Rc<App>, JsValue> {
         let window = web_sys::window().ok_or("no window")?;
-        // A collector path is on this page's origin: fetch and sendBeacon
+        // A collector path is on this page's origin: fetch
         // would resolve it against a <base href> of another site.
         if let (Some(c), Ok(origin)) = (config.collector.as_mut(), window.location().origin()) {
             if c.starts_with('/') && origin != "null" {
@@ -247,7 +250,8 @@ impl App {
             config,
             texts,
             gpc,
-            tab: OnceCell::new(),
+            tab: Cell::new(None),
+            gone: Cell::new(false),
             // The open aggregates are read by `finish`, before anything can record or save them.
             state: RefCell::new(State { consent, agg: Aggregator::default() }),
             view: RefCell::new(None),
@@ -276,9 +280,7 @@ impl App {
         *app.on_allow.borrow_mut() = Some(Rc::new(move |ids: Vec<String>| App::later(&weak, Intent::Allow(ids))));
         let prompt = Prompt::new(&dom::document(), &app.config, &app.texts, on)?;
         *app.view.borrow_mut() = Some(prompt);
-        let decided = app.state.borrow().consent.decided;
-        let (reopen, gpc) = (app.reopen(), app.gpc_applies());
-        app.with_view(|p| if decided { p.hide(reopen) } else { p.show_banner(gpc) });
+        app.show_consent();
         Ok(app)
     }
 
@@ -302,6 +304,7 @@ impl App {
     fn finish_once(self: &Rc<Self>) -> Result<(), JsValue> {
         warn_unplain_texts(&self.config);
         warn_foreign_cookie_domain(&self.config);
+        warn_no_retention(&self.config);
         for (purpose, bytes) in self.config.oversized_noised_reports() {
             dom::warn(&format!(
                 "with noise, a report lists every declared cell: one for purpose {} may be about {} bytes, over the {} a collector \
@@ -343,9 +346,29 @@ impl App {
         self.finished.get().is_none() && !preset && !self.state.borrow().consent.decided
     }
 
-    /// This tab's id.
-    fn tab(&self) -> &str {
-        self.tab.get_or_init(|| queue::tab_id(|| report::uuid_v4(&mut Crypto)))
+    /// This tab's id. (Leaked: one per page, or two after [`App::new_tab_id`].)
+    fn tab(&self) -> &'static str {
+        if let Some(tab) = self.tab.get() {
+            return tab;
+        }
+        let tab: &'static str = Box::leak(queue::tab_id(|| report::uuid_v4(&mut Crypto), silent_since).into_boxed_str());
+        self.tab.set(Some(tab));
+        tab
+    }
+
+    /// Another tab writes this tab's open aggregates: it took
+    /// the same id (a window opened from a page of the site without Candor
+    /// copies the session's id, see [`queue::tab_id`]). This tab takes a new
+    /// id and keeps what it counted under it; what the other wrote stays
+    /// the other's.
+    fn new_tab_id(&self) {
+        let tab: &'static str = Box::leak(queue::new_tab_id(report::uuid_v4(&mut Crypto)).into_boxed_str());
+        self.tab.set(Some(tab));
+        queue::forget_saved();
+        let st = self.state.borrow();
+        if !st.agg.open.is_empty() || !st.agg.budget.is_empty() {
+            queue::save_open(tab, &st.agg);
+        }
     }
 
     /// The text bundle and its SHA-256.
@@ -402,8 +425,8 @@ impl App {
         handles.push(Box::new(EventListener::new(window, "pagehide", move |_| {
             queue::tab_live(false);
             if let Some(app) = weak.upgrade() {
-                app.on_hide();
-                queue::heartbeat(app.tab(), None);
+                app.gone.set(true);
+                app.on_leave();
             }
         })));
         // Back from the back/forward cache: storage events were missed while
@@ -413,6 +436,7 @@ impl App {
             queue::tab_live(true);
             let persisted = js_sys::Reflect::get(e, &"persisted".into()).is_ok_and(|v| v.is_truthy());
             if let Some(app) = weak.upgrade() {
+                app.gone.set(false);
                 app.beat();
             }
             if persisted {
@@ -453,6 +477,12 @@ impl App {
                     App::later(&Rc::downgrade(&app), Intent::Reload);
                 }
             } else if key.as_deref().is_some_and(|k| k.starts_with("candor.")) {
+                let written = e.dyn_ref::<web_sys::StorageEvent>().and_then(|s| s.new_value()).is_some();
+                if let Some(app) = weak.upgrade().filter(|_| written) {
+                    if key.as_deref().is_some_and(|k| queue::is_tab_key(k, app.tab())) {
+                        app.new_tab_id();
+                    }
+                }
                 // Another tab tracked, sent or stored something: an open
                 // "Your data" view shows it (it lists every tab's data).
                 if let Some(app) = weak.upgrade() {
@@ -461,6 +491,9 @@ impl App {
             }
         })));
         handles.push(Box::new(EventListener::new(&doc, "securitypolicyviolation", activate::on_violation)));
+        if let Some(collector) = self.config.collector.clone() {
+            handles.push(Box::new(EventListener::new(&doc, "securitypolicyviolation", move |e| upload::on_violation(&collector, e))));
+        }
         // Any element with data-candor-open opens the preferences on click.
         let weak = Rc::downgrade(self);
         let opts = gloo_events::EventListenerOptions::enable_prevent_default();
@@ -708,7 +741,7 @@ impl App {
         // A withdrawal this tab missed (no storage event reached it) still
         // counts: the stored decision is compared before anything is sent.
         self.reload_if_changed();
-        for report in queue::pending() {
+        for report in queue::pending().into_iter().map(|r| self.not_from_the_future(r)) {
             // Consent is checked again at send time: a withdrawn purpose's
             // reports are deleted, not sent.
             if !self.state.borrow().consent.granted(&report.purpose) || !conform::report(&self.config, &report, self.qa) {
@@ -785,8 +818,33 @@ impl App {
         }
     }
 
+    /// `report` with a window that starts by now: one recorded while this
+    /// clock ran ahead, since set right, goes back by about a day's worth
+    /// of whole windows at a time until it does (the collector refuses a
+    /// window that ends more than a day ahead, and a report cannot come
+    /// from the future). Steps of a day keep a resend the same body.
+    fn not_from_the_future(&self, mut report: Report) -> Report {
+        let now = self.now();
+        if report.window.start > now {
+            let seconds = u64::from(report.window.seconds.max(1));
+            let step = 86_400u64.div_ceil(seconds) * seconds;
+            report.window.start = report.window.start.saturating_sub((report.window.start - now).div_ceil(step) * step);
+        }
+        report
+    }
+
+    /// The page is going away (pagehide): [`App::on_hide`], and this tab's
+    /// heartbeat goes, as it no longer runs.
+    fn on_leave(self: &Rc<Self>) {
+        self.on_hide();
+        queue::heartbeat(self.tab(), None);
+    }
+
     /// The page is being hidden or unloaded: close every window and send
-    /// what is pending with keepalive (sendBeacon past its budget).
+    /// what is pending with keepalive. Past its budget, or when the page's
+    /// fetch refuses, a report waits for the next page: `sendBeacon` would
+    /// send the page's URL as Referer and its cookies, which a report must
+    /// never carry.
     fn on_hide(self: &Rc<Self>) {
         self.beat();
         self.close_windows(true);
@@ -802,6 +860,7 @@ impl App {
         recent.retain(|(_, at)| now - at < upload::TIMEOUT_MS as f64);
         let fresh: Vec<Report> = queue::pending()
             .into_iter()
+            .map(|r| self.not_from_the_future(r))
             .filter(|r| consent.granted(&r.purpose) && conform::report(&self.config, r, self.qa) && !recent.iter().any(|(id, _)| *id == r.report_id))
             .collect();
         recent.extend(fresh.iter().map(|r| (r.report_id.clone(), now)));
@@ -812,10 +871,8 @@ impl App {
                 if let Ok(request) = upload::post(&url, &body, true) {
                     budget -= body.len();
                     inflight.push((report, body, request));
-                    continue;
                 }
             }
-            upload::beacon(&url, &body);
         }
         let app = self.clone();
         let ahead = upload::ahead_s();
@@ -868,10 +925,15 @@ impl App {
             Intent::Export => self.export(),
             Intent::Erase => {
                 self.erase();
+                self.with_view(|p| p.erased());
             }
             Intent::Close => {
                 let reopen = self.reopen();
-                self.with_view(|p| p.hide(reopen));
+                let consent = self.state.borrow().consent.clone();
+                self.with_view(|p| {
+                    p.hide(reopen);
+                    p.reflect(&consent);
+                });
             }
         }
     }
@@ -912,7 +974,7 @@ impl App {
         // keep (held in memory only): asked again.
         self.unstored_at.set(None);
         self.state.borrow_mut().consent = Consent::undecided(&self.config);
-        self.consent_changed(false);
+        self.consent_changed();
     }
 
     /// Another tab changed the decision: take it over. Not a stored record
@@ -931,7 +993,6 @@ impl App {
         if stored.is_none() && self.unstored_at.get().is_some() && !self.stored_once.get() {
             return;
         }
-        let decided = fresh.decided;
         {
             let mut st = self.state.borrow_mut();
             if st.consent == fresh {
@@ -944,18 +1005,28 @@ impl App {
             st.consent = fresh;
         }
         self.unstored_at.set(None);
-        self.consent_changed(decided);
+        self.consent_changed();
     }
 
     /// After the consent changed without a decision here (another tab's,
     /// a lapse): the prompt, the data, gated content and signals follow.
-    fn consent_changed(&self, decided: bool) {
-        let (gpc, reopen) = (self.gpc_applies(), self.reopen());
-        self.with_view(|p| if decided { p.hide(reopen) } else { p.show_banner(gpc) });
+    fn consent_changed(&self) {
+        self.show_consent();
         self.purge_denied();
         self.activate();
         self.publish_signals();
         dom::dispatch("consent", &self.consent_js());
+    }
+
+    /// The prompt as the consent stands: put away (with "Your choices")
+    /// once decided, else the banner; its switches showing the consent.
+    fn show_consent(&self) {
+        let consent = self.state.borrow().consent.clone();
+        let (gpc, reopen) = (self.gpc_applies(), self.reopen());
+        self.with_view(|p| {
+            if consent.decided { p.hide(reopen) } else { p.show_banner(gpc) }
+            p.reflect(&consent);
+        });
     }
 
     fn reopen(&self) -> bool {
@@ -1062,8 +1133,13 @@ impl App {
                 self.unstored_at.set(if stored { None } else { st.consent.updated_at });
             }
         }
-        let reopen = self.reopen();
-        self.with_view(|p| p.hide(reopen));
+        // The receipt of this decision, before anything below can run page
+        // code (focus handlers, Consent Mode's dataLayer, `candor:consent`
+        // listeners) that decides again: a receipt built after that would
+        // record the later decision twice and this one never.
+        let decided = self.state.borrow().consent.clone();
+        self.issue_receipt(&decided);
+        self.show_consent();
         self.purge_denied();
         let cookies: Vec<String> =
             withdrawn.iter().filter_map(|id| self.config.purpose(id)).flat_map(|p| p.cookies.iter().cloned()).collect();
@@ -1071,7 +1147,6 @@ impl App {
         self.activate();
         self.publish_signals();
         dom::dispatch("consent", &self.consent_js());
-        self.issue_receipt();
         Ok(())
     }
 
@@ -1097,6 +1172,18 @@ fn warn_foreign_cookie_domain(config: &Config) {
             "cookie.domain {} does not cover this page's host {}: the browser will not set the candor_consent cookie",
             crate::json::quote(domain),
             crate::json::quote(&host)
+        ));
+    }
+}
+
+/// Optional purposes without `retention_days`: the prompt tells visitors
+/// what is collected, why and what they get, but not how long it is kept.
+fn warn_no_retention(config: &Config) {
+    let silent: Vec<String> = config.optional_purposes().filter(|p| p.retention_days.is_none()).map(|p| crate::json::quote(&p.id)).collect();
+    if !silent.is_empty() {
+        dom::warn(&format!(
+            "purposes {} have no retention_days, so the prompt cannot tell visitors how long their data is kept; set it for each",
+            silent.join(", ")
         ));
     }
 }
@@ -1273,6 +1360,13 @@ impl Sdk {
         match result {
             Ok(()) => {
                 app.save_soon();
+                // Tracked after pagehide (a `visibilitychange` listener runs
+                // after it when a tab closes): sent now, as pagehide sent the
+                // rest, not left stored without a heartbeat.
+                if app.gone.get() {
+                    let app = app.clone();
+                    wasm_bindgen_futures::spawn_local(async move { app.on_leave() });
+                }
                 if app.data_open() {
                     let app = app.clone();
                     wasm_bindgen_futures::spawn_local(async move { app.refresh_data() });

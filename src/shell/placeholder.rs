@@ -42,9 +42,15 @@ impl Placeholders {
         self.items.retain(|(frame, host, _)| {
             let keep = frame.is_connected() && !allowed(frame, consent);
             if !keep {
+                // Its "Allow" button had focus: focus goes to the frame that
+                // takes its place, not to <body>.
+                let focused = doc.active_element().is_some_and(|a| a == *host);
                 host.remove();
                 let _ = frame.remove_attribute("hidden");
                 mark(frame, false);
+                if focused {
+                    let _ = frame.unchecked_ref::<web_sys::HtmlElement>().focus();
+                }
             }
             keep
         });

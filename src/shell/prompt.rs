@@ -10,6 +10,7 @@
 //! in, Tab is trapped, Esc goes back, focus returns where it was). Styles come
 //! from a constructable stylesheet, which strict CSPs allow.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use gloo_events::{EventListener, EventListenerOptions};
@@ -22,7 +23,7 @@ use super::dataview::DataView;
 /// it lands on another control).
 const DOUBLE_CLICK_MS: f64 = 500.0;
 use super::dom::{append, el, set_hidden};
-use crate::config::Config;
+use crate::config::{Config, Purpose};
 use crate::consent::Consent;
 use crate::texts::Resolved;
 
@@ -68,8 +69,11 @@ pub struct Prompt {
     prefs: Element,
     customize: Element,
     save: Element,
+    close: Element,
     reopen: Element,
     gpc_note: Element,
+    /// Says on the banner that an erase from "Your data" is done.
+    status: Element,
     toggles: Vec<(String, HtmlInputElement)>,
     actions: Element,
     data: DataView,
@@ -81,7 +85,77 @@ pub struct Prompt {
     /// When the host was last put back after the page removed it, on the
     /// page's own DOM changes (see [`Prompt::ensure_attached`]).
     reattached: Vec<f64>,
+    /// Room added below the page (see [`Room`]).
+    room: Rc<RefCell<Room>>,
     _listeners: Vec<EventListener>,
+}
+
+/// A `<p class=…>` of `template` with `{purposes}` replaced by the
+/// purposes' labels, each in its own `<bdi>` (with its language, when the
+/// site wrote it in another than the prompt's): a right-to-left label in a
+/// left-to-right sentence, or the reverse, keeps its place and its numbers.
+fn labels_in(doc: &Document, class: &str, template: &str, purposes: &[&Purpose], texts: &Resolved) -> Result<Element, JsValue> {
+    let Some((before, after)) = template.split_once("{purposes}") else {
+        return el(doc, "p", &[("class", class)], template);
+    };
+    let p = el(doc, "p", &[("class", class)], before)?;
+    for (i, purpose) in purposes.iter().enumerate() {
+        if i > 0 {
+            p.append_child(&doc.create_text_node(", "))?;
+        }
+        let (text, tag) = purpose.label.resolve_tagged(&texts.chain);
+        let label = el(doc, "bdi", &[], text)?;
+        if let Some((tag, rtl)) = crate::texts::other_language(tag, &texts.lang) {
+            super::dom::set_lang(&label, tag, rtl);
+        }
+        p.append_child(&label)?;
+    }
+    p.append_child(&doc.create_text_node(after))?;
+    Ok(p)
+}
+
+/// Room added at the bottom of the page (the root element's
+/// `padding-bottom`, set through CSSOM, which a strict CSP allows) so a
+/// focused control at the very end of the page can scroll above the banner
+/// or "Your choices" (WCAG 2.4.11). Only when one would stay covered, and
+/// taken back when the banner closes.
+#[derive(Default)]
+struct Room {
+    /// The root element's own inline `padding-bottom` before, and its
+    /// computed padding then, in px.
+    before: Option<(JsValue, f64)>,
+    added: f64,
+}
+
+impl Room {
+    fn style() -> Option<JsValue> {
+        let root: JsValue = super::dom::document().document_element()?.into();
+        js_sys::Reflect::get(&root, &"style".into()).ok()
+    }
+
+    fn grow(&mut self, px: f64) {
+        let Some(style) = Room::style() else { return };
+        if self.before.is_none() {
+            let inline = js_sys::Reflect::get(&style, &"paddingBottom".into()).unwrap_or(JsValue::UNDEFINED);
+            let computed = web_sys::window()
+                .and_then(|w| w.get_computed_style(&super::dom::document().document_element()?).ok().flatten())
+                .and_then(|c| c.get_property_value("padding-bottom").ok())
+                .map(|v| js_sys::Number::parse_float(&v))
+                .filter(|v| v.is_finite())
+                .unwrap_or(0.0);
+            self.before = Some((inline, computed));
+        }
+        self.added += px.ceil();
+        let base = self.before.as_ref().map_or(0.0, |(_, c)| *c);
+        let _ = js_sys::Reflect::set(&style, &"paddingBottom".into(), &format!("{}px", (base + self.added) as i64).into());
+    }
+
+    fn reset(&mut self) {
+        if let (Some((inline, _)), Some(style)) = (self.before.take(), Room::style()) {
+            let _ = js_sys::Reflect::set(&style, &"paddingBottom".into(), &inline);
+        }
+        self.added = 0.0;
+    }
 }
 
 impl Prompt {
@@ -107,12 +181,23 @@ impl Prompt {
         let first = el(doc, "div", &[("class", "first")], "")?;
         let intro = el(doc, "p", &[("id", "candor-d")], ui.intro())?;
         // "…, so these purposes are off: Ads, Offers." names the purposes GPC turns off.
-        let off: Vec<&str> = config.optional_purposes().filter(|p| p.gpc).map(|p| p.label.resolve(&texts.chain)).collect();
-        let gpc_note = el(doc, "p", &[("class", "note"), ("hidden", "")], &ui.gpc().replace("{purposes}", &off.join(", ")))?;
-        append(&first, &[&intro, &gpc_note])?;
+        let off: Vec<&Purpose> = config.optional_purposes().filter(|p| p.gpc).collect();
+        let gpc_note = labels_in(doc, "note", ui.gpc(), &off, texts)?;
+        gpc_note.set_attribute("hidden", "")?;
+        let status = el(doc, "p", &[("class", "done"), ("role", "status"), ("data-testid", "candor-status"), ("hidden", "")], "")?;
+        append(&first, &[&intro, &gpc_note, &status])?;
+        // What "Accept all" turns on, named on the layer that has it.
+        // At most three lines (two on phones) so the buttons stay in view;
+        // the whole list is in the preferences, its title and the DOM.
+        let optional: Vec<&Purpose> = config.optional_purposes().collect();
+        if !optional.is_empty() {
+            let asks = labels_in(doc, "asks", ui.asks(), &optional, texts)?;
+            asks.set_attribute("title", &asks.text_content().unwrap_or_default())?;
+            first.insert_before(&asks, Some(&gpc_note))?;
+        }
 
         let prefs = el(doc, "div", &[("class", "prefs"), ("hidden", "")], "")?;
-        let prefs_intro = el(doc, "p", &[], ui.prefs_intro())?;
+        let prefs_intro = el(doc, "p", &[("id", "candor-pd")], ui.prefs_intro())?;
         let list = el(doc, "ul", &[("class", "purposes")], "")?;
         let mut toggles = Vec::new();
         for p in &config.purposes {
@@ -130,11 +215,18 @@ impl Prompt {
             let (text, tag) = p.label.resolve_tagged(chain);
             let label = el(doc, "label", &[("for", &input_id), ("class", "label")], text)?;
             tagged(&label, tag);
+            // Described by everything said about the purpose: what, what
+            // the visitor gets, and how long it is kept.
+            let described = if p.retention_days.is_some() {
+                format!("candor-e-{0} candor-b-{0} candor-r-{0}", p.id)
+            } else {
+                format!("candor-e-{0} candor-b-{0}", p.id)
+            };
             let input: HtmlInputElement = el(
                 doc,
                 "input",
                 &[("type", "checkbox"), ("role", "switch"), ("id", &input_id), ("data-testid", &format!("candor-toggle-{}", p.id)),
-                  ("aria-describedby", &format!("candor-e-{}", p.id))],
+                  ("aria-describedby", &described)],
                 "",
             )?
             .unchecked_into();
@@ -142,7 +234,7 @@ impl Prompt {
             let (text, tag) = p.explain.resolve_tagged(chain);
             let explain = el(doc, "p", &[("id", &format!("candor-e-{}", p.id))], text)?;
             tagged(&explain, tag);
-            let benefit = el(doc, "p", &[], "")?;
+            let benefit = el(doc, "p", &[("id", &format!("candor-b-{}", p.id))], "")?;
             let strong = el(doc, "strong", &[], ui.benefit_prefix())?;
             benefit.append_child(&strong)?;
             benefit.append_child(&doc.create_text_node(" "))?;
@@ -153,7 +245,7 @@ impl Prompt {
             append(&li, &[&row, &explain, &benefit])?;
             if let Some(days) = p.retention_days {
                 let template = if days == 1 { ui.retention_one() } else { ui.retention() };
-                let note = el(doc, "p", &[("class", "muted")], &template.replace("{days}", &days.to_string()))?;
+                let note = el(doc, "p", &[("class", "muted"), ("id", &format!("candor-r-{}", p.id))], &template.replace("{days}", &days.to_string()))?;
                 li.append_child(&note)?;
             }
             if p.required {
@@ -178,7 +270,8 @@ impl Prompt {
         let save = el(doc, "button", &[("type", "button"), ("class", "secondary"), ("data-testid", "candor-save"), ("hidden", "")], ui.save())?;
         append(&actions, &[&reject, &accept, &customize, &save])?;
         append(&dialog, &[&close, &heading, &first, &prefs, &data.section, &actions])?;
-        let reopen = el(doc, "button", &[("type", "button"), ("class", "reopen"), ("data-testid", "candor-reopen"), ("hidden", "")], ui.reopen())?;
+        // Its title: on phones it is a round icon, and the tooltip says what it is.
+        let reopen = el(doc, "button", &[("type", "button"), ("class", "reopen"), ("data-testid", "candor-reopen"), ("title", ui.reopen()), ("hidden", "")], ui.reopen())?;
         append(&root, &[&dialog, &reopen])?;
         if let Some(foreign) = &texts.foreign {
             super::dom::mark_foreign(&root, foreign);
@@ -252,21 +345,33 @@ impl Prompt {
         // WCAG 2.4.11: a page control that gets keyboard focus behind the
         // banner or "Your choices" (both fixed at the bottom, and not modal)
         // is scrolled up into view above them, where the page can scroll.
+        let room = Rc::new(RefCell::new(Room::default()));
         {
             let covers: [Element; 2] = [dialog.clone().unchecked_into(), reopen.clone()];
             let ours = host.clone();
+            let room = room.clone();
             let opts = EventListenerOptions { phase: gloo_events::EventListenerPhase::Capture, passive: true };
             listeners.push(EventListener::new_with_options(doc, "focusin", opts, move |e| {
                 let Some(el) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
                 if el == ours || !el.matches(":focus-visible").unwrap_or(false) {
                     return;
                 }
-                let r = el.get_bounding_client_rect();
-                for c in covers.iter().map(Element::get_bounding_client_rect).filter(|c| c.height() > 0.0) {
+                let Some(w) = web_sys::window() else { return };
+                let under = |c: &web_sys::DomRect| {
+                    let r = el.get_bounding_client_rect();
                     let overlaps = r.bottom() > c.top() && r.top() < c.bottom() && r.right() > c.left() && r.left() < c.right();
-                    if overlaps {
-                        if let Some(w) = web_sys::window() {
-                            w.scroll_by_with_x_and_y(0.0, r.bottom() - c.top() + 8.0);
+                    if overlaps { r.bottom() - c.top() + 8.0 } else { 0.0 }
+                };
+                for c in covers.iter().map(Element::get_bounding_client_rect).filter(|c| c.height() > 0.0) {
+                    let by = under(&c);
+                    if by > 0.0 {
+                        w.scroll_by_with_x_and_y(0.0, by);
+                        // The end of the page: no room to scroll it up. The
+                        // page gets that much more room at its bottom.
+                        let left = under(&c);
+                        if left > 0.0 {
+                            room.borrow_mut().grow(left);
+                            w.scroll_by_with_x_and_y(0.0, left);
                         }
                         return;
                     }
@@ -278,8 +383,8 @@ impl Prompt {
             top_layer(&root, true);
         }
         Ok(Prompt {
-            host, root, shadow, dialog, heading, first, prefs, customize, save, reopen, gpc_note, toggles, actions, data,
-            texts: texts.clone(), return_focus: None, unsaved: None, reattached: Vec::new(), _listeners: listeners,
+            host, root, shadow, dialog, heading, first, prefs, customize, save, close, reopen, gpc_note, status, toggles, actions, data,
+            texts: texts.clone(), return_focus: None, unsaved: None, reattached: Vec::new(), room, _listeners: listeners,
         })
     }
 
@@ -359,10 +464,12 @@ impl Prompt {
         let focus_inside = super::dom::document().active_element().is_some_and(|a| a == self.host);
         self.leave_modal();
         self.set_heading(self.texts.ui.heading());
+        let _ = self.dialog.set_attribute("aria-describedby", "candor-d");
         set_hidden(&self.first, false);
         set_hidden(&self.data.section, true);
         set_hidden(&self.actions, false);
         set_hidden(&self.gpc_note, !gpc);
+        set_hidden(&self.status, true);
         set_hidden(&self.prefs, true);
         set_hidden(&self.customize, false);
         set_hidden(&self.save, true);
@@ -388,6 +495,27 @@ impl Prompt {
         }
     }
 
+    /// Says on the banner (a live region) that the erase the visitor asked
+    /// for in "Your data" is done.
+    pub fn erased(&self) {
+        set_hidden(&self.status, false);
+        self.status.set_text_content(Some(self.texts.ui.data_erased()));
+    }
+
+    /// The switches show `consent`, so a page or a test reading them after
+    /// a decision sees it. Not while the preferences layer is showing: there
+    /// they hold what the visitor switched and has not saved yet.
+    pub fn reflect(&self, consent: &Consent) {
+        // Once decided, closing keeps the decision: the × says "Close".
+        let _ = self.close.set_attribute("aria-label", if consent.decided { self.texts.ui.close_decided() } else { self.texts.ui.close() });
+        if self.dialog.open() && !self.prefs.has_attribute("hidden") {
+            return;
+        }
+        for (id, t) in &self.toggles {
+            t.set_checked(consent.granted(id));
+        }
+    }
+
     /// The preferences layer, modal, toggles reflecting `consent`.
     pub fn show_preferences(&mut self, consent: &Consent, gpc: bool) {
         let unsaved = self.unsaved.take();
@@ -400,6 +528,7 @@ impl Prompt {
         self.dialog.close();
         let _ = self.dialog.class_list().add_1("modal");
         self.set_heading(self.texts.ui.prefs_heading());
+        let _ = self.dialog.set_attribute("aria-describedby", "candor-pd");
         set_hidden(&self.first, true);
         set_hidden(&self.data.section, true);
         set_hidden(&self.actions, false);
@@ -425,6 +554,7 @@ impl Prompt {
         self.dialog.close();
         let _ = self.dialog.class_list().add_1("modal");
         self.set_heading(self.texts.ui.your_data());
+        let _ = self.dialog.set_attribute("aria-describedby", "candor-dd");
         set_hidden(&self.first, true);
         set_hidden(&self.prefs, true);
         set_hidden(&self.actions, true);
@@ -462,6 +592,9 @@ impl Prompt {
         let focus_inside = super::dom::document().active_element().is_some_and(|a| a == self.host);
         self.leave_modal();
         self.dialog.close();
+        // The room added below the page for the banner goes with it
+        // ("Your choices" asks for its own when it covers something).
+        self.room.borrow_mut().reset();
         set_hidden(&self.reopen, !reopen);
         if !was_modal && focus_inside && reopen {
             let _ = self.reopen.unchecked_ref::<HtmlElement>().focus();

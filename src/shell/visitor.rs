@@ -33,12 +33,9 @@ thread_local! {
 }
 
 impl App {
-    /// Builds, keeps and sends the receipt of the decision just made.
-    pub(super) fn issue_receipt(&self) {
-        let r = {
-            let st = self.state.borrow();
-            receipt::build(&self.config, &self.texts, &st.consent, report::uuid_v4(&mut Crypto), &self.bundle().1)
-        };
+    /// Builds, keeps and sends the receipt of the decision `consent` (just made).
+    pub(super) fn issue_receipt(&self, consent: &Consent) {
+        let r = receipt::build(&self.config, &self.texts, consent, report::uuid_v4(&mut Crypto), &self.bundle().1);
         let Some(r) = r else { return };
         records::keep(&r);
         if let Some(url) = self.receipts_url() {
@@ -135,6 +132,7 @@ impl App {
         let history = records::history(self.now(), self.config.history_days);
         let entries = storage::all_entries();
         let pending = queue::pending();
+        let receipts: Vec<(crate::receipt::Receipt, bool)> = records::receipts().into_iter().map(|k| (k.receipt, k.acknowledged)).collect();
         // The offset of each moment shown, not of now: across a
         // daylight-saving change they differ.
         let offset = |t: u64| -(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(t as f64 * 1000.0)).get_timezone_offset() as i64);
@@ -151,6 +149,7 @@ impl App {
                 pending: &pending,
                 history: &history,
                 storage: &entries,
+                receipts: &receipts,
                 utc_offset: &offset,
             },
         )
@@ -213,8 +212,7 @@ impl App {
             st.agg = Aggregator::default();
         }
         self.unstored_at.set(None);
-        let gpc = self.gpc_applies();
-        self.with_view(|p| p.show_banner(gpc));
+        self.show_consent();
         // Gated content still waiting (behind a slow script) stays inert.
         self.activate();
         self.publish_signals();

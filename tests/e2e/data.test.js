@@ -32,6 +32,9 @@ test.before(async () => {
     'keyed.html': h.html({ attrs: 'data-config="/keyed.config.json" async' }),
     'local.html': h.html({ attrs: 'data-config="/local.config.json" async' }),
     'csp.html': h.html({ head: `<meta http-equiv="Content-Security-Policy" content="${CSP}">` }),
+    // The same site after an edit broke its config: no purposes.
+    'broken.config.json': { ...base, purposes: [] },
+    'broken.html': h.html({ attrs: 'data-config="/broken.config.json" async' }),
   });
   server = await h.collector({ www });
   chrome = await h.browser();
@@ -202,7 +205,18 @@ test('erase leaves zero Candor keys and zero declared cookies, and deletes the r
   await p.evaluate(() => window.candor.open('data'));
   const deleted = p.waitForResponse((r) => r.url().endsWith(`/v1/receipts/${id}`) && r.request().method() === 'DELETE');
   await byId(p, 'candor-erase').click();
+  // It asks first: nothing is erased until "Yes, erase".
+  await byId(p, 'candor-erase-confirm').waitFor({ state: 'visible' });
+  assert.equal(await byId(p, 'candor-erase').getAttribute('aria-expanded'), 'true');
+  assert.ok((await inspect(p)).storage.length >= 3, 'nothing erased by the first click');
+  assert.equal((await h.consent(p)).decided, true);
+  await byId(p, 'candor-erase-confirm').click();
   assert.equal((await deleted).status(), 204);
+  // The banner says it is done, in a live region.
+  const status = byId(p, 'candor-status');
+  await status.waitFor({ state: 'visible' });
+  assert.equal(await status.getAttribute('role'), 'status');
+  assert.equal(await status.textContent(), 'Your data was erased. Choose again whenever you like.');
 
   // The ids owed to the collector (candor.forget) go once it confirmed.
   await p.waitForFunction(() => localStorage.getItem('candor.forget') === null);
@@ -235,6 +249,63 @@ test('erase leaves zero Candor keys and zero declared cookies, and deletes the r
   const last = await settled;
   assert.ok(last.url().endsWith(raced) || (last.request().postData() || '').includes(raced));
   assert.equal((await fetch(`${server.url}/v1/receipts/${raced}`)).status, 404);
+  await context.close();
+});
+
+test('erase() on a page whose config is broken still deletes what earlier pages stored; the receipt is deleted at the collector by the next page that boots', async () => {
+  const { context, p } = await open();
+  await byId(p, 'candor-accept-all').click();
+  await acknowledged(p, 1);
+  const id = (await inspect(p)).receipts[0].receipt_id;
+  await p.evaluate(() => { window.candor.track('page_view', { path: '/' }); document.cookie = 'candor_consent=x; path=/'; });
+  await p.goto(`${server.url}/broken.html`);
+  await p.waitForFunction(() => window.candor && window.candor.error);
+  assert.equal(await p.evaluate(() => window.candor.error.code), 'config');
+  assert.ok(await p.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('candor.')).length >= 2), 'the earlier page left data');
+  await p.evaluate(() => window.candor.erase());
+  const left = await p.evaluate(() => [...Object.keys(localStorage), ...Object.keys(sessionStorage)].filter((k) => k.startsWith('candor.')));
+  assert.deepEqual(left, ['candor.forget'], 'only the receipt ids owed to the collector');
+  assert.deepEqual(await p.evaluate(() => JSON.parse(localStorage.getItem('candor.forget'))), [id]);
+  assert.equal(await p.evaluate(() => document.cookie), '');
+  assert.equal((await fetch(`${server.url}/v1/receipts/${id}`)).status, 200, 'this page cannot know the collector');
+  const deleted = p.waitForResponse((r) => r.url().endsWith(`/v1/receipts/${id}`) && r.request().method() === 'DELETE');
+  await p.goto(`${server.url}/`);
+  assert.equal((await deleted).status(), 204);
+  assert.equal((await fetch(`${server.url}/v1/receipts/${id}`)).status, 404);
+  assert.equal((await h.consent(p)).decided, false, 'the decision is gone: asked again');
+  await context.close();
+});
+
+test('"Your data" lists each record of the visitor\'s choices sent to the site: when, what was chosen, and whether it has arrived', async () => {
+  const { context, p } = await open();
+  await byId(p, 'candor-accept-all').click();
+  await acknowledged(p, 1);
+  await p.evaluate(() => window.candor.deny(['video']));
+  await acknowledged(p, 2);
+  await p.evaluate(() => window.candor.open('data'));
+  const lines = await texts(byId(p, 'candor-data-receipts').locator('li'));
+  const when = '\\d{4}-\\d{2}-\\d{2} at \\d{1,2}:\\d{2}';
+  assert.equal(lines.length, 2, JSON.stringify(lines));
+  assert.match(lines[0], new RegExp(`^Your choices of ${when} \\(Count visits: on, Show videos: off\\) were sent to the site, which keeps them as a record of your consent\\.$`));
+  assert.match(lines[1], new RegExp(`^Your choices of ${when} \\(Count visits: on, Show videos: on\\) were sent`));
+  await context.close();
+});
+
+test('a decision made inside a candor:consent listener gets its own receipt; the one that fired it keeps its own choices', async () => {
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  // Re-grants once, when it sees stats denied.
+  await p.addInitScript(() => document.addEventListener('candor:consent', (e) => {
+    if (e.detail.decided && !e.detail.purposes.stats && !window.__regranted) { window.__regranted = true; window.candor.grant(['stats']); }
+  }));
+  await p.goto(server.url + '/');
+  await h.ready(p);
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await p.evaluate(() => window.candor.deny(['stats']));
+  const events = await p.evaluate(() => window.__events.filter((e) => e.name === 'consent').map((e) => e.detail.purposes.stats));
+  assert.deepEqual(events, [true, false, true]);
+  const receipts = await p.evaluate(() => window.candor.inspect().receipts.map((r) => r.choices.stats));
+  assert.deepEqual(receipts, [true, false, true], 'the withdrawal is on record');
   await context.close();
 });
 
@@ -315,6 +386,7 @@ for (const [what, init] of [
     await p.evaluate(() => window.candor.open('data'));
     const deleted = p.waitForResponse((r) => r.url().endsWith(`/v1/receipts/${id}`) && r.request().method() === 'DELETE');
     await byId(p, 'candor-erase').click();
+    await byId(p, 'candor-erase-confirm').click();
     assert.equal((await deleted).status(), 204);
     assert.equal(await statusOf(id), 404);
     await p.waitForFunction(() => window.candor.inspect().receipts.length === 0);
@@ -501,6 +573,14 @@ test('erase from the data view reached through "Your choices": focus goes to the
   await byId(p, 'candor-reopen').click();
   await byId(p, 'candor-your-data').click();
   await byId(p, 'candor-erase').focus();
+  await p.keyboard.press('Enter');
+  assert.equal(await p.evaluate(() => document.querySelector('candor-consent').shadowRoot.activeElement.dataset.testid), 'candor-erase-confirm',
+    'the question takes focus');
+  assert.equal(await p.evaluate(() => {
+    const r = document.querySelector('candor-consent').shadowRoot;
+    return r.getElementById(r.activeElement.getAttribute('aria-describedby')).textContent;
+  }), 'Erase everything Candor keeps in this browser, and ask the site\'s server to delete the records of your choices? This cannot be undone.',
+  'the button is described by the question');
   await p.keyboard.press('Enter');
   await p.waitForFunction(() => !window.candor.consent().decided);
   await h.prompt(p).waitFor({ state: 'visible' });

@@ -205,11 +205,11 @@ test('an activated iframe re-rendered in place with a new data-src loads it whil
   await p.evaluate(() => { document.getElementById('spa').src = '/vendor/video.html?c'; document.body.append(document.createElement('div')); });
   await p.waitForTimeout(100);
   assert.equal(await src(), '/vendor/video.html?c');
-  // Withdrawn: a new data-src is not loaded.
+  // Withdrawn: the frame is unloaded (replaced by a copy without src), and a new data-src is not loaded.
   await p.evaluate(() => window.candor.deny(['video']));
   await p.evaluate(() => { document.getElementById('spa').dataset.src = '/vendor/video.html?d'; });
   await p.waitForTimeout(100);
-  assert.equal(await src(), '/vendor/video.html?c');
+  assert.equal(await src(), null);
   await context.close();
 });
 
@@ -263,6 +263,10 @@ test('candor.on runs a callback once its purpose is granted', async () => {
   assert.equal(await p.evaluate(() => window.__on), 1);
   await p.evaluate(() => window.candor.on('stats', () => { window.__on += 10; }));
   assert.equal(await p.evaluate(() => window.__on), 11, 'already granted: runs at once');
+  // A purpose the config does not have (a typo): said once, as grant() would refuse it.
+  await p.evaluate(() => window.candor.on('statz', () => {}));
+  assert.deepEqual(p.logs.filter((l) => l.type === 'warning' && /statz/.test(l.text)).map((l) => l.text),
+    ['candor: candor.on("statz", …): no such purpose in the config, so the callback never runs']);
   await context.close();
 });
 
@@ -643,6 +647,21 @@ test('a gated iframe can show a placeholder whose button grants just its purpose
   assert.deepEqual((await h.consent(p)).purposes, { necessary: true, stats: false, video: true }, 'just that purpose');
   await p.waitForFunction(() => document.querySelector('iframe').getAttribute('src') === '/vendor/video.html?ph');
   assert.equal(await p.locator('iframe').first().isVisible(), true);
+  assert.equal(await p.evaluate(() => document.activeElement === document.querySelector('iframe')), true,
+    'focus moves from the "Allow" button to the frame that takes its place');
+  // Withdrawn: the frames are unloaded (the vendor's page is gone) and wait behind their placeholders again,
+  // with no history entry that Back would load the vendor's page from.
+  await p.waitForFunction(() => [...document.querySelectorAll('iframe')].every((f) => f.contentDocument && f.contentDocument.URL.includes('/vendor/')));
+  const history = await p.evaluate(() => history.length);
+  await p.evaluate(() => window.candor.deny(['video']));
+  await holders.first().waitFor({ state: 'visible' });
+  assert.equal(await holders.count(), 2);
+  await p.waitForFunction(() => [...document.querySelectorAll('iframe')].every((f) => !f.hasAttribute('src') && !(f.contentDocument && f.contentDocument.URL.includes('/vendor/'))));
+  assert.equal(await p.locator('iframe').first().isVisible(), false);
+  assert.equal(await p.evaluate(() => history.length), history);
+  // Granted again: they load again.
+  await p.evaluate(() => window.candor.grant(['video']));
+  await p.waitForFunction(() => document.querySelector('iframe').getAttribute('src') === '/vendor/video.html?ph' && !document.querySelector('candor-placeholder'));
   await context.close();
 });
 

@@ -56,11 +56,19 @@ new MutationObserver(function (r, o) {
     // and every body child forced invisible and unclickable.
     'hostile-css.css': '.bar { position: fixed; left: 0; right: 0; bottom: 0; height: 260px; background: #eee; z-index: 2147483647; } ' +
       'body { transform: translateZ(0); min-height: 4000px; } body > * { pointer-events: none !important; visibility: hidden !important; } ' +
-      'main, .bar { pointer-events: auto !important; visibility: visible !important; }',
+      'main, .bar { pointer-events: auto !important; visibility: visible !important; } ' +
+      // Rules that hide the element itself: the web-component anti-flicker rule, and a blunt one.
+      ':not(:defined) { display: none; } candor-consent { display: none !important; opacity: 0 !important; }',
     'hostile-css.html': h.html({ head: '<link rel="stylesheet" href="/hostile-css.css">', body: '<div class="bar">Chat with us</div>' }),
     'links.html': h.html({ body: `<ul>${Array.from({ length: 40 }, (_, i) => `<li><a href="#l${i}">Link ${i}</a></li>`).join('')}</ul>` +
       // Room below the links, so the page can scroll them above the banner.
       '<footer><p>End of the page.</p></footer>' + '<br>'.repeat(40) }),
+    // Eight optional purposes with long labels: the first layer's list of them must not push the buttons away.
+    'many.config.json': h.config({ purposes: [...h.config().purposes, ...Array.from({ length: 8 }, (_, i) => ({ id: `p${i}`,
+      label: `Purpose number ${i} with a rather long label`, explain: 'We do a thing.', benefit: 'You get a thing.', retention_days: 30 }))] }),
+    'many.html': h.html({ attrs: 'data-config="/many.config.json" async' }),
+    // A footer link at the very end: the page cannot scroll it any higher.
+    'footer.html': h.html({ body: '<div style="height: 1500px">A long article.</div><footer><a href="#privacy" id="privacy">Privacy policy</a></footer>' }),
   });
   server = await h.collector({ www });
   chrome = await h.browser();
@@ -157,6 +165,47 @@ test('WCAG 2.4.11: a page link that gets keyboard focus behind the banner, or la
   await context.close();
 });
 
+test('WCAG 2.4.11 at the very end of the page: a focused footer link gets room below the page to come out from under the banner (and "Your choices"); the room goes with the banner', async () => {
+  const { context, p } = await open('/footer.html', { viewport: { width: 375, height: 667 } });
+  const covered = (cover) => p.evaluate((cover) => {
+    const c = document.querySelector('candor-consent').shadowRoot.querySelector(`[data-testid="${cover}"]`).getBoundingClientRect();
+    const e = document.getElementById('privacy').getBoundingClientRect();
+    return e.bottom > c.top && e.top < c.bottom && e.right > c.left && e.left < c.right;
+  }, cover);
+  const focusLink = async () => {
+    for (let i = 0; i < 10 && !(await p.evaluate(() => document.activeElement && document.activeElement.id === 'privacy')); i++) await p.keyboard.press('Tab');
+  };
+  await focusLink();
+  assert.equal(await covered('candor-prompt'), false, 'not under the banner');
+  assert.notEqual(await p.evaluate(() => document.documentElement.style.paddingBottom), '', 'room was added');
+  await byId(p, 'candor-reject-all').click();
+  await p.waitForFunction(() => window.candor.consent().decided);
+  assert.equal(await p.evaluate(() => document.documentElement.style.paddingBottom), '', 'the room went with the banner');
+  await p.evaluate(() => { window.scrollTo(0, 0); document.activeElement && document.activeElement.blur(); });
+  await focusLink();
+  assert.equal(await covered('candor-reopen'), false, 'not under "Your choices"');
+  await context.close();
+});
+
+test('the first layer\'s list of purposes keeps both buttons in view on a 320 px phone, however many there are; all are in its title', async () => {
+  const { context, p } = await open('/many.html', { viewport: { width: 320, height: 568 } });
+  for (const id of ['candor-reject-all', 'candor-accept-all']) {
+    const box = await byId(p, id).boundingBox();
+    assert.ok(box && box.y >= 0 && box.y + box.height <= 568, `${id} in view: ${JSON.stringify(box)}`);
+  }
+  const title = await p.evaluate(() => document.querySelector('candor-consent').shadowRoot.querySelector('.asks').title);
+  for (let i = 0; i < 8; i++) assert.ok(title.includes(`Purpose number ${i} with a rather long label`), title);
+  await context.close();
+});
+
+test('labels in the first layer\'s list and the GPC note are isolated (<bdi>), with their own language when it is not the prompt\'s', async () => {
+  const { context, p } = await open('/parts.html');
+  const bdis = await p.evaluate(() => [...document.querySelector('candor-consent').shadowRoot.querySelectorAll('.asks bdi')]
+    .map((b) => [b.textContent, b.getAttribute('lang'), b.getAttribute('dir')]));
+  assert.deepEqual(bdis, [['عدّ الزيارات', null, null], ['Show videos', 'en', 'ltr']]);
+  await context.close();
+});
+
 test('WCAG 3.1.2: in an Arabic prompt, borrowed English strings and an English-only label say lang="en" dir="ltr"; Arabic ones inherit', async () => {
   const { context, p } = await open('/parts.html');
   await byId(p, 'candor-customize').click();
@@ -174,6 +223,19 @@ test('WCAG 3.1.2: in an Arabic prompt, borrowed English strings and an English-o
     };
   });
   assert.deepEqual(marks, { root: 'ar/rtl', heading: 'en/ltr', save: 'en/ltr', accept: 'en/ltr', close: 'en/ltr', stats: 'null/null', video: 'en/ltr' });
+  // The close button sits at the right-to-left prompt's start corner (left), clear of the heading, whatever their own dir.
+  for (const layer of ['prefs', 'first']) {
+    const box = await p.evaluate(() => {
+      const root = document.querySelector('candor-consent').shadowRoot;
+      const r = document.createRange(); r.selectNodeContents(root.querySelector('h2'));
+      const t = r.getBoundingClientRect(), c = root.querySelector('[data-testid="candor-close"]').getBoundingClientRect();
+      const d = root.querySelector('dialog').getBoundingClientRect();
+      return { overlap: t.left < c.right && c.left < t.right && t.top < c.bottom && c.top < t.bottom, leftSide: c.left - d.left < d.right - c.right };
+    });
+    assert.deepEqual(box, { overlap: false, leftSide: true }, layer);
+    if (layer === 'prefs') { await p.keyboard.press('Escape'); await byId(p, 'candor-accept-all').waitFor({ state: 'visible' }); }
+  }
+  await byId(p, 'candor-customize').click();
   // "Your data": its borrowed headings, and its sentences (English only).
   await byId(p, 'candor-save').click();
   await p.evaluate(() => window.candor.open('data'));
@@ -278,6 +340,66 @@ test('keyboard only: after Reject on the banner, focus lands on "Your choices", 
   await p.keyboard.press('Enter');
   await byId(p, 'candor-save').waitFor({ state: 'visible' });
   assert.equal(await focused(p), 'candor-toggle-stats', 'and from there the choice can be changed at once');
+  await context.close();
+});
+
+test('the switches show the current consent while the preferences are closed: after a click, acceptAll(), grant(), deny(), close and erase()', async () => {
+  const { context, p } = await open('/');
+  const toggles = () => p.evaluate(() => {
+    const root = document.querySelector('candor-consent').shadowRoot;
+    return ['stats', 'video'].map((id) => root.querySelector(`[data-testid="candor-toggle-${id}"]`).checked);
+  });
+  await byId(p, 'candor-accept-all').click();
+  await p.waitForFunction(() => window.candor.consent().decided);
+  assert.deepEqual(await toggles(), [true, true], 'after the Accept all button');
+  await p.evaluate(() => window.candor.deny(['video']));
+  assert.deepEqual(await toggles(), [true, false], 'after deny()');
+  await p.evaluate(() => window.candor.rejectAll());
+  assert.deepEqual(await toggles(), [false, false], 'after rejectAll()');
+  await p.evaluate(() => window.candor.grant(['stats']));
+  assert.deepEqual(await toggles(), [true, false], 'after grant()');
+  // Switched in the preferences, then closed without saving: back to the consent.
+  await p.evaluate(() => window.candor.open());
+  await byId(p, 'candor-toggle-video').click();
+  assert.deepEqual(await toggles(), [true, true], 'unsaved switch while open');
+  await byId(p, 'candor-close').click();
+  await byId(p, 'candor-save').waitFor({ state: 'hidden' });
+  assert.deepEqual(await toggles(), [true, false], 'after closing without saving');
+  await p.evaluate(() => window.candor.acceptAll());
+  await p.evaluate(() => window.candor.erase());
+  assert.deepEqual(await toggles(), [false, false], 'after erase()');
+  await context.close();
+});
+
+test('the first layer names what "Accept all" turns on; each layer is described by its own visible text; switches by all their sentences; the × says "Close" once decided', async () => {
+  const { context, p } = await open('/');
+  const root = (f) => p.evaluate(f);
+  assert.equal(await root(() => document.querySelector('candor-consent').shadowRoot.querySelector('.asks').textContent),
+    'We ask your permission for: Count visits, Show videos.');
+  const described = () => root(() => {
+    const r = document.querySelector('candor-consent').shadowRoot;
+    const d = r.querySelector('dialog');
+    return { text: d.getAttribute('aria-describedby').split(' ').map((id) => r.getElementById(id).textContent).join(' '),
+      visible: d.getAttribute('aria-describedby').split(' ').every((id) => r.getElementById(id).checkVisibility()),
+      close: r.querySelector('[data-testid="candor-close"]').getAttribute('aria-label') };
+  });
+  assert.deepEqual(await described(), { text: (await root(() => document.querySelector('candor-consent').shadowRoot.getElementById('candor-d').textContent)), visible: true, close: 'Close without choosing' });
+  await byId(p, 'candor-customize').click();
+  await byId(p, 'candor-save').waitFor({ state: 'visible' });
+  assert.deepEqual(await described(), { text: 'Turn on only what you want. You can change this at any time.', visible: true, close: 'Close without choosing' });
+  const switchText = await root(() => {
+    const r = document.querySelector('candor-consent').shadowRoot;
+    return r.querySelector('[data-testid="candor-toggle-stats"]').getAttribute('aria-describedby').split(' ').map((id) => r.getElementById(id).textContent);
+  });
+  assert.deepEqual(switchText, ['We count page views.', 'What you get: We fix slow pages.', 'Kept for 30 days.']);
+  await byId(p, 'candor-reject-all').click();
+  await p.waitForFunction(() => window.candor.consent().decided);
+  await p.evaluate(() => window.candor.open());
+  await byId(p, 'candor-save').waitFor({ state: 'visible' });
+  assert.equal((await described()).close, 'Close', 'closing now keeps the decision');
+  await byId(p, 'candor-your-data').click();
+  assert.deepEqual((await described()).visible, true);
+  assert.equal(await byId(p, 'candor-reopen').getAttribute('title'), 'Your choices');
   await context.close();
 });
 
@@ -465,6 +587,13 @@ test('hard-to-read config texts get one console.warn naming them; plain ones non
   await own.stop();
 });
 
+test('optional purposes without retention_days get one console.warn naming them', async () => {
+  const { context, p } = await open('/');
+  const warned = p.logs.filter((l) => l.type === 'warning' && /retention_days/.test(l.text)).map((l) => l.text);
+  assert.deepEqual(warned, ['candor: purposes "video" have no retention_days, so the prompt cannot tell visitors how long their data is kept; set it for each']);
+  await context.close();
+});
+
 test('page focus handlers may call candor while the prompt moves focus', async () => {
   const { context, p } = await open('/');
   await p.evaluate(() => {
@@ -489,7 +618,7 @@ test('page focus handlers may call candor while the prompt moves focus', async (
   await context.close();
 });
 
-test('page CSS cannot bury the prompt: a max z-index bar, a transformed body, forced visibility and pointer-events', async () => {
+test('page CSS cannot bury the prompt: a max z-index bar, a transformed body, forced visibility and pointer-events, display: none on the element', async () => {
   const { context, p } = await open('/hostile-css.html');
   // The control at the point where a visitor would click it, seen through the page.
   const hit = (id) => p.evaluate((id) => {

@@ -28,10 +28,13 @@ export declare const TESTIDS: {
   readonly yourData: 'candor-your-data';
   readonly dataView: 'candor-data-view';
   readonly dataStorage: 'candor-data-storage';
+  readonly dataReceipts: 'candor-data-receipts';
   dataWaiting(purpose: string): string;
   dataSent(purpose: string): string;
   readonly export: 'candor-export';
   readonly erase: 'candor-erase';
+  readonly eraseConfirm: 'candor-erase-confirm';
+  readonly status: 'candor-status';
   readonly dataBack: 'candor-data-back';
 };
 

@@ -36,10 +36,13 @@ const TESTIDS = Object.freeze({
   yourData: 'candor-your-data',
   dataView: 'candor-data-view',
   dataStorage: 'candor-data-storage',
+  dataReceipts: 'candor-data-receipts',
   dataWaiting: (purpose) => `candor-data-waiting-${purpose}`,
   dataSent: (purpose) => `candor-data-sent-${purpose}`,
   export: 'candor-export',
   erase: 'candor-erase',
+  eraseConfirm: 'candor-erase-confirm',
+  status: 'candor-status',
   dataBack: 'candor-data-back',
 });
 const sel = (id) => `[data-testid="${id}"]`;
