@@ -65,10 +65,11 @@ impl DataView {
         append(&actions, &[&export, &erase, &back])?;
         // Erasing cannot be undone (the receipts at the collector go too):
         // the button asks first, and only "Yes, erase" erases.
-        // A group named by its question, which also describes its button:
-        // focus lands on the button, and a screen reader says both.
+        // A group named by its question, which also describes its button.
+        // Focus lands on the question, not on the button: a second Enter
+        // (a double press on "Erase my data") must not answer it.
         let confirm = el(doc, "div", &[("class", "data-confirm"), ("id", "candor-dc"), ("role", "group"), ("aria-labelledby", "candor-dq"), ("hidden", "")], "")?;
-        let question = el(doc, "p", &[("id", "candor-dq")], ui.data_erase_confirm())?;
+        let question = el(doc, "p", &[("id", "candor-dq"), ("tabindex", "-1")], ui.data_erase_confirm())?;
         let yes = el(
             doc,
             "button",
@@ -82,13 +83,13 @@ impl DataView {
             EventListener::new(target, "click", move |_| on(intent.clone()))
         };
         let ask = {
-            let (erase, confirm, yes) = (erase.clone(), confirm.clone(), yes.clone());
+            let (erase, confirm, question) = (erase.clone(), confirm.clone(), question.clone());
             EventListener::new(&erase.clone(), "click", move |_| {
                 let open = confirm.has_attribute("hidden");
                 super::dom::set_hidden(&confirm, !open);
                 let _ = erase.set_attribute("aria-expanded", if open { "true" } else { "false" });
                 if open {
-                    let _ = yes.unchecked_ref::<HtmlElement>().focus();
+                    let _ = question.unchecked_ref::<HtmlElement>().focus();
                 }
             })
         };

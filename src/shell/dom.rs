@@ -113,12 +113,17 @@ pub fn enter_clicks(target: &web_sys::EventTarget) -> gloo_events::EventListener
     let opts = gloo_events::EventListenerOptions::enable_prevent_default();
     gloo_events::EventListener::new_with_options(target, "keydown", opts, move |e| {
         let Some(k) = e.dyn_ref::<web_sys::KeyboardEvent>() else { return };
-        if k.key() != "Enter" || k.repeat() || k.is_composing() {
+        if k.key() != "Enter" || k.is_composing() {
             return;
         }
         if let Some(button) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()).filter(|b| b.tag_name() == "BUTTON") {
             k.prevent_default();
-            button.click();
+            // A held Enter clicks once: its repeats would land on whatever
+            // the first click put focus on ("Erase my data", then what the
+            // erase left focused).
+            if !k.repeat() {
+                button.click();
+            }
         }
     })
 }

@@ -574,8 +574,19 @@ test('erase from the data view reached through "Your choices": focus goes to the
   await byId(p, 'candor-your-data').click();
   await byId(p, 'candor-erase').focus();
   await p.keyboard.press('Enter');
-  assert.equal(await p.evaluate(() => document.querySelector('candor-consent').shadowRoot.activeElement.dataset.testid), 'candor-erase-confirm',
-    'the question takes focus');
+  const active = () => p.evaluate(() => {
+    const a = document.querySelector('candor-consent').shadowRoot.activeElement;
+    return a && (a.dataset.testid || a.id);
+  });
+  assert.equal(await active(), 'candor-dq', 'the question takes focus, not its button');
+  assert.notEqual(await p.evaluate(() => getComputedStyle(document.querySelector('candor-consent').shadowRoot.activeElement).outlineStyle), 'none',
+    'and shows it has it');
+  // A second Enter (a double press on "Erase my data") answers nothing.
+  await p.keyboard.press('Enter');
+  await p.waitForTimeout(300);
+  assert.equal((await h.consent(p)).decided, true, 'a double Enter erased');
+  await p.keyboard.press('Tab');
+  assert.equal(await active(), 'candor-erase-confirm');
   assert.equal(await p.evaluate(() => {
     const r = document.querySelector('candor-consent').shadowRoot;
     return r.getElementById(r.activeElement.getAttribute('aria-describedby')).textContent;
@@ -590,6 +601,23 @@ test('erase from the data view reached through "Your choices": focus goes to the
     return inner ? inner.getAttribute('data-testid') || inner.tagName : null;
   });
   assert.equal(focused, 'candor-customize');
+  await context.close();
+});
+
+test('a held Enter on "Erase my data" opens the question once and answers nothing', async () => {
+  const { context, p } = await open();
+  await p.evaluate(() => window.candor.acceptAll());
+  await p.evaluate(() => window.candor.open('data'));
+  await byId(p, 'candor-data-view').waitFor();
+  // Opened from the keyboard, the view shows where focus is.
+  assert.notEqual(await byId(p, 'candor-data-view').evaluate((v) => getComputedStyle(v).outlineStyle), 'none');
+  await byId(p, 'candor-erase').focus();
+  // The first keydown, then the key's auto-repeats (Playwright sends repeat: true for a key already down).
+  for (let i = 0; i < 6; i++) await p.keyboard.down('Enter');
+  await p.keyboard.up('Enter');
+  await p.waitForTimeout(300);
+  assert.equal((await h.consent(p)).decided, true, 'a held Enter erased');
+  assert.equal(await byId(p, 'candor-erase-confirm').isVisible(), true, 'the question is open (not toggled shut by the repeats)');
   await context.close();
 });
 
