@@ -508,7 +508,10 @@ pub fn is_invisible(c: char) -> bool {
     matches!(c,
         '\u{ad}' | '\u{34f}' | '\u{61c}' | '\u{115f}' | '\u{1160}' | '\u{17b4}' | '\u{17b5}' | '\u{180b}'..='\u{180f}'
         | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{2800}' | '\u{3164}'
-        | '\u{fe00}'..='\u{fe0f}' | '\u{ffa0}')
+        | '\u{fe00}'..='\u{fe0f}' | '\u{ffa0}' | '\u{fff0}'..='\u{fffb}'
+        // Beyond the BMP: shorthand, musical (and the null notehead) and
+        // Egyptian format controls; tags and variation selectors 17-256.
+        | '\u{1bca0}'..='\u{1bca3}' | '\u{1d159}' | '\u{1d173}'..='\u{1d17a}' | '\u{13430}'..='\u{1345f}' | '\u{e0000}'..='\u{e0fff}')
 }
 
 /// White space or invisible: what a text of nothing else shows as blank.
@@ -1061,6 +1064,9 @@ mod tests {
         assert_eq!(with("s", " \t\u{3000}"), Err("purposes[0].label: must hold some visible text, not only white space or invisible characters".into()));
         assert_eq!(with("s", "\u{200b}\u{2060} \u{ad}"), Err("purposes[0].label: must hold some visible text, not only white space or invisible characters".into()));
         assert!(with("s", "\u{200b}a").is_ok(), "one visible character is enough");
+        for blank in ["\u{e0020}", "\u{e0001}\u{e007f}", "\u{e0100}", "\u{1d173}", "\u{1d159}", "\u{13430}", "\u{1bca0}", "\u{fff9}"] {
+            assert!(with("s", blank).is_err(), "{:x}", blank.chars().next().unwrap() as u32);
+        }
         assert_eq!(with("s", "\u{85}"), Ok(()), "JavaScript's \\S matches U+0085, so the schema takes it");
         assert_eq!(with("a\u{feff}b", "l"), Err("site: must not contain white space or ','".into()));
         assert_eq!(with("a,b", "l"), Err("site: must not contain white space or ','".into()));
@@ -1083,6 +1089,9 @@ mod tests {
         };
         assert_eq!(with(r#"{"reject_all":"Accept all"}"#), same("texts.reject_all", "en", "Accept all"));
         assert_eq!(with(r#"{"reject_all":{"en":" accept  ALL\u200b"}}"#), same("texts.reject_all", "en", " accept  ALL\u{200b}"));
+        // A tag character (astral, invisible) does not make "Accept all" another text.
+        assert_eq!(with(r#"{"reject_all":"Accept all\udb40\udc20"}"#), same("texts.reject_all", "en", "Accept all\u{e0020}"));
+        assert_eq!(with(r#"{"accept_all":"Reject all\udb40\udc20"}"#).is_err(), true);
         assert_eq!(with(r#"{"accept_all":{"en-GB":"Reject all"}}"#), same("texts.accept_all", "en", "Reject all"));
         assert_eq!(with(r#"{"accept_all":{"de":"Ja"},"reject_all":{"de":"ja"}}"#), same("texts.reject_all", "de", "ja"));
         // Regional overrides serve their whole language: both reach a German visitor.
