@@ -192,7 +192,6 @@ impl Prompt {
         let optional: Vec<&Purpose> = config.optional_purposes().collect();
         if !optional.is_empty() {
             let asks = labels_in(doc, "asks", ui.asks(), &optional, texts)?;
-            asks.set_attribute("title", &asks.text_content().unwrap_or_default())?;
             first.insert_before(&asks, Some(&gpc_note))?;
         }
 

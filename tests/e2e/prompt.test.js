@@ -208,8 +208,26 @@ test('the first layer\'s list of purposes is shown whole, and both buttons stay 
     return [bdis[bdis.length - 1].getBoundingClientRect().bottom, r.querySelector('.actions').getBoundingClientRect().top];
   });
   assert.ok(last[0] <= last[1], `the last label is under the buttons: ${last}`);
-  const title = await p.evaluate(() => document.querySelector('candor-consent').shadowRoot.querySelector('.asks').title);
-  for (let i = 0; i < 8; i++) assert.ok(title.includes(`Purpose number ${i} with a rather long label`), title);
+  const text = await p.evaluate(() => document.querySelector('candor-consent').shadowRoot.querySelector('.asks').textContent);
+  for (let i = 0; i < 8; i++) assert.ok(text.includes(`Purpose number ${i} with a rather long label`), text);
+  await context.close();
+});
+
+test('400 % zoom (a 320 x 180 CSS px window): both choice buttons are in view, and the banner\'s text scrolls above them', async () => {
+  const { context, p } = await open('/many.html', { viewport: { width: 320, height: 180 } });
+  const inView = async (what) => {
+    for (const id of ['candor-reject-all', 'candor-accept-all']) {
+      const box = await byId(p, id).boundingBox();
+      assert.ok(box && box.y >= 0 && box.y + box.height <= 180, `${id} in view ${what}: ${JSON.stringify(box)}`);
+    }
+  };
+  await inView('at first');
+  const scroll = await h.prompt(p).evaluate((d) => { d.scrollTop = d.scrollHeight; return [d.scrollTop, d.clientHeight]; });
+  assert.ok(scroll[0] > 0, 'the text scrolls');
+  await inView('scrolled to the end');
+  // Everything else is still reachable: "Choose what to allow" too.
+  await byId(p, 'candor-customize').click();
+  await byId(p, 'candor-save').waitFor({ state: 'visible' });
   await context.close();
 });
 
