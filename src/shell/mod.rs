@@ -478,9 +478,16 @@ impl App {
                 }
             } else if key.as_deref().is_some_and(|k| k.starts_with("candor.")) {
                 let written = e.dyn_ref::<web_sys::StorageEvent>().and_then(|s| s.new_value()).is_some();
-                if let Some(app) = weak.upgrade().filter(|_| written) {
+                if let Some(app) = weak.upgrade() {
                     if key.as_deref().is_some_and(|k| queue::is_tab_key(k, app.tab())) {
-                        app.new_tab_id();
+                        if written {
+                            app.new_tab_id();
+                        } else {
+                            // Taken by a tab that judged this one silent (its
+                            // clock, or ours, runs apart): sent by it, so
+                            // forgotten here, or it would be sent twice.
+                            app.forget_taken();
+                        }
                     }
                 }
                 // Another tab tracked, sent or stored something: an open
@@ -597,8 +604,23 @@ impl App {
     /// reads storage in the same task (the "Your data" view, `inspect()`).
     fn save_now(&self) {
         if self.save_queued.replace(false) {
+            // Taken meanwhile (before its storage event reached this tab):
+            // what was stored is the other tab's to send now.
+            self.forget_taken();
             // Refused (full or blocked storage): kept in memory, said once.
             queue::save_open(self.tab(), &self.state.borrow().agg);
+        }
+    }
+
+    /// Whether another tab took this tab's stored open aggregates (it
+    /// found this one silent for long and sends them now): if so, they are
+    /// forgotten here. What this tab counted since its last write is lost
+    /// with them (at most one task's events, in a race with the other tab).
+    fn forget_taken(&self) {
+        if queue::taken(self.tab()) {
+            // Nothing is written back: the next accepted track stores anew.
+            self.state.borrow_mut().agg.open.clear();
+            queue::forget_saved();
         }
     }
 
@@ -606,11 +628,7 @@ impl App {
         let last = self.last_beat_ms.get();
         if last > 0.0 && now - last >= ORPHAN_SILENT_SECONDS as f64 * 1000.0 {
             self.woke_ms.set(now);
-            if queue::taken(self.tab()) {
-                let mut st = self.state.borrow_mut();
-                st.agg.open.clear();
-                queue::save_open(self.tab(), &st.agg);
-            }
+            self.forget_taken();
         }
         if now - last >= BEAT_MS {
             self.last_beat_ms.set(now);

@@ -139,7 +139,8 @@ pub fn forget_saved() {
 /// stored, and the key is gone): that tab found this one silent for long
 /// and now owns them.
 pub fn taken(tab: &str) -> bool {
-    SAVED.get() && storage::get(&format!("{OPEN}{tab}")).is_none()
+    // Checked before every write: the key as the cached JS string, and the value not read.
+    SAVED.get() && !open_key(tab, |key| storage::has_js_key(key))
 }
 
 /// Heartbeat keys (`candor.alive.<tab>`) whose tab stored no open
@@ -187,13 +188,18 @@ fn write_open(tab: &str, agg: &Aggregator) -> bool {
     // typical aggregate, so it is not regrown on each call, and reuse the key
     // as a JS string, so only the value crosses into JS.
     let value = agg.to_json();
+    open_key(tab, |key| storage::set_js_key(key, &value))
+}
+
+/// Calls `f` with `tab`'s open-aggregates key as a JS string, made once.
+fn open_key<T>(tab: &str, f: impl FnOnce(&js_sys::JsString) -> T) -> T {
     OPEN_KEY.with(|cached| {
         let mut cached = cached.borrow_mut();
-        if cached.as_ref().map(|(k, _)| k != &key).unwrap_or(true) {
-            *cached = Some((key.clone(), js_sys::JsString::from(key.as_str())));
+        if cached.as_ref().map(|(t, _)| t != tab).unwrap_or(true) {
+            *cached = Some((tab.to_string(), js_sys::JsString::from(format!("{OPEN}{tab}").as_str())));
         }
         let (_, js_key) = cached.as_ref().expect("just set");
-        storage::set_js_key(js_key, &value)
+        f(js_key)
     })
 }
 
@@ -275,7 +281,7 @@ pub fn forget_memory() {
 
 thread_local! {
     static COUNTER: Cell<u32> = const { Cell::new(0) };
-    /// The open-aggregate key last written, and the same as a JS string.
+    /// The tab whose open-aggregate key was last used, and that key as a JS string.
     static OPEN_KEY: RefCell<Option<(String, js_sys::JsString)>> = const { RefCell::new(None) };
     /// Reports storage refused: (the key it would have had, the JSON).
     static MEMORY: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };

@@ -15,6 +15,8 @@ extern "C" {
     type JsKeyStorage;
     #[wasm_bindgen(method, catch, js_name = setItem)]
     fn set_item(this: &JsKeyStorage, key: &js_sys::JsString, value: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch, js_name = getItem)]
+    fn get_item(this: &JsKeyStorage, key: &js_sys::JsString) -> Result<JsValue, JsValue>;
 }
 
 /// Prefix of every key Candor writes.
@@ -58,6 +60,11 @@ pub fn set(key: &str, value: &str) -> bool {
 /// Writes a value under a key kept as a JS string; `false` if storage refused it.
 pub fn set_js_key(key: &js_sys::JsString, value: &str) -> bool {
     stored(local().map(|s| s.unchecked_ref::<JsKeyStorage>().set_item(key, value).is_ok()).unwrap_or(false))
+}
+
+/// Whether a key kept as a JS string holds a value (its value is not copied into the wasm).
+pub fn has_js_key(key: &js_sys::JsString) -> bool {
+    local().and_then(|s| s.unchecked_ref::<JsKeyStorage>().get_item(key).ok()).is_some_and(|v| !v.is_null())
 }
 
 thread_local! {

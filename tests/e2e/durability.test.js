@@ -168,6 +168,42 @@ test('a tab that stopped running for 11 minutes and was taken over forgets its c
   await context.close();
 });
 
+test('a live tab taken over by a tab whose wall clock runs 11 minutes ahead forgets the taken copy at once: its events count once', async () => {
+  const context = await chrome.newContext();
+  const before = (await counted()) || 0;
+  const a = await h.page(context);
+  await a.goto(server.url + '/qa.html');
+  await h.ready(a);
+  const tab = await a.evaluate(() => {
+    window.candor.grant(['stats']);
+    window.candor.track('page_view', { path: '/' });
+    window.candor.track('page_view', { path: '/' });
+    return sessionStorage.getItem('candor.tab');
+  });
+  // Tab B's Date runs 11 minutes ahead (a page's fake timers, a time-mocking library): A's
+  // heartbeat looks silent to it, so it takes A's two events and sends them.
+  const b = await context.newPage();
+  await b.addInitScript(() => {
+    const RealDate = Date;
+    const ahead = 11 * 60 * 1000;
+    window.Date = class extends RealDate {
+      constructor(...a) { if (a.length) super(...a); else super(RealDate.now() + ahead); }
+      static now() { return RealDate.now() + ahead; }
+    };
+  });
+  await b.goto(server.url + '/qa.html');
+  await h.ready(b);
+  await b.evaluate(() => window.candor.flush());
+  assert.equal(await counted(), before + 2, 'taken over and sent');
+  assert.equal(await b.evaluate((tab) => /page_view/.test(localStorage.getItem('candor.open.' + tab) || ''), tab), false,
+    'no copy of them is stored again under A');
+  // A's clock saw no gap: it learns from storage that its copy was taken.
+  assert.deepEqual(await a.evaluate(() => window.candor.track('page_view', { path: '/' })), { accepted: true });
+  await a.evaluate(() => window.candor.flush());
+  assert.equal(await counted(), before + 3, "A sent only its new event, not B's two again");
+  await context.close();
+});
+
 test('a live tab is not taken over by another whose QA clock runs ahead: its events count once', async () => {
   const context = await chrome.newContext();
   const before = (await counted()) || 0;
