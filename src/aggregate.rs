@@ -75,9 +75,17 @@ pub fn window_start(now: u64, seconds: u32) -> u64 {
 impl Aggregator {
     /// Adds an accepted observation at time `now`.
     pub fn record(&mut self, config: &Config, obs: &Observation<'_>, now: u64) -> Result<(), Refusal> {
+        self.record_as(config, obs, now, false)
+    }
+
+    /// [`Aggregator::record`], with noise switched off (`exact`, QA mode)
+    /// or as the config has it: without noise only the config's own
+    /// `max_per_window` bounds an event, so counts are exact.
+    pub fn record_as(&mut self, config: &Config, obs: &Observation<'_>, now: u64, exact: bool) -> Result<(), Refusal> {
         let seconds = config.aggregation.window_seconds;
         let start = window_start(now, seconds);
-        let max = config.max_per_window(&config.events[obs.event]);
+        let decl = &config.events[obs.event];
+        let max = if exact { decl.max_per_window.unwrap_or(u32::MAX) } else { config.max_per_window(decl) };
         // The hot path (every accepted `track`): look keys up by `&str` and
         // allocate a `String` key only the first time it is seen.
         if !self.budget.contains_key(obs.event) {
@@ -364,7 +372,15 @@ mod tests {
         assert_eq!(count(&cfg), 250, "without noise, counts are exact");
         cfg.aggregation.noise = Some(crate::config::Noise { epsilon: 1.0 });
         assert_eq!(count(&cfg), crate::config::DEFAULT_MAX_PER_WINDOW as usize, "noise is calibrated to the default bound");
+        // Noise switched off in QA mode: exact counts, as without noise in the config.
+        let exact = |cfg: &Config| {
+            let mut a = Aggregator::default();
+            let o = |cfg| crate::gate::check(cfg, &c, "page_view", &[]).unwrap();
+            (0..250).filter(|_| a.record_as(cfg, &o(cfg), 60, true).is_ok()).count()
+        };
+        assert_eq!(exact(&cfg), 250, "QA noise off lifts the default bound");
         cfg.events.get_mut("page_view").unwrap().max_per_window = Some(7);
+        assert_eq!(exact(&cfg), 7, "but not one the config sets");
         cfg.aggregation.noise = None;
         assert_eq!(count(&cfg), 7, "a bound the config sets always applies");
     }

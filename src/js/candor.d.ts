@@ -188,9 +188,9 @@ export interface CandorQa {
   now(): number;
   /** The reports that would be sent next. */
   reports(): Report[];
-  /** Resolves when no upload is in flight. */
+  /** Resolves when no upload is in flight: reports, and the receipt of a decision just made. */
   idle(): Promise<void>;
-  /** `false` switches noise off for exact assertions. */
+  /** `false` switches noise off for exact assertions (and the default `max_per_window` of 100 with it). */
   noise(on: boolean): void;
 }
 

@@ -747,6 +747,12 @@ impl App {
         .await;
         self.uploading.set(false);
         self.resend_receipts().await;
+        // A receipt sent as its decision was made (not resent meanwhile) is
+        // waited for too: after flush() the collector has every receipt it
+        // acknowledged. Each try ends within the request timeout.
+        while wait && visitor::receipts_in_flight() {
+            gloo_timers::future::TimeoutFuture::new(20).await;
+        }
         self.delete_owed().await;
         self.refresh_data();
         self.acknowledged.get().wrapping_sub(before)
@@ -1374,7 +1380,7 @@ impl Sdk {
         app.expire_if_due(now);
         let mut st = app.state.borrow_mut();
         let st = &mut *st;
-        let result = gate::check(&app.config, &st.consent, name, &fields).and_then(|o| st.agg.record(&app.config, &o, now));
+        let result = gate::check(&app.config, &st.consent, name, &fields).and_then(|o| st.agg.record_as(&app.config, &o, now, app.exact.get()));
         match result {
             Ok(()) => {
                 app.save_soon();
@@ -1465,7 +1471,7 @@ impl Sdk {
     /// QA: whether an upload is in flight.
     #[wasm_bindgen(js_name = qaBusy)]
     pub fn qa_busy(&self) -> bool {
-        self.app.uploading.get()
+        self.app.uploading.get() || visitor::receipts_in_flight()
     }
 
     /// QA: switch noise off (`false`) or back to the config's (`true`).

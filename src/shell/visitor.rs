@@ -32,6 +32,11 @@ thread_local! {
     static INFLIGHT: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
 }
 
+/// Whether a receipt is being POSTed now (`qa.idle()` and `flush()` wait for it).
+pub(super) fn receipts_in_flight() -> bool {
+    INFLIGHT.with(|f| !f.borrow().is_empty())
+}
+
 impl App {
     /// Builds, keeps and sends the receipt of the decision `consent` (just made).
     pub(super) fn issue_receipt(&self, consent: &Consent) {
@@ -49,6 +54,9 @@ impl App {
                 ));
             }
             let body = receipt::body(&r, Some(bundle));
+            // In flight from now, not from when the spawned send first runs:
+            // `qa.idle()` or `flush()` called right after the decision wait for it.
+            INFLIGHT.with(|f| f.borrow_mut().push(r.receipt_id.clone()));
             wasm_bindgen_futures::spawn_local(async move {
                 send(url, r.receipt_id, body).await;
             });
@@ -227,7 +235,12 @@ impl App {
 /// (a bundle over the collector's 32 KB limit must not cost the receipt).
 /// Sends one receipt; `false` when the collector is to be tried later.
 async fn send(url: String, id: String, body: String) -> bool {
-    INFLIGHT.with(|f| f.borrow_mut().push(id.clone()));
+    INFLIGHT.with(|f| {
+        let mut f = f.borrow_mut();
+        if !f.contains(&id) {
+            f.push(id.clone());
+        }
+    });
     let mut body = body;
     let mut restamped = false;
     let outcome = loop {

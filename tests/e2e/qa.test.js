@@ -120,6 +120,36 @@ test('a decision that reaches expires_days while the page is open lapses there t
   await blocked.close();
 });
 
+test('qa.idle() and flush() wait for the receipt of a decision just made: the collector has it when they resolve', async () => {
+  const { context, p } = await open('/on.html');
+  // A collector that takes a moment to store a receipt (the request still reaches the real one).
+  await context.route('**/v1/receipts', async (route) => { await new Promise((r) => setTimeout(r, 300)); await route.continue(); });
+  for (let i = 0; i < 4; i++) {
+    const id = await p.evaluate(async (i) => {
+      if (i % 2) window.candor.deny(['stats']); else window.candor.grant(['stats']);
+      if (i < 2) await window.candor.qa.idle(); else await window.candor.flush();
+      return window.candor.inspect().receipts.at(-1).receipt_id;
+    }, i);
+    assert.equal((await fetch(`${server.url}/v1/receipts/${id}`)).status, 200, `receipt ${i} (${i < 2 ? 'idle' : 'flush'})`);
+  }
+  await context.close();
+});
+
+test('with noise switched off in QA, the default bound of 100 per window (noise calibration) no longer caps counts', async () => {
+  const { context, p } = await open('/on.html?candor=grant:stats');
+  const out = await p.evaluate(async () => {
+    window.candor.qa.noise(false);
+    const answers = [];
+    for (let i = 0; i < 150; i++) answers.push(window.candor.track('page_view', { path: '/' }));
+    const open = window.candor.inspect().open.find((x) => x.purpose === 'stats');
+    await window.candor.qa.advance(60);
+    const sent = window.candor.inspect().history.map((h) => h.report).find((r) => r.purpose === 'stats');
+    return { capped: answers.filter((a) => a.capped).length, open: open.events.page_view.count, sent: sent.events.page_view.count, noise: sent.noise };
+  });
+  assert.deepEqual(out, { capped: 0, open: 150, sent: 150, noise: null });
+  await context.close();
+});
+
 test('qa.noise takes true or false only; a bad qa.advance rejects its promise, never throws', async () => {
   const { context, p } = await open('/on.html?candor=accept-all');
   const out = await p.evaluate(async () => {
