@@ -253,6 +253,11 @@ pub async fn get_aggregates(State(st): State<Shared>, Api(Query(q)): Api<Query<R
     if site.chars().count() > 253 {
         return error(StatusCode::BAD_REQUEST, "site: at most 253 characters");
     }
+    // As a config's site: `--sites` is split at commas, and the SDK's schema
+    // allows no white space or control characters.
+    if site.chars().any(|c| c.is_whitespace() || c.is_control() || c == ',') {
+        return error(StatusCode::BAD_REQUEST, "site: not a site name (no white space, commas or control characters)");
+    }
     if purpose.is_some_and(|p| !validate::is_purpose_id(p)) {
         return error(StatusCode::BAD_REQUEST, "purpose: not a purpose id (^[a-z][a-z0-9_-]{0,31}$)");
     }

@@ -436,6 +436,11 @@ fn extractor_rejections_and_unknown_routes_answer_json() {
     assert_eq!((status, msg.starts_with("query:")), (400, true), "{msg}");
     let (status, msg) = json_error(&c, "GET", "/v1/revisions/r1?site=a&site=b");
     assert_eq!((status, msg.starts_with("query:")), (400, true), "{msg}");
+    // A site no report could name (`--sites` is split at commas; configs have no white space).
+    for site in ["has%20space", "a,b", "a%2Cb", "x+y"] {
+        let (status, msg) = json_error(&c, "GET", &format!("/v1/aggregates?site={site}&event=page_view"));
+        assert_eq!((status, msg.starts_with("site: not a site name")), (400, true), "{site}: {msg}");
+    }
     // Unknown parameters (cache busters) are still fine.
     assert_eq!(c.get("/v1/aggregates?site=shop.example&event=page_view&t=123").0, 200);
     for path in ["/v1", "/v1/", "/v1/nothing/here"] {
