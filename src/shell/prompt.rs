@@ -184,6 +184,7 @@ impl Prompt {
         let off: Vec<&Purpose> = config.optional_purposes().filter(|p| p.gpc).collect();
         let gpc_note = labels_in(doc, "note", ui.gpc(), &off, texts)?;
         gpc_note.set_attribute("hidden", "")?;
+        gpc_note.set_attribute("data-testid", "candor-gpc")?;
         let status = el(doc, "p", &[("class", "done"), ("role", "status"), ("data-testid", "candor-status"), ("hidden", "")], "")?;
         append(&first, &[&intro, &gpc_note, &status])?;
         // What "Accept all" turns on, named on the layer that has it.

@@ -209,3 +209,15 @@ test('expectPrompt fails on an unfair first layer, naming the difference', async
   assert.match(err.message, /accept and reject differ in opacity: "1" vs "0\.6"/);
   await context.close();
 });
+
+test('expectPrompt with the preferences open fails at once, saying the first layer is not showing', async () => {
+  const { context, p } = await watched('/clean.html');
+  await kit.waitForReady(p);
+  await p.evaluate(() => window.candor.open());
+  await p.locator(`[data-testid="${kit.TESTIDS.save}"]`).waitFor({ state: 'visible' });
+  // Not a Playwright timeout on the hidden "Choose what to allow".
+  const err = await kit.expectPrompt(p).then(() => null, (e) => e);
+  assert.ok(err, 'expectPrompt must fail');
+  assert.match(err.message, /the first layer is not showing/);
+  await context.close();
+});

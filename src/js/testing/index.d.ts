@@ -25,6 +25,7 @@ export declare const TESTIDS: {
   readonly close: 'candor-close';
   readonly reopen: 'candor-reopen';
   toggle(purpose: string): string;
+  readonly gpc: 'candor-gpc';
   readonly yourData: 'candor-your-data';
   readonly dataView: 'candor-data-view';
   readonly dataStorage: 'candor-data-storage';

@@ -32,6 +32,8 @@ const TESTIDS = Object.freeze({
   close: 'candor-close',
   reopen: 'candor-reopen',
   toggle: (purpose) => `candor-toggle-${purpose}`,
+  // The sentence saying Global Privacy Control was honoured (preferences layer).
+  gpc: 'candor-gpc',
   // The "Your data" view (Candor's own, beyond CONTRACT §4).
   yourData: 'candor-your-data',
   dataView: 'candor-data-view',
@@ -218,6 +220,10 @@ async function expectPrompt(page, { preferences = true } = {}) {
   const problems = [];
   const prompt = byId(page, TESTIDS.prompt);
   await prompt.waitFor({ state: 'visible' }).catch(() => problems.push('the prompt (candor-prompt) is not visible'));
+  // The first layer, not the preferences or "Your data" (they hide "Choose what to allow").
+  if (!problems.length && !(await byId(page, TESTIDS.customize).isVisible())) {
+    problems.push('the first layer is not showing (candor-customize is hidden: the preferences or "Your data" are open)');
+  }
   if (problems.length) throw new Error(`expectPrompt: ${problems.join('; ')}`);
   const accept = byId(page, TESTIDS.acceptAll);
   const reject = byId(page, TESTIDS.rejectAll);
