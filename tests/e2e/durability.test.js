@@ -136,18 +136,23 @@ test("withdrawing in one tab removes that purpose's data left by a crashed tab",
   await context.close();
 });
 
+/** A tab on the QA page with stats granted and `n` page views tracked: its page and its tab id. */
+async function trackingTab(context, n) {
+  const p = await h.page(context);
+  await p.goto(server.url + '/qa.html');
+  await h.ready(p);
+  const tab = await p.evaluate((n) => {
+    window.candor.grant(['stats']);
+    for (let i = 0; i < n; i++) window.candor.track('page_view', { path: '/' });
+    return sessionStorage.getItem('candor.tab');
+  }, n);
+  return { p, tab };
+}
+
 test('a tab that stopped running for 11 minutes and was taken over forgets its copy when it wakes: its events count once', async () => {
   const context = await chrome.newContext();
   const before = (await counted()) || 0;
-  const a = await h.page(context);
-  await a.goto(server.url + '/qa.html');
-  await h.ready(a);
-  const tab = await a.evaluate(() => {
-    window.candor.grant(['stats']);
-    window.candor.track('page_view', { path: '/' });
-    window.candor.track('page_view', { path: '/' });
-    return sessionStorage.getItem('candor.tab');
-  });
+  const { p: a, tab } = await trackingTab(context, 2);
   // Tab A stops running (frozen, a modal dialog, a sleeping laptop): its
   // heartbeat grows old, and tab B takes over and sends its two events.
   const b = await h.page(context);
@@ -171,15 +176,7 @@ test('a tab that stopped running for 11 minutes and was taken over forgets its c
 test('a live tab taken over by a tab whose wall clock runs 11 minutes ahead forgets the taken copy at once: its events count once', async () => {
   const context = await chrome.newContext();
   const before = (await counted()) || 0;
-  const a = await h.page(context);
-  await a.goto(server.url + '/qa.html');
-  await h.ready(a);
-  const tab = await a.evaluate(() => {
-    window.candor.grant(['stats']);
-    window.candor.track('page_view', { path: '/' });
-    window.candor.track('page_view', { path: '/' });
-    return sessionStorage.getItem('candor.tab');
-  });
+  const { p: a, tab } = await trackingTab(context, 2);
   // Tab B's Date runs 11 minutes ahead (a page's fake timers, a time-mocking library): A's
   // heartbeat looks silent to it, so it takes A's two events and sends them.
   const b = await context.newPage();
@@ -207,14 +204,7 @@ test('a live tab taken over by a tab whose wall clock runs 11 minutes ahead forg
 test('a live tab is not taken over by another whose QA clock runs ahead: its events count once', async () => {
   const context = await chrome.newContext();
   const before = (await counted()) || 0;
-  const b = await h.page(context);
-  await b.goto(server.url + '/qa.html');
-  await h.ready(b);
-  const tab = await b.evaluate(() => {
-    window.candor.grant(['stats']);
-    window.candor.track('page_view', { path: '/' });
-    return sessionStorage.getItem('candor.tab');
-  });
+  const { p: b, tab } = await trackingTab(context, 1);
   const a = await h.page(context);
   await a.goto(server.url + '/qa.html');
   await h.ready(a);

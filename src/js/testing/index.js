@@ -32,7 +32,7 @@ const TESTIDS = Object.freeze({
   close: 'candor-close',
   reopen: 'candor-reopen',
   toggle: (purpose) => `candor-toggle-${purpose}`,
-  // The sentence saying Global Privacy Control was honoured (preferences layer).
+  // The first layer's sentence saying Global Privacy Control was honoured.
   gpc: 'candor-gpc',
   // The "Your data" view (Candor's own, beyond CONTRACT §4).
   yourData: 'candor-your-data',
