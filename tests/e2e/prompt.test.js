@@ -213,6 +213,19 @@ test('the first layer\'s list of purposes is shown whole, and both buttons stay 
   await context.close();
 });
 
+test('a long button label fits its button on a phone, at 300 % and at 400 % zoom; accept and reject stay the same size', async () => {
+  for (const viewport of [{ width: 320, height: 568 }, { width: 427, height: 240 }, { width: 320, height: 180 }]) {
+    const { context, p } = await open('/wordy.html', { viewport });
+    const sizes = await p.evaluate(() => ['candor-reject-all', 'candor-accept-all'].map((id) => {
+      const b = document.querySelector('candor-consent').shadowRoot.querySelector(`[data-testid="${id}"]`);
+      return { id, height: b.clientHeight, text: b.scrollHeight, width: b.clientWidth };
+    }));
+    for (const b of sizes) assert.ok(b.text <= b.height + 1, `${JSON.stringify(viewport)}: the text of ${b.id} overflows it: ${JSON.stringify(b)}`);
+    assert.deepEqual([sizes[0].height, sizes[0].width], [sizes[1].height, sizes[1].width], `${JSON.stringify(viewport)}: ${JSON.stringify(sizes)}`);
+    await context.close();
+  }
+});
+
 test('400 % zoom (a 320 x 180 CSS px window): both choice buttons are in view, and the banner\'s text scrolls above them', async () => {
   const { context, p } = await open('/many.html', { viewport: { width: 320, height: 180 } });
   const inView = async (what) => {
