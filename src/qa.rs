@@ -24,11 +24,15 @@ pub struct Preset {
 /// purpose ids or shapes are errors naming the problem.
 pub fn read(config: &Config, object_json: Option<&str>, url_param: Option<&str>) -> Result<Option<Preset>, String> {
     let optional: Vec<String> = config.optional_purposes().map(|p| p.id.clone()).collect();
-    let known = |id: &str| -> Result<(), String> {
+    // `Ok(true)`: an optional purpose; `Ok(false)`: a required one, granted
+    // anyway (named in a preset, as in `grant()`, it changes nothing).
+    let known = |id: &str| -> Result<bool, String> {
         if optional.iter().any(|p| p == id) {
-            Ok(())
+            Ok(true)
+        } else if config.purposes.iter().any(|p| p.id == id) {
+            Ok(false)
         } else {
-            Err(format!("unknown optional purpose {}", json::quote(id)))
+            Err(format!("unknown purpose {}", json::quote(id)))
         }
     };
     if let Some(param) = url_param.filter(|p| !p.is_empty()) {
@@ -39,11 +43,13 @@ pub fn read(config: &Config, object_json: Option<&str>, url_param: Option<&str>)
                 let ids = other.strip_prefix("grant:").ok_or_else(|| {
                     format!("?candor={}: expected accept-all, reject-all or grant:<ids>", json::quote(other))
                 })?;
-                let ids: Vec<String> = ids.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
-                for id in &ids {
-                    known(id).map_err(|e| format!("?candor=: {e}"))?;
+                let mut grant = Vec::new();
+                for id in ids.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                    if known(id).map_err(|e| format!("?candor=: {e}"))? {
+                        grant.push(id.to_string());
+                    }
                 }
-                ids
+                grant
             }
         };
         return Ok(Some(Preset { grant: Some(grant), noise: None, source: "URL parameter ?candor=" }));
@@ -59,8 +65,11 @@ pub fn read(config: &Config, object_json: Option<&str>, url_param: Option<&str>)
             "purposes" => {
                 let J::O(ps) = x else { return Err(format!("{AT}.purposes: expected an object of purpose id to true or false")) };
                 for (id, on) in ps {
-                    known(id).map_err(|e| format!("{AT}.purposes: {e}"))?;
+                    let optional = known(id).map_err(|e| format!("{AT}.purposes: {e}"))?;
                     let on = on.as_bool().ok_or_else(|| format!("{AT}.purposes.{id}: expected true or false"))?;
+                    if !optional && !on {
+                        return Err(format!("{AT}.purposes.{id}: a required purpose cannot be denied"));
+                    }
                     purposes.retain(|(p, _): &(String, bool)| p != id);
                     purposes.push((id.clone(), on));
                 }
@@ -86,8 +95,10 @@ mod tests {
         assert_eq!(read(&c, None, Some("accept-all")).unwrap().unwrap().grant, Some(vec!["stats".into(), "ads".into()]));
         assert_eq!(read(&c, None, Some("reject-all")).unwrap().unwrap().grant, Some(vec![]));
         assert_eq!(read(&c, None, Some("grant:ads")).unwrap().unwrap().grant, Some(vec!["ads".into()]));
-        assert!(read(&c, None, Some("grant:nope")).unwrap_err().contains("unknown optional purpose \"nope\""));
-        assert!(read(&c, None, Some("grant:necessary")).is_err(), "required purposes are not presets");
+        assert!(read(&c, None, Some("grant:nope")).unwrap_err().contains("unknown purpose \"nope\""));
+        // A required purpose is granted anyway: named, it changes nothing (as in grant()).
+        assert_eq!(read(&c, None, Some("grant:necessary,ads")).unwrap().unwrap().grant, Some(vec!["ads".into()]));
+        assert_eq!(read(&c, None, Some("grant:necessary")).unwrap().unwrap().grant, Some(vec![]));
         assert!(read(&c, None, Some("yes")).is_err());
         assert_eq!(read(&c, None, None).unwrap(), None);
     }
@@ -104,6 +115,10 @@ mod tests {
         assert!(read(&c, Some(r#"{"granted":["stats"]}"#), None).unwrap_err().contains("unknown key \"granted\""), "unknown keys are errors");
         assert!(read(&c, Some("[1]"), None).is_err());
         assert!(read(&c, Some("{"), None).unwrap_err().starts_with("window.candorPreset: EOF"));
+        let p = read(&c, Some(r#"{"purposes":{"necessary":true,"ads":true}}"#), None).unwrap().unwrap();
+        assert_eq!(p.grant, Some(vec!["ads".into()]));
+        let denied = read(&c, Some(r#"{"purposes":{"necessary":false}}"#), None).unwrap_err();
+        assert!(denied.contains("purposes.necessary: a required purpose cannot be denied"), "{denied}");
         let url_wins = read(&c, Some(r#"{"purposes":{"stats":true}}"#), Some("reject-all")).unwrap().unwrap();
         assert_eq!(url_wins.grant, Some(vec![]));
     }
