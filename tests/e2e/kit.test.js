@@ -160,6 +160,16 @@ test('presets and the QA clock through the kit; acceptAll clicks the real button
   await assert.rejects(kit.acceptAll(fresh.p), /prompt is not showing/);
   await fresh.context.close();
 
+  // A relative URL that already carries ?candor=: the kit's preset replaces
+  // it (the SDK reads the first one), as it does in an absolute URL.
+  assert.equal(kit.presetUrl('/clean.html?x=1&candor=reject-all#top', 'accept-all'), '/clean.html?x=1&candor=accept-all#top');
+  const relative = await chrome.newContext({ baseURL: server.url });
+  const rp = await relative.newPage();
+  await kit.usePreset(rp, 'accept-all');
+  await rp.goto('/clean.html?candor=reject-all');
+  assert.deepEqual((await kit.waitForReady(rp)).purposes, { necessary: true, stats: true, video: true });
+  await relative.close();
+
   const ui = await watched('/clean.html');
   const all = await kit.acceptAll(ui.p);
   assert.deepEqual(all.purposes, { necessary: true, stats: true, video: true });

@@ -59,11 +59,15 @@ function presetUrl(url, preset) {
     u.searchParams.set('candor', preset);
     return u.href;
   }
-  // Relative (to the page or to baseURL): keep it relative.
+  // Relative (to the page or to baseURL): keep it relative. A `candor`
+  // parameter already there is replaced, as for an absolute URL (the SDK
+  // reads the first one, so an appended one would be ignored).
   const [head, ...hash] = String(url).split('#');
+  const [path, ...query] = head.split('?');
   const param = `candor=${encodeURIComponent(preset).replace(/%2C/g, ',').replace(/%3A/g, ':')}`;
+  const kept = query.join('?').split('&').filter((p) => p !== '' && p.split('=')[0] !== 'candor');
   const rest = hash.length ? `#${hash.join('#')}` : '';
-  return `${head}${head.includes('?') ? '&' : '?'}${param}${rest}`;
+  return `${path}?${[...kept, param].join('&')}${rest}`;
 }
 
 function checkPreset(preset) {
