@@ -472,7 +472,11 @@ impl App {
         handles.push(Box::new(EventListener::new(window, "storage", move |e| {
             let key = e.dyn_ref::<web_sys::StorageEvent>().and_then(|s| s.key());
             // `None`: another tab cleared localStorage altogether.
-            if key.is_none() || key.as_deref() == Some(storage::CONSENT) {
+            if key.as_deref() == Some(storage::ERASED) {
+                if e.dyn_ref::<web_sys::StorageEvent>().and_then(|s| s.new_value()).is_some() {
+                    App::later(&weak, Intent::Erased);
+                }
+            } else if key.is_none() || key.as_deref() == Some(storage::CONSENT) {
                 if let Some(app) = weak.upgrade() {
                     App::later(&Rc::downgrade(&app), Intent::Reload);
                 }
@@ -939,6 +943,7 @@ impl App {
                 self.with_view(|p| p.back(decided, gpc, reopen));
             }
             Intent::Reload => self.reload_consent(),
+            Intent::Erased => self.erased_in_another_tab(),
             Intent::Allow(ids) => {
                 let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
                 if self.decide(&ids, &[], Method::Button).is_err() {

@@ -44,6 +44,8 @@ pub enum Intent {
     Close,
     /// Another tab changed the stored decision.
     Reload,
+    /// Another tab erased everything (its `candor.erased` mark).
+    Erased,
     /// A placeholder's button: grant just these purposes.
     Allow(Vec<String>),
     /// Open the "Your data" view.

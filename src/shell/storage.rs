@@ -23,6 +23,9 @@ extern "C" {
 pub const PREFIX: &str = "candor.";
 /// The consent record.
 pub const CONSENT: &str = "candor.consent";
+/// Written by an erase just before it removes every key (this one too):
+/// other tabs hear of it first, and forget what they hold.
+pub const ERASED: &str = "candor.erased";
 
 thread_local! {
     /// The window's localStorage, looked up once: every `track` writes to it,

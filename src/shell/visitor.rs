@@ -188,6 +188,9 @@ impl App {
         let kept = records::receipts();
         // Deletions an earlier erase could not get confirmed are still owed.
         let owed = records::to_forget();
+        // Other tabs hear this write before the removals: they drop what
+        // they counted too (see `erased_in_another_tab`). `clear` removes it.
+        storage::set(storage::ERASED, &self.now().to_string());
         storage::clear();
         queue::forget_tab();
         queue::forget_saved();
@@ -227,6 +230,29 @@ impl App {
         let c = self.consent_js();
         dom::dispatch("consent", &c);
         c
+    }
+}
+
+impl App {
+    /// Another tab erased everything: nothing from before is kept here
+    /// either, not what this tab counted (its open windows and their
+    /// per-window bounds, reports only its memory held), nor its tab id,
+    /// nor the decision (asked again). Receipts on their way are deleted
+    /// once they land.
+    pub(super) fn erased_in_another_tab(&self) {
+        self.save_queued.set(false);
+        self.withdrawn.borrow_mut().clear();
+        erased_elsewhere(self.receipts_url());
+        queue::forget_tab();
+        queue::forget_saved();
+        queue::forget_memory();
+        {
+            let mut st = self.state.borrow_mut();
+            st.consent = Consent::undecided(&self.config);
+            st.agg = Aggregator::default();
+        }
+        self.unstored_at.set(None);
+        self.consent_changed();
     }
 }
 

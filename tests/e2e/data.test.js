@@ -35,6 +35,9 @@ test.before(async () => {
     // The same site after an edit broke its config: no purposes.
     'broken.config.json': { ...base, purposes: [] },
     'broken.html': h.html({ attrs: 'data-config="/broken.config.json" async' }),
+    // An event of the required purpose, at most twice per window.
+    'need.config.json': { ...base, events: { ...base.events, heartbeat: { purpose: 'necessary', max_per_window: 2 } } },
+    'need.html': h.html({ attrs: 'data-config="/need.config.json" async' }),
   });
   server = await h.collector({ www });
   chrome = await h.browser();
@@ -546,6 +549,31 @@ test('erase with a second tab open: that tab forgets too, and nothing is written
   await b.waitForTimeout(16_000);
   assert.deepEqual(await keysOf(b), [], 'and after tab B\'s timer ran (ticks are at most 15 s apart)');
   assert.deepEqual(await b.evaluate(() => window.candor.inspect().open), [], 'tab B kept nothing in memory either');
+  await context.close();
+});
+
+test('erase with a second tab that counted events of the required purpose: it keeps nothing of them, not even their per-window bound', async () => {
+  const { context, p } = await open('/need.html');
+  await byId(p, 'candor-accept-all').click();
+  const b = await h.page(context);
+  await b.goto(server.url + '/need.html');
+  await h.ready(b);
+  const tab = () => b.evaluate(() => ({
+    local: Object.keys(localStorage).filter((k) => k.startsWith('candor.')).sort(),
+    session: Object.keys(sessionStorage).filter((k) => k.startsWith('candor.')).sort(),
+  }));
+  assert.deepEqual(await b.evaluate(() => [window.candor.track('heartbeat'), window.candor.track('heartbeat')]),
+    [{ accepted: true }, { accepted: true }], 'the bound of 2 is reached');
+  assert.ok((await tab()).session.includes('candor.tab'));
+  await p.evaluate(() => window.candor.erase());
+  await b.waitForFunction(() => !window.candor.consent().decided);
+  await b.waitForFunction(() => localStorage.getItem('candor.forget') === null);
+  assert.deepEqual(await tab(), { local: [], session: [] }, 'nothing of tab B is left, its tab id neither');
+  assert.deepEqual(await b.evaluate(() => window.candor.inspect().open), []);
+  // What tab B counts after the erase starts from nothing: not capped by the events before it.
+  assert.deepEqual(await b.evaluate(() => window.candor.track('heartbeat')), { accepted: true });
+  const windows = await b.evaluate(() => window.candor.inspect().open);
+  assert.deepEqual(windows.map((w) => w.events.heartbeat?.count), [1]);
   await context.close();
 });
 
