@@ -161,6 +161,10 @@ pub enum Rejection {
     Corrupt,
     /// Made under another revision.
     OtherRevision,
+    /// Made under this revision for other optional purposes (the config
+    /// changed them without a new revision, or another config on the
+    /// same origin wrote it).
+    OtherPurposes,
     /// Older than `expires_days`, or dated in the future.
     Expired,
 }
@@ -201,7 +205,7 @@ impl Consent {
         }
         let optional: Vec<&str> = config.optional_purposes().map(|p| p.id.as_str()).collect();
         if rec.purposes.len() != optional.len() || !optional.iter().all(|id| rec.purposes.contains_key(*id)) {
-            return Err(Rejection::Corrupt);
+            return Err(Rejection::OtherPurposes);
         }
         let mut consent = Self::undecided(config);
         for (id, granted) in rec.purposes {
@@ -380,9 +384,14 @@ mod tests {
         let (c, why) = Consent::load(&cfg, Some(&stored("r1", all, NOW + 2 * 86_400)), NOW);
         assert_eq!((why, c.updated_at), (None, Some(NOW + 2 * 86_400)));
         assert!(c.granted("stats"));
-        for p in [r#"{"stats":true}"#, r#"{"stats":true,"ads":true,"x":true}"#, r#"{"stats":true,"ads":"yes"}"#, r#"{"stats":1,"ads":1}"#] {
+        for (p, want) in [
+            (r#"{"stats":true}"#, Rejection::OtherPurposes),
+            (r#"{"stats":true,"ads":true,"x":true}"#, Rejection::OtherPurposes),
+            (r#"{"stats":true,"ads":"yes"}"#, Rejection::Corrupt),
+            (r#"{"stats":1,"ads":1}"#, Rejection::Corrupt),
+        ] {
             let (c, why) = Consent::load(&cfg, Some(&stored("r1", p, NOW)), NOW);
-            assert_eq!(why, Some(Rejection::Corrupt), "{p}");
+            assert_eq!(why, Some(want), "{p}");
             assert!(!any_optional_granted(&c));
         }
     }

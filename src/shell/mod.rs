@@ -231,16 +231,21 @@ impl App {
         let stored = storage::get(storage::CONSENT);
         let (consent, rejection) = Consent::load(&config, stored.as_deref(), dom::now_seconds());
         let decided_before = consent.decided;
-        if matches!(rejection, Some(Rejection::Corrupt | Rejection::Expired | Rejection::OtherRevision)) {
+        // A record of another revision, or of other purposes under the same
+        // one, may be a second config's on this origin (a section of the
+        // site, a widget in a frame): asked again here, and left in place
+        // until a decision here replaces it, as booting must not undo that
+        // config's decision.
+        if matches!(rejection, Some(Rejection::Corrupt | Rejection::Expired)) {
             storage::remove(storage::CONSENT);
         }
         // Another revision or an expired decision is the ordinary way to ask
         // again; an unreadable record, or one for other purposes under the
         // same revision, is worth saying.
-        if rejection == Some(Rejection::Corrupt) {
+        if matches!(rejection, Some(Rejection::Corrupt | Rejection::OtherPurposes)) {
             dom::warn(
                 "the stored decision (localStorage candor.consent) could not be read, or lists other purposes than this config \
-                 (change revision when purposes change): it was discarded, and the visitor is asked again",
+                 (change revision when purposes change): it is not used, and the visitor is asked again",
             );
         }
         let app = Rc::new(App {
@@ -567,9 +572,10 @@ impl App {
                 queue::purge_stored(&key, &denied);
             }
         }
-        for r in queue::pending() {
+        for r in queue::pending().into_iter().filter(|r| r.site == self.config.site) {
             // Stored reports that this config could not have built (forged,
-            // or from an older revision) are dropped, never sent.
+            // or from an older revision) are dropped, never sent. Another
+            // site's (a second config on this origin) are left to its pages.
             if !st.consent.granted(&r.purpose) || !conform::report(&self.config, &r, self.qa) {
                 if queue::remove(&r.report_id) && st.consent.decided {
                     let mut w = self.withdrawn.borrow_mut();
@@ -769,7 +775,9 @@ impl App {
         // A withdrawal this tab missed (no storage event reached it) still
         // counts: the stored decision is compared before anything is sent.
         self.reload_if_changed();
-        for report in queue::pending().into_iter().map(|r| self.not_from_the_future(r)) {
+        // Another site's reports (a second config on this origin) are its
+        // pages' to send, under their own decision: neither sent nor dropped here.
+        for report in queue::pending().into_iter().filter(|r| r.site == self.config.site).map(|r| self.not_from_the_future(r)) {
             // Consent is checked again at send time: a withdrawn purpose's
             // reports are deleted, not sent.
             if !self.state.borrow().consent.granted(&report.purpose) || !conform::report(&self.config, &report, self.qa) {

@@ -676,3 +676,29 @@ test('a clock 2.5 days fast, day-long windows, a returning visitor whose first r
     assert.equal(await counted(), 2, JSON.stringify(statuses));
   });
 });
+
+test('a second config on the same origin (another site) leaves this one\'s decision and pending reports alone', async () => {
+  const blog = { ...h.config({ site: 'blog.example', revision: 'b1', collector: `${sink.url}/v1/reports` }),
+    purposes: [h.config().purposes[0], { ...h.config().purposes[1], id: 'reading' }], events: { read: { purpose: 'reading' } } };
+  h.write(www, { 'blog.json': blog, 'blog.html': h.html({ attrs: 'data-config="/blog.json" async' }) });
+  const before = (await aggregates('page_view')).count || 0;
+  const { context, p } = await statsGranted();
+  await sink.stop();
+  await track(p, 3);
+  assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 0 });
+  const keys = () => p.evaluate(() => Object.keys(localStorage).filter((k) => /^candor\.(consent|report\.)/.test(k)).length);
+  assert.equal(await keys(), 2, 'the decision and one pending report');
+  // The visitor opens the blog, whose config is another site's, and does nothing there.
+  await p.goto(pages.url + '/blog.html');
+  await h.ready(p);
+  assert.equal((await h.consent(p)).decided, false, 'asked there');
+  await p.evaluate(() => window.candor.flush());
+  assert.equal(await keys(), 2, 'the blog neither sent nor dropped them');
+  sink = await h.collector({ www: h.site(), db: sinkDb, listen: `127.0.0.1:${sinkPort}`, extra: ['--cors-origin', pages.url] });
+  await p.goto(pages.url + '/');
+  await h.ready(p);
+  assert.equal((await h.consent(p)).purposes.stats, true, 'the shop\'s decision holds');
+  await p.evaluate(() => window.candor.flush());
+  assert.equal((await aggregates('page_view')).count, before + 3);
+  await context.close();
+});
