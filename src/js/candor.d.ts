@@ -259,7 +259,8 @@ export interface Candor {
   /** Opens the preferences layer, or the "Your data" view; any other view throws. */
   open(view?: "preferences" | "data"): void;
   /** Never throws. */
-  track(name: string, fields?: Record<string, FieldValue>): TrackResult;
+  /** A field set to `undefined` counts as not given. */
+  track(name: string, fields?: Record<string, FieldValue | undefined>): TrackResult;
   /** Closes the current window and uploads what is pending; `sent` counts the reports the collector acknowledged while it ran (by its own upload, or one already on its way). */
   flush(): Promise<{ sent: number }>;
   /** Runs `callback` once `purpose` is granted (immediately if it already is). Returns a function that cancels it. */

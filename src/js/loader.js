@@ -135,6 +135,9 @@ function flatten(fields) {
     flatWhy = 'more than 32 fields';
     if (out.length >= 64) return null;
     var value = fields[key];
+    // A field set to undefined is a field not given (as JSON leaves it
+    // out): `{path, ref: maybeUndefined}` counts the event.
+    if (value === undefined) continue;
     if (typeof value === 'string') {
       // Listed category values are at most 128 characters (code points, so
       // at most 256 UTF-16 units); a longer string can only count as

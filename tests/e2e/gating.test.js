@@ -337,6 +337,8 @@ test('track refuses without consent and never throws on hostile input', async ()
       array: ['page_view', ['/']], map: ['page_view', new Map([['path', '/']])], date: ['page_view', new Date()], symbol: ['page_view', { path: Symbol('x') }], bigint: ['page_view', { load_ms: 10n }],
       ok: ['page_view', { path: '/shop', load_ms: 120 }], other: ['page_view', { path: '/private?u=1' }],
       sumOk: ['purchase', { amount: 1e9 }],
+      // A field set to undefined is a field not given.
+      undefField: ['page_view', { path: '/shop', load_ms: undefined, email: undefined }],
     };
     for (const [k, args] of Object.entries(inputs)) {
       try { out[k] = c.track(...args); } catch (e) { out[k] = { threw: String(e) }; }
@@ -348,11 +350,11 @@ test('track refuses without consent and never throws on hostile input', async ()
   for (const k of ['cyclic', 'proxy', 'getter', 'nan', 'inf', 'wrongType', 'undeclared', 'array', 'map', 'date', 'symbol', 'bigint']) {
     assert.deepEqual(results[k], { accepted: false, reason: 'invalid-field' }, k);
   }
-  for (const k of ['huge', 'ok', 'other', 'sumOk']) assert.deepEqual(results[k], { accepted: true }, k);
+  for (const k of ['huge', 'ok', 'other', 'sumOk', 'undefField']) assert.deepEqual(results[k], { accepted: true }, k);
   const aggregates = await p.evaluate(() => window.candor.inspect().open);
   const pv = aggregates.find((a) => a.purpose === 'stats').events.page_view;
-  assert.equal(pv.count, 3);
-  assert.deepEqual(pv.fields.path, { '/shop': 1, other: 2 });
+  assert.equal(pv.count, 4);
+  assert.deepEqual(pv.fields.path, { '/shop': 2, other: 2 });
   assert.equal(aggregates.find((a) => a.purpose === 'stats').events.purchase.fields.amount, 500);
   assert.equal(JSON.stringify(aggregates).includes('private'), false);
   await context.close();

@@ -95,6 +95,8 @@ async function whole(): Promise<void> {
     console.log(reason);
   }
   candor.track("purchase");
+  const referrer: string | undefined = undefined;
+  candor.track("page_view", { path: "/", ref: referrer });
 
   const { sent }: { sent: number } = await candor.flush();
   const cancel: () => void = candor.on("analytics", (now: Consent) => console.log(now.purposes, sent));
