@@ -145,6 +145,14 @@ impl App {
         // daylight-saving change they differ.
         let offset = |t: u64| -(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(t as f64 * 1000.0)).get_timezone_offset() as i64);
         let st = self.state.borrow();
+        // What other open tabs of the site counted waits to be sent too:
+        // the visitor sees it here, whichever tab they look from.
+        let mut open = st.agg.open.clone();
+        for key in queue::other_tabs(self.tab()) {
+            if let Some(other) = storage::get(&key).and_then(|t| Aggregator::from_json(&t)) {
+                open.extend(other.open.into_iter().filter(|a| crate::conform::aggregate(&self.config, a)));
+            }
+        }
         let consent = &st.consent;
         let granted = |id: &str| consent.granted(id);
         transparency::view(
@@ -153,7 +161,7 @@ impl App {
             &transparency::Words { ui: &self.texts.ui, english: self.texts.ui_language() == "en" },
             &transparency::State {
                 granted: &granted,
-                open: &st.agg.open,
+                open: &open,
                 pending: &pending,
                 history: &history,
                 storage: &entries,

@@ -587,6 +587,9 @@ test('an open data view follows what another tab tracks and sends', async () => 
   await b.goto(server.url + '/');
   await h.ready(b);
   await b.evaluate(() => window.candor.track('page_view', { path: '/shop', load_ms: 50 }));
+  // What tab B counted and has not sent yet waits here too.
+  await byId(p, 'candor-data-waiting-stats').locator('li', { hasText: /1 page view/i }).waitFor({ timeout: 10_000 });
+  assert.deepEqual(await p.evaluate(() => window.candor.inspect().open), [], 'this tab itself counted nothing');
   assert.deepEqual(await b.evaluate(() => window.candor.flush()), { sent: 1 });
   // Drawn again from the other tab's writes, not from this tab's own actions.
   await byId(p, 'candor-data-storage').locator('li[data-key="candor.history"]').waitFor({ timeout: 10_000 });
