@@ -111,6 +111,15 @@ test('accept and reject have the same size and style, on desktop and on phones, 
   }
 });
 
+test('a printed page leaves the prompt out; on screen it is back', async () => {
+  const { context, p } = await open();
+  await p.emulateMedia({ media: 'print' });
+  assert.equal(await h.prompt(p).isVisible(), false, 'not printed over the page');
+  await p.emulateMedia({ media: 'screen' });
+  assert.equal(await h.prompt(p).isVisible(), true);
+  await context.close();
+});
+
 test('a label that is one long word wraps: on a 360 px phone every control stays on screen', async () => {
   const { context, p } = await open('/long.html', { viewport: { width: 360, height: 640 } });
   await p.locator('[data-testid="candor-customize"]').click();
