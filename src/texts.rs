@@ -244,6 +244,10 @@ pub struct Resolved {
     /// (a language Candor has no strings for borrows another's), so the
     /// prompt can mark them with their own `lang` and `dir`.
     pub foreign: Option<Foreign>,
+    /// The language of plain-string texts (one language, the site's):
+    /// `default_language` here; the shell puts the page's own `lang`
+    /// instead when it has one.
+    pub site_lang: String,
 }
 
 impl Resolved {
@@ -342,7 +346,7 @@ pub fn resolve(config: &Config, navigator_languages: &[String]) -> Resolved {
         rtl: RTL.contains(&ui_lang),
         texts: ui.entries().filter(|(k, _)| !overridden.contains(k)).map(|(_, v)| v.to_string()).collect(),
     });
-    Resolved { rtl: RTL.contains(&primary(&lang)), lang, chain: text_chain, ui, foreign }
+    Resolved { rtl: RTL.contains(&primary(&lang)), lang, chain: text_chain, ui, foreign, site_lang: config.default_language.clone() }
 }
 
 #[cfg(test)]

@@ -225,7 +225,14 @@ impl App {
         let qa = config.qa.enabled_on(&host);
         let navigator = window.navigator();
         let languages: Vec<String> = navigator.languages().iter().filter_map(|l| l.as_string()).collect();
-        let texts = Rc::new(texts::resolve(&config, &languages));
+        let mut texts = texts::resolve(&config, &languages);
+        // Plain-string texts are in the site's language: the page says
+        // which (`<html lang>`), else `default_language` does.
+        let page_lang = dom::document().document_element().and_then(|e| e.get_attribute("lang")).map(|l| l.trim().to_string());
+        if let Some(l) = page_lang.filter(|l| !l.is_empty() && l.len() <= 35 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')) {
+            texts.site_lang = l;
+        }
+        let texts = Rc::new(texts);
         let gpc = js_sys::Reflect::get(&navigator, &"globalPrivacyControl".into()).map(|v| v.is_truthy()).unwrap_or(false);
 
         let stored = storage::get(storage::CONSENT);

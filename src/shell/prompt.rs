@@ -107,7 +107,7 @@ fn labels_in(doc: &Document, class: &str, template: &str, purposes: &[&Purpose],
         }
         let (text, tag) = purpose.label.resolve_tagged(&texts.chain);
         let label = el(doc, "bdi", &[], text)?;
-        if let Some((tag, rtl)) = crate::texts::other_language(tag, &texts.lang) {
+        if let Some((tag, rtl)) = crate::texts::other_language(tag.or(Some(&texts.site_lang)), &texts.lang) {
             super::dom::set_lang(&label, tag, rtl);
         }
         p.append_child(&label)?;
@@ -208,9 +208,9 @@ impl Prompt {
             let row = el(doc, "div", &[("class", "row")], "")?;
             let input_id = format!("candor-t-{}", p.id);
             // A purpose text the site did not write in the prompt's language
-            // says which one it is in.
+            // says which one it is in (a plain string: the site's).
             let tagged = |e: &Element, tag: Option<&str>| {
-                if let Some((tag, rtl)) = crate::texts::other_language(tag, &texts.lang) {
+                if let Some((tag, rtl)) = crate::texts::other_language(tag.or(Some(&texts.site_lang)), &texts.lang) {
                     super::dom::set_lang(e, tag, rtl);
                 }
             };

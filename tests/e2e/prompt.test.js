@@ -33,6 +33,8 @@ test.before(async () => {
     'one-day.config.json': h.config({ purposes: [cfg.purposes[0], { ...cfg.purposes[1], retention_days: 1 }, cfg.purposes[2]] }),
     'one-day.html': h.html({ attrs: 'data-config="/one-day.config.json" async' }),
     'fr.html': h.html({ attrs: 'data-config="/fr.config.json" async' }),
+    // Plain-string purposes on a page that says it is German.
+    'de-page.html': h.html().replace('<html lang="en">', '<html lang="de">'),
     'long.config.json': h.config({ purposes: [cfg.purposes[0], { ...cfg.purposes[1], label: 'Datenschutzgrundverordnungskonformitätsprüfung'.repeat(4) }] }),
     'long.html': h.html({ attrs: 'data-config="/long.config.json" async' }),
     // Accept and reject worded at very different lengths (a site's own texts).
@@ -259,6 +261,27 @@ test('labels in the first layer\'s list and the GPC note are isolated (<bdi>), w
     .map((b) => [b.textContent, b.getAttribute('lang'), b.getAttribute('dir')]));
   assert.deepEqual(bdis, [['عدّ الزيارات', null, null], ['Show videos', 'en', 'ltr']]);
   await context.close();
+});
+
+test('WCAG 3.1.2: plain-string purpose texts are in the site\'s language (the page\'s lang): marked so inside a prompt in the visitor\'s', async () => {
+  const marks = async (url, locale) => {
+    const { context, p } = await open(url, { locale });
+    await byId(p, 'candor-customize').click();
+    const out = await p.evaluate(() => {
+      const root = document.querySelector('candor-consent').shadowRoot;
+      const lang = (e) => e.closest('[lang]').getAttribute('lang');
+      return { root: root.querySelector('.root').getAttribute('lang'), label: lang(root.querySelector('label[for="candor-t-stats"]')),
+        explain: lang(root.querySelector('#candor-e-stats')), listed: lang(root.querySelector('.asks bdi')) };
+    });
+    await context.close();
+    return out;
+  };
+  // German buttons around the site's English texts.
+  assert.deepEqual(await marks('/', 'de-DE'), { root: 'de', label: 'en', explain: 'en', listed: 'en' });
+  assert.deepEqual(await marks('/', 'en-US'), { root: 'en', label: 'en', explain: 'en', listed: 'en' });
+  // A page that says it is German: its texts are German, whatever default_language says.
+  assert.deepEqual(await marks('/de-page.html', 'de-DE'), { root: 'de', label: 'de', explain: 'de', listed: 'de' });
+  assert.deepEqual(await marks('/de-page.html', 'fr-FR'), { root: 'fr', label: 'de', explain: 'de', listed: 'de' });
 });
 
 test('WCAG 3.1.2: in an Arabic prompt, borrowed English strings and an English-only label say lang="en" dir="ltr"; Arabic ones inherit', async () => {
