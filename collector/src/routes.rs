@@ -14,7 +14,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::store::{Insert, Store};
+use crate::store::{Insert, Store, StoreError};
 use crate::{sum, validate};
 
 /// Bodies above this get 413.
@@ -33,10 +33,22 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({"error": message.into()}))).into_response()
 }
 
+/// The `Retry-After` of every 503 (seconds). The SDK waits at least this
+/// long before it sends again, where its first backoff is a random delay of
+/// up to 4 s: storage trouble (PostgreSQL restarting or failing over, a
+/// full disk) rarely clears within a few seconds, and every visitor's page
+/// trying again that soon would meet it again. Short enough that reports
+/// wait little once it has cleared (a page being left sends at once anyway).
+pub const RETRY_AFTER_SECONDS: u64 = 10;
+
+/// A 503 for storage trouble: logged, and answered with `Retry-After`.
 #[cold]
-fn internal(e: impl std::fmt::Display) -> Response {
+fn internal(e: StoreError) -> Response {
     tracing::error!(error = %e, "storage failure");
-    error(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable; try again later")
+    let message = e.public.unwrap_or("storage unavailable; try again later");
+    let mut resp = error(StatusCode::SERVICE_UNAVAILABLE, message);
+    resp.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(RETRY_AFTER_SECONDS));
+    resp
 }
 
 /// Reads a JSON body: content type, size and syntax are checked here.

@@ -12,29 +12,94 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
-/// Totals saturate here (2^53 - 1, the largest integer a JSON reader such as
-/// JavaScript holds exactly), so an answer is always a finite number and never
-/// `null`, which means "withheld".
+/// Shown totals saturate here (2^53 - 1, the largest integer a JSON reader
+/// such as JavaScript holds exactly), so an answer is always a finite number
+/// and never `null`, which means "withheld". Only the shown value: the
+/// running totals are exact ([`Total`]), so a total that went past it and
+/// came back shows what it came back to, whatever the order of the reports.
 pub const MAX_TOTAL: f64 = 9_007_199_254_740_991.0;
 
-/// `total + x`, saturating at ±[`MAX_TOTAL`]; a non-number adds nothing.
-fn add(total: f64, x: Option<f64>) -> f64 {
-    match x {
-        Some(x) if x.is_finite() => (total + x).clamp(-MAX_TOTAL, MAX_TOTAL),
-        _ => total,
+/// Each value added is held to ±this. Reports are validated to ±1e12; only
+/// rows stored before that may hold more (up to 1.8e308), and held here,
+/// 10^20 of them still sum within f64's range (1.8e308).
+const MAX_ADDED: f64 = 1e288;
+
+/// An exact running total of f64 values: Shewchuk's non-overlapping
+/// partials (the algorithm of Python's `math.fsum`). Each addition keeps
+/// the rounding error of the float sum as a further partial, so the
+/// partials always add up to exactly the sum of every value added (at most
+/// about 40 of them; one while the values and the total are whole numbers
+/// within ±2^53, as counts are).
+/// Adding in any order, or adding to a kept total later, gives the same
+/// total, and [`Total::value`] rounds it once.
+#[derive(Default, Clone, Debug)]
+struct Total(Vec<f64>);
+
+impl Total {
+    fn add(&mut self, x: f64) {
+        let mut x = x.clamp(-MAX_ADDED, MAX_ADDED);
+        let p = &mut self.0;
+        let mut kept = 0;
+        for j in 0..p.len() {
+            let mut y = p[j];
+            if x.abs() < y.abs() {
+                std::mem::swap(&mut x, &mut y);
+            }
+            let hi = x + y;
+            let lo = y - (hi - x);
+            if lo != 0.0 {
+                p[kept] = lo;
+                kept += 1;
+            }
+            x = hi;
+        }
+        p.truncate(kept);
+        if x != 0.0 {
+            p.push(x);
+        }
+    }
+
+    /// The exact total rounded to the nearest f64 (ties to even).
+    fn value(&self) -> f64 {
+        let p = &self.0;
+        let Some(mut n) = p.len().checked_sub(1) else { return 0.0 };
+        let mut hi = p[n];
+        let mut lo = 0.0;
+        // From the largest partial down, until the sum is inexact.
+        while n > 0 {
+            n -= 1;
+            let (x, y) = (hi, p[n]);
+            hi = x + y;
+            lo = y - (hi - x);
+            if lo != 0.0 {
+                break;
+            }
+        }
+        // Half-way cases: the partials below decide which way to round.
+        if n > 0 && ((lo < 0.0 && p[n - 1] < 0.0) || (lo > 0.0 && p[n - 1] > 0.0)) {
+            let y = lo * 2.0;
+            let x = hi + y;
+            if x - hi == y {
+                hi = x;
+            }
+        }
+        hi
     }
 }
 
 #[derive(Default, Clone)]
 struct Cell {
-    total: f64,
+    total: Total,
     reports: u64,
 }
 
 impl Cell {
+    /// Adds a report's value; a non-number adds nothing.
     fn add(&mut self, n: &Value) {
-        let x = n.as_f64();
-        self.total = add(self.total, x);
+        let x = n.as_f64().filter(|x| x.is_finite());
+        if let Some(x) = x {
+            self.total.add(x);
+        }
         if x.is_some_and(|x| x != 0.0) {
             self.reports += 1;
         }
@@ -42,7 +107,7 @@ impl Cell {
 
     /// The total, or `None` (withheld) when 1 to `min_reports - 1` reports back it.
     fn shown(&self, min_reports: u64) -> Option<Value> {
-        (self.reports == 0 || self.reports >= min_reports).then(|| round(self.total))
+        (self.reports == 0 || self.reports >= min_reports).then(|| round(self.total.value()))
     }
 }
 
@@ -287,7 +352,7 @@ mod tests {
     }
 
     /// Rows stored before validation was tightened may hold huge numbers:
-    /// their totals saturate instead of overflowing to infinity (`null`).
+    /// their shown totals saturate instead of overflowing to infinity (`null`).
     #[test]
     fn totals_saturate() {
         let huge = json!({"events": {"pv": {"count": 1e308, "fields": {"path": {"/": 1e308}, "ms": [1e308], "amount": -1e308}}}}).to_string();
@@ -296,5 +361,69 @@ mod tests {
         assert_eq!(a["fields"]["path"]["/"], json!(9_007_199_254_740_991i64));
         assert_eq!(a["fields"]["ms"], json!([9_007_199_254_740_991i64]));
         assert_eq!(a["fields"]["amount"], json!(-9_007_199_254_740_991i64));
+    }
+
+    /// Only the shown value saturates: a total that went past 2^53 - 1 and
+    /// came back shows where it came back to, in any order, and so does a
+    /// kept sum (a clone added to later). Each addition saturated before:
+    /// 9104 reports of +1e12 then 9104 of -1e12 showed -96800745259009.
+    #[test]
+    fn totals_are_exact_whatever_the_order() {
+        let r = |x: f64| json!({"events": {"pv": {"count": 1, "fields": {"amount": x}}}}).to_string();
+        let (plus, minus) = (r(1e12), r(-1e12));
+        let mut bodies = vec![plus.clone(); 9104];
+        bodies.extend(vec![minus.clone(); 9104]);
+        assert_eq!(aggregate("s", "pv", &bodies, 1)["fields"]["amount"], json!(0));
+        bodies.reverse();
+        assert_eq!(aggregate("s", "pv", &bodies, 1)["fields"]["amount"], json!(0));
+        let mut kept = Aggregate::new("pv");
+        for _ in 0..9104 {
+            kept.add(&plus);
+        }
+        assert_eq!(kept.clone().finish("s", 1)["fields"]["amount"], json!(9_007_199_254_740_991i64));
+        for _ in 0..9104 {
+            kept.add(&minus);
+        }
+        kept.add(&r(0.25));
+        assert_eq!(kept.finish("s", 1)["fields"]["amount"], json!(0.25));
+    }
+
+    /// A [`Total`] is the exact sum rounded once: whole numbers against
+    /// i128 arithmetic (past 2^53 too), and sums of fractions whose float
+    /// sum depends on the order.
+    #[test]
+    fn a_total_is_the_exact_sum_rounded_once() {
+        let total = |xs: &[f64]| {
+            let mut t = Total::default();
+            xs.iter().for_each(|&x| t.add(x));
+            t.value()
+        };
+        // A small generator (xorshift), so the test is the same every run.
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..200 {
+            let xs: Vec<f64> = (0..50).map(|_| (next() % 2_000_000_000_001) as f64 - 1e12).map(|x| x * 4096.0).collect();
+            let exact: i128 = xs.iter().map(|&x| x as i128).sum();
+            assert_eq!(total(&xs), exact as f64, "{xs:?}");
+        }
+        assert_eq!(total(&[1e12, 1e-7, -1e12]), 1e-7, "a float sum loses the 1e-7");
+        assert_eq!(total(&[0.1; 10]), 1.0, "a float sum gives 0.9999999999999999");
+        let xs = [1e12, 0.1, -3.3, 2.5e-9, 7e11, -1e12, 0.2, -7e11, 1e-7, 3.3];
+        let mut orders = vec![xs.to_vec()];
+        for k in 1..xs.len() {
+            let mut v = xs.to_vec();
+            v.rotate_left(k);
+            orders.push(v.clone());
+            v.reverse();
+            orders.push(v);
+        }
+        let first = total(&orders[0]);
+        assert!(orders.iter().all(|o| total(o) == first), "the same in every order");
+        assert_eq!(round(first), json!(0.3000001025), "{first}");
     }
 }

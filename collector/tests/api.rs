@@ -753,3 +753,161 @@ fn a_database_file_it_may_only_read_is_refused_at_start() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("the database file is read-only"), "{err}");
 }
+
+/// A report of event `mix` whose one field, the sum `s`, holds `s`.
+fn mix(id: &str, s: f64) -> String {
+    format!(
+        r#"{{"report_id":"{id}","site":"shop.example","revision":"r1","purpose":"analytics","window":{{"start":1763800020,"seconds":60}},
+        "events":{{"mix":{{"count":1,"fields":{{"s":{s:?}}}}}}},"noise":null,"sdk":"candor/0.1.0"}}"#
+    )
+}
+
+/// Stores `n` reports of `mix` with `s` = `x`, ids `uuid(first..)`, straight
+/// into the database in one transaction (18,000 POSTs would take long).
+fn store_mixes(db: &str, pg: Option<&Postgres>, first: u32, n: u32, x: f64) {
+    match pg {
+        None => {
+            let mut conn = rusqlite::Connection::open(db).unwrap();
+            conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+            let tx = conn.transaction().unwrap();
+            for i in first..first + n {
+                tx.execute(
+                    "INSERT INTO reports (report_id, site, purpose, window_start, body) VALUES (?1, 'shop.example', 'analytics', 1763800020, ?2)",
+                    [&uuid(i), &mix(&uuid(i), x)],
+                )
+                .unwrap();
+            }
+            tx.commit().unwrap();
+        }
+        Some(pg) => {
+            use std::io::Write;
+            let mut psql = pg.psql();
+            let id = "lpad(to_hex(g), 8, '0') || '-1d2e-4f3a-9b8c-7d6e5f4a3b2c'";
+            writeln!(
+                psql.stdin.take().unwrap(),
+                "INSERT INTO reports (report_id, site, purpose, window_start, body) \
+                 SELECT {id}, 'shop.example', 'analytics', 1763800020, replace('{}', 'ID', {id}) FROM generate_series({first}, {}) g;",
+                mix("ID", x),
+                first + n - 1
+            )
+            .unwrap();
+            assert!(psql.wait().unwrap().success());
+        }
+    }
+}
+
+/// Totals are exact; only the value shown saturates at 2^53 - 1. 9,104
+/// reports of +1e12, then 9,104 of -1e12, total 0: before, each addition
+/// saturated, so the total depended on the order (-96800745259009 on
+/// SQLite), and a kept sum saturated for good.
+#[test]
+fn totals_are_exact_and_only_the_shown_value_saturates() {
+    for (name, db, pg) in backends() {
+        let c = Collector::start(&db, &[]);
+        let s = |c: &Collector| {
+            let (status, body) = c.get("/v1/aggregates?site=shop.example&event=mix");
+            assert_eq!(status, 200, "{name}: {body}");
+            let agg: serde_json::Value = serde_json::from_str(&body).unwrap();
+            (agg["reports"].as_u64().unwrap_or(0), agg["fields"]["s"].clone())
+        };
+        store_mixes(&db, pg.as_ref(), 100_000, 9_104, 1e12);
+        assert_eq!(s(&c), (9_104, serde_json::json!(9_007_199_254_740_991i64)), "{name}: 9.104e15 is shown as 2^53 - 1");
+        // The sum kept from that answer goes on from 9.104e15, not from 2^53 - 1.
+        store_mixes(&db, pg.as_ref(), 200_000, 9_104, -1e12);
+        assert_eq!(s(&c), (18_208, serde_json::json!(0)), "{name}");
+        assert_eq!(c.post_json("/v1/reports", &mix(&uuid(300_000), 2.5)).0, 202, "{name}");
+        assert_eq!(s(&c), (18_209, serde_json::json!(2.5)), "{name}");
+        // Summed afresh, in the order stored.
+        drop(c);
+        assert_eq!(s(&Collector::start(&db, &[])), (18_209, serde_json::json!(2.5)), "{name}: after a restart");
+    }
+}
+
+/// `(status, Retry-After, error message)` of an answer that must be a 503
+/// with a JSON `{error}` body.
+fn unavailable(a: &common::Answer) -> (u16, Option<String>, String) {
+    let err: serde_json::Value = serde_json::from_str(&a.body).unwrap_or_else(|_| panic!("JSON error body: {}\n{}", a.head, a.body));
+    (a.status, a.header("retry-after").map(str::to_string), err["error"].as_str().unwrap_or_default().to_string())
+}
+
+/// The database file removed (with its -wal and -shm), replaced, or its
+/// -wal alone removed while the collector runs: SQLite goes on with the
+/// files it has open, which no path names any more. Before, every POST was
+/// still answered 202 (and lost). Now nothing is answered as stored, or
+/// served from them: 503 naming the problem, with Retry-After, and the
+/// log names the file.
+#[test]
+fn a_removed_or_replaced_sqlite_file_is_never_answered_as_stored() {
+    let json = [("Content-Type", "application/json")];
+    for how in ["removed", "replaced", "wal removed"] {
+        let db = common::sqlite_db();
+        let log = std::path::PathBuf::from(format!("{db}.log"));
+        let c = Collector::start_logging_to(&db, &[], &log);
+        let r = receipt(&uuid(900));
+        assert_eq!(c.post_json("/v1/reports", &report(&uuid(900), 1)).0, 202, "{how}");
+        assert_eq!(c.post_json("/v1/receipts", &r.to_string()).0, 202, "{how}");
+        match how {
+            "removed" => {
+                for f in ["", "-wal", "-shm"] {
+                    std::fs::remove_file(format!("{db}{f}")).unwrap();
+                }
+            }
+            // A copy (a backup restored, say) put in its place.
+            "replaced" => {
+                std::fs::copy(&db, format!("{db}.copy")).unwrap();
+                std::fs::rename(format!("{db}.copy"), &db).unwrap();
+            }
+            _ => std::fs::remove_file(format!("{db}-wal")).unwrap(),
+        }
+        let mut other = r.clone();
+        other["receipt_id"] = uuid(901).into();
+        let requests = [
+            ("POST", "/v1/reports".to_string(), report(&uuid(901), 1)),
+            ("POST", "/v1/reports".to_string(), report(&uuid(900), 1)),
+            ("POST", "/v1/receipts".to_string(), other.to_string()),
+            ("POST", "/v1/receipts".to_string(), r.to_string()),
+            ("DELETE", format!("/v1/receipts/{}", uuid(900)), String::new()),
+            ("GET", format!("/v1/receipts/{}", uuid(900)), String::new()),
+            ("GET", "/v1/aggregates?site=shop.example&event=page_view".to_string(), String::new()),
+        ];
+        for (method, path, body) in &requests {
+            let headers: &[(&str, &str)] = if body.is_empty() { &[] } else { &json };
+            let (status, retry, error) = unavailable(&common::send(&c.addr, method, path, headers, body.as_bytes()));
+            assert_eq!((status, retry.as_deref()), (503, Some("10")), "{how}: {method} {path}: {error}");
+            assert!(error.contains("the database file was removed or replaced"), "{how}: {method} {path}: {error}");
+        }
+        let logged = std::fs::read_to_string(&log).unwrap();
+        let named = if how == "wal removed" { format!("{db}-wal was removed") } else { format!("{db} was {how}") };
+        assert!(logged.contains(&named), "{how}: the log names the file: {logged}");
+        assert_eq!(c.terminate(), Some(0), "{how}");
+        let _ = std::fs::remove_file(&log);
+    }
+}
+
+/// Every 503 carries Retry-After (which the SDK honours and `--cors-origin`
+/// exposes), here with PostgreSQL stopped, on every route that uses it.
+#[test]
+fn storage_trouble_is_a_503_with_retry_after() {
+    let Some(pg) = Postgres::start() else { return };
+    let c = Collector::start(&pg.url, &["--cors-origin", "https://shop.example"]);
+    assert_eq!(c.post_json("/v1/reports", &report(&uuid(950), 1)).0, 202);
+    pg.stop();
+    let id = uuid(951);
+    let requests = [
+        ("POST", "/v1/reports".to_string(), report(&id, 1)),
+        ("POST", "/v1/receipts".to_string(), receipt(&id).to_string()),
+        ("GET", format!("/v1/receipts/{id}"), String::new()),
+        ("DELETE", format!("/v1/receipts/{id}"), String::new()),
+        ("GET", "/v1/revisions/r1?site=shop.example".to_string(), String::new()),
+        ("GET", "/v1/aggregates?site=shop.example&event=page_view".to_string(), String::new()),
+        ("GET", "/v1/aggregates?site=shop.example".to_string(), String::new()),
+    ];
+    for (method, path, body) in &requests {
+        let a = common::send(&c.addr, method, path, &[("Content-Type", "application/json"), ("Origin", "https://shop.example")], body.as_bytes());
+        let (status, retry, error) = unavailable(&a);
+        assert_eq!((status, retry.as_deref()), (503, Some("10")), "{method} {path}: {}", a.head);
+        assert_eq!(error, "storage unavailable; try again later", "{method} {path}");
+        let exposed = a.header("access-control-expose-headers").unwrap_or_default().to_ascii_lowercase();
+        assert!(exposed.contains("retry-after"), "{method} {path}: {}", a.head);
+    }
+}

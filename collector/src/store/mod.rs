@@ -25,13 +25,26 @@ pub enum Insert {
     Erased,
 }
 
-/// A storage error (message only: the cause is logged, not sent to clients).
+/// A storage error: its detail is logged, not sent to clients.
 #[derive(Debug)]
-pub struct StoreError(pub String);
+pub struct StoreError {
+    /// What went wrong, for the log.
+    pub detail: String,
+    /// What clients are told, when the cause is worth naming to them (no
+    /// path or server detail in it); otherwise "storage unavailable".
+    pub public: Option<&'static str>,
+}
+
+impl StoreError {
+    /// An error told to clients only as "storage unavailable".
+    pub fn new(detail: impl Into<String>) -> StoreError {
+        StoreError { detail: detail.into(), public: None }
+    }
+}
 
 impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.detail)
     }
 }
 
@@ -48,7 +61,7 @@ impl<E: std::error::Error> From<E> for StoreError {
             }
             cause = c.source();
         }
-        StoreError(text)
+        StoreError::new(text)
     }
 }
 
@@ -159,12 +172,12 @@ pub struct Sums(std::sync::Mutex<std::collections::HashMap<SumKey, (i64, crate::
 impl Sums {
     /// The sum kept for `key` and how far it goes.
     pub fn get(&self, key: &SumKey) -> Result<Option<(i64, crate::sum::Aggregate)>, StoreError> {
-        Ok(self.0.lock().map_err(|_| StoreError("sums lock poisoned".into()))?.get(key).cloned())
+        Ok(self.0.lock().map_err(|_| StoreError::new("sums lock poisoned"))?.get(key).cloned())
     }
 
     /// Keeps `sum`, which has added every report up to `upto`.
     pub fn keep(&self, key: SumKey, upto: i64, sum: &crate::sum::Aggregate) -> Result<(), StoreError> {
-        let mut sums = self.0.lock().map_err(|_| StoreError("sums lock poisoned".into()))?;
+        let mut sums = self.0.lock().map_err(|_| StoreError::new("sums lock poisoned"))?;
         if sums.len() >= SUMS_KEPT && !sums.contains_key(&key) {
             sums.clear();
         }

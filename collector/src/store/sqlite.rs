@@ -1,5 +1,6 @@
 //! SQLite backend: one connection in WAL mode, used from blocking tasks.
 
+use std::os::unix::fs::MetadataExt;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
@@ -16,17 +17,78 @@ pub struct Sqlite {
     read: Arc<Mutex<Connection>>,
     /// Sums already made, each with the last rowid it added.
     sums: Sums,
+    /// The file opened (none for an in-memory database), checked after
+    /// every use: see [`DbFile`].
+    file: Option<Arc<DbFile>>,
+}
+
+/// The database file and its WAL as opened, by device and inode.
+///
+/// Removed or replaced while the collector runs (`rm candor.db*`, a backup
+/// copied over it), SQLite goes on writing to the file it has open, which
+/// no path names any more: every report would be answered 202 and lost.
+/// So after each use of the database, before anything is answered, the
+/// paths are checked to still name the files opened: two `stat` calls,
+/// about a microsecond each, made outside the connection's lock.
+struct DbFile {
+    path: String,
+    db: (u64, u64),
+    /// The WAL (`<path>-wal`), which holds what was written since the last
+    /// checkpoint. `None` when there was none at start (WAL mode refused).
+    wal: Option<(String, (u64, u64))>,
+}
+
+impl DbFile {
+    /// The file `conn` has open; `None` for an in-memory database.
+    fn of(conn: &Connection) -> Result<Option<DbFile>, StoreError> {
+        // SQLite's own name for it: absolute, a `file:` URI's parameters gone.
+        let Some(path) = conn.path().filter(|p| !p.is_empty()).map(str::to_string) else { return Ok(None) };
+        let db = file_id(&path).map_err(|e| StoreError::new(format!("{path}: {e}")))?;
+        let wal = format!("{path}-wal");
+        let wal = file_id(&wal).ok().map(|id| (wal, id));
+        Ok(Some(DbFile { path, db, wal }))
+    }
+
+    /// Whether the paths still name the files opened.
+    fn check(&self) -> Result<(), StoreError> {
+        Self::same(&self.path, self.db)?;
+        match &self.wal {
+            Some((path, id)) => Self::same(path, *id),
+            None => Ok(()),
+        }
+    }
+
+    fn same(path: &str, opened: (u64, u64)) -> Result<(), StoreError> {
+        let problem = match file_id(path) {
+            Ok(id) if id == opened => return Ok(()),
+            Ok(_) => "was replaced by another file",
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => "was removed",
+            Err(e) => return Err(StoreError::new(format!("{path}: cannot check that it is still the file opened at start ({e})"))),
+        };
+        Err(StoreError {
+            detail: format!(
+                "{path} {problem} while the collector ran; SQLite still writes to the file it opened, which is lost: \
+                 nothing is stored until the collector is restarted"
+            ),
+            public: Some("storage unavailable: the database file was removed or replaced; nothing is stored until the collector is restarted"),
+        })
+    }
+}
+
+/// A file's device and inode.
+fn file_id(path: &str) -> std::io::Result<(u64, u64)> {
+    std::fs::metadata(path).map(|m| (m.dev(), m.ino()))
 }
 
 impl Sqlite {
     pub async fn open(db: &str) -> Result<Sqlite, StoreError> {
         let path = db.to_string();
-        let conn = tokio::task::spawn_blocking(move || -> Result<Connection, StoreError> {
+        let (conn, file) = tokio::task::spawn_blocking(move || -> Result<(Connection, Option<DbFile>), StoreError> {
             let conn = Connection::open(&path)?;
             // SQLite opens a file it may not write read-only, without a word:
             // the collector would start and then answer every report 503.
             if conn.is_readonly(rusqlite::MAIN_DB)? {
-                return Err(StoreError(format!("{path}: the database file is read-only (check its owner and permissions)")));
+                return Err(StoreError::new(format!("{path}: the database file is read-only (check its owner and permissions)")));
             }
             conn.pragma_update(None, "journal_mode", "WAL")?;
             conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -34,11 +96,12 @@ impl Sqlite {
             for stmt in SCHEMA {
                 conn.execute(stmt, [])?;
             }
-            Ok(conn)
+            let file = DbFile::of(&conn)?;
+            Ok((conn, file))
         })
         .await
-        .map_err(|e| StoreError(e.to_string()))??;
-        let conn = Arc::new(Mutex::new(conn));
+        .map_err(|e| StoreError::new(e.to_string()))??;
+        let (conn, file) = (Arc::new(Mutex::new(conn)), file.map(Arc::new));
         let read = if db == ":memory:" || db.starts_with("file::memory:") {
             conn.clone()
         } else {
@@ -49,23 +112,33 @@ impl Sqlite {
                 Ok(c)
             })
             .await
-            .map_err(|e| StoreError(e.to_string()))??;
+            .map_err(|e| StoreError::new(e.to_string()))??;
             Arc::new(Mutex::new(reader))
         };
-        Ok(Sqlite { conn, read, sums: Sums::default() })
+        Ok(Sqlite { conn, read, sums: Sums::default(), file })
     }
 
     async fn with<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static) -> Result<T, StoreError> {
-        Self::on(self.conn.clone(), f).await
+        self.on(self.conn.clone(), f).await
     }
 
-    async fn on<T: Send + 'static>(conn: Arc<Mutex<Connection>>, f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static) -> Result<T, StoreError> {
+    /// Runs `f` on `conn`; then, whatever it did, checks that the database
+    /// file is still the one opened (see [`DbFile`]): what went to a
+    /// removed or replaced file is not answered as stored (nor served).
+    async fn on<T: Send + 'static>(&self, conn: Arc<Mutex<Connection>>, f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static) -> Result<T, StoreError> {
+        let file = self.file.clone();
         tokio::task::spawn_blocking(move || {
-            let guard = conn.lock().map_err(|_| StoreError("database lock poisoned".into()))?;
-            f(&guard)
+            let out = {
+                let guard = conn.lock().map_err(|_| StoreError::new("database lock poisoned"))?;
+                f(&guard)
+            };
+            if let Some(file) = file {
+                file.check()?;
+            }
+            out
         })
         .await
-        .map_err(|e| StoreError(e.to_string()))?
+        .map_err(|e| StoreError::new(e.to_string()))?
     }
 
     pub async fn insert_report(&self, meta: &ReportMeta, body: &str) -> Result<Insert, StoreError> {
@@ -87,7 +160,7 @@ impl Sqlite {
 
     pub async fn fold_reports<A: Send + 'static>(&self, site: &str, purpose: Option<&str>, mut acc: A, f: fn(&mut A, &str)) -> Result<A, StoreError> {
         let (site, purpose) = (site.to_string(), purpose.map(str::to_string));
-        Self::on(self.read.clone(), move |c| {
+        self.on(self.read.clone(), move |c| {
             let mut stmt = c.prepare_cached("SELECT body FROM reports WHERE site = ?1 AND (?2 IS NULL OR purpose = ?2)")?;
             let mut rows = stmt.query(params![site, purpose])?;
             while let Some(row) = rows.next()? {
@@ -102,7 +175,7 @@ impl Sqlite {
         let key: SumKey = (site.to_string(), purpose.map(str::to_string), event.to_string());
         let (since, mut acc) = self.sums.get(&key)?.unwrap_or_else(|| (0, Aggregate::new(event)));
         let (site, purpose) = (key.0.clone(), key.1.clone());
-        let (last, acc) = Self::on(self.read.clone(), move |c| {
+        let (last, acc) = self.on(self.read.clone(), move |c| {
             let mut stmt = c.prepare_cached(
                 "SELECT rowid, body FROM reports WHERE site = ?1 AND (?2 IS NULL OR purpose = ?2) AND rowid > ?3 ORDER BY rowid",
             )?;

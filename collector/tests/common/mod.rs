@@ -14,12 +14,21 @@ pub struct Collector {
 
 impl Collector {
     pub fn start(db: &str, extra: &[&str]) -> Collector {
+        Collector::start_with_stderr(db, extra, Stdio::null())
+    }
+
+    /// As [`Collector::start`], its log (stderr) written to `log`.
+    pub fn start_logging_to(db: &str, extra: &[&str], log: &Path) -> Collector {
+        Collector::start_with_stderr(db, extra, std::fs::File::create(log).expect("log file").into())
+    }
+
+    fn start_with_stderr(db: &str, extra: &[&str], stderr: Stdio) -> Collector {
         let mut child = Command::new(env!("CARGO_BIN_EXE_candor-collector"))
             .args(["--listen", "127.0.0.1:0", "--db", db, "--sites", "shop.example,blog.example", "--min-reports", "1"])
             .args(["--www", "/nonexistent", "--dist", "/nonexistent"])
             .args(extra)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("collector starts");
         let mut line = String::new();
@@ -57,10 +66,32 @@ impl Drop for Collector {
 }
 
 pub fn request(addr: &str, method: &str, path: &str, content_type: Option<&str>, body: &[u8]) -> (u16, String) {
+    let headers: Vec<(&str, &str)> = content_type.map(|ct| ("Content-Type", ct)).into_iter().collect();
+    let a = send(addr, method, path, &headers, body);
+    (a.status, a.body)
+}
+
+/// An answer with its head.
+pub struct Answer {
+    pub status: u16,
+    /// The status line and headers.
+    pub head: String,
+    pub body: String,
+}
+
+impl Answer {
+    /// The value of header `name` (any case), if sent.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().skip(1).filter_map(|l| l.split_once(':')).find(|(k, _)| k.trim().eq_ignore_ascii_case(name)).map(|(_, v)| v.trim())
+    }
+}
+
+/// Sends a request with `headers` (besides Host, Connection and Content-Length).
+pub fn send(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Answer {
     let mut s = TcpStream::connect(addr).unwrap();
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
-    if let Some(ct) = content_type {
-        head.push_str(&format!("Content-Type: {ct}\r\n"));
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str("\r\n");
     s.write_all(head.as_bytes()).unwrap();
@@ -69,8 +100,8 @@ pub fn request(addr: &str, method: &str, path: &str, content_type: Option<&str>,
     let _ = s.read_to_end(&mut out);
     let text = String::from_utf8_lossy(&out).to_string();
     let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
-    (status, dechunk(&body))
+    let (head, body) = text.split_once("\r\n\r\n").map(|(h, b)| (h.to_string(), b.to_string())).unwrap_or((text.clone(), String::new()));
+    Answer { status, head, body: dechunk(&body) }
 }
 
 fn dechunk(body: &str) -> String {
@@ -153,6 +184,12 @@ impl Postgres {
         };
         cmd.args(["-qAt", "-v", "ON_ERROR_STOP=1", &self.url]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit());
         cmd.spawn().expect("psql")
+    }
+
+    /// Stops the server (the data stays until drop).
+    pub fn stop(&self) {
+        let data = self.dir.join("data");
+        run_as_postgres(&self.bin, &[self.bin.join("pg_ctl").to_str().unwrap(), "-D", data.to_str().unwrap(), "-m", "fast", "-w", "stop"], false);
     }
 
     /// Stops and starts the server again (same port, same data).
