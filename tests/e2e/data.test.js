@@ -577,6 +577,42 @@ test('erase with a second tab that counted events of the required purpose: it ke
   await context.close();
 });
 
+test('erase while another tab sits in the back/forward cache: restored, it forgets what it counted too (it never heard the erase)', async () => {
+  // Playwright turns the back/forward cache off; this test needs it.
+  const bf = await require('playwright-core').chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    ignoreDefaultArgs: ['--disable-back-forward-cache'] });
+  try {
+    const context = await bf.newContext();
+    const a = await h.page(context);
+    await a.goto(server.url + '/need.html');
+    await h.ready(a);
+    await a.evaluate(() => window.candor.acceptAll());
+    assert.deepEqual(await a.evaluate(() => [window.candor.track('heartbeat'), window.candor.track('heartbeat')]), [{ accepted: true }, { accepted: true }]);
+    await a.evaluate(() => { window.__stayed = true; });
+    await a.goto(server.url + '/need.html?next');
+    await h.ready(a);
+    const b = await h.page(context);
+    await b.goto(server.url + '/need.html');
+    await h.ready(b);
+    await b.evaluate(() => window.candor.erase());
+    await b.close();
+    // A page restored from the cache fires no load event.
+    await a.goBack({ waitUntil: 'commit' });
+    await a.waitForFunction(() => document.readyState === 'complete');
+    assert.equal(await a.evaluate(() => window.__stayed), true, 'restored from the back/forward cache');
+    await a.waitForFunction(() => !window.candor.consent().decided);
+    assert.deepEqual(await a.evaluate(() => window.candor.inspect().open), [], 'nothing kept in memory');
+    assert.deepEqual(await a.evaluate(() => window.candor.track('heartbeat')), { accepted: true }, 'not capped by the erased events');
+    await a.evaluate(() => window.candor.flush());
+    const windows = await a.evaluate(() => window.candor.inspect().open);
+    assert.ok(windows.every((w) => (w.events.heartbeat?.count ?? 0) <= 1), JSON.stringify(windows));
+    await context.close();
+  } finally {
+    await bf.close();
+  }
+});
+
 test('an open data view follows what another tab tracks and sends', async () => {
   const { context, p } = await open();
   await p.evaluate(() => window.candor.acceptAll());
