@@ -18,15 +18,7 @@ const { chromium } = require('playwright-core');
 
 const ROUNDS = Number(process.env.ROUNDS || 9);
 const CALLS = Number(process.env.CALLS || 20000);
-const CONFIG = {
-  site: 'bench.example', revision: 'r1',
-  purposes: [
-    { id: 'necessary', required: true, label: 'Keep the site working', explain: 'We store your choice.', benefit: 'The site works.' },
-    { id: 'stats', label: 'Count visits', explain: 'We count page views.', benefit: 'We fix slow pages.' },
-  ],
-  events: { page_view: { purpose: 'stats', max_per_window: 1000000000, fields: {
-    path: { kind: 'category', values: ['/', '/shop', '/cart'] }, load_ms: { kind: 'histogram', buckets: [100, 300, 1000, 3000] } } } },
-};
+const CONFIG = require('./track-config');
 const PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>ab</title>
 <script type="application/json" id="candor-config">${JSON.stringify(CONFIG)}</script>
 <script src="/candor/candor.js" async></script></head><body></body></html>`;

@@ -12,39 +12,24 @@
 //   node benches/track-task.js    (ROUNDS=7 CALLS=5000 CANDOR_DIST=dist)
 'use strict';
 const fs = require('node:fs');
-const http = require('node:http');
+const os = require('node:os');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
+const { serve } = require('./serve');
 
 const ROUNDS = Number(process.env.ROUNDS || 7);
 const CALLS = Number(process.env.CALLS || 5000);
 const DIST = path.resolve(__dirname, '..', process.env.CANDOR_DIST || 'dist');
-const CONFIG = {
-  site: 'bench.example', revision: 'r1',
-  purposes: [
-    { id: 'necessary', required: true, label: 'Keep the site working', explain: 'We store your choice.', benefit: 'The site works.' },
-    { id: 'stats', label: 'Count visits', explain: 'We count page views.', benefit: 'We fix slow pages.' },
-  ],
-  events: { page_view: { purpose: 'stats', max_per_window: 1000000000, fields: {
-    path: { kind: 'category', values: ['/', '/shop', '/cart'] }, load_ms: { kind: 'histogram', buckets: [100, 300, 1000, 3000] } } } },
-};
+const CONFIG = require('./track-config');
 const PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>track per task</title>
 <script type="application/json" id="candor-config">${JSON.stringify(CONFIG)}</script>
 <script src="/candor/candor.js" async></script></head><body></body></html>`;
 
-function serve() {
-  const files = {
-    '/': [PAGE, 'text/html'],
-    '/candor/candor.js': [fs.readFileSync(path.join(DIST, 'candor.js')), 'text/javascript'],
-    '/candor/candor_bg.wasm': [fs.readFileSync(path.join(DIST, 'candor_bg.wasm')), 'application/wasm'],
-  };
-  const s = http.createServer((req, res) => {
-    const f = files[new URL(req.url, 'http://x').pathname];
-    if (!f) { res.writeHead(404); return res.end(); }
-    res.writeHead(200, { 'Content-Type': f[1], 'Cache-Control': 'no-store' });
-    res.end(f[0]);
-  });
-  return new Promise((r) => s.listen(0, '127.0.0.1', () => r(s)));
+// The page from a temp file, through the bench's static server.
+function serveDist() {
+  const page = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'candor-task-')), 'index.html');
+  fs.writeFileSync(page, PAGE);
+  return serve({ '/': page, '/candor/candor.js': path.join(DIST, 'candor.js'), '/candor/candor_bg.wasm': path.join(DIST, 'candor_bg.wasm') });
 }
 
 // One round in the page: µs per task for each part.
@@ -80,12 +65,12 @@ const round = (n) => (async () => {
 })();
 
 (async () => {
-  const s = await serve();
+  const s = await serveDist();
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'] });
   const page = await (await browser.newContext()).newPage();
-  await page.goto(`http://127.0.0.1:${s.address().port}/`);
+  await page.goto(`${s.url}/`);
   await page.waitForFunction(() => window.candor !== undefined);
   await page.evaluate(() => window.candor.ready);
   await page.evaluate(() => window.candor.grant(['stats']));
@@ -94,7 +79,7 @@ const round = (n) => (async () => {
   const rounds = [];
   for (let r = 0; r < ROUNDS; r++) rounds.push(await page.evaluate(`(${round.toString()})(${CALLS})`));
   await browser.close();
-  s.close();
+  await s.close();
   const med = (k) => rounds.map((x) => x[k]).sort((a, b) => a - b)[Math.floor(rounds.length / 2)];
   const rows = [
     ['`candor.track` call (loader, gate, tallies)', med('call')],
