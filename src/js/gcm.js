@@ -202,4 +202,8 @@ document.addEventListener('candor:error', function (e) {
   });
   if (any) gtag('consent', 'update', denied);
 });
-document.addEventListener('candor:consent', function () { gcmUpdate(false); });
+// A capturing listener: on the event's target (document) capturing
+// listeners run before the others, so the update is pushed before the
+// loader's candor.on() callbacks (and the page's own listeners) run, and a
+// tag they load sees it.
+document.addEventListener('candor:consent', function () { gcmUpdate(false); }, true);

@@ -190,11 +190,13 @@ document.addEventListener('candor:ready', function () {
   });
 });
 
+// Capturing, as Consent Mode's (gcm.js): vendors hear of the decision
+// before what candor.on() callbacks load.
 document.addEventListener('candor:consent', function () {
   if (!sdk || tcfState.status !== 'loaded') return;
   tcfState.event = sdk.consent().decided ? 'useractioncomplete' : 'cmpuishown';
   tcfNotify();
-});
+}, true);
 
 // A failed boot (not a later, non-fatal error) leaves nothing to answer with.
 document.addEventListener('candor:error', function (e) {

@@ -116,12 +116,14 @@ test('Consent Mode: the default precedes every tag, updates follow choices and r
     'the first tag after candor.js already sees the default, and nothing else');
   assert.deepEqual(consentCalls(await layer(p), 'update'), [], 'undecided: no update');
 
+  // A tag manager loading its tags from candor.on(), as the README suggests.
+  await p.evaluate(() => window.candor.on('stats', () => window.dataLayer.push({ event: 'loaded_from_on' })));
   await p.locator('[data-testid="candor-accept-all"]').click();
   await p.waitForFunction(() => window.__gatedSaw);
   const granted = { analytics_storage: 'granted', ad_storage: 'granted', ad_user_data: 'granted' };
   assert.deepEqual(consentCalls(await layer(p), 'update'), [['consent', 'update', granted]]);
-  assert.deepEqual((await layer(p)).slice(1), [['consent', 'update', granted], { event: 'candor_consent' }],
-    'the update, then an event for Tag Manager triggers');
+  assert.deepEqual((await layer(p)).slice(1), [['consent', 'update', granted], { event: 'candor_consent' }, { event: 'loaded_from_on' }],
+    'the update, then an event for Tag Manager triggers; what candor.on() loads comes after both');
   assert.deepEqual(consentCalls(await p.evaluate(() => window.__gatedSaw), 'update'), [['consent', 'update', granted]],
     'a tag gated on the choice runs after the update');
 
