@@ -7,8 +7,18 @@
 //! field with any cell withheld is withheld whole: every event lands in
 //! exactly one of its cells, so one missing cell is the shown count minus
 //! the others.
+//!
+//! The same holds across purposes: `?purpose=P` sums only P's reports, so
+//! a cell of the answer over every purpose is withheld when any one
+//! purpose's part of it is (backed by 1 to `min_reports - 1` of that
+//! purpose's reports); otherwise the total minus the other purposes'
+//! answers would be the withheld part.
+//!
+//! What one sum holds is bounded ([`MAX_KEYS`], [`MAX_FIELDS`],
+//! [`MAX_PURPOSES`]): anyone may post reports for a site, and each new
+//! category value would otherwise be kept (and answered) for good.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{json, Map, Value};
 
@@ -87,34 +97,85 @@ impl Total {
     }
 }
 
+/// Distinct values one category field keeps (and buckets one histogram).
+/// A config declares at most 64 values (`pkg-config/candor.config.schema.json`),
+/// and the SDK sends only those plus `"other"`: 65, and a report holds at
+/// most 65 (validated). 1024 leaves room for about fifteen config revisions
+/// that each declared 64 new values. Past it the field is overflowed: its
+/// cells are dropped, nothing more is stored for it, and it is withheld
+/// whole (a part of it shown would give the rest by difference from the
+/// count). Whether a field overflows depends only on which reports are
+/// stored, not on their order: it has more than 1024 distinct values.
+pub const MAX_KEYS: usize = 1024;
+
+/// Field names one event keeps. A config declares at most 16 per event (as
+/// does a report, validated); 64 is four config revisions that each
+/// renamed every field, and keeps what forged posts can make one sum hold
+/// (64 fields of 1024 values) to a few MB. Fields past it (in the order
+/// reports are read) are not summed, so not shown; a field left out reveals
+/// nothing of the others.
+pub const MAX_FIELDS: usize = 64;
+
+/// Purposes one event's sum tells apart (see [`Cell`]). An event belongs to
+/// one purpose in a config, which declares at most 32: 32 is an event moved
+/// through every one of them. Reports of further purposes are counted
+/// under [`OVERFLOW`], a part always withheld in the answer over every
+/// purpose (it may hold one report of a purpose whose own answer withholds
+/// it); answers for one purpose never overflow.
+pub const MAX_PURPOSES: usize = 32;
+
+/// A purpose, interned by [`Aggregate`]: its index in the order first read.
+type Purpose = u32;
+
+/// The part of reports of purposes past [`MAX_PURPOSES`].
+const OVERFLOW: Purpose = Purpose::MAX;
+
 #[derive(Default, Clone)]
 struct Cell {
     total: Total,
-    reports: u64,
+    /// The reports that back the cell (a value other than zero in it), by
+    /// purpose: `(purpose, reports)`, each at least 1. Most cells have one
+    /// purpose (an event has one per config); an empty cell none.
+    backing: Vec<(Purpose, u64)>,
 }
 
 impl Cell {
-    /// Adds a report's value; a non-number adds nothing.
-    fn add(&mut self, n: &Value) {
+    /// Adds a report's value, of `purpose`; a non-number adds nothing.
+    fn add(&mut self, n: &Value, purpose: Purpose) {
         let x = n.as_f64().filter(|x| x.is_finite());
         if let Some(x) = x {
             self.total.add(x);
         }
         if x.is_some_and(|x| x != 0.0) {
-            self.reports += 1;
+            match self.backing.iter_mut().find(|(p, _)| *p == purpose) {
+                Some((_, reports)) => *reports += 1,
+                None => {
+                    // One purpose is the rule: room for exactly one at first.
+                    if self.backing.is_empty() {
+                        self.backing.reserve_exact(1);
+                    }
+                    self.backing.push((purpose, 1));
+                }
+            }
         }
     }
 
-    /// The total, or `None` (withheld) when 1 to `min_reports - 1` reports back it.
+    /// The total, or `None` (withheld) when 1 to `min_reports - 1` reports
+    /// of any one purpose back it (of one purpose, as the answer for that
+    /// purpose alone withholds it; for all of them together, too, since
+    /// each part is at least 1).
     fn shown(&self, min_reports: u64) -> Option<Value> {
-        (self.reports == 0 || self.reports >= min_reports).then(|| round(self.total.value()))
+        let each_shown = self.backing.iter().all(|&(p, reports)| p != OVERFLOW && reports >= min_reports);
+        each_shown.then(|| round(self.total.value()))
     }
 }
 
+/// One shape of a field's sums. A category or histogram is `None` once
+/// overflowed (more than [`MAX_KEYS`] values or buckets): withheld whole.
 #[derive(Clone)]
 enum FieldSum {
-    Category(BTreeMap<String, Cell>),
-    Histogram(Vec<Cell>),
+    Category(Option<BTreeMap<String, Cell>>),
+    Histogram(Option<Vec<Cell>>),
     Sum(Cell),
 }
 
@@ -140,33 +201,56 @@ pub struct Aggregate {
     /// reports gave that shape: a field whose shape changed (a new config
     /// revision; or anyone posting for the site) keeps both, and the answer
     /// shows the one most reports gave, so one odd report cannot hide the rest.
+    /// At most [`MAX_FIELDS`] names.
     fields: BTreeMap<String, Vec<(FieldSum, u64)>>,
+    /// The purposes read so far, each interned once: cells name them by
+    /// index. At most [`MAX_PURPOSES`]; further ones are [`OVERFLOW`].
+    purposes: HashMap<String, Purpose>,
 }
 
 impl Aggregate {
     /// Nothing summed yet.
     pub fn new(event: &str) -> Aggregate {
-        Aggregate { event: event.to_string(), reports: 0, count: Cell::default(), fields: BTreeMap::new() }
+        Aggregate { event: event.to_string(), reports: 0, count: Cell::default(), fields: BTreeMap::new(), purposes: HashMap::new() }
+    }
+
+    /// The index of `purpose`, interned on first sight.
+    fn purpose(&mut self, purpose: &str) -> Purpose {
+        if let Some(&p) = self.purposes.get(purpose) {
+            return p;
+        }
+        if self.purposes.len() >= MAX_PURPOSES {
+            return OVERFLOW;
+        }
+        let p = self.purposes.len() as Purpose;
+        self.purposes.insert(purpose.to_string(), p);
+        p
     }
 
     /// Adds one stored report (its JSON text).
     pub fn add(&mut self, body: &str) {
         let Ok(report) = serde_json::from_str::<Value>(body) else { return };
         let Some(e) = report["events"].get(&self.event) else { return };
+        // Every stored report names its purpose (validated); a row written
+        // by other means without one counts as a purpose of its own.
+        let purpose = self.purpose(report["purpose"].as_str().unwrap_or(""));
         self.reports += 1;
-        self.count.add(&e["count"]);
+        self.count.add(&e["count"], purpose);
         let Some(fs) = e.get("fields").and_then(Value::as_object) else { return };
         for (name, v) in fs {
+            if self.fields.len() >= MAX_FIELDS && !self.fields.contains_key(name) {
+                continue;
+            }
             let shapes = self.fields.entry(name.clone()).or_default();
             if let Some((f, n)) = shapes.iter_mut().find(|(f, _)| takes(f, v)) {
                 match (f, v) {
-                    (FieldSum::Category(m), Value::Object(o)) => add_category(m, o),
-                    (FieldSum::Histogram(h), Value::Array(a)) => add_histogram(h, a),
-                    (FieldSum::Sum(c), _) => c.add(v),
+                    (FieldSum::Category(m), Value::Object(o)) => add_category(m, o, purpose),
+                    (FieldSum::Histogram(h), Value::Array(a)) => add_histogram(h, a, purpose),
+                    (FieldSum::Sum(c), _) => c.add(v, purpose),
                     _ => {}
                 }
                 *n += 1;
-            } else if let Some(f) = start(v) {
+            } else if let Some(f) = start(v, purpose) {
                 shapes.push((f, 1));
             }
         }
@@ -174,7 +258,7 @@ impl Aggregate {
 
     /// The answer of `/v1/aggregates`, cells below `min_reports` withheld.
     pub fn finish(self, site: &str, min_reports: u64) -> Value {
-        let Aggregate { event, reports, count, fields } = self;
+        let Aggregate { event, reports, count, fields, purposes: _ } = self;
         finish(site, &event, reports, count, fields, min_reports)
     }
 }
@@ -194,11 +278,13 @@ fn finish(site: &str, event: &str, reports: u64, count: Cell, fields: BTreeMap<S
     });
     for (name, f) in fields {
         let v = match f {
-            FieldSum::Category(m) => {
+            // Overflowed: withheld whole.
+            FieldSum::Category(None) | FieldSum::Histogram(None) => continue,
+            FieldSum::Category(Some(m)) => {
                 let Some(cells) = m.iter().map(|(k, c)| shown(c).map(|v| (k.clone(), v))).collect::<Option<Map<String, Value>>>() else { continue };
                 if cells.is_empty() { continue } else { Value::Object(cells) }
             }
-            FieldSum::Histogram(h) => match h.iter().map(shown).collect::<Option<Vec<Value>>>() {
+            FieldSum::Histogram(Some(h)) => match h.iter().map(shown).collect::<Option<Vec<Value>>>() {
                 Some(buckets) => Value::Array(buckets),
                 None => continue,
             },
@@ -209,21 +295,21 @@ fn finish(site: &str, event: &str, reports: u64, count: Cell, fields: BTreeMap<S
     json!({"site": site, "event": event, "reports": reports, "count": count, "fields": out})
 }
 
-fn start(v: &Value) -> Option<FieldSum> {
+fn start(v: &Value, purpose: Purpose) -> Option<FieldSum> {
     Some(match v {
         Value::Object(o) => {
-            let mut m = BTreeMap::new();
-            add_category(&mut m, o);
+            let mut m = Some(BTreeMap::new());
+            add_category(&mut m, o, purpose);
             FieldSum::Category(m)
         }
         Value::Array(a) => {
-            let mut h = Vec::new();
-            add_histogram(&mut h, a);
+            let mut h = Some(Vec::new());
+            add_histogram(&mut h, a, purpose);
             FieldSum::Histogram(h)
         }
         Value::Number(_) => {
             let mut c = Cell::default();
-            c.add(v);
+            c.add(v, purpose);
             FieldSum::Sum(c)
         }
         _ => return None,
@@ -235,18 +321,36 @@ fn takes(f: &FieldSum, v: &Value) -> bool {
     matches!((f, v), (FieldSum::Category(_), Value::Object(_)) | (FieldSum::Histogram(_), Value::Array(_)) | (FieldSum::Sum(_), Value::Number(_)))
 }
 
-fn add_category(m: &mut BTreeMap<String, Cell>, o: &Map<String, Value>) {
+/// Adds a report's category cells; a value past [`MAX_KEYS`] overflows
+/// the field (its cells are dropped: it is withheld whole from then on).
+fn add_category(m: &mut Option<BTreeMap<String, Cell>>, o: &Map<String, Value>, purpose: Purpose) {
+    let Some(cells) = m else { return };
     for (k, n) in o {
-        m.entry(k.clone()).or_default().add(n);
+        if let Some(c) = cells.get_mut(k) {
+            c.add(n, purpose);
+        } else if cells.len() < MAX_KEYS {
+            cells.entry(k.clone()).or_default().add(n, purpose);
+        } else {
+            *m = None;
+            return;
+        }
     }
 }
 
-fn add_histogram(h: &mut Vec<Cell>, a: &[Value]) {
-    if h.len() < a.len() {
-        h.resize_with(a.len(), Cell::default);
+/// Adds a report's buckets; more than [`MAX_KEYS`] of them overflow the
+/// field (reports are validated to at most 64; only rows stored otherwise
+/// can hold more).
+fn add_histogram(h: &mut Option<Vec<Cell>>, a: &[Value], purpose: Purpose) {
+    let Some(cells) = h else { return };
+    if a.len() > MAX_KEYS {
+        *h = None;
+        return;
     }
-    for (c, n) in h.iter_mut().zip(a) {
-        c.add(n);
+    if cells.len() < a.len() {
+        cells.resize_with(a.len(), Cell::default);
+    }
+    for (c, n) in cells.iter_mut().zip(a) {
+        c.add(n, purpose);
     }
 }
 
@@ -331,6 +435,131 @@ mod tests {
         assert_eq!((a["reports"].clone(), a["count"].clone(), a["fields"].clone()), (json!(3), Value::Null, json!({})));
         let b = aggregate("s", "solo", &[n(5), n(1), n(2), n(0)], 3);
         assert_eq!(b["count"], 8);
+    }
+
+    /// A report of `pv` for `purpose`, with `fields`.
+    fn of(purpose: &str, count: u64, fields: Value) -> String {
+        json!({"purpose": purpose, "events": {"pv": {"count": count, "fields": fields}}}).to_string()
+    }
+
+    /// The answer over every purpose withholds a cell when one purpose's
+    /// part of it is withheld: that part is what `?purpose=` for that
+    /// purpose withholds, and the total minus the other purposes would give
+    /// it. Before, three reports of one purpose and one of another showed
+    /// an amount of 126 next to 3 for the first purpose alone: the other
+    /// visitor's 123.
+    #[test]
+    fn a_cell_is_withheld_when_one_purpose_part_of_it_is() {
+        let mut bodies: Vec<String> = (0..3).map(|_| of("analytics", 1, json!({"amount": 1.0}))).collect();
+        bodies.push(of("marketing", 1, json!({"amount": 123.0})));
+        let all = aggregate("s", "pv", &bodies, 3);
+        assert_eq!((all["reports"].clone(), all["count"].clone(), all["fields"].clone()), (json!(4), Value::Null, json!({})), "{all}");
+        // The answers for one purpose (the store reads only its reports) are as before.
+        assert_eq!(aggregate("s", "pv", &bodies[..3], 3)["fields"], json!({"amount": 3}));
+        assert_eq!(aggregate("s", "pv", &bodies[3..], 3)["count"], Value::Null);
+
+        // The count shown (two and three reports), but in each field one
+        // cell holds one marketing report next to analytics ones.
+        let a = |fields: Value| of("analytics", 1, fields);
+        let m = |fields: Value| of("marketing", 1, fields);
+        let bodies = vec![
+            a(json!({"path": {"/a": 1}, "ms": [1, 0], "amount": 1.0})),
+            a(json!({"path": {"/a": 1}, "ms": [1, 0], "amount": 1.0})),
+            m(json!({"path": {"/a": 1}, "ms": [0, 1], "amount": 0.0})),
+            m(json!({"path": {"/b": 1}, "ms": [0, 1], "amount": 0.0})),
+            m(json!({"path": {"/b": 1}, "ms": [1, 0], "amount": 123.0})),
+        ];
+        let all = aggregate("s", "pv", &bodies, 2);
+        assert_eq!((all["count"].clone(), all["fields"].clone()), (json!(5), json!({})), "/a, ms[0] and amount each hold one marketing report: {all}");
+        assert_eq!(aggregate("s", "pv", &bodies[..2], 2)["fields"], json!({"path": {"/a": 2}, "ms": [2, 0], "amount": 2}));
+        assert_eq!(aggregate("s", "pv", &bodies[2..], 2)["fields"], json!({}), "the marketing answer withholds them too");
+
+        // Every purpose's part backed often enough: shown, summed over all.
+        let mut bodies = vec![a(json!({"path": {"/a": 1}, "amount": 2.0})); 2];
+        bodies.extend(vec![m(json!({"path": {"/a": 1}, "amount": 0.5})); 2]);
+        let all = aggregate("s", "pv", &bodies, 2);
+        assert_eq!((all["count"].clone(), all["fields"].clone()), (json!(4), json!({"path": {"/a": 4}, "amount": 5})), "{all}");
+    }
+
+    /// A kept sum (cloned, added to later) knows its purposes too, in
+    /// whichever order the reports come.
+    #[test]
+    fn kept_sums_keep_each_purpose_part() {
+        let a = of("analytics", 1, json!({"path": {"/a": 1}}));
+        let m = of("marketing", 1, json!({"path": {"/a": 1}}));
+        for (first, then) in [(&a, &m), (&m, &a)] {
+            let mut kept = Aggregate::new("pv");
+            kept.add(first);
+            kept.add(first);
+            assert_eq!(kept.clone().finish("s", 2)["fields"], json!({"path": {"/a": 2}}));
+            kept.add(then);
+            assert_eq!(kept.clone().finish("s", 2)["count"], Value::Null, "one report of the other purpose");
+            kept.add(then);
+            assert_eq!(kept.finish("s", 2)["fields"], json!({"path": {"/a": 4}}));
+        }
+    }
+
+    /// Past [`MAX_PURPOSES`] purposes, the further ones are not told apart:
+    /// their part is withheld from the answer over all purposes.
+    #[test]
+    fn purposes_past_the_bound_are_withheld() {
+        let each_twice = |n: usize| -> Vec<String> { (0..n).flat_map(|i| vec![of(&format!("p{i}"), 1, json!({})); 2]).collect() };
+        assert_eq!(aggregate("s", "pv", &each_twice(MAX_PURPOSES), 2)["count"], json!(2 * MAX_PURPOSES));
+        assert_eq!(aggregate("s", "pv", &each_twice(MAX_PURPOSES + 1), 2)["count"], Value::Null);
+        let mut acc = Aggregate::new("pv");
+        each_twice(MAX_PURPOSES + 5).iter().for_each(|b| acc.add(b));
+        assert_eq!(acc.purposes.len(), MAX_PURPOSES, "no more are kept");
+    }
+
+    /// `n` category values `v<from>`.. with 1 each.
+    fn values(from: usize, n: usize) -> Value {
+        Value::Object((from..from + n).map(|i| (format!("v{i}"), json!(1))).collect())
+    }
+
+    /// A category field with more than [`MAX_KEYS`] values is withheld
+    /// whole and its cells dropped (new values used to be kept for good:
+    /// 8,000 reports with new values took 2.4 GB and answered 61 MB).
+    /// The other fields are shown; the order of the reports does not matter.
+    #[test]
+    fn a_category_field_past_the_bound_is_withheld_whole() {
+        let r = |tag: Value| of("analytics", 1, json!({"tag": tag, "path": {"/": 1}}));
+        let mut bodies: Vec<String> = (0..MAX_KEYS / 64).map(|i| r(values(i * 64, 64))).collect();
+        let at_bound = aggregate("s", "pv", &bodies, 1);
+        assert_eq!(at_bound["fields"]["tag"].as_object().map(Map::len), Some(MAX_KEYS));
+        bodies.push(r(values(MAX_KEYS, 1)));
+        for order in [bodies.clone(), bodies.iter().rev().cloned().collect()] {
+            let mut acc = Aggregate::new("pv");
+            order.iter().for_each(|b| acc.add(b));
+            assert!(matches!(acc.fields["tag"][..], [(FieldSum::Category(None), _)]), "cells dropped");
+            let a = acc.finish("s", 1);
+            assert!(a["fields"].get("tag").is_none(), "{a}");
+            assert_eq!(a["fields"]["path"], json!({"/": MAX_KEYS / 64 + 1}));
+        }
+        // Known values still add nothing new: it stays withheld.
+        let mut acc = Aggregate::new("pv");
+        bodies.iter().chain([&r(values(0, 3))]).for_each(|b| acc.add(b));
+        assert!(acc.finish("s", 1)["fields"].get("tag").is_none());
+    }
+
+    /// A histogram of more buckets than [`MAX_KEYS`] (only a row stored
+    /// without validation can hold one) is withheld whole.
+    #[test]
+    fn a_histogram_past_the_bound_is_withheld_whole() {
+        let r = |n: usize| of("analytics", 1, json!({"ms": vec![1; n]}));
+        assert_eq!(aggregate("s", "pv", &[r(MAX_KEYS), r(2)], 1)["fields"]["ms"].as_array().map(Vec::len), Some(MAX_KEYS));
+        let a = aggregate("s", "pv", &[r(2), r(MAX_KEYS + 1), r(3)], 1);
+        assert_eq!((a["count"].clone(), a["fields"].clone()), (json!(3), json!({})), "{a}");
+    }
+
+    /// At most [`MAX_FIELDS`] field names are summed: those first read.
+    #[test]
+    fn fields_past_the_bound_are_not_summed() {
+        let fields = |from: usize, n: usize| Value::Object((from..from + n).map(|i| (format!("f{i:04}"), json!(1.0))).collect());
+        let bodies = [of("analytics", 1, fields(0, MAX_FIELDS - 1)), of("analytics", 1, fields(MAX_FIELDS - 1, 10)), of("analytics", 1, fields(0, 1))];
+        let a = aggregate("s", "pv", &bodies, 1);
+        let shown = a["fields"].as_object().unwrap();
+        assert_eq!(shown.len(), MAX_FIELDS);
+        assert_eq!((shown["f0000"].clone(), shown.get(&format!("f{:04}", MAX_FIELDS))), (json!(2), None));
     }
 
     #[test]
