@@ -175,7 +175,9 @@ function gcmUpdate(onReady) {
     Object.keys(state).forEach(function (t) { denied[t] = 'denied'; });
     gtag('consent', 'default', denied);
     gcmDefault = denied;
-    console.warn('candor: Consent Mode default pushed late; add data-gcm to the candor.js tag (see README, "Google Tag Manager")');
+    console.warn(script
+      ? 'candor: Consent Mode default pushed late; add data-gcm to the candor.js tag (see README, "Google Tag Manager")'
+      : 'candor: Consent Mode default pushed late; give load() the config itself ({config}), not a configUrl, to push it at once');
   }
   if (onReady && !s.decided) {
     // Undecided: the default stands unless it granted something.

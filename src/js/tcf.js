@@ -178,7 +178,9 @@ document.addEventListener('candor:ready', function () {
     return;
   }
   if (!tcfState.installed && tcfInstall()) {
-    console.warn('candor: __tcfapi installed late; add data-tcf to the candor.js tag so ad scripts find it at once');
+    console.warn(script
+      ? 'candor: __tcfapi installed late; add data-tcf to the candor.js tag so ad scripts find it at once'
+      : 'candor: __tcfapi installed late; give load() the config itself ({config}), not a configUrl, so ad scripts find it at once');
   }
   tcfState.status = 'loaded';
   tcfState.event = s.decided ? 'tcloaded' : 'cmpuishown';

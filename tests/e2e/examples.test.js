@@ -267,6 +267,7 @@ test('ES module without a bundler: importing starts nothing, bad options are nam
       '<script type="module" src="/esm.js"></script></head><body><main><h1>ESM</h1></main></body></html>',
     'both.config.json': cfg,
     'both.html': h.html({ attrs: 'data-config="/both.config.json"', head: '<script type="module" src="/esm.js"></script>' }),
+    'signals.config.json': { ...cfg, google_consent_mode: { analytics_storage: ['stats'] }, tcf: { cmp_id: 2, vendor_list_version: 1, publisher_cc: 'DE', purposes_map: { 1: ['necessary'], 7: ['stats'] } } },
   });
   fs.mkdirSync(path.join(www, 'elsewhere'));
   fs.copyFileSync(path.join(h.ROOT, 'dist/candor_bg.wasm'), path.join(www, 'elsewhere/renamed.wasm'));
@@ -317,6 +318,15 @@ test('ES module without a bundler: importing starts nothing, bad options are nam
   }, cfg);
   assert.deepEqual(failed, { code: 'wasm-load', decided: false, track: 'no-consent' });
   assert.equal(await r.locator('[data-testid="candor-prompt"]').count(), 0);
+
+  // Consent Mode and TCF with a config by URL: late, and the warnings say what a module can do (it has no tag).
+  const s = await h.page(p.context());
+  await s.goto(server.url + '/esm.html');
+  await s.waitForFunction(() => window.esm !== undefined);
+  await s.evaluate(() => window.esm.load({ configUrl: '/signals.config.json' }));
+  const warned = s.logs.filter((l) => l.type === 'warning' && /late/.test(l.text)).map((l) => l.text);
+  assert.equal(warned.length, 2, JSON.stringify(warned));
+  assert.ok(warned.every((w) => w.includes('give load() the config itself')), JSON.stringify(warned));
   await p.context().close();
 });
 
