@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds dist/: candor.js (loader + wasm-bindgen glue, one classic script),
-# candor_bg.wasm (release, wasm-opt -Oz), candor.d.ts, and candor.mjs (the same
+# candor_bg.wasm (release, wasm-opt -Oz), candor.d.ts (+ candor.d.mts: the module's), and candor.mjs (the same
 # code as an ES module exporting load(); see src/js/esm.js).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,7 +52,7 @@ sed -e '2s/^(function (options) {$/function candorCore(options) {/' -e '$s/^})(n
   || { echo "build.sh: candor.full.js no longer starts with (function (options) { and ends with })(null);" >&2; exit 1; }
 cat src/js/esm.js >> "$OUT/candor.full.mjs"
 node_modules/.bin/terser "$OUT/candor.full.mjs" --module --compress passes=2 --mangle --comments '/^!/' --ecma 2017 -o dist/candor.mjs
-cp src/js/candor.d.ts dist/candor.d.ts
+cp src/js/candor.d.ts src/js/candor.d.mts dist/
 # What `make package` adds from the sources (schema, built-in strings)
 # follows them too, so a dist/ packaged before never holds stale copies.
 if [ -d dist/locales ]; then rm -rf dist/locales && cp -r pkg-config/locales dist/locales; fi

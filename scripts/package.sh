@@ -7,7 +7,7 @@
 # and lists what went in.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for f in candor.js candor.mjs candor_bg.wasm candor.d.ts; do
+for f in candor.js candor.mjs candor_bg.wasm candor.d.ts candor.d.mts; do
   [ -f "dist/$f" ] || { echo "package.sh: dist/$f is missing: run make build first" >&2; exit 1; }
 done
 VERSION="$(awk -F'"' '/^version/ {print $2; exit}' Cargo.toml)"

@@ -272,7 +272,7 @@ export interface Candor {
 
 // ---------------------------------------------------------------- ES module
 
-/** Options of `load()`. Give `config` or `configUrl` (or neither: then the page's `#candor-config` element). */
+/** Options of `load()` (candor.d.mts, the ES module's types). Give `config` or `configUrl` (or neither: then the page's `#candor-config` element). */
 export interface LoadOptions {
   /** The config itself, as an object or a JSON string. */
   config?: CandorConfig | string;
@@ -282,14 +282,6 @@ export interface LoadOptions {
   wasmUrl?: string | URL;
 }
 
-/**
- * Starts Candor once and resolves to `window.candor` when it is ready (also after a
- * failed boot: then `candor.error` is set). Later valid calls return the same promise
- * without applying their options; if a classic `<script src=".../candor.js">` already
- * started Candor, that instance is returned. Invalid options (and a call without a
- * `document`, as in server rendering) reject with a `TypeError` and start nothing.
- */
-export function load(options?: LoadOptions): Promise<Candor>;
 
 export interface CandorEventMap {
   "candor:ready": CustomEvent<Consent>;

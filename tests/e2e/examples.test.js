@@ -94,15 +94,15 @@ test('make package: the tarball holds exactly the intended files, and every expo
     ? fs.readdirSync(testingDir, { recursive: true }).filter((f) => fs.statSync(path.join(testingDir, f)).isFile())
       .map((f) => `testing/${f.split(path.sep).join('/')}`)
     : [];
-  const expected = ['candor.d.ts', 'candor.js', 'candor.mjs', 'candor_bg.wasm', 'package.json', 'schema.json', ...locales, ...testing];
+  const expected = ['candor.d.mts', 'candor.d.ts', 'candor.js', 'candor.mjs', 'candor_bg.wasm', 'package.json', 'schema.json', ...locales, ...testing];
   assert.deepEqual(pack.files.map((f) => f.path).sort(), expected.sort());
 
   const pkg = JSON.parse(fs.readFileSync(path.join(app, 'node_modules/candor/package.json'), 'utf8'));
   const cargoVersion = /^version = "([^"]+)"/m.exec(fs.readFileSync(path.join(h.ROOT, 'Cargo.toml'), 'utf8'))[1];
   assert.equal(pkg.name, 'candor');
   assert.equal(pkg.version, cargoVersion);
-  // Types for the ES module only: `require('candor')` gives the classic script, which exports nothing.
-  assert.deepEqual(pkg.exports['.'], { import: { types: './candor.d.ts', default: './candor.mjs' }, default: './candor.js' });
+  // load()'s types for the ES module only: `require('candor')` gives the classic script, which exports nothing.
+  assert.deepEqual(pkg.exports['.'], { import: { types: './candor.d.mts', default: './candor.mjs' }, default: './candor.js' });
   assert.equal(pkg.types, './candor.d.ts');
   assert.ok(pkg.license && pkg.sideEffects, 'license and sideEffects are set');
   // Every export target (with * standing for any file) is a file in the package.
@@ -140,6 +140,20 @@ test('the installed package\'s types are found through exports (tsc, moduleResol
     files: ['check.ts'],
   }));
   run(path.join(h.ROOT, 'node_modules/.bin/tsc'), ['-p', app], app);
+  // CommonJS (node16): the types say what require('candor') gives, the classic script, which exports no load().
+  fs.writeFileSync(path.join(app, 'cjs.cts'), [
+    'import type { Consent } from "candor";',
+    'export const seen: Consent | null = null;',
+    '// @ts-expect-error: no load() in the classic script',
+    'import { load } from "candor";',
+    'export const l = load;',
+    '',
+  ].join('\n'));
+  fs.writeFileSync(path.join(app, 'tsconfig.cjs.json'), JSON.stringify({
+    compilerOptions: { target: 'ES2020', module: 'node16', moduleResolution: 'node16', lib: ['ES2020', 'DOM'], strict: true, noEmit: true, types: [] },
+    files: ['cjs.cts'],
+  }));
+  run(path.join(h.ROOT, 'node_modules/.bin/tsc'), ['-p', path.join(app, 'tsconfig.cjs.json')], app);
 });
 
 test('Vite builds the ESM example from the installed package, and it boots and grants in Chromium', async () => {
