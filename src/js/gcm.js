@@ -154,8 +154,17 @@ var gcmDefault = null; // what the synchronous default said: {type: 'granted'|'d
       return required.indexOf(id) >= 0;
     });
   }
+  // A type mapped to required purposes only is granted without asking
+  // (an ads or analytics type mapped so is a config error, never granted).
+  function requiredOnly(t) {
+    var ids = mapped && mapped[t];
+    return Array.isArray(ids) && ids.length > 0 && GCM_TYPES.indexOf(t) < 0 &&
+      ids.every(function (id) { return required.indexOf(id) >= 0; });
+  }
   var state = {};
-  types.forEach(function (t) { state[t] = valid && cache.state[t] === true && grantedByRecord(t) ? 'granted' : 'denied'; });
+  types.forEach(function (t) {
+    state[t] = requiredOnly(t) || (valid && cache.state[t] === true && grantedByRecord(t)) ? 'granted' : 'denied';
+  });
   gcmDefault = state;
   var args = {};
   for (var t in state) args[t] = state[t];
@@ -180,9 +189,12 @@ function gcmUpdate(onReady) {
       : 'candor: Consent Mode default pushed late; give load() the config itself ({config}), not a configUrl, to push it at once');
   }
   if (onReady && !s.decided) {
-    // Undecided: the default stands unless it granted something.
-    var granted = Object.keys(gcmDefault).some(function (t) { return gcmDefault[t] === 'granted'; });
-    if (!granted) return;
+    // Undecided: the default stands if it says what the SDK says (it may
+    // not: a late or cached default, which could not know the config's
+    // types mapped to required purposes only, or granted something).
+    var same = Object.keys(state).every(function (t) { return gcmDefault[t] === state[t]; }) &&
+      Object.keys(gcmDefault).every(function (t) { return t === 'wait_for_update' || gcmDefault[t] !== 'granted' || state[t] === 'granted'; });
+    if (same) return;
   }
   gtag('consent', 'update', state);
   // For Tag Manager triggers ("Custom Event" candor_consent) that should

@@ -358,12 +358,31 @@ test('Consent Mode: a type mapped to a required purpose is granted in a returnin
   const p = await h.page(context);
   await p.goto(server.url + '/gcm-required.html');
   await h.ready(p);
+  // A first visit: granted without asking already, and nothing for the SDK to correct.
+  const first = consentCalls(await layer(p), 'default')[0][2];
+  assert.deepEqual([first.functionality_storage, first.security_storage, first.analytics_storage], ['granted', 'denied', 'denied']);
+  assert.deepEqual(consentCalls(await layer(p), 'update'), []);
   await p.evaluate(() => window.candor.grant(['stats']));
   await p.reload();
   await h.ready(p);
   const d = consentCalls(await layer(p), 'default')[0][2];
   assert.deepEqual([d.functionality_storage, d.security_storage, d.analytics_storage, d.ad_storage], ['granted', 'granted', 'granted', 'denied']);
   await context.close();
+
+  // The config by URL, a first visit: the early default cannot know the mapping (all denied); the
+  // undecided visitor still gets the update that grants the type mapped to the required purpose.
+  h.write(www, { 'gcm-required.json': cfg, 'gcm-required-url.html': `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>t</title>
+<script src="/candor/candor.js" data-config="/gcm-required.json" data-gcm></script></head><body><p>x</p></body></html>` });
+  const byUrl = await chrome.newContext();
+  const u = await h.page(byUrl);
+  await u.goto(server.url + '/gcm-required-url.html');
+  await h.ready(u);
+  await u.waitForFunction(() => window.dataLayer.length >= 3);
+  const updates = consentCalls(await layer(u), 'update');
+  assert.equal(updates.length, 1, JSON.stringify(await layer(u)));
+  assert.deepEqual([updates[0][2].functionality_storage, updates[0][2].security_storage, updates[0][2].analytics_storage], ['granted', 'denied', 'denied']);
+  assert.deepEqual((await layer(u)).at(-1), { event: 'candor_consent' });
+  await byUrl.close();
 
   // An ads type mapped to the required purpose alone would be granted on "Reject all": the SDK
   // refuses that config, naming the type, and the loader's default never grants it, whatever a
