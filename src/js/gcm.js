@@ -214,7 +214,10 @@ document.addEventListener('candor:error', function (e) {
     any = any || gcmDefault[t] === 'granted';
     denied[t] = 'denied';
   });
-  if (any) gtag('consent', 'update', denied);
+  if (!any) return;
+  gtag('consent', 'update', denied);
+  // As after any update: Tag Manager triggers on candor_consent fire on it.
+  window.dataLayer.push({ event: 'candor_consent' });
 });
 // A capturing listener: on the event's target (document) capturing
 // listeners run before the others, so the update is pushed before the

@@ -453,6 +453,7 @@ test('Consent Mode: a cached grant without a matching consent record, or with a 
   assert.equal(consentCalls(entries, 'default')[0][2].analytics_storage, 'granted');
   assert.equal(updates.length, 1);
   assert.deepEqual(Object.values(updates[0][2]).filter((v) => v !== 'denied'), [], 'the update denies everything');
+  assert.deepEqual(entries.at(-1), { event: 'candor_consent' }, 'followed by the event Tag Manager triggers on, as every update');
   await context.close();
 
   // 4. Records the SDK will not accept for the inline config (it asks again), so neither does the default:
