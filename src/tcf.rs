@@ -308,13 +308,14 @@ fn consented(map: &crate::map::StrMap<Vec<String>>, consent: &Consent) -> Vec<u8
         })
 }
 
-/// The TC string content for a decision (`None` while undecided or without `tcf`).
-pub fn from_consent(config: &Config, consent: &Consent) -> Option<TcFields> {
+/// The TC string content for a decision (`None` while undecided or without
+/// `tcf`); `shown` is the language the prompt is shown in, which the TC
+/// string's ConsentLanguage names unless the config sets `consent_language`.
+pub fn from_consent(config: &Config, consent: &Consent, shown: &str) -> Option<TcFields> {
     let tcf: &TcfConfig = config.tcf.as_ref()?;
     if !consent.decided {
         return None;
     }
-    let default_language = config.default_language.as_str();
     let day = consent.updated_at.unwrap_or(0) / 86_400 * 86_400;
     let purposes = consented(&tcf.purposes_map, consent);
     let chose_something = tcf.purposes_map.iter().any(|(k, ids)| {
@@ -322,10 +323,10 @@ pub fn from_consent(config: &Config, consent: &Consent) -> Option<TcFields> {
             && ids.iter().any(|id| config.purpose(id).is_some_and(|p| !p.required))
     });
     let vendors = if chose_something { tcf.vendors.clone() } else { Vec::new() };
-    let language = tcf.consent_language.clone().unwrap_or_else(|| {
-        let primary = default_language.split('-').next().unwrap_or("");
-        if primary.len() == 2 { primary.to_ascii_uppercase() } else { "EN".into() }
-    });
+    // Two letters (ISO 639-1): the prompt's language, else the config's
+    // default_language, else English.
+    let two = |tag: &str| Some(tag.split('-').next().unwrap_or("")).filter(|p| p.len() == 2).map(str::to_ascii_uppercase);
+    let language = tcf.consent_language.clone().or_else(|| two(shown)).or_else(|| two(&config.default_language)).unwrap_or_else(|| "EN".into());
     Some(TcFields {
         created: day * 10,
         last_updated: day * 10,
@@ -439,21 +440,23 @@ mod tests {
         )
         .unwrap();
         let mut c = Consent::undecided(&config);
-        assert_eq!(from_consent(&config, &c), None);
+        assert_eq!(from_consent(&config, &c, "de-DE"), None);
         c.decide(&config, &[], &["ads", "stats"], Method::Button, 1_763_800_123).unwrap();
-        let f = from_consent(&config, &c).unwrap();
+        let f = from_consent(&config, &c, "de-DE").unwrap();
         assert_eq!(f.purpose_consents, vec![1], "purpose 1 follows the required purpose");
         assert_eq!(f.vendor_consents, Vec::<u16>::new(), "reject all: no vendor consent");
         c.decide(&config, &["ads"], &["stats"], Method::Button, 1_763_800_123).unwrap();
-        let f = from_consent(&config, &c).unwrap();
+        let f = from_consent(&config, &c, "de-DE").unwrap();
         assert_eq!(f.purpose_consents, vec![1, 3]);
         assert_eq!(f.vendor_consents, vec![8, 755]);
         assert_eq!(f.consent_language, "DE");
+        assert_eq!(from_consent(&config, &c, "fr").unwrap().consent_language, "FR", "the language the prompt was shown in");
+        assert_eq!(from_consent(&config, &c, "fil").unwrap().consent_language, "DE", "no two-letter code: default_language's");
         assert_eq!(f.publisher_cc, "DE");
         assert_eq!(f.created, 1_763_769_600 * 10, "UTC midnight");
         assert_eq!(f.publisher.as_ref().unwrap().consents, vec![1]);
         assert_eq!(encode(&f).unwrap().split('.').count(), 2);
         c.decide(&config, &["stats"], &[], Method::Button, 1_763_800_123).unwrap();
-        assert_eq!(from_consent(&config, &c).unwrap().purpose_consents, vec![1, 3, 7]);
+        assert_eq!(from_consent(&config, &c, "de-DE").unwrap().purpose_consents, vec![1, 3, 7]);
     }
 }

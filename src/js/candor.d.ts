@@ -306,6 +306,7 @@ export interface TcfConfig {
   cmp_id: number;
   cmp_version?: number;
   consent_screen?: number;
+  /** The TC string's ConsentLanguage (two letters). Default: the language the prompt is shown in, else `default_language`'s. */
   consent_language?: string | null;
   /** Version of the site's copy of the Global Vendor List. */
   vendor_list_version: number;

@@ -77,7 +77,7 @@ pub fn unpublish() {
 
 /// The `signals()` view: Consent Mode state and TCF data for the loader,
 /// written as JSON by hand (serde_json's `Value` building costs wasm bytes).
-fn view(config: &Config, consent: &Consent) -> String {
+fn view(config: &Config, consent: &Consent, shown: &str) -> String {
     use std::fmt::Write;
     let list = |ids: &[u8]| ids.iter().map(u8::to_string).collect::<Vec<_>>().join(",");
     let mut out = format!("{{\"decided\":{},\"gcm\":", consent.decided);
@@ -96,7 +96,7 @@ fn view(config: &Config, consent: &Consent) -> String {
     match config.tcf.as_ref() {
         None => out.push_str("null"),
         Some(t) => {
-            let fields = tcf::from_consent(config, consent);
+            let fields = tcf::from_consent(config, consent, shown);
             let tc_string = match fields.as_ref().map(tcf::encode) {
                 Some(Ok(s)) => s,
                 Some(Err(e)) => {
@@ -138,6 +138,6 @@ impl Sdk {
     /// `{decided, gcm: {map, state} | null, tcf: {...} | null}` for the loader.
     pub fn signals(&self) -> JsValue {
         let st = self.app.state.borrow();
-        dom::json(&view(&self.app.config, &st.consent))
+        dom::json(&view(&self.app.config, &st.consent, &self.app.texts.lang))
     }
 }

@@ -237,7 +237,17 @@ test('TCF: the stub queues, the SDK answers ping, getTCData and event listeners 
   assert.deepEqual(ids(TCString.decode(get.d.tcString).purposeConsents), [1], 'reject all leaves purpose 1 (necessary)');
   const ping = await p.evaluate(() => new Promise((r) => window.__tcfapi('ping', 2, r)));
   assert.deepEqual([ping.cmpStatus, ping.cmpLoaded, ping.gdprApplies, ping.displayStatus, ping.cmpId], ['loaded', true, true, 'hidden', 300]);
+  assert.equal(TCString.decode(get.d.tcString).consentLanguage, 'EN', 'the language the prompt was shown in');
   await context.close();
+
+  // A German visitor sees the prompt in German: the TC string says so (ConsentLanguage), not default_language.
+  const german = await chrome.newContext({ locale: 'de-DE' });
+  const g = await open(german, '/gcm.html');
+  assert.equal(await g.locator('candor-consent .root').getAttribute('lang'), 'de');
+  await g.locator('[data-testid="candor-accept-all"]').click();
+  const tc = await g.evaluate(() => new Promise((r) => window.__tcfapi('getTCData', 2, (d) => r(d.tcString))));
+  assert.equal(TCString.decode(tc).consentLanguage, 'DE');
+  await german.close();
 });
 
 test('TCF: an ad in a cross-origin iframe reaches __tcfapi through the locator frame', async () => {
