@@ -142,7 +142,7 @@ fn mapped(rng: &mut Rng) -> (TcFields, serde_json::Value) {
         (g, d)
     };
     consent.decide(&config, &grant, &deny, Method::Button, 1_600_000_000 + rng.below(400_000_000)).unwrap();
-    let fields = tcf::from_consent(&config, &consent).expect("decided");
+    let fields = tcf::from_consent(&config, &consent, &config.default_language).expect("decided");
     let granted: Vec<&String> = consent.purposes.iter().filter(|(_, on)| **on).map(|(id, _)| id).collect();
     let required: Vec<&String> = config.purposes.iter().filter(|p| p.required).map(|p| &p.id).collect();
     let choice = serde_json::json!({"purposes_map": map, "granted": granted, "required": required, "vendors": vendors,
