@@ -156,9 +156,12 @@ var gcmDefault = null; // what the synchronous default said: {type: 'granted'|'d
   }
   // A type mapped to required purposes only is granted without asking
   // (an ads or analytics type mapped so is a config error, never granted).
+  // Only from the inline config, or a cache of this very revision: another
+  // revision's (or another config's) mapping says nothing about this one.
+  var mappingKnown = !!map || (!!cache && typeof revision === 'string' && cache.revision === revision);
   function requiredOnly(t) {
     var ids = mapped && mapped[t];
-    return Array.isArray(ids) && ids.length > 0 && GCM_TYPES.indexOf(t) < 0 &&
+    return mappingKnown && Array.isArray(ids) && ids.length > 0 && GCM_TYPES.indexOf(t) < 0 &&
       ids.every(function (id) { return required.indexOf(id) >= 0; });
   }
   var state = {};
@@ -176,7 +179,15 @@ function gcmUpdate(onReady) {
   if (!sdk) return;
   var s = sdk.signals();
   if (!s.gcm) return;
-  var state = s.gcm.state;
+  var state = {};
+  for (var k in s.gcm.state) state[k] = s.gcm.state[k];
+  // A type the default granted that this config does not map (the default
+  // came from a cache) is denied in the update, or it would stay granted.
+  if (gcmDefault) {
+    Object.keys(gcmDefault).forEach(function (t) {
+      if (t !== 'wait_for_update' && !(t in state) && gcmDefault[t] === 'granted') state[t] = 'denied';
+    });
+  }
   if (!gcmDefault) {
     // The config came by URL without data-gcm, on a first visit: the default
     // is late. Push it anyway (all denied) so the update has one to follow.

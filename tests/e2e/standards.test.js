@@ -454,6 +454,20 @@ test('Consent Mode: a cached grant without a matching consent record, or with a 
   assert.equal(defaults[0][2].ad_user_data, 'denied', 'needs both stats and video');
   await context.close();
 
+  // 2b. A type mapped to the required purpose only is granted without asking, but only by a mapping of
+  // this revision: a cache of another revision (or another config's) grants nothing.
+  const required = (revision) => JSON.stringify({ v: 1, revision, map: 'functionality_storage=necessary', until: future,
+    state: { functionality_storage: true }, required: ['necessary'] });
+  ({ context, p } = await seed('/url-rev.html', { 'candor.gcm': required('r0') }));
+  assert.equal(consentCalls(await layer(p), 'default')[0][2].functionality_storage, 'denied', 'another revision\'s mapping');
+  await context.close();
+  // Of this revision, but the config no longer maps the type: the update at boot takes it back.
+  ({ context, p } = await seed('/url-rev.html', { 'candor.gcm': required('r1') }));
+  assert.equal(consentCalls(await layer(p), 'default')[0][2].functionality_storage, 'granted');
+  await p.waitForFunction(() => window.dataLayer.some((e) => e && e[0] === 'consent' && e[1] === 'update'));
+  assert.equal(consentCalls(await layer(p), 'update')[0][2].functionality_storage, 'denied', 'not left granted');
+  await context.close();
+
   // 3. A valid-looking cache and record, but the config is invalid: Candor grants nothing, so the
   // default's grant is taken back by an all-denied update.
   ({ context, p } = await seed('/gcm-bad.html', { 'candor.gcm': cache, 'candor.consent': record }));
