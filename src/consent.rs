@@ -199,13 +199,15 @@ impl Consent {
         if rec.revision != config.revision {
             return Err(Rejection::OtherRevision);
         }
-        let max_age = u64::from(config.expires_days) * 86_400;
-        if rec.updated_at > now.saturating_add(FUTURE_SKEW_SECONDS) || now.saturating_sub(rec.updated_at) >= max_age {
-            return Err(Rejection::Expired);
-        }
+        // Other purposes first: such a record may be another config's on
+        // this origin, judged by its own expires_days, not this one's.
         let optional: Vec<&str> = config.optional_purposes().map(|p| p.id.as_str()).collect();
         if rec.purposes.len() != optional.len() || !optional.iter().all(|id| rec.purposes.contains_key(*id)) {
             return Err(Rejection::OtherPurposes);
+        }
+        let max_age = u64::from(config.expires_days) * 86_400;
+        if rec.updated_at > now.saturating_add(FUTURE_SKEW_SECONDS) || now.saturating_sub(rec.updated_at) >= max_age {
+            return Err(Rejection::Expired);
         }
         let mut consent = Self::undecided(config);
         for (id, granted) in rec.purposes {
@@ -392,6 +394,9 @@ mod tests {
         ] {
             let (c, why) = Consent::load(&cfg, Some(&stored("r1", p, NOW)), NOW);
             assert_eq!(why, Some(want), "{p}");
+            // Judged by its purposes before its age: another config's record on this origin (kept
+            // there) is not this config's expired one (removed).
+            assert_eq!(Consent::load(&cfg, Some(&stored("r1", p, NOW - 400 * 86_400)), NOW).1, Some(want), "{p}, old");
             assert!(!any_optional_granted(&c));
         }
     }
