@@ -55,6 +55,12 @@ pub fn get(key: &str) -> Option<String> {
     local()?.get_item(key).ok().flatten()
 }
 
+/// Writes a value; `false` if storage refused it (not reported: for a
+/// write that has another way out).
+pub fn try_set(key: &str, value: &str) -> bool {
+    local().is_some_and(|s| s.set_item(key, value).is_ok())
+}
+
 /// Writes a value; `false` if storage refused it.
 pub fn set(key: &str, value: &str) -> bool {
     stored(local().map(|s| s.set_item(key, value).is_ok()).unwrap_or(false))

@@ -198,7 +198,12 @@ impl App {
         let owed = records::to_forget();
         // Other tabs hear this write before the removals: they drop what
         // they counted too (see `erased_in_another_tab`). `clear` removes it.
-        storage::set(storage::ERASED, &self.now().to_string());
+        let mark = self.now().to_string();
+        if !storage::try_set(storage::ERASED, &mark) {
+            // Full storage: room is made first, so the others still hear it.
+            storage::clear();
+            storage::try_set(storage::ERASED, &mark);
+        }
         storage::clear();
         queue::forget_tab();
         queue::forget_saved();
