@@ -25,7 +25,8 @@ pub struct Sqlite {
 /// The database file and its WAL as opened, by device and inode.
 ///
 /// Removed or replaced while the collector runs (`rm candor.db*`, a backup
-/// copied over it), SQLite goes on writing to the file it has open, which
+/// moved over it with `mv`; `cp` onto it keeps the inode and is not seen),
+/// SQLite goes on writing to the file it has open, which
 /// no path names any more: every report would be answered 202 and lost.
 /// So after each use of the database, before anything is answered, the
 /// paths are checked to still name the files opened: two `stat` calls,
