@@ -552,18 +552,24 @@ test('erase with a second tab open: that tab forgets too, and nothing is written
   await context.close();
 });
 
-test('erase with a second tab that counted events of the required purpose: it keeps nothing of them, not even their per-window bound', async () => {
+/** Tab A decided (accept all), tab B has counted the required purpose's event up to its bound of 2. */
+async function twoTabsAtTheBound() {
   const { context, p } = await open('/need.html');
   await byId(p, 'candor-accept-all').click();
   const b = await h.page(context);
   await b.goto(server.url + '/need.html');
   await h.ready(b);
+  assert.deepEqual(await b.evaluate(() => [window.candor.track('heartbeat'), window.candor.track('heartbeat')]),
+    [{ accepted: true }, { accepted: true }], 'the bound of 2 is reached');
+  return { context, p, b };
+}
+
+test('erase with a second tab that counted events of the required purpose: it keeps nothing of them, not even their per-window bound', async () => {
+  const { context, p, b } = await twoTabsAtTheBound();
   const tab = () => b.evaluate(() => ({
     local: Object.keys(localStorage).filter((k) => k.startsWith('candor.')).sort(),
     session: Object.keys(sessionStorage).filter((k) => k.startsWith('candor.')).sort(),
   }));
-  assert.deepEqual(await b.evaluate(() => [window.candor.track('heartbeat'), window.candor.track('heartbeat')]),
-    [{ accepted: true }, { accepted: true }], 'the bound of 2 is reached');
   assert.ok((await tab()).session.includes('candor.tab'));
   await p.evaluate(() => window.candor.erase());
   await b.waitForFunction(() => !window.candor.consent().decided);
@@ -578,12 +584,7 @@ test('erase with a second tab that counted events of the required purpose: it ke
 });
 
 test('erase with storage full (the page filled it): the other tab still hears of it, and no storage error is raised', async () => {
-  const { context, p } = await open('/need.html');
-  await byId(p, 'candor-accept-all').click();
-  const b = await h.page(context);
-  await b.goto(server.url + '/need.html');
-  await h.ready(b);
-  assert.deepEqual(await b.evaluate(() => [window.candor.track('heartbeat'), window.candor.track('heartbeat')]), [{ accepted: true }, { accepted: true }]);
+  const { context, p, b } = await twoTabsAtTheBound();
   await b.evaluate(() => new Promise((r) => setTimeout(r, 0)));
   // The page fills what is left of the quota with its own data.
   await p.evaluate(() => {
