@@ -94,6 +94,11 @@ function gcmMapKey(map) {
 }
 
 // Reads gcmMapKey's string back: {type: [purpose ids]} (null if malformed).
+// o[k] if k is o's own key: a polluted Object.prototype adds nothing.
+function gcmOwn(o, k) {
+  return o !== null && typeof o === 'object' && Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined;
+}
+
 function gcmParseMap(key) {
   if (typeof key !== 'string' || key === '') return null;
   var out = {};
@@ -142,7 +147,7 @@ var gcmDefault = null; // what the synchronous default said: {type: 'granted'|'d
     return p && typeof p === 'object' && p.required === true;
   }).map(function (p) { return p.id; }) : cache && Array.isArray(cache.required) ? cache.required : [];
   function grantedByRecord(t) {
-    var ids = mapped && mapped[t];
+    var ids = gcmOwn(mapped, t);
     if (!Array.isArray(ids) || ids.length === 0) return false;
     // An ads or analytics type mapped to required purposes only: a config
     // the SDK refuses (config.rs), never granted here either.
@@ -160,17 +165,19 @@ var gcmDefault = null; // what the synchronous default said: {type: 'granted'|'d
   // revision's (or another config's) mapping says nothing about this one.
   var mappingKnown = !!map || (!!cache && typeof revision === 'string' && cache.revision === revision);
   function requiredOnly(t) {
-    var ids = mapped && mapped[t];
+    var ids = gcmOwn(mapped, t);
     return mappingKnown && Array.isArray(ids) && ids.length > 0 && GCM_TYPES.indexOf(t) < 0 &&
       ids.every(function (id) { return required.indexOf(id) >= 0; });
   }
   var state = {};
   types.forEach(function (t) {
-    state[t] = requiredOnly(t) || (valid && cache.state[t] === true && grantedByRecord(t)) ? 'granted' : 'denied';
+    state[t] = requiredOnly(t) || (valid && gcmOwn(cache.state, t) === true && grantedByRecord(t)) ? 'granted' : 'denied';
   });
   gcmDefault = state;
   var args = {};
-  for (var t in state) args[t] = state[t];
+  // Own keys only, here and below: a page whose Object.prototype was
+  // polluted (ad_storage = "granted") must not add a type.
+  Object.keys(state).forEach(function (t) { args[t] = state[t]; });
   args.wait_for_update = GCM_WAIT_MS;
   gtag('consent', 'default', args);
 })();
@@ -180,12 +187,12 @@ function gcmUpdate(onReady) {
   var s = sdk.signals();
   if (!s.gcm) return;
   var state = {};
-  for (var k in s.gcm.state) state[k] = s.gcm.state[k];
+  Object.keys(s.gcm.state).forEach(function (k) { state[k] = s.gcm.state[k]; });
   // A type the default granted that this config does not map (the default
   // came from a cache) is denied in the update, or it would stay granted.
   if (gcmDefault) {
     Object.keys(gcmDefault).forEach(function (t) {
-      if (t !== 'wait_for_update' && !(t in state) && gcmDefault[t] === 'granted') state[t] = 'denied';
+      if (t !== 'wait_for_update' && !Object.prototype.hasOwnProperty.call(state, t) && gcmDefault[t] === 'granted') state[t] = 'denied';
     });
   }
   if (!gcmDefault) {

@@ -14,12 +14,19 @@
 // is nothing to do, and nothing may throw.
 if (typeof window === 'undefined' || typeof document === 'undefined') return null;
 var script = options ? null : document.currentScript || document.querySelector('script[src*="candor.js"]');
-if (window.candor && window.candor.__candor) {
+// Candor's own window.candor is a read-only own property of window holding
+// an object marked __candor. Read that way, not as window.candor.__candor:
+// elements named "candor" in the page (<a id="candor" name="__candor">, a
+// form with such a field) show up as window.candor too, and must not pass
+// for a running Candor (it would never start).
+var running = Object.getOwnPropertyDescriptor(window, 'candor');
+if (running && !running.configurable && !running.writable && running.value && typeof running.value === 'object' &&
+    Object.prototype.hasOwnProperty.call(running.value, '__candor') && running.value.__candor === true) {
   // A second tag (a template that adds its own): its config is not read.
   if (script && script.getAttribute('data-config')) {
     console.warn('candor: Candor already runs on this page; this candor.js tag is ignored, its data-config too');
   }
-  return window.candor;
+  return running.value;
 }
 var start = options || {
   configUrl: script && script.getAttribute('data-config'),
@@ -257,7 +264,16 @@ var candor = {
     return new Promise(function (resolve, reject) { queue.push(['flush', [], resolve, reject]); });
   },
 };
-Object.defineProperty(window, 'candor', { value: candor, configurable: false, writable: false, enumerable: true });
+try {
+  Object.defineProperty(window, 'candor', { value: candor, configurable: false, writable: false, enumerable: true });
+} catch (e) {
+  // The page made window.candor a property that cannot be replaced: the
+  // API would be out of reach, so Candor does not start (nothing shown or
+  // granted), and says why instead of throwing into the page.
+  console.error('candor: window.candor is taken by the page (a property that cannot be redefined): Candor does not start, nothing is shown or granted');
+  try { document.dispatchEvent(new CustomEvent('candor:error', { detail: { code: 'boot', message: 'window.candor is taken by the page' } })); } catch (e2) { /* nothing more to say */ }
+  return null;
+}
 
 // candor.qa, present only in QA mode (config "qa").
 function qaApi(sdk) {
@@ -463,6 +479,12 @@ Promise.all([wasm, configText(), bodyReady()]).then(function (parts) {
   // without (a trap) is reported here.
   function stopped(e) {
     sdk = null;
+    // A banner already drawn must not stay behind dead: after a failed boot
+    // nothing is shown.
+    try {
+      var drawn = document.querySelectorAll('candor-consent');
+      for (var i = 0; i < drawn.length; i++) drawn[i].remove();
+    } catch (e2) { /* the page broke the DOM API: nothing more to do */ }
     fail(e && e.code || 'boot', String(e && e.message || e), !!(e && e.code));
   }
   function finish() {

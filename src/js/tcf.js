@@ -73,7 +73,10 @@ function tcfAnswer(command, version, callback, parameter) {
       data = tcfData();
       if (data && Array.isArray(parameter)) {
         var only = {};
-        parameter.forEach(function (id) { only[id] = data.vendor.consents[id] === true; });
+        // Own keys only: a polluted Object.prototype grants no vendor.
+        parameter.forEach(function (id) {
+          only[id] = Object.prototype.hasOwnProperty.call(data.vendor.consents, id) && data.vendor.consents[id] === true;
+        });
         data.vendor.consents = only;
       }
       return callback(data, true);

@@ -48,6 +48,17 @@ test.before(async () => {
   files['plain.html'] = h.html();
   files['tall.html'] = h.html({ body: '<div style="height: 4000px">Long page</div>' });
   files['twice.html'] = h.html({ body: '<script src="/candor/candor.js" data-config="/other.config.json" async></script>' });
+  // Markup named "candor" (user content a sanitizer lets through): window.candor is the page's element.
+  files['clobber.html'] = h.html({ body: '<a id="candor"></a><a id="candor" name="__candor"></a><form id="candor"><input name="__candor"></form>' });
+  // A polluted Object.prototype, as a prototype-pollution hole in a library leaves it.
+  files['gcm.config.json'] = h.config({ google_consent_mode: { analytics_storage: ['stats'] }, tcf: { cmp_id: 300, vendor_list_version: 1,
+    publisher_cc: 'DE', vendors: [8], purposes_map: { 1: ['necessary'], 7: ['stats'] } } });
+  files['polluted.html'] = h.html({ head: '<script>Object.prototype.ad_storage = "granted"; Object.prototype[99] = true;</script>',
+    attrs: 'data-config="/gcm.config.json" data-gcm data-tcf async' });
+  // The boot fails after the banner was drawn (the page broke what the rest of the boot needs).
+  files['rngfail.html'] = h.html({ head: '<script>crypto.getRandomValues = function () { throw new Error("rng broken by the page"); };</script>' });
+  // The page took window.candor for itself, read-only.
+  files['taken.html'] = h.html({ head: '<script>Object.defineProperty(window, "candor", { value: {}, writable: false, configurable: false });</script>' });
   const www = h.site(files);
   server = await h.collector({ www });
   // <base> would send the relative script and config URLs elsewhere too: this page names them absolutely.
@@ -215,6 +226,48 @@ test('a second candor.js tag is ignored with a warning: one instance, one config
   assert.equal(warnings.length, 1);
   assert.equal(await p.evaluate(() => window.candor.error), null);
   assert.equal(await p.locator('candor-consent').count(), 1);
+  await context.close();
+});
+
+test('elements named "candor" in the page (DOM clobbering) do not pass for a running Candor: it starts', async () => {
+  const { context, p } = await open('clobber.html');
+  assert.equal(await h.prompt(p).isVisible(), true);
+  assert.equal((await h.consent(p)).decided, false);
+  assert.deepEqual(p.logs.filter((l) => /already runs/.test(l.text)), []);
+  await context.close();
+});
+
+test('a polluted Object.prototype grants nothing: no Consent Mode type, no TCF vendor', async () => {
+  const { context, p } = await open('polluted.html');
+  const granted = () => p.evaluate(() => JSON.stringify(window.dataLayer.map((e) => (e && e.length ? Array.from(e) : e))).includes('granted'));
+  assert.equal(await granted(), false, 'undecided: nothing granted');
+  await p.locator('[data-testid="candor-reject-all"]').click();
+  await p.waitForFunction(() => window.dataLayer.some((e) => e && e[1] === 'update'));
+  assert.equal(await granted(), false, 'rejected: nothing granted');
+  const vendors = await p.evaluate(() => new Promise((r) => window.__tcfapi('getTCData', 2, (d) => r(d.vendor.consents), [8, 99])));
+  assert.deepEqual(vendors, { 8: false, 99: false });
+  await context.close();
+});
+
+test('a boot that fails after the banner was drawn leaves no banner behind', async () => {
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  await p.goto(`${server.url}/rngfail.html`);
+  await p.waitForFunction(() => window.candor && window.candor.error);
+  assert.equal((await p.evaluate(() => window.candor.error)).code, 'boot');
+  assert.equal(await p.locator('candor-consent').count(), 0, 'nothing shown after a failed boot');
+  assert.equal((await h.consent(p)).decided, false);
+  await context.close();
+});
+
+test('a read-only window.candor the page took: Candor does not start, says why, and throws nothing into the page', async () => {
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  await p.goto(`${server.url}/taken.html`);
+  await p.waitForFunction(() => window.__events.some((e) => e.name === 'error'));
+  assert.deepEqual(p.logs.filter((l) => l.type === 'pageerror'), []);
+  assert.ok(p.logs.some((l) => l.type === 'error' && /window\.candor is taken by the page/.test(l.text)));
+  assert.equal(await p.locator('candor-consent').count(), 0);
   await context.close();
 });
 
