@@ -413,10 +413,18 @@ var wasm = wasm_bindgen({ module_or_path: fetchWithin(wasmUrl, { credentials: 's
 // Runs `run` once the frame being prepared has been painted: after the next
 // animation frame, in a task of its own. A page that is not visible paints
 // nothing, so it runs at once there; the timer covers a tab hidden meanwhile.
+// Whether f is the browser's own function, not a page's stand-in.
+function isNative(f) {
+  try { return typeof f === 'function' && /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(f)); } catch (e) { return false; }
+}
+
 function afterPaint(run) {
   var done = false;
   function once() { if (!done) { done = true; run(); } }
-  if (document.visibilityState !== 'visible' || typeof requestAnimationFrame !== 'function') return once();
+  // The wait rides on the page's requestAnimationFrame and setTimeout: when
+  // the page replaced them (fake timers a test installed, which may never
+  // fire), the rest of the boot does not wait, or ready would never resolve.
+  if (document.visibilityState !== 'visible' || !isNative(window.requestAnimationFrame) || !isNative(window.setTimeout)) return once();
   requestAnimationFrame(function () { setTimeout(once, 0); });
   setTimeout(once, 100);
 }

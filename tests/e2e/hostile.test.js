@@ -57,6 +57,8 @@ test.before(async () => {
     attrs: 'data-config="/gcm.config.json" data-gcm data-tcf async' });
   // The boot fails after the banner was drawn (the page broke what the rest of the boot needs).
   files['rngfail.html'] = h.html({ head: '<script>crypto.getRandomValues = function () { throw new Error("rng broken by the page"); };</script>' });
+  // Fake timers a test page installed that never fire (a paused clock).
+  files['frozen.html'] = h.html({ head: '<script>window.setTimeout = function () { return 1; }; window.setInterval = function () { return 1; }; window.requestAnimationFrame = function () { return 1; };</script>' });
   // The page took window.candor for itself, read-only.
   files['taken.html'] = h.html({ head: '<script>Object.defineProperty(window, "candor", { value: {}, writable: false, configurable: false });</script>' });
   const www = h.site(files);
@@ -257,6 +259,15 @@ test('a boot that fails after the banner was drawn leaves no banner behind', asy
   assert.equal((await p.evaluate(() => window.candor.error)).code, 'boot');
   assert.equal(await p.locator('candor-consent').count(), 0, 'nothing shown after a failed boot');
   assert.equal((await h.consent(p)).decided, false);
+  await context.close();
+});
+
+test('fake timers that never fire (a paused test clock): ready still resolves, and the API agrees with what the visitor chose', { timeout: 30_000 }, async () => {
+  const { context, p } = await open('frozen.html');
+  await h.prompt(p).waitFor({ state: 'visible' });
+  await p.locator('[data-testid="candor-accept-all"]').click();
+  await p.waitForFunction(() => window.candor.consent().decided);
+  assert.deepEqual(await p.evaluate(() => window.candor.track('page_view', { path: '/' })), { accepted: true });
   await context.close();
 });
 
