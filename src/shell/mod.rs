@@ -224,7 +224,13 @@ impl App {
         let host = window.location().hostname().unwrap_or_default();
         let qa = config.qa.enabled_on(&host);
         let navigator = window.navigator();
-        let languages: Vec<String> = navigator.languages().iter().filter_map(|l| l.as_string()).collect();
+        // Read through Reflect (which catches): a getter an anti-fingerprinting
+        // tool made throw leaves the chain at default_language, not the boot stopped.
+        let languages: Vec<String> = js_sys::Reflect::get(&navigator, &"languages".into())
+            .ok()
+            .and_then(|v| v.dyn_into::<js_sys::Array>().ok())
+            .map(|a| a.iter().filter_map(|l| l.as_string()).collect())
+            .unwrap_or_default();
         let mut texts = texts::resolve(&config, &languages);
         // Plain-string texts are in the site's language: the page says
         // which (`<html lang>`), else `default_language` does.

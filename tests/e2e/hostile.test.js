@@ -59,6 +59,8 @@ test.before(async () => {
   files['rngfail.html'] = h.html({ head: '<script>crypto.getRandomValues = function () { throw new Error("rng broken by the page"); };</script>' });
   // Fake timers a test page installed that never fire (a paused clock).
   files['frozen.html'] = h.html({ head: '<script>window.setTimeout = function () { return 1; }; window.setInterval = function () { return 1; }; window.requestAnimationFrame = function () { return 1; };</script>' });
+  // An anti-fingerprinting tool that makes navigator.languages throw.
+  files['nolangs.html'] = h.html({ head: '<script>Object.defineProperty(Navigator.prototype, "languages", { get() { throw new Error("fp-protect"); } });</script>' });
   // The page took window.candor for itself, read-only.
   files['taken.html'] = h.html({ head: '<script>Object.defineProperty(window, "candor", { value: {}, writable: false, configurable: false });</script>' });
   const www = h.site(files);
@@ -268,6 +270,14 @@ test('fake timers that never fire (a paused test clock): ready still resolves, a
   await p.locator('[data-testid="candor-accept-all"]').click();
   await p.waitForFunction(() => window.candor.consent().decided);
   assert.deepEqual(await p.evaluate(() => window.candor.track('page_view', { path: '/' })), { accepted: true });
+  await context.close();
+});
+
+test('navigator.languages that throws (anti-fingerprinting): the prompt speaks default_language, the boot goes on', { timeout: 30_000 }, async () => {
+  const { context, p } = await open('nolangs.html');
+  assert.equal(await p.evaluate(() => window.candor.error), null);
+  assert.equal(await h.prompt(p).isVisible(), true);
+  assert.equal(await p.locator('candor-consent .root').getAttribute('lang'), 'en');
   await context.close();
 });
 
