@@ -189,10 +189,6 @@ impl App {
     /// Deletes every Candor key and declared cookie, asks the collector to
     /// delete this browser's receipts, forgets the decision and asks again.
     pub(super) fn erase(&self) -> JsValue {
-        // Nothing accepted before the erase is kept, nor remembered as sent
-        // when an acknowledgement lands after it.
-        self.save_queued.set(false);
-        self.withdrawn.borrow_mut().clear();
         let kept = records::receipts();
         // Deletions an earlier erase could not get confirmed are still owed.
         let owed = records::to_forget();
@@ -205,9 +201,7 @@ impl App {
             storage::try_set(storage::ERASED, &mark);
         }
         storage::clear();
-        queue::forget_tab();
-        queue::forget_saved();
-        queue::forget_memory();
+        self.forget_here();
         records::forget_memory();
         let cookies: Vec<String> = self.config.optional_purposes().flat_map(|p| p.cookies.iter().cloned()).collect();
         activate::delete_cookies(&dom::document(), &cookies);
@@ -230,12 +224,6 @@ impl App {
             records::forget_later(&ids);
             wasm_bindgen_futures::spawn_local(delete_all(url, ids, true));
         }
-        {
-            let mut st = self.state.borrow_mut();
-            st.consent = Consent::undecided(&self.config);
-            st.agg = Aggregator::default();
-        }
-        self.unstored_at.set(None);
         self.show_consent();
         // Gated content still waiting (behind a slow script) stays inert.
         self.activate();
@@ -253,9 +241,18 @@ impl App {
     /// nor the decision (asked again). Receipts on their way are deleted
     /// once they land.
     pub(super) fn erased_in_another_tab(&self) {
+        erased_elsewhere(self.receipts_url());
+        self.forget_here();
+        self.consent_changed();
+    }
+
+    /// What this page holds of the visitor, after an erase here or in
+    /// another tab: nothing accepted before it is kept, written back, or
+    /// remembered as sent when an acknowledgement lands after it; the tab
+    /// id, memory-held reports and the decision go too.
+    fn forget_here(&self) {
         self.save_queued.set(false);
         self.withdrawn.borrow_mut().clear();
-        erased_elsewhere(self.receipts_url());
         queue::forget_tab();
         queue::forget_saved();
         queue::forget_memory();
@@ -265,7 +262,6 @@ impl App {
             st.agg = Aggregator::default();
         }
         self.unstored_at.set(None);
-        self.consent_changed();
     }
 }
 
