@@ -235,7 +235,7 @@ impl App {
         // Plain-string texts are in the site's language: the page says
         // which (`<html lang>`), else `default_language` does.
         let page_lang = dom::document().document_element().and_then(|e| e.get_attribute("lang")).map(|l| l.trim().to_string());
-        if let Some(l) = page_lang.filter(|l| !l.is_empty() && l.len() <= 35 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')) {
+        if let Some(l) = page_lang.filter(|l| crate::config::is_language_tag(l)) {
             texts.site_lang = l;
         }
         let texts = Rc::new(texts);

@@ -63,7 +63,7 @@ pub fn try_set(key: &str, value: &str) -> bool {
 
 /// Writes a value; `false` if storage refused it.
 pub fn set(key: &str, value: &str) -> bool {
-    stored(local().map(|s| s.set_item(key, value).is_ok()).unwrap_or(false))
+    stored(try_set(key, value))
 }
 
 /// Writes a value under a key kept as a JS string; `false` if storage refused it.
