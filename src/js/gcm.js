@@ -93,12 +93,12 @@ function gcmMapKey(map) {
   }).join(';');
 }
 
-// Reads gcmMapKey's string back: {type: [purpose ids]} (null if malformed).
 // o[k] if k is o's own key: a polluted Object.prototype adds nothing.
 function gcmOwn(o, k) {
   return o !== null && typeof o === 'object' && Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined;
 }
 
+// Reads gcmMapKey's string back: {type: [purpose ids]} (null if malformed).
 function gcmParseMap(key) {
   if (typeof key !== 'string' || key === '') return null;
   var out = {};
@@ -188,14 +188,13 @@ function gcmUpdate(onReady) {
   if (!s.gcm) return;
   var state = {};
   Object.keys(s.gcm.state).forEach(function (k) { state[k] = s.gcm.state[k]; });
-  // A type the default granted that this config does not map (the default
-  // came from a cache) is denied in the update, or it would stay granted.
   if (gcmDefault) {
+    // A type the default granted that this config does not map (the default
+    // came from a cache) is denied in the update, or it would stay granted.
     Object.keys(gcmDefault).forEach(function (t) {
       if (t !== 'wait_for_update' && !Object.prototype.hasOwnProperty.call(state, t) && gcmDefault[t] === 'granted') state[t] = 'denied';
     });
-  }
-  if (!gcmDefault) {
+  } else {
     // The config came by URL without data-gcm, on a first visit: the default
     // is late. Push it anyway (all denied) so the update has one to follow.
     var denied = { wait_for_update: GCM_WAIT_MS };

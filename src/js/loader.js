@@ -410,14 +410,14 @@ var wasm = wasm_bindgen({ module_or_path: fetchWithin(wasmUrl, { credentials: 's
     // A sandboxed iframe without allow-same-origin: every fetch is cross-origin.
     (self.origin === 'null' || location.origin === 'null' ? ' (this document\'s origin is opaque, as in a sandboxed iframe without allow-same-origin)' : '') };
 });
-// Runs `run` once the frame being prepared has been painted: after the next
-// animation frame, in a task of its own. A page that is not visible paints
-// nothing, so it runs at once there; the timer covers a tab hidden meanwhile.
 // Whether f is the browser's own function, not a page's stand-in.
 function isNative(f) {
   try { return typeof f === 'function' && /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(f)); } catch (e) { return false; }
 }
 
+// Runs `run` once the frame being prepared has been painted: after the next
+// animation frame, in a task of its own. A page that is not visible paints
+// nothing, so it runs at once there; the timer covers a tab hidden meanwhile.
 function afterPaint(run) {
   var done = false;
   function once() { if (!done) { done = true; run(); } }
