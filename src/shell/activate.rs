@@ -366,6 +366,9 @@ fn activate(doc: &Document, el: &Element) -> Result<Option<js_sys::Promise>, JsV
                 js_sys::Reflect::set(&fresh, &"textContent".into(), &text.into())?;
             }
             el.after_with_node_1(&fresh)?;
+            // One element per id: the inert original gives its id to the
+            // script that runs, so `getElementById` finds the live one.
+            let _ = el.remove_attribute("id");
             activated(&fresh);
             return Ok(loaded);
         }

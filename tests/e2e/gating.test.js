@@ -7,7 +7,7 @@ const h = require('./harness');
 
 const GATED_PAGE = h.html({
   body: `
-<script type="text/plain" data-candor-purpose="stats" src="/vendor/stats.js"></script>
+<script type="text/plain" data-candor-purpose="stats" src="/vendor/stats.js" id="stats-tag"></script>
 <script type="text/plain" data-candor-purpose="stats">window.__order = (window.__order || []).concat('inline-stats');</script>
 <script type="text/plain" data-candor-purpose="stats video" src="/vendor/both.js"></script>
 <iframe title="video" data-candor-purpose="video" data-src="/vendor/video.html"></iframe>
@@ -149,6 +149,8 @@ test('granting one purpose activates exactly its elements, once, in document ord
   await p.waitForTimeout(200);
   assert.deepEqual(await p.evaluate(() => window.__order), ['stats', 'inline-stats']);
   assert.deepEqual(vendorHits(p), ['/vendor/stats.js'], 'only the stats script; not the two-purpose one, not video');
+  // The id moves to the script that ran: one element per id, and it is the live one.
+  assert.deepEqual(await p.evaluate(() => [document.querySelectorAll('#stats-tag').length, document.getElementById('stats-tag').type]), [1, '']);
   // Granting again, or another purpose, never re-runs what ran.
   await p.evaluate(() => window.candor.grant(['stats']));
   await p.evaluate(() => window.candor.grant(['video']));
