@@ -244,9 +244,9 @@ pub struct Resolved {
     /// (a language Candor has no strings for borrows another's), so the
     /// prompt can mark them with their own `lang` and `dir`.
     pub foreign: Option<Foreign>,
-    /// The language of plain-string texts (one language, the site's):
-    /// `default_language` here; the shell puts the page's own `lang`
-    /// instead when it has one.
+    /// The language of plain-string texts (one language, the site's): a
+    /// fixed `language`, else `default_language` here, for which the shell
+    /// puts the page's own `lang` when it has one.
     pub site_lang: String,
 }
 
@@ -346,7 +346,10 @@ pub fn resolve(config: &Config, navigator_languages: &[String]) -> Resolved {
         rtl: RTL.contains(&ui_lang),
         texts: ui.entries().filter(|(k, _)| !overridden.contains(k)).map(|(_, v)| v.to_string()).collect(),
     });
-    Resolved { rtl: RTL.contains(&primary(&lang)), lang, chain: text_chain, ui, foreign, site_lang: config.default_language.clone() }
+    // A fixed `language` is what the site writes in; with "auto", its
+    // `default_language` (the shell puts the page's `lang` first).
+    let site_lang = if config.language == "auto" { config.default_language.clone() } else { config.language.clone() };
+    Resolved { rtl: RTL.contains(&primary(&lang)), lang, chain: text_chain, ui, foreign, site_lang }
 }
 
 #[cfg(test)]
@@ -368,6 +371,14 @@ mod tests {
             r#"{{"site":"s","revision":"1",{extra}"purposes":[{{"id":"stats","label":"Stats","explain":"x","benefit":"y"}}]}}"#
         ))
         .unwrap()
+    }
+
+    #[test]
+    fn plain_strings_are_in_a_fixed_language_else_the_default_one() {
+        let langs = |extra: &str| resolve(&plain(extra), &["de-DE".to_string()]).site_lang;
+        assert_eq!(langs(r#""language":"ar","#), "ar");
+        assert_eq!(langs(""), "en");
+        assert_eq!(langs(r#""default_language":"fr","#), "fr");
     }
 
     #[test]

@@ -232,10 +232,11 @@ impl App {
             .map(|a| a.iter().filter_map(|l| l.as_string()).collect())
             .unwrap_or_default();
         let mut texts = texts::resolve(&config, &languages);
-        // Plain-string texts are in the site's language: the page says
-        // which (`<html lang>`), else `default_language` does.
+        // Plain-string texts are in the site's language: a fixed
+        // `language` says which; with "auto" the page does (`<html lang>`),
+        // else `default_language`.
         let page_lang = dom::document().document_element().and_then(|e| e.get_attribute("lang")).map(|l| l.trim().to_string());
-        if let Some(l) = page_lang.filter(|l| crate::config::is_language_tag(l)) {
+        if let Some(l) = page_lang.filter(|l| config.language == "auto" && crate::config::is_language_tag(l)) {
             texts.site_lang = l;
         }
         let texts = Rc::new(texts);

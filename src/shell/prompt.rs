@@ -101,13 +101,16 @@ fn labels_in(doc: &Document, class: &str, template: &str, purposes: &[&Purpose],
         return el(doc, "p", &[("class", class)], template);
     };
     let p = el(doc, "p", &[("class", class)], before)?;
+    // The sentence is in the prompt's language, or in the one it borrows
+    // built-in strings from (marked on the `<p>` later, see `mark_foreign`).
+    let sentence = texts.foreign.as_ref().filter(|f| f.has(template)).map_or(texts.lang.as_str(), |f| f.lang.as_str());
     for (i, purpose) in purposes.iter().enumerate() {
         if i > 0 {
             p.append_child(&doc.create_text_node(", "))?;
         }
         let (text, tag) = purpose.label.resolve_tagged(&texts.chain);
         let label = el(doc, "bdi", &[], text)?;
-        if let Some((tag, rtl)) = crate::texts::other_language(tag.or(Some(&texts.site_lang)), &texts.lang) {
+        if let Some((tag, rtl)) = crate::texts::other_language(tag.or(Some(&texts.site_lang)), sentence) {
             super::dom::set_lang(&label, tag, rtl);
         }
         p.append_child(&label)?;

@@ -35,6 +35,9 @@ test.before(async () => {
     'fr.html': h.html({ attrs: 'data-config="/fr.config.json" async' }),
     // Plain-string purposes on a page that says it is German.
     'de-page.html': h.html().replace('<html lang="en">', '<html lang="de">'),
+    // Plain strings (French, for this test) under a fixed French language, on a page that says it is English.
+    'fixed-fr.config.json': { ...cfg, language: 'fr' },
+    'fixed-fr.html': h.html({ attrs: 'data-config="/fixed-fr.config.json" async' }),
     'long.config.json': h.config({ purposes: [cfg.purposes[0], { ...cfg.purposes[1], label: 'Datenschutzgrundverordnungskonformitätsprüfung'.repeat(4) }] }),
     'long.html': h.html({ attrs: 'data-config="/long.config.json" async' }),
     // Accept and reject worded at very different lengths (a site's own texts).
@@ -259,7 +262,9 @@ test('labels in the first layer\'s list and the GPC note are isolated (<bdi>), w
   const { context, p } = await open('/parts.html');
   const bdis = await p.evaluate(() => [...document.querySelector('candor-consent').shadowRoot.querySelectorAll('.asks bdi')]
     .map((b) => [b.textContent, b.getAttribute('lang'), b.getAttribute('dir')]));
-  assert.deepEqual(bdis, [['عدّ الزيارات', null, null], ['Show videos', 'en', 'ltr']]);
+  // The sentence around them is a borrowed English one (lang="en"): the Arabic label says it is Arabic.
+  assert.equal(await p.evaluate(() => document.querySelector('candor-consent').shadowRoot.querySelector('.asks').getAttribute('lang')), 'en');
+  assert.deepEqual(bdis, [['عدّ الزيارات', 'ar', 'rtl'], ['Show videos', null, null]]);
   await context.close();
 });
 
@@ -282,6 +287,8 @@ test('WCAG 3.1.2: plain-string purpose texts are in the site\'s language (the pa
   // A page that says it is German: its texts are German, whatever default_language says.
   assert.deepEqual(await marks('/de-page.html', 'de-DE'), { root: 'de', label: 'de', explain: 'de', listed: 'de' });
   assert.deepEqual(await marks('/de-page.html', 'fr-FR'), { root: 'fr', label: 'de', explain: 'de', listed: 'de' });
+  // A fixed language is the one the site writes in, whatever the page says.
+  assert.deepEqual(await marks('/fixed-fr.html', 'de-DE'), { root: 'fr', label: 'fr', explain: 'fr', listed: 'fr' });
 });
 
 test('WCAG 3.1.2: in an Arabic prompt, borrowed English strings and an English-only label say lang="en" dir="ltr"; Arabic ones inherit', async () => {
