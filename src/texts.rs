@@ -109,6 +109,8 @@ ui_texts! {
     data_erase_yes,
     /// Said (a live region on the banner) once the erase is done.
     data_erased,
+    /// Said to screen readers once a decision made in the prompt is saved.
+    saved,
     /// Placeholder of a gated iframe; contains `{purpose}`.
     placeholder,
     /// Its button; contains `{purpose}`.

@@ -951,12 +951,19 @@ impl App {
     fn handle(&self, intent: Intent) {
         let all: Vec<&str> = self.config.optional_purposes().map(|p| p.id.as_str()).collect();
         match intent {
-            Intent::AcceptAll => self.decide_known(&all, &[], Method::Button),
-            Intent::RejectAll => self.decide_known(&[], &all, Method::Button),
+            Intent::AcceptAll => {
+                self.decide_known(&all, &[], Method::Button);
+                self.with_view(|p| p.saved());
+            }
+            Intent::RejectAll => {
+                self.decide_known(&[], &all, Method::Button);
+                self.with_view(|p| p.saved());
+            }
             Intent::Save(choices) => {
                 let grant: Vec<&str> = choices.iter().filter(|(_, on)| *on).map(|(id, _)| id.as_str()).collect();
                 let deny: Vec<&str> = choices.iter().filter(|(_, on)| !*on).map(|(id, _)| id.as_str()).collect();
                 self.decide_known(&grant, &deny, Method::Button);
+                self.with_view(|p| p.saved());
             }
             Intent::Customize => self.open_preferences(),
             Intent::Back => {

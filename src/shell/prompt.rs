@@ -70,12 +70,17 @@ pub struct Prompt {
     first: Element,
     prefs: Element,
     customize: Element,
+    /// The preferences' "Your data" button (focus comes back to it from the view).
+    your_data: Element,
     save: Element,
     close: Element,
     reopen: Element,
     gpc_note: Element,
     /// Says on the banner that an erase from "Your data" is done.
     status: Element,
+    /// A live region outside the dialog, seen by screen readers only: says
+    /// a decision was saved (the dialog closes as it is).
+    announce: Element,
     toggles: Vec<(String, HtmlInputElement)>,
     actions: Element,
     data: DataView,
@@ -188,9 +193,12 @@ impl Prompt {
         // "…, so these purposes are off: Ads, Offers." names the purposes GPC turns off.
         let off: Vec<&Purpose> = config.optional_purposes().filter(|p| p.gpc).collect();
         let gpc_note = labels_in(doc, "note", ui.gpc(), &off, texts)?;
+        gpc_note.set_attribute("id", "candor-g")?;
         gpc_note.set_attribute("hidden", "")?;
         gpc_note.set_attribute("data-testid", "candor-gpc")?;
-        let status = el(doc, "p", &[("class", "done"), ("role", "status"), ("data-testid", "candor-status"), ("hidden", "")], "")?;
+        // Never hidden, empty until it has something to say: a live region
+        // shown and filled at once is often not read out.
+        let status = el(doc, "p", &[("class", "done"), ("role", "status"), ("data-testid", "candor-status")], "")?;
         append(&first, &[&intro, &gpc_note, &status])?;
         // What "Accept all" turns on, named on the layer that has it.
         // At most three lines (two on phones) so the buttons stay in view;
@@ -198,6 +206,7 @@ impl Prompt {
         let optional: Vec<&Purpose> = config.optional_purposes().collect();
         if !optional.is_empty() {
             let asks = labels_in(doc, "asks", ui.asks(), &optional, texts)?;
+            asks.set_attribute("id", "candor-a")?;
             first.insert_before(&asks, Some(&gpc_note))?;
         }
 
@@ -222,11 +231,15 @@ impl Prompt {
             tagged(&label, tag);
             // Described by everything said about the purpose: what, what
             // the visitor gets, and how long it is kept.
-            let described = if p.retention_days.is_some() {
-                format!("candor-e-{0} candor-b-{0} candor-r-{0}", p.id)
-            } else {
-                format!("candor-e-{0} candor-b-{0}", p.id)
-            };
+            // A required one's "Always on" note too (disabled, it is out of
+            // Tab order: a screen reader meets it reading the list).
+            let mut described = format!("candor-e-{0} candor-b-{0}", p.id);
+            if p.retention_days.is_some() {
+                described.push_str(&format!(" candor-r-{}", p.id));
+            }
+            if p.required {
+                described.push_str(&format!(" candor-q-{}", p.id));
+            }
             let input: HtmlInputElement = el(
                 doc,
                 "input",
@@ -256,7 +269,12 @@ impl Prompt {
             if p.required {
                 input.set_checked(true);
                 input.set_disabled(true);
-                let note = el(doc, "p", &[("class", "muted")], &format!("{}. {}", ui.always_on().trim_end_matches('.'), ui.required_why()))?;
+                let note = el(
+                    doc,
+                    "p",
+                    &[("class", "muted"), ("id", &format!("candor-q-{}", p.id))],
+                    &format!("{}. {}", ui.always_on().trim_end_matches('.'), ui.required_why()),
+                )?;
                 li.append_child(&note)?;
             } else {
                 toggles.push((p.id.clone(), input.clone()));
@@ -277,7 +295,8 @@ impl Prompt {
         append(&dialog, &[&close, &heading, &first, &prefs, &data.section, &actions])?;
         // Its title: on phones it is a round icon, and the tooltip says what it is.
         let reopen = el(doc, "button", &[("type", "button"), ("class", "reopen"), ("data-testid", "candor-reopen"), ("title", ui.reopen()), ("hidden", "")], ui.reopen())?;
-        append(&root, &[&dialog, &reopen])?;
+        let announce = el(doc, "p", &[("class", "sr"), ("role", "status"), ("data-testid", "candor-announce")], "")?;
+        append(&root, &[&dialog, &reopen, &announce])?;
         if let Some(foreign) = &texts.foreign {
             super::dom::mark_foreign(&root, foreign);
         }
@@ -313,7 +332,7 @@ impl Prompt {
             click(&customize, Intent::Customize),
             click(&close, Intent::Close),
             click(&reopen, Intent::Customize),
-            click(&your_data, Intent::YourData),
+            click(&your_data.clone(), Intent::YourData),
         ];
         {
             let on = on.clone();
@@ -388,7 +407,7 @@ impl Prompt {
             top_layer(&root, true);
         }
         Ok(Prompt {
-            host, root, shadow, dialog, heading, first, prefs, customize, save, close, reopen, gpc_note, status, toggles, actions, data,
+            host, root, shadow, dialog, heading, first, prefs, customize, your_data, save, close, reopen, gpc_note, status, announce, toggles, actions, data,
             texts: texts.clone(), return_focus: None, unsaved: None, reattached: Vec::new(), room, _listeners: listeners,
         })
     }
@@ -469,12 +488,16 @@ impl Prompt {
         let focus_inside = super::dom::document().active_element().is_some_and(|a| a == self.host);
         self.leave_modal();
         self.set_heading(self.texts.ui.heading());
-        let _ = self.dialog.set_attribute("aria-describedby", "candor-d");
+        // Described by all it says before its buttons: the intro, what
+        // "Accept all" turns on, and the privacy signal's note when it applies.
+        let asks = if self.first.query_selector("#candor-a").ok().flatten().is_some() { " candor-a" } else { "" };
+        let _ = self.dialog.set_attribute("aria-describedby", &format!("candor-d{asks}{}", if gpc { " candor-g" } else { "" }));
         set_hidden(&self.first, false);
         set_hidden(&self.data.section, true);
         set_hidden(&self.actions, false);
         set_hidden(&self.gpc_note, !gpc);
-        set_hidden(&self.status, true);
+        self.status.set_text_content(None);
+        self.announce.set_text_content(None);
         set_hidden(&self.prefs, true);
         set_hidden(&self.customize, false);
         set_hidden(&self.save, true);
@@ -503,8 +526,13 @@ impl Prompt {
     /// Says on the banner (a live region) that the erase the visitor asked
     /// for in "Your data" is done.
     pub fn erased(&self) {
-        set_hidden(&self.status, false);
-        self.status.set_text_content(Some(self.texts.ui.data_erased()));
+        say_later(&self.status, self.texts.ui.data_erased());
+    }
+
+    /// Tells screen readers the decision the visitor made here is saved
+    /// (focus moves to "Your choices" as the dialog closes; this says why).
+    pub fn saved(&self) {
+        say_later(&self.announce, self.texts.ui.saved());
     }
 
     /// The switches show `consent`, so a page or a test reading them after
@@ -530,6 +558,9 @@ impl Prompt {
         if !self.dialog.class_list().contains("modal") {
             self.return_focus = self.outside_focus();
         }
+        // Back from "Your data": focus returns to the button that opened it.
+        let from_data = self.data_open();
+        self.announce.set_text_content(None);
         self.dialog.close();
         let _ = self.dialog.class_list().add_1("modal");
         self.set_heading(self.texts.ui.prefs_heading());
@@ -543,7 +574,9 @@ impl Prompt {
         set_hidden(&self.save, false);
         set_hidden(&self.reopen, true);
         let _ = self.dialog.show_modal();
-        if let Some((_, first)) = self.toggles.first() {
+        if from_data {
+            let _ = self.your_data.unchecked_ref::<HtmlElement>().focus();
+        } else if let Some((_, first)) = self.toggles.first() {
             let _ = first.focus();
         }
     }
@@ -651,6 +684,18 @@ impl Prompt {
     pub fn shadow(&self) -> &ShadowRoot {
         &self.shadow
     }
+}
+
+/// Puts `text` in the live region `region` a moment from now, emptied
+/// first: a region that appears (its dialog opening) with its text already
+/// in it, or that gets the same text again, is often not read out.
+fn say_later(region: &Element, text: &str) {
+    region.set_text_content(None);
+    let (region, text) = (region.clone(), text.to_string());
+    wasm_bindgen_futures::spawn_local(async move {
+        gloo_timers::future::TimeoutFuture::new(150).await;
+        region.set_text_content(Some(&text));
+    });
 }
 
 /// Keeps Tab and Shift+Tab inside the modal dialog.

@@ -213,10 +213,24 @@ test('erase leaves zero Candor keys and zero declared cookies, and deletes the r
   assert.equal(await byId(p, 'candor-erase').getAttribute('aria-expanded'), 'true');
   assert.ok((await inspect(p)).storage.length >= 3, 'nothing erased by the first click');
   assert.equal((await h.consent(p)).decided, true);
+  // Which changes come together (one MutationObserver batch each): the live region gets its words in
+  // another batch than the one that shows the banner, or screen readers would not read them.
+  await p.evaluate(() => {
+    const r = document.querySelector('candor-consent').shadowRoot;
+    window.__batches = [];
+    new MutationObserver((records) => window.__batches.push(records.map((m) =>
+      m.target.closest?.('[data-testid="candor-status"]') || m.target.parentNode?.dataset?.testid === 'candor-status' ? 'status-text'
+        : m.type === 'attributes' && m.target.tagName === 'DIALOG' && m.attributeName === 'open' ? 'dialog-open' : ''))
+    ).observe(r, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
   await byId(p, 'candor-erase-confirm').click();
   assert.equal((await deleted).status(), 204);
   // The banner says it is done, in a live region.
   const status = byId(p, 'candor-status');
+  await p.waitForFunction(() => document.querySelector('candor-consent').shadowRoot.querySelector('[data-testid="candor-status"]').textContent !== '');
+  const batches = await p.evaluate(() => window.__batches.map((b) => [...new Set(b.filter(Boolean))]).filter((b) => b.length));
+  const spoken = batches.findIndex((b) => b.includes('status-text') && b.length === 1);
+  assert.ok(spoken > 0 && batches.slice(0, spoken).some((b) => b.includes('dialog-open')), JSON.stringify(batches));
   await status.waitFor({ state: 'visible' });
   assert.equal(await status.getAttribute('role'), 'status');
   assert.equal(await status.textContent(), 'Your data was erased. Choose again whenever you like.');

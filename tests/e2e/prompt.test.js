@@ -38,6 +38,9 @@ test.before(async () => {
     // Plain strings (French, for this test) under a fixed French language, on a page that says it is English.
     'fixed-fr.config.json': { ...cfg, language: 'fr' },
     'fixed-fr.html': h.html({ attrs: 'data-config="/fixed-fr.config.json" async' }),
+    // A page that sets its root text size to 10 px (the 62.5 % habit).
+    'small-root.css': 'html { font-size: 62.5%; }',
+    'small-root.html': h.html({ head: '<link rel="stylesheet" href="/small-root.css">' }),
     'long.config.json': h.config({ purposes: [cfg.purposes[0], { ...cfg.purposes[1], label: 'Datenschutzgrundverordnungskonformitätsprüfung'.repeat(4) }] }),
     'long.html': h.html({ attrs: 'data-config="/long.config.json" async' }),
     // Accept and reject worded at very different lengths (a site's own texts).
@@ -468,7 +471,9 @@ test('the first layer names what "Accept all" turns on; each layer is described 
       visible: d.getAttribute('aria-describedby').split(' ').every((id) => r.getElementById(id).checkVisibility()),
       close: r.querySelector('[data-testid="candor-close"]').getAttribute('aria-label') };
   });
-  assert.deepEqual(await described(), { text: (await root(() => document.querySelector('candor-consent').shadowRoot.getElementById('candor-d').textContent)), visible: true, close: 'Close without choosing' });
+  // The banner: its intro and what "Accept all" turns on (a visitor tabbing to the buttons hears both).
+  assert.deepEqual(await described(), { text: 'We would like to use some of your data. The site keeps working whatever you choose. We ask your permission for: Count visits, Show videos.',
+    visible: true, close: 'Close without choosing' });
   await byId(p, 'candor-customize').click();
   await byId(p, 'candor-save').waitFor({ state: 'visible' });
   assert.deepEqual(await described(), { text: 'Turn on only what you want. You can change this at any time.', visible: true, close: 'Close without choosing' });
@@ -477,6 +482,12 @@ test('the first layer names what "Accept all" turns on; each layer is described 
     return r.querySelector('[data-testid="candor-toggle-stats"]').getAttribute('aria-describedby').split(' ').map((id) => r.getElementById(id).textContent);
   });
   assert.deepEqual(switchText, ['We count page views.', 'What you get: We fix slow pages.', 'Kept for 30 days.']);
+  // A required switch (disabled, out of Tab order) is described by why it is always on, too.
+  const requiredText = await root(() => {
+    const r = document.querySelector('candor-consent').shadowRoot;
+    return r.querySelector('[data-testid="candor-toggle-necessary"]').getAttribute('aria-describedby').split(' ').map((id) => r.getElementById(id).textContent).pop();
+  });
+  assert.equal(requiredText, 'Always on. The site needs this to work, so it cannot be turned off.');
   await byId(p, 'candor-reject-all').click();
   await p.waitForFunction(() => window.candor.consent().decided);
   await p.evaluate(() => window.candor.open());
@@ -485,6 +496,54 @@ test('the first layer names what "Accept all" turns on; each layer is described 
   await byId(p, 'candor-your-data').click();
   assert.deepEqual((await described()).visible, true);
   assert.equal(await byId(p, 'candor-reopen').getAttribute('title'), 'Your choices');
+  await context.close();
+});
+
+test('screen readers: a decision made in the prompt is announced as saved; Esc in "Your data" returns focus to its button', async () => {
+  const { context, p } = await open('/');
+  const announce = byId(p, 'candor-announce');
+  assert.equal(await announce.getAttribute('role'), 'status');
+  assert.equal(await announce.textContent(), '');
+  for (const [button, layer] of [['candor-accept-all', null], ['candor-reject-all', 'candor-reopen'], ['candor-save', 'candor-reopen']]) {
+    if (layer) {
+      await byId(p, layer).click();
+      await byId(p, 'candor-save').waitFor({ state: 'visible' });
+      assert.equal(await announce.textContent(), '', 'emptied first, so the same words are read again');
+    }
+    await byId(p, button).last().click();
+    await p.waitForFunction(() => document.querySelector('candor-consent').shadowRoot.querySelector('[data-testid="candor-announce"]').textContent !== '');
+    assert.equal(await announce.textContent(), 'Your choices are saved.', button);
+    assert.equal(await announce.isVisible(), true, 'in the accessibility tree (clipped to nothing, not hidden)');
+    assert.ok(await announce.evaluate((e) => e.getBoundingClientRect().width <= 1), 'and not seen');
+  }
+  // From the preferences to "Your data" and back with Esc: focus is on the button that opened it.
+  await byId(p, 'candor-reopen').click();
+  await byId(p, 'candor-your-data').click();
+  await byId(p, 'candor-data-back').waitFor({ state: 'visible' });
+  await p.keyboard.press('Escape');
+  await byId(p, 'candor-save').waitFor({ state: 'visible' });
+  assert.equal(await focused(p), 'candor-your-data');
+  await context.close();
+});
+
+test('text size: the visitor\'s default, not the page\'s root size; "Your choices" has a ring of two colours', async () => {
+  for (const url of ['/', '/small-root.html']) {
+    const { context, p } = await open(url);
+    const sizes = await p.evaluate(() => {
+      const r = document.querySelector('candor-consent').shadowRoot;
+      return [r.querySelector('.root'), r.querySelector('h2'), r.querySelector('[data-testid="candor-accept-all"]')].map((e) => getComputedStyle(e).fontSize);
+    });
+    assert.deepEqual(sizes, ['16px', '19.2px', '16px'], url);
+    await context.close();
+  }
+  const { context, p } = await open('/');
+  // Decided with the keyboard: focus lands on "Your choices", and shows.
+  await byId(p, 'candor-accept-all').press('Enter');
+  await p.waitForFunction(() => window.candor.consent().decided);
+  assert.equal(await focused(p), 'candor-reopen');
+  const ring = await byId(p, 'candor-reopen').evaluate((e) => { const c = getComputedStyle(e); return [c.outlineStyle, c.boxShadow]; });
+  assert.equal(ring[0], 'solid');
+  assert.match(ring[1], /^rgb\(255, 255, 255\) 0px 0px 0px 8px$/, 'a band of the prompt\'s background around the outline');
   await context.close();
 });
 
