@@ -932,25 +932,33 @@ fn check_text(path: &str, text: &Text, max: usize) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// The "Your data" templates must keep what makes them say anything: a
-/// sentence about data waiting or sent without `{events}` would hide what
-/// it is about (the view exists so visitors can see it), a stored-key line
+/// Overrides must keep the placeholders that say what a text is about:
+/// the first layer's list without `{purposes}` would not say what "Accept
+/// all" turns on, a retention line without `{days}` how long; a sentence
+/// about data waiting or sent without `{events}` would hide what it is
+/// about (the view exists so visitors can see it), a stored-key line
 /// without `{key}` would not say which.
 fn check_placeholders(path: &str, key: &str, text: &Text) -> Result<(), ConfigError> {
-    let needed: &[&str] = match key {
-        "data_open" | "data_pending" | "data_sent_on" => &["{events}"],
-        "data_event" => &["{count}", "{event}"],
-        "data_key" => &["{key}", "{meaning}"],
+    let (needed, why): (&[&str], &str) = match key {
+        "asks" => (&["{purposes}"], "the first layer names there what \"Accept all\" turns on"),
+        "gpc" => (&["{purposes}"], "the note names there the purposes the browser's privacy signal turns off"),
+        "retention" => (&["{days}"], "the preferences say there how many days the data is kept"),
+        "allow" | "placeholder" => (&["{purpose}"], "the placeholder names there the purpose its button turns on"),
+        "data_open" | "data_pending" | "data_sent_on" => (&["{events}"], DATA_VIEW_FILLS),
+        "data_event" => (&["{count}", "{event}"], DATA_VIEW_FILLS),
+        "data_key" => (&["{key}", "{meaning}"], DATA_VIEW_FILLS),
         _ => return Ok(()),
     };
     for (lang, s) in text.entries() {
         if let Some(p) = needed.iter().find(|p| !s.contains(**p)) {
             let at = lang.map_or_else(|| path.to_string(), |l| format!("{path}.{l}"));
-            return Err(ConfigError::new(at, format!("must contain {p}: the \"Your data\" view fills in what the visitor's data is there")));
+            return Err(ConfigError::new(at, format!("must contain {p}: {why}")));
         }
     }
     Ok(())
 }
+
+const DATA_VIEW_FILLS: &str = "the \"Your data\" view fills in what the visitor's data is there";
 
 fn check_field(at: &str, name: &str, field: &Field) -> Result<(), ConfigError> {
     if !is_name(name) {
@@ -1036,7 +1044,17 @@ mod tests {
         );
         assert!(msg(r#"{"data_pending":{"en":"Waiting: {events}.","sv":"Väntar."}}"#).unwrap_err().starts_with("texts.data_pending.sv: must contain {events}"));
         assert!(msg(r#"{"data_key":"{meaning} ({size})."}"#).unwrap_err().starts_with("texts.data_key: must contain {key}"));
-        assert_eq!(msg(r#"{"data_open":"Skickas snart: {events}.","retention":"Kept a while."}"#), Ok(()));
+        assert_eq!(msg(r#"{"data_open":"Skickas snart: {events}.","retention":"Kept {days} days here."}"#), Ok(()));
+        // The prompt's own templates too: what they are about is their placeholder.
+        assert_eq!(
+            msg(r#"{"asks":"We ask for a few things."}"#).unwrap_err(),
+            "texts.asks: must contain {purposes}: the first layer names there what \"Accept all\" turns on"
+        );
+        assert!(msg(r#"{"retention":"Kept a while."}"#).unwrap_err().starts_with("texts.retention: must contain {days}"));
+        assert!(msg(r#"{"gpc":{"en":"Off: {purposes}.","de":"Aus."}}"#).unwrap_err().starts_with("texts.gpc.de: must contain {purposes}"));
+        assert!(msg(r#"{"allow":"Allow"}"#).unwrap_err().starts_with("texts.allow: must contain {purpose}"));
+        assert!(msg(r#"{"placeholder":"From another company."}"#).unwrap_err().starts_with("texts.placeholder: must contain {purpose}"));
+        assert_eq!(msg(r#"{"retention_one":"Kept one day.","asks":"Wir fragen: {purposes}."}"#), Ok(()));
     }
 
     #[test]
