@@ -353,6 +353,15 @@ function configText() {
   if (typeof start.config === 'string') return Promise.resolve(start.config);
   var url = start.configUrl;
   if (url) {
+    // Both ways at once: the URL wins, and the page hears which one.
+    var both = function () {
+      if (!inlineConfigs().length || both.said) return;
+      both.said = true;
+      console.warn('candor: the config from ' + (options ? 'load({configUrl})' : 'data-config') + ' (' + url + ') is used; ' +
+        'the page\'s <script type="application/json" id="candor-config"> is ignored: keep one of them');
+    };
+    both();
+    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', both);
     return fetchWithin(new URL(url, document.baseURI), { credentials: 'same-origin', cache: 'no-cache' }, CONFIG_WAIT_MS, function (r) {
       if (!r.ok) throw new Error('HTTP ' + r.status);
       return r.text();

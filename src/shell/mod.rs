@@ -1447,6 +1447,15 @@ impl Sdk {
     /// Logs a refusal decided in the loader (when `debug` is on), with the
     /// loader's reason if it gives one, and returns its code.
     pub fn refuse(&self, name: &str, code: u8, why: Option<String>) -> u8 {
+        // Fields the loader could not read: the same order as `gate::check`
+        // (the event, then consent, then its fields), so one call gets one
+        // reason whatever shape its fields have.
+        let code = match (code, self.app.config.events.get(name)) {
+            (3, None) => 2,
+            (3, Some(e)) if self.app.state.try_borrow().is_ok_and(|st| !st.consent.granted(&e.purpose)) => 1,
+            _ => code,
+        };
+        let why = if code == 3 { why } else { None };
         if self.app.config.debug {
             let reason = ["refused: no-consent", "refused: unknown-event", "refused: invalid-field", "capped: past max_per_window, accepted but not counted", "refused: not-ready"].get(code as usize - 1).unwrap_or(&"?");
             let why = why.map(|w| format!(" ({w})")).unwrap_or_default();

@@ -26,6 +26,9 @@ test.before(async () => {
     'inline-markup.html': h.html({ attrs: 'async', body: '<script type="application/json" id="candor-config">\ufeff' +
       JSON.stringify(h.config({ purposes: h.config().purposes.map((p) => p.id === 'stats' ? { ...p, label: 'Comments like <!-- <script> and </script> are shown' } : p) }))
         .replace(/</g, '\\u003c') + '</script><p id="after">The page goes on.</p>' }),
+    // Both ways at once: data-config on the tag and an inline config after it (revision "inline").
+    'both-ways.html': h.html({ attrs: 'data-config="/candor.config.json" async', body:
+      `<script type="application/json" id="candor-config">${JSON.stringify(h.config({ revision: 'inline' }))}</script>` }),
     'inline-twice.html': h.html({ attrs: 'async', body:
       `<script type="application/json" id="candor-config">${JSON.stringify(h.config())}</script>` +
       `<script type="application/json" id="candor-config">${JSON.stringify(h.config())}</script>` }),
@@ -74,6 +77,15 @@ test('boots from a config URL: prompt shown, nothing granted, ready event', asyn
 test('boots from an inline config placed after an async script tag', async () => {
   const { context, p } = await fresh('/inline-after.html');
   await assertUndecidedWithPrompt(p);
+  await context.close();
+});
+
+test('data-config and an inline config on one page: the URL one is used, and one warning says the inline one is ignored', async () => {
+  const { context, p } = await fresh('/both-ways.html');
+  await assertUndecidedWithPrompt(p);
+  assert.notEqual((await h.consent(p)).revision, 'inline');
+  const warned = p.logs.filter((l) => l.type === 'warning' && /candor-config/.test(l.text)).map((l) => l.text);
+  assert.deepEqual(warned, ['candor: the config from data-config (/candor.config.json) is used; the page\'s <script type="application/json" id="candor-config"> is ignored: keep one of them']);
   await context.close();
 });
 

@@ -328,11 +328,12 @@ test('track refuses without consent and never throws on hostile input', async ()
     const cyclic = {}; cyclic.self = cyclic;
     const throwing = new Proxy({}, { ownKeys() { throw new Error('boom'); } });
     const getter = { get path() { throw new Error('boom'); } };
-    const out = { before: c.track('page_view', { path: '/' }) };
+    // One order of reasons, whatever shape the fields have: the event, then consent, then its fields.
+    const out = { before: c.track('page_view', { path: '/' }), beforeBadFields: c.track('page_view', 5), beforeArray: c.track('page_view', []) };
     c.grant(['stats']);
     const inputs = {
       undef: [undefined, undefined], nul: [null, null], num: [42, {}], obj: [{}, {}],
-      unknown: ['nope', {}], huge: ['page_view', { path: 'x'.repeat(1e6) }],
+      unknown: ['nope', {}], unknownBadFields: ['nope', 5], unknownArray: ['nope', []], huge: ['page_view', { path: 'x'.repeat(1e6) }],
       cyclic: ['page_view', cyclic], proxy: ['page_view', throwing], getter: ['page_view', getter],
       nan: ['page_view', { load_ms: NaN }], inf: ['page_view', { load_ms: Infinity }],
       wrongType: ['page_view', { load_ms: '12' }], undeclared: ['page_view', { email: 'a@b.c' }],
@@ -347,8 +348,8 @@ test('track refuses without consent and never throws on hostile input', async ()
     }
     return out;
   });
-  assert.deepEqual(results.before, { accepted: false, reason: 'no-consent' });
-  for (const k of ['undef', 'nul', 'num', 'obj', 'unknown']) assert.deepEqual(results[k], { accepted: false, reason: 'unknown-event' }, k);
+  for (const k of ['before', 'beforeBadFields', 'beforeArray']) assert.deepEqual(results[k], { accepted: false, reason: 'no-consent' }, k);
+  for (const k of ['undef', 'nul', 'num', 'obj', 'unknown', 'unknownBadFields', 'unknownArray']) assert.deepEqual(results[k], { accepted: false, reason: 'unknown-event' }, k);
   for (const k of ['cyclic', 'proxy', 'getter', 'nan', 'inf', 'wrongType', 'undeclared', 'array', 'map', 'date', 'symbol', 'bigint']) {
     assert.deepEqual(results[k], { accepted: false, reason: 'invalid-field' }, k);
   }
