@@ -70,8 +70,32 @@ function fallback(name) {
   if (name === 'erase') eraseStopped();
   if (name === 'flush') return { sent: 0 };
   if (name === 'open') return undefined;
-  if (name === 'inspect') return { consent: undecided(), storage: [], pending: [], open: [], dropped: 0, history: [], receipts: [] };
+  if (name === 'inspect') return inspectStopped();
   return undecided();
+}
+
+// inspect() after a failed boot: the wasm holds nothing, but what earlier
+// pages stored is still in this browser, and the visitor may look (and
+// erase()). Its keys and sizes (UTF-16 units x 2, as the wasm counts them),
+// and the reports waiting to be sent; nothing is granted, nothing sent.
+function inspectStopped() {
+  var storage = [], pending = [];
+  [function () { return localStorage; }, function () { return sessionStorage; }].forEach(function (area) {
+    try {
+      var s = area();
+      for (var i = 0; i < s.length; i++) {
+        var key = s.key(i);
+        if (typeof key !== 'string' || key.indexOf('candor.') !== 0) continue;
+        var value = s.getItem(key) || '';
+        storage.push({ key: key, bytes: value.length * 2 });
+        if (key.indexOf('candor.report.') === 0) {
+          try { var r = JSON.parse(value); if (r && typeof r === 'object' && !Array.isArray(r)) pending.push(r); } catch (e) { /* unreadable: listed as a key only */ }
+        }
+      }
+    } catch (e) { /* storage blocked: nothing to list from it */ }
+  });
+  storage.sort(function (a, b) { return a.key < b.key ? -1 : a.key > b.key ? 1 : 0; });
+  return { consent: undecided(), storage: storage, pending: pending, open: [], dropped: 0, history: [], receipts: [] };
 }
 
 // erase() after a failed boot (an invalid config, no WebAssembly): the wasm

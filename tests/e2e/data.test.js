@@ -279,6 +279,15 @@ test('erase() on a page whose config is broken still deletes what earlier pages 
   await p.waitForFunction(() => window.candor && window.candor.error);
   assert.equal(await p.evaluate(() => window.candor.error.code), 'config');
   assert.ok(await p.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('candor.')).length >= 2), 'the earlier page left data');
+  // inspect() still shows it: every key and its size, as a booted page would list them.
+  const seen = await p.evaluate(() => {
+    const i = window.candor.inspect();
+    const stored = [...Object.keys(localStorage), ...Object.keys(sessionStorage)].filter((k) => k.startsWith('candor.')).sort()
+      .map((key) => ({ key, bytes: (localStorage.getItem(key) ?? sessionStorage.getItem(key)).length * 2 }));
+    return { same: JSON.stringify(i.storage) === JSON.stringify(stored), n: i.storage.length, decided: i.consent.decided };
+  });
+  assert.deepEqual(seen, { same: true, n: seen.n, decided: false });
+  assert.ok(seen.n >= 2);
   await p.evaluate(() => window.candor.erase());
   const left = await p.evaluate(() => [...Object.keys(localStorage), ...Object.keys(sessionStorage)].filter((k) => k.startsWith('candor.')));
   assert.deepEqual(left, ['candor.forget'], 'only the receipt ids owed to the collector');
