@@ -377,15 +377,32 @@ impl Prompt {
             let opts = EventListenerOptions { phase: gloo_events::EventListenerPhase::Capture, passive: true };
             listeners.push(EventListener::new_with_options(doc, "focusin", opts, move |e| {
                 let Some(el) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
-                if el == ours || !el.matches(":focus-visible").unwrap_or(false) {
+                if el == ours {
+                    let _ = covers[0].class_list().remove_1("folded");
+                    return;
+                }
+                if !el.matches(":focus-visible").unwrap_or(false) {
                     return;
                 }
                 let Some(w) = web_sys::window() else { return };
+                // How far to scroll the page up so `el` clears the cover,
+                // never past its own top: a control taller than the room
+                // above the cover shows its top part, not only its bottom.
                 let under = |c: &web_sys::DomRect| {
                     let r = el.get_bounding_client_rect();
                     let overlaps = r.bottom() > c.top() && r.top() < c.bottom() && r.right() > c.left() && r.left() < c.right();
-                    if overlaps { r.bottom() - c.top() + 8.0 } else { 0.0 }
+                    if overlaps { (r.bottom() - c.top() + 8.0).min(r.top()) } else { 0.0 }
                 };
+                // A short screen the banner fills (400 % zoom, a phone held
+                // sideways): with no room above it for the control, the
+                // banner folds to its buttons while focus is in the page.
+                let banner = &covers[0];
+                if !banner.class_list().contains("modal") {
+                    let (r, c) = (el.get_bounding_client_rect(), banner.get_bounding_client_rect());
+                    if c.height() > 0.0 && r.height() + 16.0 > c.top() {
+                        let _ = banner.class_list().add_1("folded");
+                    }
+                }
                 for c in covers.iter().map(Element::get_bounding_client_rect).filter(|c| c.height() > 0.0) {
                     let by = under(&c);
                     if by > 0.0 {
@@ -487,6 +504,7 @@ impl Prompt {
         let was_modal = self.dialog.class_list().contains("modal");
         let focus_inside = super::dom::document().active_element().is_some_and(|a| a == self.host);
         self.leave_modal();
+        let _ = self.dialog.class_list().remove_1("folded");
         self.set_heading(self.texts.ui.heading());
         // Described by all it says before its buttons: the intro, what
         // "Accept all" turns on, and the privacy signal's note when it applies.

@@ -182,6 +182,37 @@ test('WCAG 2.4.11: a page link that gets keyboard focus behind the banner, or la
   await context.close();
 });
 
+test('WCAG 2.4.11 on a short screen (400 % zoom, a phone held sideways): a page link gets focus in view, the banner folding to its buttons until focus is back in it', async () => {
+  for (const viewport of [{ width: 320, height: 200 }, { width: 320, height: 256 }, { width: 427, height: 267 }]) {
+    const { context, p } = await open('/links.html', { viewport });
+    const full = (await h.prompt(p).boundingBox()).height;
+    const hidden = [];
+    for (let i = 0; i < 12; i++) {
+      await p.keyboard.press('Tab');
+      const r = await p.evaluate(() => {
+        const a = document.activeElement;
+        if (!a || a.tagName !== 'A') return null;
+        const c = document.querySelector('candor-consent').shadowRoot.querySelector('[data-testid="candor-prompt"]').getBoundingClientRect();
+        const e = a.getBoundingClientRect();
+        // The part of the link on screen and above the banner.
+        return { link: a.textContent, shown: Math.min(e.bottom, c.top, innerHeight) - Math.max(e.top, 0) };
+      });
+      if (r && r.shown < 4) hidden.push(r);
+    }
+    assert.deepEqual(hidden, [], JSON.stringify(viewport));
+    const folded = (await h.prompt(p).boundingBox()).height;
+    assert.ok(folded <= viewport.height / 3 + 1 && folded < full, `folded to ${folded} of ${full}`);
+    for (const id of ['candor-reject-all', 'candor-accept-all']) {
+      const box = await byId(p, id).boundingBox();
+      assert.ok(box.y >= 0 && box.y + box.height <= viewport.height, `${id} still whole on screen: ${JSON.stringify(box)}`);
+    }
+    // Back into the banner: whole again.
+    await byId(p, 'candor-accept-all').focus();
+    assert.equal((await h.prompt(p).boundingBox()).height, full);
+    await context.close();
+  }
+});
+
 test('WCAG 2.4.11 at the very end of the page: a focused footer link gets room below the page to come out from under the banner (and "Your choices"); the room goes with the banner', async () => {
   const { context, p } = await open('/footer.html', { viewport: { width: 375, height: 667 } });
   const covered = (cover) => p.evaluate((cover) => {
