@@ -732,36 +732,44 @@ impl Config {
         Ok(())
     }
 
-    /// Purposes whose noised reports would be too large for the collector:
-    /// with noise, a report lists every declared cell. An estimate (numbers
-    /// taken as 7 characters; noise makes them shorter or longer), so the
-    /// shell warns and never refuses the config on it; a report that really
-    /// is too large is dropped with an error when it is built.
-    pub fn oversized_noised_reports(&self) -> Vec<(&str, usize)> {
-        if self.aggregation.noise.is_none() {
-            return Vec::new();
-        }
-        self.purposes.iter().map(|p| (p.id.as_str(), self.noised_report_bytes(&p.id))).filter(|(_, n)| *n > MAX_REPORT_BYTES).collect()
+    /// Events whose report could be too large for the collector even alone
+    /// (reports are split by event, see [`crate::report::Report::split`]):
+    /// with every declared cell in it, as a noised report always has and an
+    /// exact one has when every value was counted in one window. An
+    /// estimate (numbers taken as 7 characters), so the shell warns and
+    /// never refuses the config on it; a report that really is too large is
+    /// dropped with an error when it is built.
+    pub fn oversized_events(&self) -> Vec<(&str, usize)> {
+        self.events.iter().map(|(name, e)| (name.as_str(), self.event_report_bytes(name, e))).filter(|(_, n)| *n > MAX_REPORT_BYTES).collect()
     }
 
-    /// About how long a noised report of `purpose` is (see above).
+    /// About how long a report of `purpose` with every cell of its events is.
+    #[cfg(test)]
     pub(crate) fn noised_report_bytes(&self, purpose: &str) -> usize {
+        let events = self.events.iter().filter(|(_, e)| e.purpose == purpose);
+        events.map(|(name, e)| self.event_report_bytes(name, e) - self.report_head_bytes(purpose)).sum::<usize>() + self.report_head_bytes(purpose)
+    }
+
+    /// About how long a report holding only `event`, every cell of it, is.
+    fn event_report_bytes(&self, name: &str, e: &Event) -> usize {
         let quoted = |s: &str| s.len() + 2 + s.bytes().filter(|b| *b == b'"' || *b == b'\\' || *b < 0x20).count() * 5;
         const NUMBER: usize = 7;
-        let mut n = 300 + self.site.len() + self.revision.len() + purpose.len();
-        for (name, e) in self.events.iter().filter(|(_, e)| e.purpose == purpose) {
-            n += quoted(name) + 24 + NUMBER;
-            for (f, field) in &e.fields {
-                n += quoted(f) + 3;
-                n += match field {
-                    Field::Category { values } => values.iter().map(|v| quoted(v) + 2 + NUMBER).sum::<usize>() + 9 + NUMBER,
-                    Field::Histogram { buckets } => (buckets.len() + 1) * (NUMBER + 1),
-                    Field::Sum { .. } => 24,
-                    Field::Count {} => 0,
-                };
-            }
+        let mut n = self.report_head_bytes(&e.purpose) + quoted(name) + 24 + NUMBER;
+        for (f, field) in &e.fields {
+            n += quoted(f) + 3;
+            n += match field {
+                Field::Category { values } => values.iter().map(|v| quoted(v) + 2 + NUMBER).sum::<usize>() + 9 + NUMBER,
+                Field::Histogram { buckets } => (buckets.len() + 1) * (NUMBER + 1),
+                Field::Sum { .. } => 24,
+                Field::Count {} => 0,
+            };
         }
         n
+    }
+
+    /// A report's bytes around its events.
+    fn report_head_bytes(&self, purpose: &str) -> usize {
+        300 + self.site.len() + self.revision.len() + purpose.len()
     }
 
     /// "Accept all" and "Reject all" must read differently for every

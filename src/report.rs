@@ -127,6 +127,50 @@ impl Report {
         self.to_json_value().to_text()
     }
 
+    /// This report as reports of whole events whose JSON is at most `max`
+    /// bytes each, with their JSON: a purpose with many events, or long
+    /// category values, would otherwise make one report larger than a
+    /// collector takes, and lose all of it. Each event is in exactly one
+    /// part, so the collector's sums and per-event report counts are those
+    /// of the whole. The first part keeps this report's id, the others get
+    /// new ones. An event too large on its own is a part of its own, still
+    /// over `max`.
+    pub fn split(self, max: usize, rng: &mut impl Entropy) -> Vec<(Report, String)> {
+        let text = self.to_json();
+        if text.len() <= max || self.events.len() < 2 {
+            return vec![(self, text)];
+        }
+        let Report { report_id, site, revision, purpose, window, events, noise, sdk } = self;
+        let part = |report_id: String| Report {
+            report_id,
+            site: site.clone(),
+            revision: revision.clone(),
+            purpose: purpose.clone(),
+            window,
+            events: StrMap::new(),
+            noise,
+            sdk: sdk.clone(),
+        };
+        let mut parts = Vec::new();
+        let mut current = part(report_id);
+        let mut current_text = current.to_json();
+        for (name, event) in events {
+            current.events.insert(name.clone(), event);
+            let text = current.to_json();
+            if text.len() <= max || current.events.len() == 1 {
+                current_text = text;
+                continue;
+            }
+            let Some(event) = current.events.remove(&name) else { continue };
+            let full = std::mem::replace(&mut current, part(uuid_v4(rng)));
+            parts.push((full, std::mem::take(&mut current_text)));
+            current.events.insert(name, event);
+            current_text = current.to_json();
+        }
+        parts.push((current, current_text));
+        parts
+    }
+
     /// Reads a report strictly (as stored by [`Report::to_json`]): every key
     /// known, of its type; `None` otherwise.
     pub fn from_json(text: &str) -> Option<Report> {
@@ -381,20 +425,61 @@ mod tests {
     }
 
     #[test]
-    fn noised_configs_whose_reports_may_be_too_large_are_named() {
+    fn events_whose_reports_may_be_too_large_are_named() {
         let cfg = Config::from_json(&wide(10)).unwrap();
-        assert!(cfg.oversized_noised_reports().is_empty());
+        assert!(cfg.oversized_events().is_empty());
         let agg = Aggregate { purpose: "ads".into(), start: 0, seconds: 60, events: StrMap::new() };
         for seed in 0..20 {
             let r = build(&cfg, &agg, &mut Seeded(seed), None);
             let (actual, estimate) = (r.to_json().len(), cfg.noised_report_bytes("ads"));
             assert!(actual <= estimate && estimate < actual * 5 / 4, "{actual} vs {estimate}");
         }
-        // Named (the shell warns), never refused: the estimate is only that.
-        let big = Config::from_json(&wide(20)).unwrap();
-        assert_eq!(big.oversized_noised_reports().iter().map(|(p, _)| *p).collect::<Vec<_>>(), ["ads"]);
-        let exact = Config::from_json(&wide(20).replace(r#""aggregation":{"noise":{"epsilon":1}},"#, "")).unwrap();
-        assert!(exact.oversized_noised_reports().is_empty(), "without noise only the cells used are sent");
+        // Many events are split into several reports: none is named.
+        assert!(Config::from_json(&wide(40)).unwrap().oversized_events().is_empty());
+        // One event too large alone is named (the shell warns), never refused: the estimate is only that.
+        let values: Vec<String> = (0..64).map(|i| format!("\"{}{i:03}\"", "v".repeat(125))).collect();
+        let fields: Vec<String> = (0..9).map(|f| format!("\"f{f}\":{{\"kind\":\"category\",\"values\":[{}]}}", values.join(","))).collect();
+        let big = Config::from_json(&format!(
+            r#"{{"site":"s","revision":"r","purposes":[{{"id":"ads","label":"a","explain":"b","benefit":"c"}}],"events":{{"big":{{"purpose":"ads","fields":{{{}}}}}}}}}"#,
+            fields.join(",")
+        ))
+        .unwrap();
+        assert_eq!(big.oversized_events().iter().map(|(e, _)| *e).collect::<Vec<_>>(), ["big"]);
+    }
+
+    #[test]
+    fn a_report_too_large_for_the_collector_is_split_by_event() {
+        let cfg = Config::from_json(&wide(40)).unwrap();
+        let agg = Aggregate { purpose: "ads".into(), start: 0, seconds: 60, events: StrMap::new() };
+        let mut rng = Seeded(3);
+        let whole = build(&cfg, &agg, &mut rng, None);
+        assert!(whole.to_json().len() > crate::config::MAX_REPORT_BYTES);
+        let parts = whole.clone().split(crate::config::MAX_REPORT_BYTES, &mut rng);
+        assert!(parts.len() >= 2, "{}", parts.len());
+        assert_eq!(parts[0].0.report_id, whole.report_id, "the first part keeps the id");
+        let mut ids: Vec<&str> = parts.iter().map(|(r, _)| r.report_id.as_str()).collect();
+        ids.dedup();
+        assert_eq!(ids.len(), parts.len(), "each part its own id");
+        let mut events: Vec<String> = Vec::new();
+        for (r, text) in &parts {
+            assert!(text.len() <= crate::config::MAX_REPORT_BYTES, "{}", text.len());
+            assert_eq!(*text, r.to_json());
+            assert_eq!((r.purpose.as_str(), r.window, r.noise), (whole.purpose.as_str(), whole.window, whole.noise));
+            for (name, e) in &r.events {
+                assert_eq!(Some(e), whole.events.get(name), "an event whole, as it was");
+                events.push(name.clone());
+            }
+            assert!(crate::conform::report(&cfg, r, false), "a part is a report this config could send (kept when read back)");
+        }
+        events.sort();
+        let mut all: Vec<String> = whole.events.keys().cloned().collect();
+        all.sort();
+        assert_eq!(events, all, "every event in exactly one part");
+        // Small enough: one report, unchanged.
+        let small = build(&Config::from_json(&wide(3)).unwrap(), &agg, &mut rng, None);
+        let one = small.clone().split(crate::config::MAX_REPORT_BYTES, &mut rng);
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].0, small);
     }
 
     const CONFIG_BIG: &str = r#"{"site":"s","revision":"r","purposes":[

@@ -324,11 +324,12 @@ impl App {
         warn_unplain_texts(&self.config);
         warn_foreign_cookie_domain(&self.config);
         warn_no_retention(&self.config);
-        for (purpose, bytes) in self.config.oversized_noised_reports() {
+        for (event, bytes) in self.config.oversized_events() {
             dom::warn(&format!(
-                "with noise, a report lists every declared cell: one for purpose {} may be about {} bytes, over the {} a collector \
-                 takes, and would then be dropped; declare fewer events or category values for it, or move some to another purpose",
-                crate::json::quote(purpose),
+                "a report of event {} alone may be about {} bytes (every declared cell in it: always with noise, and without it \
+                 once every value is counted in one window), over the {} a collector takes, and would then be dropped; declare \
+                 fewer fields or shorter category values for it, or split it into two events",
+                crate::json::quote(event),
                 bytes,
                 crate::config::MAX_REPORT_BYTES
             ));
@@ -725,20 +726,24 @@ impl App {
             if st.consent.granted(&agg.purpose) {
                 let noise = if self.exact.get() { Some(None) } else { None };
                 let report = report::build(&self.config, agg, &mut Crypto, noise);
-                let text = report.to_json();
-                let bytes = text.len();
-                if bytes > crate::config::MAX_REPORT_BYTES {
-                    // The collector would refuse it (413) on every attempt.
-                    let message = format!(
-                        "report {} for purpose {} is {bytes} bytes, over the {} a collector takes; it was dropped",
-                        report.report_id,
-                        crate::json::quote(&agg.purpose),
-                        crate::config::MAX_REPORT_BYTES
-                    );
-                    wasm_bindgen_futures::spawn_local(async move { dom::report_error("report-rejected", &message) });
-                    continue;
+                // Split by event when the whole is over what a collector takes.
+                for (report, text) in report.split(crate::config::MAX_REPORT_BYTES, &mut Crypto) {
+                    let bytes = text.len();
+                    if bytes > crate::config::MAX_REPORT_BYTES {
+                        // One event alone: the collector would refuse it (413) on every attempt.
+                        let events: Vec<String> = report.events.keys().map(|e| crate::json::quote(e)).collect();
+                        let message = format!(
+                            "report {} for purpose {} is {bytes} bytes, over the {} a collector takes, with event {} alone; it was dropped",
+                            report.report_id,
+                            crate::json::quote(&agg.purpose),
+                            crate::config::MAX_REPORT_BYTES,
+                            events.join(", ")
+                        );
+                        wasm_bindgen_futures::spawn_local(async move { dom::report_error("report-rejected", &message) });
+                        continue;
+                    }
+                    queue::push(&report, text);
                 }
-                queue::push(&report, text);
             }
         }
         queue::save_open(self.tab(), &st.agg);

@@ -11,6 +11,9 @@ let pages, sink, chrome, sinkPort, sinkDb, www;
 const WIDE_VALUES = Array.from({ length: 64 }, (_, i) => `/${'long-path-segment-'.repeat(6)}${i}`);
 const WIDE = Object.fromEntries(Array.from({ length: 9 }, (_, e) => [`wide_${e}`,
   { purpose: 'stats', fields: { path: { kind: 'category', values: WIDE_VALUES } } }]));
+// One event whose eight fields of 64 values of 128 characters make it over 64 KB alone.
+const HUGE_VALUES = Array.from({ length: 64 }, (_, i) => `${'v'.repeat(125)}${String(i).padStart(3, '0')}`);
+const HUGE = { huge: { purpose: 'stats', fields: Object.fromEntries(Array.from({ length: 8 }, (_, f) => [`f${f}`, { kind: 'category', values: HUGE_VALUES }])) } };
 // The last is the longest value allowed: 128 characters, 256 UTF-16 units.
 const HOSTILE = ['/q"uote', '/back\\slash', '/é😀', '/line\u2028sep', '</script><b>', '/tab-free {"x":1}', '😀'.repeat(128)];
 
@@ -37,7 +40,8 @@ test.before(async () => {
     ...base.events.page_view.fields, path: { kind: 'category', values: HOSTILE } } } } };
   h.write(www, { 'candor.config.json': base, 'bounded.json': bounded, 'hostile.json': hostile,
     'elsewhere.json': { ...base, site: 'elsewhere.example' }, 'elsewhere.html': h.html({ attrs: 'data-config="/elsewhere.json" async' }),
-    'wide.json': { ...base, events: { ...base.events, ...WIDE } }, 'wide.html': h.html({ attrs: 'data-config="/wide.json" async' }) });
+    'wide.json': { ...base, events: { ...base.events, ...WIDE } }, 'wide.html': h.html({ attrs: 'data-config="/wide.json" async' }),
+    'huge.json': { ...base, events: { ...base.events, ...HUGE } }, 'huge.html': h.html({ attrs: 'data-config="/huge.json" async' }) });
   chrome = await h.browser();
 });
 test.after(async () => { await chrome?.close(); await pages?.stop(); await sink?.stop(); });
@@ -259,11 +263,11 @@ test('a report the collector refuses for good is dropped with a report-rejected 
   await context.close();
 });
 
-test('a report too large for any collector (over 64 KB) is dropped with a report-rejected error, not sent to be refused forever', async () => {
+test('a window too large for one report (over 64 KB) goes as several, split by event: every count arrives, once', async () => {
   const context = await chrome.newContext();
   const p = await h.page(context);
   const posted = [];
-  p.on('request', (r) => { if (r.url().includes('/v1/reports')) posted.push(r.method()); });
+  watch(p, posted);
   await p.goto(pages.url + '/wide.html');
   await h.ready(p);
   await p.evaluate(() => window.candor.grant(['stats']));
@@ -273,12 +277,42 @@ test('a report too large for any collector (over 64 KB) is dropped with a report
     return n;
   }, WIDE_VALUES);
   assert.equal(accepted, 9 * 64);
-  assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 0 });
+  const { sent } = await p.evaluate(() => window.candor.flush());
+  assert.ok(sent >= 2, `sent ${sent}`);
+  assert.deepEqual(posted, Array(sent).fill(202), 'each part stored');
+  assert.deepEqual((await h.events(p, 'error')).map((e) => e.detail), []);
+  for (let e = 0; e < 9; e++) {
+    const a = await aggregates(`wide_${e}`);
+    assert.equal(a.count, 64, `wide_${e}`);
+    assert.equal(a.reports, 1, `wide_${e} is in one report`);
+    assert.deepEqual(Object.values(a.fields.path).reduce((x, y) => x + y, 0), 64);
+  }
+  assert.deepEqual((await p.evaluate(() => window.candor.inspect())).pending, []);
+  await context.close();
+});
+
+test('one event too large for any collector on its own is dropped with a report-rejected error naming it, not sent to be refused forever; a boot warning foretold it', async () => {
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  const posted = [];
+  watch(p, posted);
+  await p.goto(pages.url + '/huge.html');
+  await h.ready(p);
+  const warned = p.logs.filter((l) => l.type === 'warning' && /event "huge" alone/.test(l.text));
+  assert.equal(warned.length, 1, JSON.stringify(p.logs));
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await p.evaluate((values) => {
+    for (const v of values) window.candor.track('huge', Object.fromEntries(Array.from({ length: 8 }, (_, f) => [`f${f}`, v])));
+    window.candor.track('page_view', { path: '/' });
+  }, HUGE_VALUES);
+  const { sent } = await p.evaluate(() => window.candor.flush());
+  assert.equal(sent, 1, 'the rest of the window still goes');
+  assert.deepEqual(posted, [202]);
+  assert.equal((await aggregates('page_view')).count >= 1, true);
   const errors = (await h.events(p, 'error')).map((e) => e.detail);
   assert.equal(errors.length, 1);
   assert.equal(errors[0].code, 'report-rejected');
-  assert.match(errors[0].message, /^report [0-9a-f-]{36} for purpose "stats" is \d+ bytes, over the 65536 a collector takes; it was dropped$/);
-  assert.deepEqual(posted, [], 'nothing was sent');
+  assert.match(errors[0].message, /^report [0-9a-f-]{36} for purpose "stats" is \d+ bytes, over the 65536 a collector takes, with event "huge" alone; it was dropped$/);
   assert.deepEqual((await p.evaluate(() => window.candor.inspect())).pending, []);
   await context.close();
 });
