@@ -115,6 +115,15 @@ pub fn boot_first(config_text: &str, preset: Option<String>, url_preset: Option<
         Ok(c) => c,
         Err(e) => return Err(stopped("config", &format!("invalid config: {e}"))),
     };
+    // The browser judges a URL's host by the URL Standard (an IPv4 address
+    // of 256 or of five parts is no host at all): a collector it cannot
+    // read would leave every report waiting, unsent, for ever.
+    if let Some(c) = config.collector.as_deref().filter(|c| c.starts_with("http")) {
+        if web_sys::Url::new(c).is_err() {
+            let why = format!("invalid config: collector: is not a URL this browser can send to (its host is not valid), got {}", crate::json::quote(c));
+            return Err(stopped("config", &why));
+        }
+    }
     App::start(config, preset, url_preset)
         .map(|app| Sdk { app })
         .map_err(|e| stopped("boot", &format!("could not show the prompt: {}", dom::error_text(&e, "the page refused it"))))

@@ -37,6 +37,11 @@ test.before(async () => {
       ' const f = {path: "/"}; window.__earlyTrack = window.candor.track("page_view", f); f.path = "/shop";',
     'bad.html': h.html({ attrs: 'data-config="/bad.config.json" async' }),
     'bad.config.json': h.config({ events: { purchase: { purpose: 'ads', fields: {} } } }),
+    // Hosts a browser's URL parser refuses (an IPv4 part over 255, five parts), which look like names elsewhere.
+    'bad-host.html': h.html({ attrs: 'data-config="/bad-host.json" async' }),
+    'bad-host.json': h.config({ collector: 'http://256.0.0.1/v1/reports' }),
+    'bad-host5.html': h.html({ attrs: 'data-config="/bad-host5.json" async' }),
+    'bad-host5.json': h.config({ collector: 'https://1.2.3.4.5/v1/reports' }),
     'missing.html': h.html({ attrs: 'data-config="/nope.json" async' }),
     'signals.json': h.config({ cookie: {}, google_consent_mode: { analytics_storage: ['stats'] } }),
     'signals.html': h.html({ attrs: 'data-config="/signals.json" async' }),
@@ -239,6 +244,17 @@ test('an invalid config: one console.error naming the path, candor:error, no pro
   assert.deepEqual(await p.evaluate(() => Object.keys(localStorage)), []);
   assert.equal((await h.events(p, 'ready')).length, 0);
   await context.close();
+});
+
+test('a collector URL whose host the browser cannot parse is a config error, not reports waiting for ever', async () => {
+  for (const [page, url] of [['/bad-host.html', 'http://256.0.0.1/v1/reports'], ['/bad-host5.html', 'https://1.2.3.4.5/v1/reports']]) {
+    const { context, p } = await fresh(page);
+    const errors = p.logs.filter((l) => l.type === 'error').map((l) => l.text);
+    assert.deepEqual(errors, [`candor: invalid config: collector: is not a URL this browser can send to (its host is not valid), got "${url}"`]);
+    assert.equal(await p.evaluate(() => window.candor.error.code), 'config');
+    assert.equal(await p.locator('candor-consent').count(), 0);
+    await context.close();
+  }
 });
 
 test('after a decision, a refused config takes back the cookie and the Consent Mode cache (the decision stays stored)', async () => {
