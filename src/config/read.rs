@@ -223,6 +223,11 @@ fn text(path: &str, v: &J) -> R<Text> {
             for (k, x) in entries {
                 let J::S(s) = x else { return bad() };
                 duplicate(path, &out, k)?;
+                // Language tags match without case ("EN" serves "en"): two
+                // spellings of one tag would leave which text shows to chance.
+                if let Some(same) = out.keys().find(|o| o.eq_ignore_ascii_case(k)) {
+                    return err(path, format!("language \"{k}\" is given twice (also as \"{same}\"): tags are compared without case"));
+                }
                 out.insert(k.clone(), s.clone());
             }
             Ok(Text::Localized(out))
@@ -688,6 +693,8 @@ mod tests {
             {"id":"stats","label":{"en":"A","en":"B"},"explain":"E","benefit":"B"}]}"#;
         let e = crate::config::Config::from_json(base).unwrap_err().to_string();
         assert!(e.contains("purposes[1].label: duplicate key \"en\""), "{e}");
+        let e = crate::config::Config::from_json(&base.replace(r#"{"en":"A","en":"B"}"#, r#"{"en":"A","EN":"B"}"#)).unwrap_err().to_string();
+        assert!(e.contains(r#"purposes[1].label: language "EN" is given twice (also as "en"): tags are compared without case"#), "{e}");
         let events = r#"{"site":"s","revision":"1","purposes":[{"id":"necessary","required":true,"label":"L","explain":"E","benefit":"B"},
             {"id":"stats","label":"L","explain":"E","benefit":"B"}],
             "events":{"page_view":{"purpose":"stats"},"page_view":{"purpose":"necessary"}}}"#;
