@@ -825,7 +825,8 @@ impl App {
             // Refused "from the future" by a clock it just learnt runs ahead: sent again, re-stamped.
             let first = (body, upload::outcome(request).await);
             let (body, outcome) = upload::restamped(&url, &report, ahead, first, false).await;
-            let acknowledged = outcome == Outcome::Acknowledged;
+            // A 409 is delivered too (see `settle`), and counted as sent.
+            let acknowledged = matches!(outcome, Outcome::Acknowledged | Outcome::Rejected(409, _));
             if !self.settle(&report.report_id, &body, outcome) {
                 break;
             }

@@ -246,6 +246,31 @@ test('no report is sent for a purpose after it is withdrawn, even one already qu
   await context.close();
 });
 
+test('a 409 (the collector holds this report id with other content: an earlier try was stored) counts as delivered, in flush() too', async () => {
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  await p.goto(pages.url + '/');
+  await h.ready(p);
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await p.evaluate(() => window.candor.track('purchase', { amount: 10 }));
+  // The first try fails on the way; its report, with other content under the same id, reaches the collector another way.
+  let body;
+  await p.route('**/v1/reports', (route) => { body = route.request().postData(); return route.abort('failed'); });
+  assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 0 });
+  await p.unroute('**/v1/reports');
+  const other = JSON.parse(body);
+  other.events.purchase.count += 1;
+  const stored = await fetch(`${sink.url}/v1/reports`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(other) });
+  assert.equal(stored.status, 202);
+  const answered = p.waitForResponse((r) => r.url().includes('/v1/reports') && r.request().method() === 'POST');
+  assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 1 });
+  assert.equal((await answered).status(), 409);
+  assert.deepEqual((await h.events(p, 'error')).map((e) => e.detail.code), []);
+  assert.deepEqual((await h.events(p, 'report')).map((e) => e.detail.report_id), [other.report_id]);
+  assert.deepEqual((await p.evaluate(() => window.candor.inspect())).pending, []);
+  await context.close();
+});
+
 test('a report the collector refuses for good is dropped with a report-rejected error that gives the collector\'s reason', async () => {
   const context = await chrome.newContext();
   const p = await h.page(context);
