@@ -33,7 +33,19 @@ thread_local! {
     /// Elements activated in the last [`RECENT_MS`], with when: a refusal
     /// reported at the document is matched against these only.
     static RECENT: RefCell<Vec<(Element, f64)>> = const { RefCell::new(Vec::new()) };
+    /// Whether the gated iframes of the page as Candor found it are marked
+    /// (see [`PARSED`]).
+    static MARKED: Cell<bool> = const { Cell::new(false) };
 }
+
+/// A property (not an attribute) on the gated iframes already in the page
+/// when Candor starts: the parser's. Back (a page not kept in the
+/// back/forward cache) gives such a frame its last URL from session history
+/// before any script runs, even without `src`, even once consent is gone;
+/// a frame a script made is not given one. So a parser's frame loads as a
+/// fresh copy in its place, and frames the page adds later (single-page
+/// apps, whose framework keeps a reference to its element) load in place.
+const PARSED: &str = "__candorParsed";
 
 const RECENT_MS: f64 = 5_000.0;
 
@@ -69,6 +81,13 @@ fn activated(el: &Element) {
 /// waiting for a purpose withdrawn since stays inert.
 pub fn activate_granted(doc: &Document, consent: &Consent) {
     CONSENT.replace(Some(consent.clone()));
+    if !MARKED.replace(true) {
+        if let Ok(frames) = doc.query_selector_all("iframe[data-candor-purpose]") {
+            for frame in (0..frames.length()).filter_map(|i| frames.item(i)) {
+                let _ = js_sys::Reflect::set(&frame, &PARSED.into(), &JsValue::TRUE);
+            }
+        }
+    }
     unload_withdrawn(doc, consent);
     let Ok(nodes) = doc.query_selector_all(SELECTOR) else { return };
     // The queue is rebuilt in document order each time: what waits for a
@@ -371,6 +390,19 @@ fn activate(doc: &Document, el: &Element) -> Result<Option<js_sys::Promise>, JsV
             let _ = el.remove_attribute("id");
             activated(&fresh);
             return Ok(loaded);
+        }
+        "iframe" if js_sys::Reflect::get(el, &PARSED.into()).is_ok_and(|v| v.is_truthy()) => {
+            let fresh = el.clone_node()?.unchecked_into::<Element>();
+            if let Some(src) = el.get_attribute("data-src") {
+                fresh.set_attribute("src", &src)?;
+            }
+            let focused = doc.active_element().is_some_and(|a| a == *el);
+            el.replace_with_with_node_1(&fresh)?;
+            // Its placeholder's "Allow" button gave focus to the frame.
+            if focused {
+                let _ = fresh.unchecked_ref::<web_sys::HtmlElement>().focus();
+            }
+            activated(&fresh);
         }
         "iframe" | "img" | "video" | "audio" | "source" | "embed" => {
             if let Some(srcset) = el.get_attribute("data-srcset") {

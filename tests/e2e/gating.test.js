@@ -628,6 +628,36 @@ test('past max_per_window an event is accepted as capped and not counted; the de
   assert.equal(exact.counted, 102);
 });
 
+test('Back to a page not kept in the back/forward cache, after a withdrawal: its gated iframe is not loaded again from session history; an iframe a script adds loads in place', async () => {
+  h.write(www, {
+    'hist-a.html': h.html({ body: '<a id="go" href="/hist-b.html">B</a><iframe title="video" data-candor-purpose="video" data-src="/vendor/video.html?hist"></iframe>' }),
+    'hist-b.html': h.html({ body: '<p>B</p>' }),
+  });
+  const context = await chrome.newContext();
+  const p = await open(context, '/hist-a.html');
+  // A frame the page's script adds later (a single-page app's component) keeps its element: loaded in place.
+  await p.evaluate(() => {
+    const f = document.createElement('iframe');
+    f.title = 'late'; f.id = 'late'; f.dataset.candorPurpose = 'video'; f.dataset.src = '/vendor/video.html?late';
+    document.body.append(f);
+    window.__late = f;
+  });
+  await p.evaluate(() => window.candor.grant(['video']));
+  await p.waitForFunction(() => [...document.querySelectorAll('iframe')].every((f) => f.contentDocument && f.contentDocument.URL.includes('/vendor/')));
+  assert.equal(await p.evaluate(() => document.getElementById('late') === window.__late), true, 'the page\'s own element');
+  await p.click('#go');
+  await p.waitForURL(/hist-b/);
+  await h.ready(p);
+  await p.evaluate(() => window.candor.deny(['video']));
+  p.requests = [];
+  await p.goBack();
+  await h.ready(p);
+  await p.waitForTimeout(300);
+  assert.deepEqual(p.requests.filter((u) => u.startsWith('/vendor/')), [], 'nothing fetched from the vendor');
+  assert.equal(await p.evaluate(() => document.querySelector('iframe').contentDocument?.URL), 'about:blank');
+  await context.close();
+});
+
 test('a gated iframe can show a placeholder whose button grants just its purpose', async () => {
   h.write(www, { 'placeholder.html': h.html({ body: `
 <iframe title="video" data-candor-purpose="video" data-src="/vendor/video.html?ph" data-candor-placeholder></iframe>
