@@ -369,21 +369,46 @@ where
             js_sys::Reflect::set(&opts, &"signal".into(), &signal).ok()?;
         }
     }
+    // The task is the callback's to run, unless the browser refuses locks
+    // to this page altogether (below).
+    let task = std::rc::Rc::new(std::cell::RefCell::new(Some(task)));
+    let held = task.clone();
     let callback = wasm_bindgen::closure::Closure::once_into_js(move |lock: JsValue| -> js_sys::Promise {
-        if lock.is_null() {
-            return js_sys::Promise::resolve(&JsValue::NULL);
+        let task = held.borrow_mut().take();
+        match task {
+            Some(task) if !lock.is_null() => wasm_bindgen_futures::future_to_promise(async move {
+                task().await;
+                Ok(JsValue::UNDEFINED)
+            }),
+            _ => js_sys::Promise::resolve(&JsValue::NULL),
         }
-        wasm_bindgen_futures::future_to_promise(async move {
-            task().await;
-            Ok(JsValue::UNDEFINED)
-        })
     });
     // Not `dyn_into`: a page that replaced the global `Promise` (zone.js in
     // Angular apps, Bluebird) fails `instanceof Promise` for the browser's
     // own; and a patched `request` may answer anything, which
     // `Promise.resolve` makes a promise of.
-    let promise = js_sys::Promise::resolve(&request.call3(&locks, &"candor.upload".into(), &opts, &callback).ok()?);
-    JsFuture::from(promise).await.ok().map(drop)
+    let outcome = match request.call3(&locks, &"candor.upload".into(), &opts, &callback) {
+        Ok(answer) => JsFuture::from(js_sys::Promise::resolve(&answer)).await,
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(_) => Some(()),
+        // Storage blocked (cookies off, some third-party frames): Web Locks
+        // refuse this page with a SecurityError, and every tab of it is
+        // alone with its memory. It uploads without the lock (the
+        // collector deduplicates) rather than never while it is open.
+        Err(e) if error_name(&e).as_deref() == Some("SecurityError") => {
+            let task = task.borrow_mut().take()?;
+            task().await;
+            Some(())
+        }
+        Err(_) => None,
+    }
+}
+
+/// An exception's `name` ("SecurityError", "AbortError"…).
+fn error_name(e: &JsValue) -> Option<String> {
+    js_sys::Reflect::get(e, &"name".into()).ok()?.as_string()
 }
 
 /// Starts a `DELETE` of `url` (no cookies, no referrer, `keepalive` so it

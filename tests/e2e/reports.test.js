@@ -271,6 +271,28 @@ test('a 409 (the collector holds this report id with other content: an earlier t
   await context.close();
 });
 
+test('in a frame whose storage the browser blocks (a third-party frame), Web Locks refuse the page: flush() still uploads', async () => {
+  const port = new URL(pages.url).port;
+  h.write(www, { 'local.json': h.config({ collector: '/v1/reports' }), 'local.html': h.html({ attrs: 'data-config="/local.json" async' }),
+    'embed.html': h.html({ body: `<iframe id="f" title="embedded site" src="http://localhost:${port}/local.html"></iframe>` }) });
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  const posted = [];
+  watch(p, posted);
+  await p.goto(pages.url + '/embed.html');
+  const f = await (await p.waitForSelector('#f')).contentFrame();
+  await f.waitForFunction(() => window.candor);
+  await f.evaluate(() => window.candor.ready);
+  // The condition itself: this browser refuses locks to a third-party frame.
+  assert.match(await f.evaluate(() => navigator.locks.query().then(() => 'ok', (e) => e.name)), /SecurityError/);
+  await f.evaluate(() => window.candor.acceptAll());
+  assert.deepEqual(await f.evaluate(() => window.candor.track('purchase', { amount: 3 })), { accepted: true });
+  assert.deepEqual(await f.evaluate(() => window.candor.flush()), { sent: 1 });
+  assert.deepEqual(posted, [202]);
+  assert.deepEqual((await f.evaluate(() => window.candor.inspect())).pending, []);
+  await context.close();
+});
+
 test('a report the collector refuses for good is dropped with a report-rejected error that gives the collector\'s reason', async () => {
   const context = await chrome.newContext();
   const p = await h.page(context);
