@@ -455,7 +455,7 @@ mod tests {
             [
                 "Wird als Gesamtzahlen für 14:05–\u{2060}14:06 gesendet: 12 × page view, gruppiert nach page.",
                 "Wartet darauf, als Gesamtzahlen für 14:05–\u{2060}14:06 gesendet zu werden: 3 × page view, gruppiert nach page. \
-                 Zum Schutz Ihrer Privatsphäre wurden zufällige Werte hinzugefügt, daher können diese Zahlen abweichen, sogar unter null."
+                 Zum Schutz Ihrer Privatsphäre wurden zufällige Werte hinzugefügt, daher können diese Zahlen abweichen und sogar unter null liegen."
             ]
         );
         assert_eq!(v.purposes[1].sent, ["Gesendet am 2025-11-23 um 14:06 als Gesamtzahlen für 14:05–\u{2060}14:06: 1 × page view, gruppiert nach page."]);
