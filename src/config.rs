@@ -84,6 +84,9 @@ pub struct Config {
     /// IAB TCF v2.2 CMP settings (see `tcf.rs`).
     #[serde(default)]
     pub tcf: Option<TcfConfig>,
+    /// `"$schema"`: where an editor finds the config's JSON Schema. Not used.
+    #[serde(rename = "$schema", default, skip_serializing)]
+    pub schema: Option<String>,
     /// Overrides of built-in UI strings, keyed by string id.
     #[serde(default)]
     pub texts: StrMap<Text>,
@@ -1204,6 +1207,15 @@ mod tests {
         let e = err(&bad);
         assert!(e.starts_with("purposes[1]"), "{e}");
         assert!(e.contains("unknown field \"retention_dayz\""), "{e}");
+    }
+
+    #[test]
+    fn a_schema_link_for_editors_is_read_and_ignored() {
+        let linked = DEMO.replacen('{', r#"{"$schema": "./node_modules/candor/schema.json","#, 1);
+        let mut read = Config::from_json(&linked).unwrap();
+        assert_eq!(read.schema.take().as_deref(), Some("./node_modules/candor/schema.json"));
+        assert_eq!(read, Config::from_json(DEMO).unwrap(), "nothing else changes");
+        assert!(err(&DEMO.replacen('{', r#"{"$schema": 1,"#, 1)).starts_with("$schema: invalid type"));
     }
 
     #[test]

@@ -241,7 +241,7 @@ pub(super) fn config(v: &J) -> R<Config> {
     const FIELDS: &[&str] = &[
         "site", "revision", "collector", "language", "default_language", "purposes", "events", "aggregation",
         "expires_days", "reopen", "debug", "history_days", "qa", "vendors", "google_consent_mode", "cookie", "tcf",
-        "texts",
+        "$schema", "texts",
     ];
         // Fields are read in document order so the first bad one is reported, as serde would.
     let mut c = Config {
@@ -262,6 +262,7 @@ pub(super) fn config(v: &J) -> R<Config> {
         google_consent_mode: None,
         cookie: None,
         tcf: None,
+        schema: None,
         texts: StrMap::new(),
     };
     let (mut site, mut revision, mut purposes) = (None, None, None);
@@ -284,6 +285,8 @@ pub(super) fn config(v: &J) -> R<Config> {
             "google_consent_mode" => c.google_consent_mode = nullable(map(strings))(at, x)?,
             "cookie" => c.cookie = nullable(cookie)(at, x)?,
             "tcf" => c.tcf = nullable(tcf)(at, x)?,
+            // An editor's link to the schema (`candor/schema.json`): read, not used.
+            "$schema" => c.schema = Some(string(at, x)?),
             _ => c.texts = map(text)(at, x)?,
         }
         Ok(())

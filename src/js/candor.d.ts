@@ -104,6 +104,8 @@ export type TextId =
 
 /** The site config. Unknown keys are errors (the SDK refuses the whole config). */
 export interface CandorConfig {
+  /** Where editors find the config's JSON Schema (`candor/schema.json`); read and ignored. */
+  $schema?: string;
   /** The site's name, as the collector's `--sites` knows it. */
   site: string;
   /** Changing it asks every visitor again. */

@@ -254,7 +254,6 @@ function withView(call) {
 }
 
 var candor = {
-  __candor: true,
   version: '0.1.0',
   ready: ready,
   error: null,
@@ -288,6 +287,8 @@ var candor = {
     return new Promise(function (resolve, reject) { queue.push(['flush', [], resolve, reject]); });
   },
 };
+// Marks Candor's own object (see the check at the top), out of its keys.
+Object.defineProperty(candor, '__candor', { value: true });
 try {
   Object.defineProperty(window, 'candor', { value: candor, configurable: false, writable: false, enumerable: true });
 } catch (e) {

@@ -74,6 +74,8 @@ test('boots from a config URL: prompt shown, nothing granted, ready event', asyn
   await h.ready(p);
   await assertUndecidedWithPrompt(p);
   assert.equal((await h.events(p, 'ready')).length, 1);
+  // Its own keys are the documented API: the mark that tells a second copy of candor.js it runs already is not one.
+  assert.equal(await p.evaluate(() => Object.keys(window.candor).includes('__candor')), false);
   // The collector sends build.sh's brotli copies to a browser that accepts them.
   assert.deepEqual(sent, { 'candor.js': 'br', 'candor_bg.wasm': 'br' });
   await context.close();

@@ -1,5 +1,6 @@
-// Candor in a Vite app. In a project: `npm install candor` (or the tarball
-// that `make package` writes to target/package/), then `npx vite build`.
+// Candor in a Vite app. In a project: install the tarball that `make package`
+// writes to target/package/ (`npm install ./candor-<version>.tgz`; the
+// package is not on the public registry), then `npx vite build`.
 //
 // The config is imported, so Vite bundles it (no extra request). The wasm is
 // imported with `?url`, so Vite emits it as a hashed asset and gives its URL
