@@ -33,19 +33,7 @@ thread_local! {
     /// Elements activated in the last [`RECENT_MS`], with when: a refusal
     /// reported at the document is matched against these only.
     static RECENT: RefCell<Vec<(Element, f64)>> = const { RefCell::new(Vec::new()) };
-    /// Whether the gated iframes of the page as Candor found it are marked
-    /// (see [`PARSED`]).
-    static MARKED: Cell<bool> = const { Cell::new(false) };
 }
-
-/// A property (not an attribute) on the gated iframes already in the page
-/// when Candor starts: the parser's. Back (a page not kept in the
-/// back/forward cache) gives such a frame its last URL from session history
-/// before any script runs, even without `src`, even once consent is gone;
-/// a frame a script made is not given one. So a parser's frame loads as a
-/// fresh copy in its place, and frames the page adds later (single-page
-/// apps, whose framework keeps a reference to its element) load in place.
-const PARSED: &str = "__candorParsed";
 
 const RECENT_MS: f64 = 5_000.0;
 
@@ -81,13 +69,6 @@ fn activated(el: &Element) {
 /// waiting for a purpose withdrawn since stays inert.
 pub fn activate_granted(doc: &Document, consent: &Consent) {
     CONSENT.replace(Some(consent.clone()));
-    if !MARKED.replace(true) {
-        if let Ok(frames) = doc.query_selector_all("iframe[data-candor-purpose]") {
-            for frame in (0..frames.length()).filter_map(|i| frames.item(i)) {
-                let _ = js_sys::Reflect::set(&frame, &PARSED.into(), &JsValue::TRUE);
-            }
-        }
-    }
     unload_withdrawn(doc, consent);
     let Ok(nodes) = doc.query_selector_all(SELECTOR) else { return };
     // The queue is rebuilt in document order each time: what waits for a
@@ -156,19 +137,23 @@ pub fn activate_granted(doc: &Document, consent: &Consent) {
 }
 
 /// An iframe loaded from its `data-src` whose purposes are no longer all
-/// granted (withdrawn here or in another tab, or erased) is unloaded: it is
-/// replaced by a copy without `src`, so the other company's page is gone
-/// (a new `src` would add a history entry, and Back would load it again),
-/// and the copy waits (its placeholder back, if it asked for one), to load
-/// anew if they are granted again. A script cannot be unloaded.
+/// granted (withdrawn here or in another tab, or erased) is unloaded: taken
+/// out without `src` and put back in its place, it gets a new, empty frame,
+/// so the other company's page is gone (a new `src` would add a history
+/// entry, and Back would load it again; removing `src` alone leaves the
+/// page loaded). The element stays the page's, and waits (its placeholder
+/// back, if it asked for one), to load anew if they are granted again. A
+/// script cannot be unloaded.
 fn unload_withdrawn(doc: &Document, consent: &Consent) {
     let Ok(nodes) = doc.query_selector_all("iframe[data-candor-purpose][data-candor-activated][data-src]") else { return };
     for frame in (0..nodes.length()).filter_map(|i| nodes.item(i).and_then(|n| n.dyn_into::<Element>().ok())) {
         if !allowed(&frame, consent) {
-            if let Ok(copy) = frame.clone_node().map(|n| n.unchecked_into::<Element>()) {
-                let _ = copy.remove_attribute("src");
-                let _ = copy.remove_attribute(DONE);
-                let _ = frame.replace_with_with_node_1(&copy);
+            let _ = frame.remove_attribute("src");
+            let _ = frame.remove_attribute(DONE);
+            if let Some(parent) = frame.parent_node() {
+                let next = frame.next_sibling();
+                frame.remove();
+                let _ = parent.insert_before(&frame, next.as_ref());
             }
         }
     }
@@ -391,20 +376,31 @@ fn activate(doc: &Document, el: &Element) -> Result<Option<js_sys::Promise>, JsV
             activated(&fresh);
             return Ok(loaded);
         }
-        "iframe" if js_sys::Reflect::get(el, &PARSED.into()).is_ok_and(|v| v.is_truthy()) => {
-            let fresh = el.clone_node()?.unchecked_into::<Element>();
-            if let Some(src) = el.get_attribute("data-src") {
-                fresh.set_attribute("src", &src)?;
-            }
+        "iframe" => {
+            // Back to a page the browser did not keep in its back/forward
+            // cache gives a frame the parser made its last URL from session
+            // history before any script runs, even without `src` and after
+            // consent was withdrawn; a frame made by script is not given
+            // one. So the iframe is taken out and put back in its place with
+            // `src` set between: the element (its listeners, the page's
+            // references to it) stays, and its frame is made anew, by script.
             let focused = doc.active_element().is_some_and(|a| a == *el);
-            el.replace_with_with_node_1(&fresh)?;
-            // Its placeholder's "Allow" button gave focus to the frame.
-            if focused {
-                let _ = fresh.unchecked_ref::<web_sys::HtmlElement>().focus();
+            let place = el.parent_node().map(|parent| (parent, el.next_sibling()));
+            if place.is_some() {
+                el.remove();
             }
-            activated(&fresh);
+            if let Some(src) = el.get_attribute("data-src") {
+                el.set_attribute("src", &src)?;
+            }
+            if let Some((parent, next)) = place {
+                parent.insert_before(el, next.as_ref())?;
+            }
+            if focused {
+                let _ = el.unchecked_ref::<web_sys::HtmlElement>().focus();
+            }
+            activated(el);
         }
-        "iframe" | "img" | "video" | "audio" | "source" | "embed" => {
+        "img" | "video" | "audio" | "source" | "embed" => {
             if let Some(srcset) = el.get_attribute("data-srcset") {
                 el.set_attribute("srcset", &srcset)?;
             }

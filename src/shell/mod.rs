@@ -570,12 +570,10 @@ impl App {
     fn activate(&self) {
         let consent = self.state.borrow().consent.clone();
         let doc = dom::document();
-        // Placeholders first: a frame that loads as a fresh copy (see
-        // `activate`) takes the shown, focused state its placeholder leaves.
+        activate::activate_granted(&doc, &consent);
         if let Some(on_allow) = self.on_allow.borrow().as_ref() {
             self.placeholders.borrow_mut().sync(&doc, &self.config, &self.texts, &consent, on_allow);
         }
-        activate::activate_granted(&doc, &consent);
     }
 
     /// Deletes open aggregates and pending reports of every purpose not granted.

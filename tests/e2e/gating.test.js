@@ -628,15 +628,18 @@ test('past max_per_window an event is accepted as capped and not counted; the de
   assert.equal(exact.counted, 102);
 });
 
-test('Back to a page not kept in the back/forward cache, after a withdrawal: its gated iframe is not loaded again from session history; an iframe a script adds loads in place', async () => {
+test('Back to a page not kept in the back/forward cache, after a withdrawal: its gated iframe is not loaded again from session history; the page\'s elements, listeners and references stay', async () => {
   h.write(www, {
     'hist-a.html': h.html({ body: '<a id="go" href="/hist-b.html">B</a><iframe title="video" data-candor-purpose="video" data-src="/vendor/video.html?hist"></iframe>' }),
     'hist-b.html': h.html({ body: '<p>B</p>' }),
   });
   const context = await chrome.newContext();
   const p = await open(context, '/hist-a.html');
-  // A frame the page's script adds later (a single-page app's component) keeps its element: loaded in place.
+  // The page holds its frame from the HTML, with a load listener, and adds one of its own (a single-page app's component).
   await p.evaluate(() => {
+    window.__html = document.querySelector('iframe');
+    window.__loads = [];
+    window.__html.addEventListener('load', () => window.__loads.push(window.__html.contentDocument?.URL));
     const f = document.createElement('iframe');
     f.title = 'late'; f.id = 'late'; f.dataset.candorPurpose = 'video'; f.dataset.src = '/vendor/video.html?late';
     document.body.append(f);
@@ -644,7 +647,15 @@ test('Back to a page not kept in the back/forward cache, after a withdrawal: its
   });
   await p.evaluate(() => window.candor.grant(['video']));
   await p.waitForFunction(() => [...document.querySelectorAll('iframe')].every((f) => f.contentDocument && f.contentDocument.URL.includes('/vendor/')));
-  assert.equal(await p.evaluate(() => document.getElementById('late') === window.__late), true, 'the page\'s own element');
+  assert.deepEqual(await p.evaluate(() => [document.querySelector('iframe') === window.__html, document.getElementById('late') === window.__late]),
+    [true, true], 'the page\'s own elements');
+  await p.waitForFunction(() => window.__loads.some((u) => u && u.includes('/vendor/video.html?hist')));
+  // Withdrawn here: unloaded, still the same element (a framework can still remove it).
+  await p.evaluate(() => window.candor.deny(['video']));
+  await p.waitForFunction(() => window.__html.contentDocument?.URL === 'about:blank' && !window.__html.hasAttribute('src'));
+  assert.equal(await p.evaluate(() => { const f = window.__html; f.parentNode.removeChild(f); document.body.prepend(f); return document.querySelector('iframe') === f; }), true);
+  await p.evaluate(() => window.candor.grant(['video']));
+  await p.waitForFunction(() => window.__html.contentDocument?.URL.includes('/vendor/video.html?hist'));
   await p.click('#go');
   await p.waitForURL(/hist-b/);
   await h.ready(p);
