@@ -324,18 +324,17 @@ function qaApi(sdk) {
 function settle() {
   var waiting = queue;
   queue = [];
-  // candor:ready first, then the calls made before it: a page that listens
-  // for candor:consent from its candor:ready handler still hears the
-  // decision a queued grant() makes.
-  resolveReady();
-  if (sdk) emit('ready', sdk.consent());
   waiting.forEach(function (call) {
     var name = call[0], args = call[1], resolve = call[2], reject = call[3];
     if (name === 'track') return resolve(track(args[0], args[1]));
     if (!sdk) return resolve(fallback(name));
     try { resolve(sdk[name].apply(sdk, args)); } catch (e) { reject(e); }
   });
-  if (sdk) runWatchers();
+  resolveReady();
+  if (sdk) {
+    emit('ready', sdk.consent());
+    runWatchers();
+  }
 }
 
 function fail(code, message, alreadyReported) {

@@ -138,9 +138,10 @@ test('calls made before the wasm is ready are queued and answered; an early trac
   const early = await p.evaluate(async () => [await window.__early, window.__earlyTrack]);
   assert.equal(early[0].purposes.stats, true, 'the queued grant resolved with the new consent (the list as it was at the call)');
   assert.deepEqual(early[1], { accepted: false, reason: 'not-ready' }, 'CONTRACT §3');
-  // candor:ready (undecided, as stored), then the queued grant's candor:consent.
-  const order = await p.evaluate(() => window.__events.map((e) => [e.name, e.detail.decided]));
-  assert.deepEqual(order, [['ready', false], ['consent', true]]);
+  // The calls made before the boot ended apply first: candor:ready says what they made of the consent, so a
+  // ready listener acting on its detail never acts on a state the page already changed.
+  const order = await p.evaluate(() => window.__events.map((e) => [e.name, e.detail.decided, e.detail.purposes.stats]));
+  assert.deepEqual(order, [['consent', true, true], ['ready', true, true]]);
   assert.deepEqual(await p.evaluate(() => window.candor.inspect().open), [], 'nothing was recorded: a retry after ready counts once');
   assert.deepEqual(await p.evaluate(() => window.candor.track('page_view', { path: '/' })), { accepted: true });
   await context.close();
