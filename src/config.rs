@@ -746,9 +746,9 @@ impl Config {
         self.events.iter().map(|(name, e)| (name.as_str(), self.event_report_bytes(name, e))).filter(|(_, n)| *n > MAX_REPORT_BYTES).collect()
     }
 
-    /// About how long a report of `purpose` with every cell of its events is.
-    #[cfg(test)]
-    pub(crate) fn noised_report_bytes(&self, purpose: &str) -> usize {
+    /// About how long a report of `purpose` with every cell of its events is
+    /// (its parts together, when it is split).
+    pub fn noised_report_bytes(&self, purpose: &str) -> usize {
         let events = self.events.iter().filter(|(_, e)| e.purpose == purpose);
         events.map(|(name, e)| self.event_report_bytes(name, e) - self.report_head_bytes(purpose)).sum::<usize>() + self.report_head_bytes(purpose)
     }

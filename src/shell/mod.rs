@@ -333,6 +333,21 @@ impl App {
         warn_unplain_texts(&self.config);
         warn_foreign_cookie_domain(&self.config);
         warn_no_retention(&self.config);
+        // A window's parts fill the pending queue: while the collector
+        // cannot be reached, older reports are pushed out sooner.
+        for p in &self.config.purposes {
+            let bytes = self.config.noised_report_bytes(&p.id);
+            if bytes * 2 > queue::MAX_BYTES / 2 {
+                dom::warn(&format!(
+                    "a window of purpose {} may come to about {} bytes of reports (every declared cell: always with noise, and \
+                     without it once every value is counted), more than half of the {} bytes of reports kept waiting for the \
+                     collector: while it cannot be reached, older reports are dropped; declare fewer events or category values for it",
+                    crate::json::quote(&p.id),
+                    bytes,
+                    queue::MAX_BYTES / 2
+                ));
+            }
+        }
         for (event, bytes) in self.config.oversized_events() {
             dom::warn(&format!(
                 "a report of event {} alone may be about {} bytes (every declared cell in it: always with noise, and without it \

@@ -26,8 +26,10 @@ const REPORT: &str = "candor.report.";
 const DROPPED: &str = "candor.dropped";
 /// At most this many pending reports.
 pub const MAX_REPORTS: usize = 200;
-/// At most this many bytes of pending reports.
-pub const MAX_BYTES: usize = 256 * 1024;
+/// At most this many bytes of pending reports (UTF-16, as storage counts
+/// them): room for 8 reports of the collector's largest, the parts of one
+/// window of a purpose with many events and long category values.
+pub const MAX_BYTES: usize = 1024 * 1024;
 
 /// This tab's id, kept in sessionStorage across reloads. `silent(seen)`:
 /// whether a heartbeat of `seen` (seconds) is old enough that its tab has
