@@ -514,8 +514,8 @@ impl Prompt {
         set_hidden(&self.data.section, true);
         set_hidden(&self.actions, false);
         set_hidden(&self.gpc_note, !gpc);
-        self.status.set_text_content(None);
-        self.announce.set_text_content(None);
+        hush(&self.status);
+        hush(&self.announce);
         set_hidden(&self.prefs, true);
         set_hidden(&self.customize, false);
         set_hidden(&self.save, true);
@@ -578,7 +578,7 @@ impl Prompt {
         }
         // Back from "Your data": focus returns to the button that opened it.
         let from_data = self.data_open();
-        self.announce.set_text_content(None);
+        hush(&self.announce);
         self.dialog.close();
         let _ = self.dialog.class_list().add_1("modal");
         self.set_heading(self.texts.ui.prefs_heading());
@@ -708,12 +708,32 @@ impl Prompt {
 /// first: a region that appears (its dialog opening) with its text already
 /// in it, or that gets the same text again, is often not read out.
 fn say_later(region: &Element, text: &str) {
-    region.set_text_content(None);
+    let turn = hush(region);
     let (region, text) = (region.clone(), text.to_string());
     wasm_bindgen_futures::spawn_local(async move {
         gloo_timers::future::TimeoutFuture::new(150).await;
-        region.set_text_content(Some(&text));
+        // Not when the region was emptied or given other words meanwhile
+        // (a decision, then at once an erase that shows the banner again).
+        if said(&region) == turn {
+            region.set_text_content(Some(&text));
+        }
     });
+}
+
+/// Empties a live region and cancels what [`say_later`] was about to put
+/// in it; returns the region's new turn.
+fn hush(region: &Element) -> f64 {
+    let turn = said(region) + 1.0;
+    let _ = js_sys::Reflect::set(region, &SAID.into(), &turn.into());
+    region.set_text_content(None);
+    turn
+}
+
+/// A live region's turn: a property, so the page's DOM sees nothing.
+const SAID: &str = "__candorSaid";
+
+fn said(region: &Element) -> f64 {
+    js_sys::Reflect::get(region, &SAID.into()).ok().and_then(|v| v.as_f64()).unwrap_or(0.0)
 }
 
 /// Keeps Tab and Shift+Tab inside the modal dialog.

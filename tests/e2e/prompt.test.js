@@ -547,6 +547,15 @@ test('screen readers: a decision made in the prompt is announced as saved; Esc i
     assert.equal(await announce.isVisible(), true, 'in the accessibility tree (clipped to nothing, not hidden)');
     assert.ok(await announce.evaluate((e) => e.getBoundingClientRect().width <= 1), 'and not seen');
   }
+  // A decision, then at once an erase that asks again: "saved" is not said over the new banner.
+  await byId(p, 'candor-reopen').click();
+  await byId(p, 'candor-accept-all').last().click();
+  await p.waitForFunction(() => window.candor.consent().purposes.video === true);
+  await p.evaluate(() => window.candor.erase());
+  await p.waitForTimeout(400);
+  assert.equal(await announce.textContent(), '');
+  await byId(p, 'candor-accept-all').click();
+  await p.waitForFunction(() => window.candor.consent().decided);
   // From the preferences to "Your data" and back with Esc: focus is on the button that opened it.
   await byId(p, 'candor-reopen').click();
   await byId(p, 'candor-your-data').click();
