@@ -1480,6 +1480,11 @@ impl Sdk {
         // Fields the loader could not read: the same order as `gate::check`
         // (the event, then consent, then its fields), so one call gets one
         // reason whatever shape its fields have.
+        if code == 3 {
+            // As `track` does: a decision that lapsed is undecided now.
+            let now = (js_sys::Date::now() / 1000.0) as u64 + self.app.clock_offset.get();
+            self.app.expire_if_due(now);
+        }
         let code = match (code, self.app.config.events.get(name)) {
             (3, None) => 2,
             (3, Some(e)) if self.app.state.try_borrow().is_ok_and(|st| !st.consent.granted(&e.purpose)) => 1,

@@ -96,12 +96,15 @@ test('a decision that reaches expires_days while the page is open lapses there t
     // The tab stays open for half a year (expires_days: 182, the default): its wall clock moves on.
     const now = Date.now;
     Date.now = () => now.call(Date) + (182 * 86400 + 60) * 1000;
+    // Fields the loader cannot read get the reason a readable call would: consent first.
+    const badFields = window.candor.track('page_view', 5);
     const consent = window.candor.consent();
     const after = window.candor.track('page_view', { path: '/' });
     const events = window.__events.filter((e) => e.name === 'consent').map((e) => e.detail.decided);
-    return { before, consent, after, events, open: window.candor.inspect().open.length };
+    return { before, badFields, consent, after, events, open: window.candor.inspect().open.length };
   });
   assert.deepEqual(out.before, { accepted: true });
+  assert.deepEqual(out.badFields, { accepted: false, reason: 'no-consent' });
   assert.equal(out.consent.decided, false);
   assert.deepEqual(out.consent.purposes, { necessary: true, stats: false, video: false });
   assert.deepEqual(out.after, { accepted: false, reason: 'no-consent' });
