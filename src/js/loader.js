@@ -95,7 +95,9 @@ function inspectStopped() {
     } catch (e) { /* storage blocked: nothing to list from it */ }
   });
   storage.sort(function (a, b) { return a.key < b.key ? -1 : a.key > b.key ? 1 : 0; });
-  return { consent: undecided(), storage: storage, pending: pending, open: [], dropped: 0, history: [], receipts: [] };
+  var dropped = 0;
+  try { dropped = Math.max(0, parseInt(localStorage.getItem('candor.dropped'), 10) || 0); } catch (e) { /* blocked: none counted */ }
+  return { consent: undecided(), storage: storage, pending: pending, open: [], dropped: dropped, history: [], receipts: [] };
 }
 
 // erase() after a failed boot (an invalid config, no WebAssembly): the wasm

@@ -33,6 +33,10 @@ thread_local! {
     /// Elements activated in the last [`RECENT_MS`], with when: a refusal
     /// reported at the document is matched against these only.
     static RECENT: RefCell<Vec<(Element, f64)>> = const { RefCell::new(Vec::new()) };
+    /// Iframes loaded from their `data-src`, in the page or not: one the
+    /// page took out (a tab panel kept aside) is unloaded on a withdrawal
+    /// too, so putting it back loads nothing.
+    static FRAMES: RefCell<Vec<Element>> = const { RefCell::new(Vec::new()) };
 }
 
 const RECENT_MS: f64 = 5_000.0;
@@ -95,7 +99,8 @@ pub fn activate_granted(doc: &Document, consent: &Consent) {
         let doc = doc.clone();
         wasm_bindgen_futures::spawn_local(async move {
             for el in media {
-                if !el.has_attribute(DONE) && still_allowed(&el) {
+                // One the page took out meanwhile waits: put back, it is seen again.
+                if !el.has_attribute(DONE) && el.is_connected() && still_allowed(&el) {
                     if let Err(e) = activate(&doc, &el) {
                         super::dom::report_error("activation", &activation_error(&el, &e));
                     }
@@ -145,18 +150,48 @@ pub fn activate_granted(doc: &Document, consent: &Consent) {
 /// back, if it asked for one), to load anew if they are granted again. A
 /// script cannot be unloaded.
 fn unload_withdrawn(doc: &Document, consent: &Consent) {
-    let Ok(nodes) = doc.query_selector_all("iframe[data-candor-purpose][data-candor-activated][data-src]") else { return };
-    for frame in (0..nodes.length()).filter_map(|i| nodes.item(i).and_then(|n| n.dyn_into::<Element>().ok())) {
-        if !allowed(&frame, consent) {
-            let _ = frame.remove_attribute("src");
-            let _ = frame.remove_attribute(DONE);
-            if let Some(parent) = frame.parent_node() {
-                let next = frame.next_sibling();
-                frame.remove();
-                let _ = parent.insert_before(&frame, next.as_ref());
-            }
+    let mut frames = FRAMES.take();
+    if let Ok(nodes) = doc.query_selector_all("iframe[data-candor-purpose][data-candor-activated][data-src]") {
+        frames.extend((0..nodes.length()).filter_map(|i| nodes.item(i).and_then(|n| n.dyn_into::<Element>().ok())));
+    }
+    let mut kept: Vec<Element> = Vec::new();
+    for frame in frames {
+        if kept.contains(&frame) || !frame.has_attribute(DONE) {
+            continue;
+        }
+        if allowed(&frame, consent) {
+            kept.push(frame);
+            continue;
+        }
+        let _ = remake_frame(doc, &frame, |f| {
+            f.remove_attribute("src")?;
+            f.remove_attribute(DONE)
+        });
+    }
+    FRAMES.set(kept);
+}
+
+/// Takes `frame` out of the page, applies `change`, and puts it back where
+/// it was: its frame is then made anew, by script (see `activate`). The
+/// place is kept by an empty text node, as the page's `blur`/`focusout`
+/// handlers run when a focused frame leaves and may move its neighbours;
+/// if they removed the marker too, the frame goes back at the end of its
+/// parent, never lost. A frame out of the page is only changed.
+fn remake_frame(doc: &Document, frame: &Element, change: impl FnOnce(&Element) -> Result<(), JsValue>) -> Result<(), JsValue> {
+    let Some(parent) = frame.parent_node() else { return change(frame) };
+    let marker = doc.create_text_node("");
+    parent.insert_before(&marker, Some(frame))?;
+    frame.remove();
+    let changed = change(frame);
+    match marker.parent_node() {
+        Some(at) => {
+            at.replace_child(frame, &marker)?;
+        }
+        None => {
+            parent.append_child(frame)?;
         }
     }
+    changed
 }
 
 fn still_allowed(el: &Element) -> bool {
@@ -284,11 +319,17 @@ pub fn follow_sources(records: &js_sys::Array) {
             continue;
         }
         let target = &name[5..];
+        // An iframe's new URL in a frame made anew, as on activation: no
+        // history entry that Back would load after a withdrawal.
+        let frame = el.tag_name().eq_ignore_ascii_case("iframe");
         let result = match el.get_attribute(&name) {
-            Some(url) if el.get_attribute(target).as_ref() != Some(&url) => el.set_attribute(target, &url).map(|()| {
-                activated(&el);
-                reload_media(&el);
-            }),
+            Some(url) if el.get_attribute(target).as_ref() != Some(&url) => {
+                let set = |e: &Element| e.set_attribute(target, &url);
+                if frame { remake_frame(&super::dom::document(), &el, set) } else { set(&el) }.map(|()| {
+                    activated(&el);
+                    reload_media(&el);
+                })
+            }
             _ => Ok(()),
         };
         if let Err(e) = result {
@@ -385,19 +426,12 @@ fn activate(doc: &Document, el: &Element) -> Result<Option<js_sys::Promise>, JsV
             // `src` set between: the element (its listeners, the page's
             // references to it) stays, and its frame is made anew, by script.
             let focused = doc.active_element().is_some_and(|a| a == *el);
-            let place = el.parent_node().map(|parent| (parent, el.next_sibling()));
-            if place.is_some() {
-                el.remove();
-            }
-            if let Some(src) = el.get_attribute("data-src") {
-                el.set_attribute("src", &src)?;
-            }
-            if let Some((parent, next)) = place {
-                parent.insert_before(el, next.as_ref())?;
-            }
+            let src = el.get_attribute("data-src");
+            remake_frame(doc, el, |f| src.as_ref().map_or(Ok(()), |src| f.set_attribute("src", src)))?;
             if focused {
                 let _ = el.unchecked_ref::<web_sys::HtmlElement>().focus();
             }
+            FRAMES.with_borrow_mut(|f| f.push(el.clone()));
             activated(el);
         }
         "img" | "video" | "audio" | "source" | "embed" => {

@@ -7,7 +7,7 @@
 //! `candor.report.<enqueued>.<report_id>`, created once and removed once
 //! acknowledged. `<enqueued>` (local milliseconds plus a counter) orders the
 //! queue; it stays in this browser and is never sent.
-//! The queue is bounded (200 reports, 256 KB): when full, the oldest reports
+//! The queue is bounded (200 reports, 1 MiB as storage counts it; with ordinary configs the 200 bind first): when full, the oldest reports
 //! are dropped and counted in `candor.dropped`. A report storage refuses
 //! (full or blocked) waits in this page's memory instead, under the same
 //! bounds, and is sent like the others while the page is open.

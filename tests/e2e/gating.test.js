@@ -669,6 +669,49 @@ test('Back to a page not kept in the back/forward cache, after a withdrawal: its
   await context.close();
 });
 
+test('iframes put back in place stay in the page whatever its blur handlers do; one the page took out loads nothing when put back after a withdrawal; a new data-src adds no history entry', async () => {
+  h.write(www, { 'remake.html': h.html({ body: `<div id="box"><iframe title="video" data-candor-purpose="video" data-src="/vendor/video.html?remake" data-candor-placeholder></iframe></div>
+<div id="aside"><iframe title="kept" id="kept" data-candor-purpose="video" data-src="/vendor/video.html?kept"></iframe></div>
+<script src="/remake.js"></script>` }),
+  // The page shows a hint after the focused frame and removes it on blur: the place Candor kept would be gone.
+  'remake.js': `document.addEventListener('focusin', (e) => { if (e.target.tagName === 'IFRAME' && !document.getElementById('hint')) {
+  const p = document.createElement('p'); p.id = 'hint'; p.textContent = 'hint'; e.target.after(p); } });
+document.addEventListener('focusout', (e) => { if (e.target.tagName === 'IFRAME') document.getElementById('hint')?.remove(); });` });
+  const context = await chrome.newContext();
+  const p = await open(context, '/remake.html');
+  const frame = () => p.evaluate(() => { const f = document.querySelector('#box iframe'); return f && [f.isConnected, f.getAttribute('src'), f.contentDocument?.URL]; });
+  // "Allow" with the keyboard: focus goes to the frame, which is then put back in place.
+  await p.locator('[data-testid="candor-placeholder-allow-video"]').first().focus();
+  await p.keyboard.press('Enter');
+  await p.waitForFunction(() => document.querySelector('#box iframe')?.contentDocument?.URL.includes('/vendor/'));
+  assert.deepEqual(await frame(), [true, '/vendor/video.html?remake', `${server.url}/vendor/video.html?remake`]);
+  // Withdrawn while the frame has focus: unloaded, still in the page, its placeholder back.
+  await p.evaluate(() => document.querySelector('#box iframe').focus());
+  await p.evaluate(() => window.candor.deny(['video']));
+  await p.waitForFunction(() => document.querySelector('#box iframe')?.contentDocument?.URL === 'about:blank');
+  assert.deepEqual(await frame(), [true, null, 'about:blank']);
+  await p.locator('candor-placeholder').first().waitFor({ state: 'visible' });
+  assert.deepEqual(await h.events(p, 'error'), []);
+  // A panel the page keeps aside: granted, taken out, withdrawn, put back: nothing is fetched.
+  await p.evaluate(() => window.candor.grant(['video']));
+  await p.waitForFunction(() => document.getElementById('kept').contentDocument?.URL.includes('/vendor/'));
+  await p.evaluate(() => { window.__aside = document.getElementById('aside'); window.__aside.remove(); });
+  await p.evaluate(() => window.candor.deny(['video']));
+  p.requests = [];
+  await p.evaluate(() => document.body.append(window.__aside));
+  await p.waitForTimeout(300);
+  assert.deepEqual(p.requests.filter((u) => u.startsWith('/vendor/')), []);
+  assert.equal(await p.evaluate(() => document.getElementById('kept').hasAttribute('src')), false);
+  // A new data-src on a loaded frame (a framework re-rendering it): loaded in a frame made anew, no history entry.
+  await p.evaluate(() => window.candor.grant(['video']));
+  await p.waitForFunction(() => document.querySelector('#box iframe').contentDocument?.URL.includes('?remake'));
+  const before = await p.evaluate(() => history.length);
+  await p.evaluate(() => { document.querySelector('#box iframe').dataset.src = '/vendor/video.html?other'; });
+  await p.waitForFunction(() => document.querySelector('#box iframe').contentDocument?.URL.includes('?other'));
+  assert.equal(await p.evaluate(() => history.length), before);
+  await context.close();
+});
+
 test('a gated iframe can show a placeholder whose button grants just its purpose', async () => {
   h.write(www, { 'placeholder.html': h.html({ body: `
 <iframe title="video" data-candor-purpose="video" data-src="/vendor/video.html?ph" data-candor-placeholder></iframe>
