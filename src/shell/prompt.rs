@@ -332,7 +332,7 @@ impl Prompt {
             click(&customize, Intent::Customize),
             click(&close, Intent::Close),
             click(&reopen, Intent::Customize),
-            click(&your_data.clone(), Intent::YourData),
+            click(&your_data, Intent::YourData),
         ];
         {
             let on = on.clone();
