@@ -98,6 +98,8 @@ ui_texts! {
     data_nothing_waiting,
     /// Contains `{days}`.
     data_nothing_sent,
+    /// The same for `history_days: 1`.
+    data_nothing_sent_one,
     data_nothing_stored,
     data_on,
     data_off,

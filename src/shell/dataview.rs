@@ -122,7 +122,10 @@ impl DataView {
             let ui = &self.texts.ui;
             let title = el(doc, "h3", &[], &format!("{} ({})", p.label, if p.granted { ui.data_on() } else { ui.data_off() }))?;
             part.append_child(&title)?;
-            let nothing_sent = ui.data_nothing_sent().replace("{days}", &history_days.to_string());
+            let nothing_sent = match history_days {
+                1 => ui.data_nothing_sent_one().to_string(),
+                days => ui.data_nothing_sent().replace("{days}", &days.to_string()),
+            };
             let lang = self.sentences.as_ref();
             list(doc, &part, ui.data_waiting(), &format!("candor-data-waiting-{}", p.id), &p.waiting, ui.data_nothing_waiting(), lang)?;
             list(doc, &part, ui.data_sent(), &format!("candor-data-sent-{}", p.id), &p.sent, &nothing_sent, lang)?;

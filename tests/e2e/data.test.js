@@ -38,6 +38,9 @@ test.before(async () => {
     // An event of the required purpose, at most twice per window.
     'need.config.json': { ...base, events: { ...base.events, heartbeat: { purpose: 'necessary', max_per_window: 2 } } },
     'need.html': h.html({ attrs: 'data-config="/need.config.json" async' }),
+    // A history of one day: its empty line says "day", not "1 days".
+    'day.config.json': { ...base, history_days: 1 },
+    'day.html': h.html({ attrs: 'data-config="/day.config.json" async' }),
   });
   server = await h.collector({ www });
   chrome = await h.browser();
@@ -299,6 +302,14 @@ test('erase() on a page whose config is broken still deletes what earlier pages 
   assert.equal((await deleted).status(), 204);
   assert.equal((await fetch(`${server.url}/v1/receipts/${id}`)).status, 404);
   assert.equal((await h.consent(p)).decided, false, 'the decision is gone: asked again');
+  await context.close();
+});
+
+test('"Your data" with a history of one day says so in the singular', async () => {
+  const { context, p } = await open('/day.html');
+  await byId(p, 'candor-reject-all').click();
+  await p.evaluate(() => window.candor.open('data'));
+  assert.deepEqual(await texts(byId(p, 'candor-data-sent-video').locator('li')), ['Nothing was sent in the last day.']);
   await context.close();
 });
 
