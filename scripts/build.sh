@@ -57,6 +57,7 @@ cp src/js/candor.d.ts src/js/candor.d.mts dist/
 # follows them too, so a dist/ packaged before never holds stale copies.
 if [ -d dist/locales ]; then rm -rf dist/locales && cp -r pkg-config/locales dist/locales; fi
 if [ -f dist/schema.json ]; then cp pkg-config/candor.config.schema.json dist/schema.json; fi
+for f in report receipt; do if [ -f "dist/$f.schema.json" ]; then cp "pkg-config/$f.schema.json" dist/; fi; done
 if [ -d dist/testing ]; then rm -rf dist/testing && cp -r src/js/testing dist/testing; fi
 # Precompressed copies for servers that pick one by Accept-Encoding (the
 # collector does): brotli where the browser accepts it, else gzip.

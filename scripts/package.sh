@@ -12,6 +12,7 @@ for f in candor.js candor.mjs candor_bg.wasm candor.d.ts candor.d.mts; do
 done
 VERSION="$(awk -F'"' '/^version/ {print $2; exit}' Cargo.toml)"
 cp pkg-config/candor.config.schema.json dist/schema.json
+cp pkg-config/report.schema.json pkg-config/receipt.schema.json dist/
 rm -rf dist/locales dist/testing
 cp -r pkg-config/locales dist/locales
 if [ -d src/js/testing ]; then cp -r src/js/testing dist/testing; fi

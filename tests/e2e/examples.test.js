@@ -94,7 +94,7 @@ test('make package: the tarball holds exactly the intended files, and every expo
     ? fs.readdirSync(testingDir, { recursive: true }).filter((f) => fs.statSync(path.join(testingDir, f)).isFile())
       .map((f) => `testing/${f.split(path.sep).join('/')}`)
     : [];
-  const expected = ['candor.d.mts', 'candor.d.ts', 'candor.js', 'candor.mjs', 'candor_bg.wasm', 'package.json', 'schema.json', ...locales, ...testing];
+  const expected = ['candor.d.mts', 'candor.d.ts', 'candor.js', 'candor.mjs', 'candor_bg.wasm', 'package.json', 'schema.json', 'report.schema.json', 'receipt.schema.json', ...locales, ...testing];
   assert.deepEqual(pack.files.map((f) => f.path).sort(), expected.sort());
 
   const pkg = JSON.parse(fs.readFileSync(path.join(app, 'node_modules/candor/package.json'), 'utf8'));
