@@ -827,6 +827,17 @@ impl App {
                 queue::remove(&report.report_id);
                 continue;
             }
+            // Waiting longer than its purpose's retention_days (90 days for
+            // one without), a report is not sent but dropped and counted:
+            // the site says it keeps such data no longer (a collector that
+            // stayed blocked must not leave reports in the browser for ever).
+            let keep_days = self.config.purpose(&report.purpose).and_then(|p| p.retention_days).unwrap_or(90);
+            let ended = report.window.start.saturating_add(u64::from(report.window.seconds));
+            if ended.saturating_add(u64::from(keep_days) * 86_400) < self.now() {
+                queue::remove(&report.report_id);
+                queue::count_dropped(1);
+                continue;
+            }
             if !queue::is_pending(&report.report_id) {
                 continue;
             }

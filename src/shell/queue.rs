@@ -307,7 +307,7 @@ pub fn push(report: &Report, text: String) {
             dropped
         });
         if dropped > 0 {
-            storage::set(DROPPED, &(dropped_count() + dropped).to_string());
+            count_dropped(dropped);
         }
         return;
     }
@@ -325,7 +325,7 @@ pub fn push(report: &Report, text: String) {
         dropped += 1;
     }
     if dropped > 0 {
-        storage::set(DROPPED, &(dropped_count() + dropped).to_string());
+        count_dropped(dropped);
     }
 }
 
@@ -344,6 +344,11 @@ pub fn remove(id: &str) -> bool {
 }
 
 /// Reports dropped because the queue was full.
+/// Counts `n` more reports dropped (`inspect().dropped`).
+pub fn count_dropped(n: u64) {
+    storage::set(DROPPED, &(dropped_count() + n).to_string());
+}
+
 pub fn dropped_count() -> u64 {
     storage::get(DROPPED).and_then(|s| s.parse().ok()).unwrap_or(0)
 }

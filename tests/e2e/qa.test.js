@@ -36,6 +36,30 @@ async function open(url, preset) {
   return { context, p };
 }
 
+test('a report that waited past its purpose\'s retention_days (the collector unreachable all along) is dropped and counted, not sent', async () => {
+  const { context, p } = await open('/on.html?candor=grant:stats');
+  const posts = [];
+  await p.route('**/v1/reports', (route) => { posts.push(route.request().url()); return route.abort('failed'); });
+  assert.deepEqual(await p.evaluate(() => window.candor.track('page_view', { path: '/' })), { accepted: true });
+  assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 0 });
+  const before = await p.evaluate(() => window.candor.inspect());
+  assert.equal(before.pending.length, 1);
+  // 29 days on (stats keeps 30): still waiting, still tried.
+  await p.evaluate(() => window.candor.qa.advance(29 * 86400));
+  assert.equal((await p.evaluate(() => window.candor.inspect())).pending.length, 1);
+  // 31 days on: dropped, counted, and no longer tried.
+  await p.evaluate(() => window.candor.qa.advance(2 * 86400));
+  await p.evaluate(() => window.candor.flush());
+  const after = await p.evaluate(() => window.candor.inspect());
+  assert.deepEqual(after.pending, []);
+  assert.equal(after.dropped, before.dropped + 1);
+  const tries = posts.length;
+  await p.unroute('**/v1/reports');
+  assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 0 });
+  assert.ok(tries >= 2, `tried while it could still be sent: ${tries}`);
+  await context.close();
+});
+
 test('presets apply where qa allows the host, and say so once', async () => {
   for (const url of ['/on.html?candor=grant:video', '/host.html?candor=grant:video']) {
     const { context, p } = await open(url);
