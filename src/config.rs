@@ -958,6 +958,7 @@ fn check_placeholders(path: &str, key: &str, text: &Text) -> Result<(), ConfigEr
         "data_open" | "data_pending" | "data_sent_on" => (&["{events}"], DATA_VIEW_FILLS),
         "data_event" => (&["{count}", "{event}"], DATA_VIEW_FILLS),
         "data_key" => (&["{key}", "{meaning}"], DATA_VIEW_FILLS),
+        "data_choice" => (&["{purpose}", "{state}"], DATA_VIEW_FILLS),
         _ => return Ok(()),
     };
     for (lang, s) in text.entries() {

@@ -145,6 +145,8 @@ ui_texts! {
     data_receipt,
     /// One receipt not yet acknowledged: the same placeholders.
     data_receipt_waiting,
+    /// One purpose's choice in a receipt's `{choices}`: `{purpose}` and `{state}` (`data_on`/`data_off`).
+    data_choice,
     /// A stored value's size: `{bytes}`.
     data_bytes,
     /// The same for a single byte.

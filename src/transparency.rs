@@ -187,7 +187,10 @@ pub fn view(config: &Config, chain: &[String], words: &Words<'_>, st: &State<'_>
         .map(|(r, acknowledged)| {
             let choices: Vec<String> = config
                 .optional_purposes()
-                .map(|p| format!("{}: {}", p.label.resolve(chain), if r.choices.get(&p.id) == Some(&true) { ui.data_on() } else { ui.data_off() }))
+                .map(|p| {
+                    let state = if r.choices.get(&p.id) == Some(&true) { ui.data_on() } else { ui.data_off() };
+                    fill(ui.data_choice(), &[("purpose", p.label.resolve(chain)), ("state", state)])
+                })
                 .collect();
             let template = if *acknowledged { ui.data_receipt() } else { ui.data_receipt_waiting() };
             fill(template, &[("date", &date(r.timestamp, off)), ("time", &hm(r.timestamp, off)), ("choices", &choices.join(", "))])

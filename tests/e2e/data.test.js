@@ -533,6 +533,20 @@ test('erase in one tab while another tab\'s receipt is on its way: refused when 
   await context.close();
 });
 
+test('records of choices in French: each "purpose : state" with the language\'s narrow no-break space', async () => {
+  const context = await chrome.newContext({ locale: 'fr-FR' });
+  const p = await h.page(context);
+  await p.goto(server.url + '/');
+  await h.ready(p);
+  await byId(p, 'candor-accept-all').click();
+  await acknowledged(p, 1);
+  await p.evaluate(() => window.candor.open('data'));
+  const lines = await texts(byId(p, 'candor-data-receipts').locator('li'));
+  assert.equal(lines.length, 1);
+  assert.ok(lines[0].includes('(Count visits\u202f: activé, Show videos\u202f: activé)'), lines[0]);
+  await context.close();
+});
+
 test('the data view speaks the prompt\'s language: headings, empty lines, buttons and every sentence', async () => {
   const context = await chrome.newContext({ locale: 'de-DE' });
   const p = await h.page(context);
