@@ -782,6 +782,10 @@ impl App {
         let before = self.acknowledged.get();
         self.close_windows(all);
         if self.config.collector.is_none() {
+            // Kept here only: they still go once their purpose's retention is past.
+            for report in queue::pending().into_iter().filter(|r| r.site == self.config.site) {
+                self.drop_if_expired(&report);
+            }
             return 0;
         }
         while self.uploading.get() {
@@ -827,15 +831,7 @@ impl App {
                 queue::remove(&report.report_id);
                 continue;
             }
-            // Waiting longer than its purpose's retention_days (90 days for
-            // one without), a report is not sent but dropped and counted:
-            // the site says it keeps such data no longer (a collector that
-            // stayed blocked must not leave reports in the browser for ever).
-            let keep_days = self.config.purpose(&report.purpose).and_then(|p| p.retention_days).unwrap_or(90);
-            let ended = report.window.start.saturating_add(u64::from(report.window.seconds));
-            if ended.saturating_add(u64::from(keep_days) * 86_400) < self.now() {
-                queue::remove(&report.report_id);
-                queue::count_dropped(1);
+            if self.drop_if_expired(&report) {
                 continue;
             }
             if !queue::is_pending(&report.report_id) {
@@ -914,6 +910,22 @@ impl App {
     /// of whole windows at a time until it does (the collector refuses a
     /// window that ends more than a day ahead, and a report cannot come
     /// from the future). Steps of a day keep a resend the same body.
+    /// Drops and counts `report` when it waited longer than its purpose's
+    /// `retention_days` (90 days for one without) after its window ended:
+    /// the site says it keeps such data no longer, and a collector that
+    /// stays blocked (or none at all) must not leave reports in the browser
+    /// for ever.
+    fn drop_if_expired(&self, report: &Report) -> bool {
+        let keep_days = self.config.purpose(&report.purpose).and_then(|p| p.retention_days).unwrap_or(90);
+        let ended = report.window.start.saturating_add(u64::from(report.window.seconds));
+        let expired = ended.saturating_add(u64::from(keep_days) * 86_400) < self.now();
+        if expired {
+            queue::remove(&report.report_id);
+            queue::count_dropped(1);
+        }
+        expired
+    }
+
     fn not_from_the_future(&self, mut report: Report) -> Report {
         let now = self.now();
         if report.window.start > now {

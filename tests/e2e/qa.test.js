@@ -15,6 +15,9 @@ test.before(async () => {
     'host.html': h.html({ attrs: 'data-config="/qa-host.json" async' }),
     'other.html': h.html({ attrs: 'data-config="/qa-other-host.json" async' }),
     'off.html': h.html({ attrs: 'data-config="/qa-off.json" async' }),
+    // Reports kept in the browser only (no collector).
+    'qa-local.json': h.config({ qa: true, collector: null }),
+    'local.html': h.html({ attrs: 'data-config="/qa-local.json" async' }),
     // A site that tracks as soon as consent is given, on candor:consent.
     'listen.js': `window.__seen = [];
 document.addEventListener('candor:consent', function (e) {
@@ -58,6 +61,17 @@ test('a report that waited past its purpose\'s retention_days (the collector unr
   assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 0 });
   assert.ok(tries >= 2, `tried while it could still be sent: ${tries}`);
   await context.close();
+  // Without a collector, reports stay in this browser: until their purpose's retention is past.
+  const local = await open('/local.html?candor=grant:stats');
+  await local.p.evaluate(() => window.candor.track('page_view', { path: '/' }));
+  await local.p.evaluate(() => window.candor.flush());
+  const kept = await local.p.evaluate(() => window.candor.inspect());
+  assert.equal(kept.pending.length, 1);
+  await local.p.evaluate(() => window.candor.qa.advance(31 * 86400));
+  await local.p.evaluate(() => window.candor.flush());
+  const gone = await local.p.evaluate(() => window.candor.inspect());
+  assert.deepEqual([gone.pending.length, gone.dropped], [0, kept.dropped + 1]);
+  await local.context.close();
 });
 
 test('presets apply where qa allows the host, and say so once', async () => {
