@@ -743,31 +743,18 @@ impl Config {
     /// never refuses the config on it; a report that really is too large is
     /// dropped with an error when it is built.
     pub fn oversized_events(&self) -> Vec<(&str, usize)> {
-        self.events.iter().map(|(name, e)| (name.as_str(), self.event_report_bytes(name, e))).filter(|(_, n)| *n > MAX_REPORT_BYTES).collect()
+        self.events
+            .iter()
+            .map(|(name, e)| (name.as_str(), self.report_head_bytes(&e.purpose) + event_bytes(name, e)))
+            .filter(|(_, n)| *n > MAX_REPORT_BYTES)
+            .collect()
     }
 
     /// About how long a report of `purpose` with every cell of its events is
     /// (its parts together, when it is split).
     pub fn noised_report_bytes(&self, purpose: &str) -> usize {
         let events = self.events.iter().filter(|(_, e)| e.purpose == purpose);
-        events.map(|(name, e)| self.event_report_bytes(name, e) - self.report_head_bytes(purpose)).sum::<usize>() + self.report_head_bytes(purpose)
-    }
-
-    /// About how long a report holding only `event`, every cell of it, is.
-    fn event_report_bytes(&self, name: &str, e: &Event) -> usize {
-        let quoted = |s: &str| s.len() + 2 + s.bytes().filter(|b| *b == b'"' || *b == b'\\' || *b < 0x20).count() * 5;
-        const NUMBER: usize = 7;
-        let mut n = self.report_head_bytes(&e.purpose) + quoted(name) + 24 + NUMBER;
-        for (f, field) in &e.fields {
-            n += quoted(f) + 3;
-            n += match field {
-                Field::Category { values } => values.iter().map(|v| quoted(v) + 2 + NUMBER).sum::<usize>() + 9 + NUMBER,
-                Field::Histogram { buckets } => (buckets.len() + 1) * (NUMBER + 1),
-                Field::Sum { .. } => 24,
-                Field::Count {} => 0,
-            };
-        }
-        n
+        self.report_head_bytes(purpose) + events.map(|(name, e)| event_bytes(name, e)).sum::<usize>()
     }
 
     /// A report's bytes around its events.
@@ -941,6 +928,24 @@ fn check_text(path: &str, text: &Text, max: usize) -> Result<(), ConfigError> {
         }
     }
     Ok(())
+}
+
+/// About how many bytes `event` adds to a report, every cell of it in:
+/// numbers taken as 7 characters.
+fn event_bytes(name: &str, e: &Event) -> usize {
+    let quoted = |s: &str| s.len() + 2 + s.bytes().filter(|b| *b == b'"' || *b == b'\\' || *b < 0x20).count() * 5;
+    const NUMBER: usize = 7;
+    let mut n = quoted(name) + 24 + NUMBER;
+    for (f, field) in &e.fields {
+        n += quoted(f) + 3;
+        n += match field {
+            Field::Category { values } => values.iter().map(|v| quoted(v) + 2 + NUMBER).sum::<usize>() + 9 + NUMBER,
+            Field::Histogram { buckets } => (buckets.len() + 1) * (NUMBER + 1),
+            Field::Sum { .. } => 24,
+            Field::Count {} => 0,
+        };
+    }
+    n
 }
 
 /// Overrides must keep the placeholders that say what a text is about:

@@ -153,7 +153,8 @@ impl Report {
         };
         let mut parts = Vec::new();
         let mut current = part(report_id);
-        let mut current_text = current.to_json();
+        // Set by the first event (a part always takes one).
+        let mut current_text = String::new();
         for (name, event) in events {
             current.events.insert(name.clone(), event);
             let text = current.to_json();
