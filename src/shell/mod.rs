@@ -1004,19 +1004,12 @@ impl App {
     fn handle(&self, intent: Intent) {
         let all: Vec<&str> = self.config.optional_purposes().map(|p| p.id.as_str()).collect();
         match intent {
-            Intent::AcceptAll => {
-                self.decide_known(&all, &[], Method::Button);
-                self.with_view(|p| p.saved());
-            }
-            Intent::RejectAll => {
-                self.decide_known(&[], &all, Method::Button);
-                self.with_view(|p| p.saved());
-            }
+            Intent::AcceptAll => self.decided_in_prompt(&all, &[]),
+            Intent::RejectAll => self.decided_in_prompt(&[], &all),
             Intent::Save(choices) => {
                 let grant: Vec<&str> = choices.iter().filter(|(_, on)| *on).map(|(id, _)| id.as_str()).collect();
                 let deny: Vec<&str> = choices.iter().filter(|(_, on)| !*on).map(|(id, _)| id.as_str()).collect();
-                self.decide_known(&grant, &deny, Method::Button);
-                self.with_view(|p| p.saved());
+                self.decided_in_prompt(&grant, &deny);
             }
             Intent::Customize => self.open_preferences(),
             Intent::Back => {
@@ -1209,6 +1202,12 @@ impl App {
     /// [`App::decide`] for ids taken from the config itself (or checked
     /// against it), which it cannot refuse. No `expect`: its message would
     /// ship `Debug` formatting, and a refusal changes nothing anyway.
+    /// A decision made with the prompt's buttons, said to screen readers.
+    fn decided_in_prompt(&self, grant: &[&str], deny: &[&str]) {
+        self.decide_known(grant, deny, Method::Button);
+        self.with_view(|p| p.saved());
+    }
+
     fn decide_known(&self, grant: &[&str], deny: &[&str], method: Method) {
         let done = self.decide(grant, deny, method);
         debug_assert!(done.is_ok());
@@ -1505,8 +1504,7 @@ impl Sdk {
         // reason whatever shape its fields have.
         if code == 3 {
             // As `track` does: a decision that lapsed is undecided now.
-            let now = (js_sys::Date::now() / 1000.0) as u64 + self.app.clock_offset.get();
-            self.app.expire_if_due(now);
+            self.app.expire_if_due(self.app.now());
         }
         let code = match (code, self.app.config.events.get(name)) {
             (3, None) => 2,
