@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Turns dist/ (written by build.sh) into the npm package: dist/package.json
 # from the template pkg-config/package.json with the version from Cargo.toml,
-# the config schema as schema.json, the built-in UI strings as locales/, and the
+# the config schema as schema.json, the package's README and the licences,
+# the built-in UI strings as locales/, and the
 # QA kit as testing/ when src/js/testing/ exists. Then it packs the tarball
 # into target/package/ with npm pack (offline: nothing is fetched or published)
 # and lists what went in.
@@ -13,6 +14,7 @@ done
 VERSION="$(awk -F'"' '/^version/ {print $2; exit}' Cargo.toml)"
 cp pkg-config/candor.config.schema.json dist/schema.json
 cp pkg-config/report.schema.json pkg-config/receipt.schema.json dist/
+cp pkg-config/README.md LICENSE-MIT LICENSE-APACHE dist/
 rm -rf dist/locales dist/testing
 cp -r pkg-config/locales dist/locales
 if [ -d src/js/testing ]; then cp -r src/js/testing dist/testing; fi

@@ -94,7 +94,7 @@ test('make package: the tarball holds exactly the intended files, and every expo
     ? fs.readdirSync(testingDir, { recursive: true }).filter((f) => fs.statSync(path.join(testingDir, f)).isFile())
       .map((f) => `testing/${f.split(path.sep).join('/')}`)
     : [];
-  const expected = ['candor.d.mts', 'candor.d.ts', 'candor.js', 'candor.mjs', 'candor_bg.wasm', 'package.json', 'schema.json', 'report.schema.json', 'receipt.schema.json', ...locales, ...testing];
+  const expected = ['candor.d.mts', 'candor.d.ts', 'candor.js', 'candor.mjs', 'candor_bg.wasm', 'package.json', 'schema.json', 'report.schema.json', 'receipt.schema.json', 'README.md', 'LICENSE-MIT', 'LICENSE-APACHE', ...locales, ...testing];
   assert.deepEqual(pack.files.map((f) => f.path).sort(), expected.sort());
 
   const pkg = JSON.parse(fs.readFileSync(path.join(app, 'node_modules/candor/package.json'), 'utf8'));
@@ -105,6 +105,13 @@ test('make package: the tarball holds exactly the intended files, and every expo
   assert.deepEqual(pkg.exports['.'], { import: { types: './candor.d.mts', default: './candor.mjs' }, default: './candor.js' });
   assert.equal(pkg.types, './candor.d.ts');
   assert.ok(pkg.license && pkg.sideEffects, 'license and sideEffects are set');
+  // The licence texts the SPDX expression names, and a README for the registry's page.
+  assert.equal(pkg.license, 'MIT OR Apache-2.0');
+  assert.match(fs.readFileSync(path.join(app, 'node_modules/candor/LICENSE-MIT'), 'utf8'), /^MIT License/);
+  assert.match(fs.readFileSync(path.join(app, 'node_modules/candor/LICENSE-APACHE'), 'utf8'), /Apache License\s+Version 2\.0/);
+  assert.match(fs.readFileSync(path.join(app, 'node_modules/candor/README.md'), 'utf8'), /^# candor\n/);
+  // Tools that read only `main` (no exports) get the classic script that `require('candor')` gives.
+  assert.equal(pkg.main, './candor.js');
   // Every export target (with * standing for any file) is a file in the package.
   const leaves = (t) => (typeof t === 'string' ? [t] : Object.values(t).flatMap(leaves));
   const targets = Object.values(pkg.exports).flatMap(leaves);
