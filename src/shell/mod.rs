@@ -390,7 +390,8 @@ impl App {
         self.finished.get().is_none() && !preset && !self.state.borrow().consent.decided
     }
 
-    /// This tab's id. (Leaked: one per page, or two after [`App::new_tab_id`].)
+    /// This tab's id. (Leaked: one per page, and one more after each
+    /// [`App::new_tab_id`] or erase.)
     fn tab(&self) -> &'static str {
         if let Some(tab) = self.tab.get() {
             return tab;
@@ -413,6 +414,21 @@ impl App {
         if !st.agg.open.is_empty() || !st.agg.budget.is_empty() {
             queue::save_open(tab, &st.agg);
         }
+    }
+
+    /// The stored open aggregates of every other tab. After an erase this
+    /// tab has no id until it stores something again: then all are others'.
+    fn other_tabs(&self) -> Vec<String> {
+        queue::other_tabs(self.tab.get().unwrap_or_default())
+    }
+
+    /// Stores (or, empty, removes) this tab's open aggregates. Nothing
+    /// counted since an erase needs no id, so none is made for it.
+    fn save_open(&self, agg: &Aggregator) -> bool {
+        if self.tab.get().is_none() && agg.open.is_empty() && agg.budget.is_empty() {
+            return true;
+        }
+        queue::save_open(self.tab(), agg)
     }
 
     /// The text bundle and its SHA-256.
@@ -527,7 +543,7 @@ impl App {
             } else if key.as_deref().is_some_and(|k| k.starts_with("candor.")) {
                 let written = e.dyn_ref::<web_sys::StorageEvent>().and_then(|s| s.new_value()).is_some();
                 if let Some(app) = weak.upgrade() {
-                    if key.as_deref().is_some_and(|k| queue::is_tab_key(k, app.tab())) {
+                    if key.as_deref().zip(app.tab.get()).is_some_and(|(k, tab)| queue::is_tab_key(k, tab)) {
                         if written {
                             app.new_tab_id();
                         } else {
@@ -603,10 +619,10 @@ impl App {
         // keep (and nothing is left stored after an erase in another tab).
         let config = &self.config;
         st.agg.budget.retain(|event, _| config.events.get(event).is_some_and(|e| st.consent.granted(&e.purpose)));
-        queue::save_open(self.tab(), &st.agg);
+        self.save_open(&st.agg);
         // Stored aggregates of tabs that stopped running (a running tab
         // purges its own on the storage event).
-        for key in queue::other_tabs(self.tab()) {
+        for key in self.other_tabs() {
             if self.is_orphan(&key) {
                 queue::purge_stored(&key, &denied);
             }
@@ -657,7 +673,7 @@ impl App {
             // what was stored is the other tab's to send now.
             self.forget_taken();
             // Refused (full or blocked storage): kept in memory, said once.
-            queue::save_open(self.tab(), &self.state.borrow().agg);
+            self.save_open(&self.state.borrow().agg);
         }
     }
 
@@ -666,7 +682,7 @@ impl App {
     /// forgotten here. What this tab counted since its last write is lost
     /// with them (at most one task's events, in a race with the other tab).
     fn forget_taken(&self) {
-        if queue::taken(self.tab()) {
+        if self.tab.get().is_some_and(queue::taken) {
             // Nothing is written back: the next accepted track stores anew.
             self.state.borrow_mut().agg.open.clear();
             queue::forget_saved();
@@ -713,7 +729,7 @@ impl App {
             return false;
         }
         let mut adopted = false;
-        for key in queue::other_tabs(self.tab()) {
+        for key in self.other_tabs() {
             if !self.is_orphan(&key) {
                 continue;
             }
@@ -770,7 +786,7 @@ impl App {
                 }
             }
         }
-        queue::save_open(self.tab(), &st.agg);
+        self.save_open(&st.agg);
     }
 
     /// Closes windows and uploads pending reports; resolves to how many were acknowledged.
@@ -795,7 +811,9 @@ impl App {
         let app = self.clone();
         // Taking over silent tabs' data happens under the upload lock, so two
         // tabs never both take (and send) the same stored aggregates.
-        upload::with_lock(wait, self.tab(), move || {
+        // A tab with no id since an erase holds the lease under a new one.
+        let owner = self.tab.get().map_or_else(|| report::uuid_v4(&mut Crypto), str::to_owned);
+        upload::with_lock(wait, &owner, move || {
             if app.adopt_orphans() {
                 app.close_windows(all);
             }
@@ -940,7 +958,9 @@ impl App {
     /// heartbeat goes, as it no longer runs.
     fn on_leave(self: &Rc<Self>) {
         self.on_hide();
-        queue::heartbeat(self.tab(), None);
+        if let Some(tab) = self.tab.get() {
+            queue::heartbeat(tab, None);
+        }
     }
 
     /// The page is being hidden or unloaded: close every window and send

@@ -148,7 +148,7 @@ impl App {
         // What other open tabs of the site counted waits to be sent too:
         // the visitor sees it here, whichever tab they look from.
         let mut open = st.agg.open.clone();
-        for key in queue::other_tabs(self.tab()) {
+        for key in self.other_tabs() {
             if let Some(other) = storage::get(&key).and_then(|t| Aggregator::from_json(&t)) {
                 open.extend(other.open.into_iter().filter(|a| crate::conform::aggregate(&self.config, a)));
             }
@@ -254,6 +254,7 @@ impl App {
         self.save_queued.set(false);
         self.withdrawn.borrow_mut().clear();
         queue::forget_tab();
+        self.tab.set(None);
         queue::forget_saved();
         queue::forget_memory();
         {

@@ -619,6 +619,7 @@ test('erase with a second tab that counted events of the required purpose: it ke
     session: Object.keys(sessionStorage).filter((k) => k.startsWith('candor.')).sort(),
   }));
   assert.ok((await tab()).session.includes('candor.tab'));
+  const before = await b.evaluate(() => sessionStorage.getItem('candor.tab'));
   await p.evaluate(() => window.candor.erase());
   await b.waitForFunction(() => !window.candor.consent().decided);
   await b.waitForFunction(() => localStorage.getItem('candor.forget') === null);
@@ -628,6 +629,12 @@ test('erase with a second tab that counted events of the required purpose: it ke
   assert.deepEqual(await b.evaluate(() => window.candor.track('heartbeat')), { accepted: true });
   const windows = await b.evaluate(() => window.candor.inspect().open);
   assert.deepEqual(windows.map((w) => w.events.heartbeat?.count), [1]);
+  // ...and is stored under a new tab id: nothing links it to the tab's keys before the erase.
+  await b.evaluate(() => new Promise((r) => setTimeout(r, 0)));
+  const after = await b.evaluate(() => sessionStorage.getItem('candor.tab'));
+  assert.match(after, /^[0-9a-f-]{36}$/);
+  assert.notEqual(after, before, 'a new tab id');
+  assert.deepEqual((await tab()).local.filter((k) => k.startsWith('candor.open.')), [`candor.open.${after}`]);
   await context.close();
 });
 
