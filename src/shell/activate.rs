@@ -37,6 +37,18 @@ thread_local! {
     /// page took out (a tab panel kept aside) is unloaded on a withdrawal
     /// too, so putting it back loads nothing.
     static FRAMES: RefCell<Vec<Element>> = const { RefCell::new(Vec::new()) };
+    /// External scripts activated and still downloading: a purpose
+    /// withdrawn before one arrives keeps it from running.
+    static DOWNLOADING: RefCell<Vec<Downloading>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A gated script's running copy whose file has not arrived yet.
+struct Downloading {
+    /// The page's inert element, which it was made from.
+    original: Element,
+    copy: Element,
+    /// Settles the copy's load promise (what the runner may wait for).
+    settle: js_sys::Function,
 }
 
 const RECENT_MS: f64 = 5_000.0;
@@ -73,6 +85,7 @@ fn activated(el: &Element) {
 /// waiting for a purpose withdrawn since stays inert.
 pub fn activate_granted(doc: &Document, consent: &Consent) {
     CONSENT.replace(Some(consent.clone()));
+    stop_withdrawn_downloads(consent);
     unload_withdrawn(doc, consent);
     let Ok(nodes) = doc.query_selector_all(SELECTOR) else { return };
     // The queue is rebuilt in document order each time: what waits for a
@@ -169,6 +182,35 @@ fn unload_withdrawn(doc: &Document, consent: &Consent) {
         });
     }
     FRAMES.set(kept);
+}
+
+/// A gated script whose purposes were withdrawn while its file downloads
+/// never runs: the browser runs a fetched script only in the document it
+/// was inserted into, and its copy is moved into an inert one (no load or
+/// error event follows). The page's element waits again, its id given
+/// back, to be activated if the purposes are granted again. A script
+/// already running (one that withdraws as it runs) is left alone.
+fn stop_withdrawn_downloads(consent: &Consent) {
+    let stopped: Vec<Downloading> = DOWNLOADING.with_borrow_mut(|all| {
+        let (stop, keep) = std::mem::take(all).into_iter().partition(|d| !allowed(&d.original, consent));
+        *all = keep;
+        stop
+    });
+    for d in stopped {
+        let doc = super::dom::document();
+        if doc.current_script().is_some_and(|running| *running == *d.copy) {
+            continue;
+        }
+        let Ok(inert) = doc.implementation().and_then(|i| i.create_html_document()) else { continue };
+        if inert.adopt_node(&d.copy).is_err() {
+            continue;
+        }
+        if let Some(id) = d.copy.get_attribute("id") {
+            let _ = d.original.set_attribute("id", &id);
+        }
+        let _ = d.original.remove_attribute(DONE);
+        let _ = d.settle.call0(&JsValue::UNDEFINED);
+    }
 }
 
 /// Takes `frame` out of the page, applies `change`, and puts it back where
@@ -396,12 +438,24 @@ fn activate(doc: &Document, el: &Element) -> Result<Option<js_sys::Promise>, JsV
             // a data block.
             let kind = fresh.get_attribute("type").unwrap_or_default().to_ascii_lowercase();
             let runs = kind.is_empty() || kind == "module" || kind.ends_with("javascript") || kind.ends_with("ecmascript");
-            let in_order = fresh.has_attribute("src") && !el.has_attribute("async") && !fresh.has_attribute("nomodule") && runs;
-            let loaded = in_order.then(|| {
-                js_sys::Promise::new(&mut |resolve, _| {
-                    let _ = js_sys::Reflect::set(&fresh, &"onload".into(), &resolve);
-                    let _ = js_sys::Reflect::set(&fresh, &"onerror".into(), &resolve);
-                })
+            let fetched = fresh.has_attribute("src") && !fresh.has_attribute("nomodule") && runs;
+            let in_order = fetched && !el.has_attribute("async");
+            let loaded = fetched.then(|| {
+                let mut settle = None;
+                let loaded = js_sys::Promise::new(&mut |resolve, _| {
+                    let _ = fresh.add_event_listener_with_callback("load", &resolve);
+                    let _ = fresh.add_event_listener_with_callback("error", &resolve);
+                    settle = Some(resolve);
+                });
+                if let Some(settle) = settle {
+                    DOWNLOADING.with_borrow_mut(|d| d.push(Downloading { original: el.clone(), copy: fresh.clone(), settle }));
+                    let (copy, arrived) = (fresh.clone(), loaded.clone());
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let _ = wasm_bindgen_futures::JsFuture::from(arrived).await;
+                        DOWNLOADING.with_borrow_mut(|d| d.retain(|x| x.copy != copy));
+                    });
+                }
+                loaded
             });
             // Through Reflect, which catches: under a Trusted Types policy
             // the page's browser throws here, and that must not stop the
@@ -415,7 +469,7 @@ fn activate(doc: &Document, el: &Element) -> Result<Option<js_sys::Promise>, JsV
             // script that runs, so `getElementById` finds the live one.
             let _ = el.remove_attribute("id");
             activated(&fresh);
-            return Ok(loaded);
+            return Ok(loaded.filter(|_| in_order));
         }
         "iframe" => {
             // Back to a page the browser did not keep in its back/forward

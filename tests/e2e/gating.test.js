@@ -53,6 +53,8 @@ test.before(async () => {
 <script type="text/plain" data-candor-purpose="stats">window.__inlineRuns = (window.__inlineRuns || 0) + 1;</script>
 <iframe title="video" data-candor-purpose="video" data-src="/vendor/video.html"></iframe>` }),
     'vendor/slow.js': 'window.__slow = (window.__slow || 0) + 1;',
+    // One async gated script, held by the test like slow.html's.
+    'slow-async.html': h.html({ body: `<script type="text/plain" data-candor-purpose="stats" src="/vendor/slow.js" async id="vendor-tag"></script>` }),
     // Scripts of two purposes waiting behind slow.js; one external script the page removes while it waits.
     'order.html': h.html({ body: `<script type="text/plain" data-candor-purpose="stats" src="/vendor/slow.js"></script>
 <script type="text/plain" data-candor-purpose="stats">window.__order = (window.__order || []).concat('A');</script>
@@ -403,7 +405,7 @@ test('a grant taken back in the same task activates nothing', async () => {
   await context.close();
 });
 
-test('withdrawn while gated scripts wait behind a slow one: the rest stay inert, and run once at the next grant', async () => {
+test('withdrawn while gated scripts wait behind a slow one: neither it nor the rest run, and each runs once at the next grant', async () => {
   const context = await chrome.newContext();
   const { p, release } = await held(context, '/slow.html');
   await p.evaluate(() => window.candor.grant(['stats']));
@@ -414,10 +416,9 @@ test('withdrawn while gated scripts wait behind a slow one: the rest stay inert,
   assert.equal(await p.evaluate(() => window.__slow), undefined, 'the iframe loaded while slow.js was still held');
   await p.evaluate(() => window.candor.deny(['stats']));
   release();
-  await p.waitForFunction(() => window.__slow === 1);
-  await p.waitForTimeout(300);
-  assert.deepEqual(await p.evaluate(() => [window.__late, window.__inlineRuns]), [undefined, undefined],
-    'nothing after the slow script ran once stats was denied');
+  await p.waitForTimeout(500);
+  assert.deepEqual(await p.evaluate(() => [window.__slow, window.__late, window.__inlineRuns]), [undefined, undefined, undefined],
+    'slow.js arrived after stats was denied: it did not run, nor anything after it');
   assert.ok(!vendorHits(p).includes('/vendor/late.js'), 'late.js was never fetched');
   await p.evaluate(() => window.candor.grant(['stats']));
   await p.waitForFunction(() => window.__late === 1 && window.__inlineRuns === 1);
@@ -433,10 +434,32 @@ test('erase() while gated scripts wait behind a slow one: they stay inert', asyn
   await p.waitForFunction(() => document.querySelectorAll('script[src="/vendor/slow.js"]').length === 2);
   await p.evaluate(() => window.candor.erase());
   release();
-  await p.waitForFunction(() => window.__slow === 1);
-  await p.waitForTimeout(300);
-  assert.deepEqual(await p.evaluate(() => [window.__late, window.__inlineRuns]), [undefined, undefined]);
+  await p.waitForTimeout(500);
+  assert.deepEqual(await p.evaluate(() => [window.__slow, window.__late, window.__inlineRuns]), [undefined, undefined, undefined]);
   assert.ok(!vendorHits(p).includes('/vendor/late.js'));
+  await context.close();
+});
+
+test('an async gated script whose purpose is withdrawn while it downloads never runs; its element waits, id and all, and runs once at the next grant', async () => {
+  const context = await chrome.newContext();
+  const { p, release } = await held(context, '/slow-async.html');
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await p.waitForFunction(() => document.querySelectorAll('script[src="/vendor/slow.js"]').length === 2);
+  assert.equal(await p.evaluate(() => document.getElementById('vendor-tag').type), '', 'the id went to the running copy');
+  await p.evaluate(() => window.candor.withdraw());
+  release();
+  await p.waitForTimeout(500);
+  assert.equal(await p.evaluate(() => window.__slow), undefined, 'it arrived after the withdrawal and did not run');
+  assert.deepEqual(await p.evaluate(() => {
+    const tags = [...document.querySelectorAll('script[src="/vendor/slow.js"]')];
+    return tags.map((t) => [t.type, t.id, t.hasAttribute('data-candor-activated')]);
+  }), [['text/plain', 'vendor-tag', false]], 'only the inert element is left, with its id, waiting');
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await p.waitForFunction(() => window.__slow === 1);
+  await p.waitForTimeout(200);
+  assert.equal(await p.evaluate(() => window.__slow), 1, 'ran once');
+  assert.equal(await p.evaluate(() => document.getElementById('vendor-tag').type), '', 'the running copy has the id again');
+  assert.deepEqual((await h.events(p, 'error')).map((e) => e.detail.code), [], 'no activation error');
   await context.close();
 });
 
@@ -446,12 +469,15 @@ test('waiting scripts keep document order across a withdrawal and a new grant; o
   await p.evaluate(() => window.candor.grant(['stats', 'video']));
   await p.waitForFunction(() => document.querySelectorAll('script[src="/vendor/slow.js"]').length === 2);
   await p.evaluate(() => window.candor.deny(['stats']));
+  // B (video) waited only for slow.js, withdrawn now: it runs; the stats scripts wait.
+  await p.waitForFunction(() => (window.__order || []).length === 1);
   await p.evaluate(() => window.candor.grant(['stats']));
   await p.evaluate(() => document.getElementById('removed').remove());
   release();
   await p.waitForFunction(() => (window.__order || []).length === 3);
   await p.waitForTimeout(200);
-  assert.deepEqual(await p.evaluate(() => window.__order), ['A', 'B', 'C'], 'document order, and C did not wait for the removed script');
+  assert.deepEqual(await p.evaluate(() => [window.__order, window.__slow]), [['B', 'A', 'C'], 1],
+    'at the new grant slow.js ran once, then A and C in document order; C did not wait for the removed script');
   assert.ok(!vendorHits(p).includes('/vendor/late.js'), 'the removed script was never fetched');
   await context.close();
 });
