@@ -493,9 +493,12 @@ impl App {
         // the page slept, so the stored decision is read again.
         let weak = Rc::downgrade(self);
         handles.push(Box::new(EventListener::new(window, "pageshow", move |e| {
-            queue::tab_live(true);
             let persisted = js_sys::Reflect::get(e, &"persisted".into()).is_ok_and(|v| v.is_truthy());
             if let Some(app) = weak.upgrade() {
+                // No id since an erase: nothing to mark (it is made when needed).
+                if app.tab.get().is_some() {
+                    queue::tab_live(true);
+                }
                 app.gone.set(false);
                 app.beat();
             }

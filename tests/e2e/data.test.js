@@ -38,6 +38,7 @@ test.before(async () => {
     // An event of the required purpose, at most twice per window.
     'need.config.json': { ...base, events: { ...base.events, heartbeat: { purpose: 'necessary', max_per_window: 2 } } },
     'need.html': h.html({ attrs: 'data-config="/need.config.json" async' }),
+    'plain.html': '<!doctype html><title>no Candor here</title><p>plain',
     // A history of one day: its empty line says "day", not "1 days".
     'day.config.json': { ...base, history_days: 1 },
     'day.html': h.html({ attrs: 'data-config="/day.config.json" async' }),
@@ -676,6 +677,15 @@ test('erase while another tab sits in the back/forward cache: restored, it forge
     await b.goto(server.url + '/need.html');
     await h.ready(b);
     await b.evaluate(() => window.candor.erase());
+    // The erasing tab, off to a page without Candor and back from the cache: nothing of it is written again.
+    await b.evaluate(() => { window.__stayed = true; });
+    await b.goto(server.url + '/plain.html');
+    await b.goBack({ waitUntil: 'commit' });
+    await b.waitForFunction(() => document.readyState === 'complete');
+    assert.equal(await b.evaluate(() => window.__stayed), true, 'B restored from the back/forward cache');
+    await b.evaluate(() => new Promise((r) => setTimeout(r, 100)));
+    assert.deepEqual(await b.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('candor.'))), [],
+      'no tab id, nor its mark, after the erase');
     await b.close();
     // A page restored from the cache fires no load event.
     await a.goBack({ waitUntil: 'commit' });
