@@ -366,10 +366,18 @@ pub fn follow_sources(records: &js_sys::Array) {
         let frame = el.tag_name().eq_ignore_ascii_case("iframe");
         let result = match el.get_attribute(&name) {
             Some(url) if el.get_attribute(target).as_ref() != Some(&url) => {
-                let set = |e: &Element| e.set_attribute(target, &url);
-                if frame { remake_frame(&super::dom::document(), &el, set) } else { set(&el) }.map(|()| {
-                    activated(&el);
-                    reload_media(&el);
+                let checked = if frame || el.tag_name().eq_ignore_ascii_case("embed") {
+                    fetched_over_http(&super::dom::document(), &url)
+                } else {
+                    Ok(())
+                };
+                // Refused: the frame keeps what it shows, untouched.
+                checked.and_then(|()| {
+                    let set = |e: &Element| e.set_attribute(target, &url);
+                    if frame { remake_frame(&super::dom::document(), &el, set) } else { set(&el) }.map(|()| {
+                        activated(&el);
+                        reload_media(&el);
+                    })
                 })
             }
             _ => Ok(()),
@@ -428,6 +436,9 @@ fn activate(doc: &Document, el: &Element) -> Result<Option<js_sys::Promise>, JsV
             if nonce.as_string().is_some_and(|n| !n.is_empty()) {
                 js_sys::Reflect::set(&fresh, &"nonce".into(), &nonce)?;
             }
+            if let Some(src) = fresh.get_attribute("src") {
+                fetched_over_http(doc, &src)?;
+            }
             // Inserted scripts are async by default; keep document order for
             // ones that were not marked async.
             if !el.has_attribute("async") {
@@ -481,6 +492,9 @@ fn activate(doc: &Document, el: &Element) -> Result<Option<js_sys::Promise>, JsV
             // references to it) stays, and its frame is made anew, by script.
             let focused = doc.active_element().is_some_and(|a| a == *el);
             let src = el.get_attribute("data-src");
+            if let Some(src) = &src {
+                fetched_over_http(doc, src)?;
+            }
             remake_frame(doc, el, |f| src.as_ref().map_or(Ok(()), |src| f.set_attribute("src", src)))?;
             if focused {
                 let _ = el.unchecked_ref::<web_sys::HtmlElement>().focus();
@@ -493,6 +507,9 @@ fn activate(doc: &Document, el: &Element) -> Result<Option<js_sys::Promise>, JsV
                 el.set_attribute("srcset", &srcset)?;
             }
             if let Some(src) = el.get_attribute("data-src") {
+                if el.tag_name().eq_ignore_ascii_case("embed") {
+                    fetched_over_http(doc, &src)?;
+                }
                 el.set_attribute("src", &src)?;
                 reload_media(el);
             }
@@ -501,6 +518,22 @@ fn activate(doc: &Document, el: &Element) -> Result<Option<js_sys::Promise>, JsV
         _ => {}
     }
     Ok(None)
+}
+
+/// Refuses a gated script's, iframe's or embed's URL that is not fetched
+/// over http(s), relative or absolute: a `javascript:` URL copied into an
+/// iframe's `src` would run in the page, and `data-*` attributes are what
+/// HTML sanitizers let through, so inert markup from a visitor's comment
+/// must not become a script by being granted. Images and media run no
+/// script and take any URL.
+fn fetched_over_http(doc: &Document, url: &str) -> Result<(), JsValue> {
+    let base = doc.base_uri().ok().flatten().unwrap_or_default();
+    let scheme = web_sys::Url::new_with_base(url, &base).map(|u| u.protocol()).unwrap_or_default();
+    if matches!(scheme.as_str(), "http:" | "https:") {
+        return Ok(());
+    }
+    let what = if scheme.is_empty() { "not a URL".to_owned() } else { format!("a {} URL", scheme.trim_end_matches(':')) };
+    Err(JsValue::from(format!("its URL is {what}; only http and https URLs are loaded")))
 }
 
 /// Deletes cookies whose names match any glob (`*` wildcard), on this host

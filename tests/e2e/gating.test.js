@@ -53,6 +53,13 @@ test.before(async () => {
 <script type="text/plain" data-candor-purpose="stats">window.__inlineRuns = (window.__inlineRuns || 0) + 1;</script>
 <iframe title="video" data-candor-purpose="video" data-src="/vendor/video.html"></iframe>` }),
     'vendor/slow.js': 'window.__slow = (window.__slow || 0) + 1;',
+    // Markup a sanitizer lets through (data-* attributes are inert), from a visitor's comment, say.
+    'hostile-urls.html': h.html({ body: `<iframe title="a" data-candor-purpose="necessary" data-src="javascript:parent.__pwned = (parent.__pwned || 0) + 1"></iframe>
+<iframe title="b" data-candor-purpose="stats" data-src="  JaVaScRiPt:parent.__pwned = (parent.__pwned || 0) + 1"></iframe>
+<embed data-candor-purpose="stats" data-src="javascript:parent.__pwned = 1">
+<script type="text/plain" data-candor-purpose="stats" src="data:text/javascript,window.__pwned = 1"></script>
+<iframe title="c" id="later" data-candor-purpose="stats" data-src="/vendor/video.html"></iframe>
+<script src="/tt-errors.js"></script>` }),
     // One async gated script, held by the test like slow.html's.
     'slow-async.html': h.html({ body: `<script type="text/plain" data-candor-purpose="stats" src="/vendor/slow.js" async id="vendor-tag"></script>` }),
     // Scripts of two purposes waiting behind slow.js; one external script the page removes while it waits.
@@ -437,6 +444,29 @@ test('erase() while gated scripts wait behind a slow one: they stay inert', asyn
   await p.waitForTimeout(500);
   assert.deepEqual(await p.evaluate(() => [window.__slow, window.__late, window.__inlineRuns]), [undefined, undefined, undefined]);
   assert.ok(!vendorHits(p).includes('/vendor/late.js'));
+  await context.close();
+});
+
+test('a gated iframe, embed or script whose URL is not http(s) (javascript:, data:) is never loaded: one activation error each, naming it', async () => {
+  const context = await chrome.newContext();
+  const p = await open(context, '/hostile-urls.html');
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await p.waitForFunction(() => document.getElementById('later').getAttribute('src') === '/vendor/video.html');
+  // A framework re-rendering the loaded iframe in place with a hostile data-src: refused too, the frame kept.
+  await p.evaluate(() => document.getElementById('later').setAttribute('data-src', 'javascript:parent.__pwned = 1'));
+  await p.waitForFunction(() => window.__errors.length >= 5);
+  await p.waitForTimeout(500);
+  assert.equal(await p.evaluate(() => window.__pwned), undefined, 'nothing ran in the page');
+  assert.deepEqual(await p.evaluate(() => [...document.querySelectorAll('iframe, embed')].map((e) => e.getAttribute('src'))),
+    [null, null, null, '/vendor/video.html']);
+  const errors = await p.evaluate(() => window.__errors.map((e) => `${e.code}: ${e.message}`));
+  assert.deepEqual(errors.sort(), [
+    'activation: could not activate <embed data-candor-purpose="stats">: its URL is a javascript URL; only http and https URLs are loaded',
+    'activation: could not activate <iframe data-candor-purpose="necessary">: its URL is a javascript URL; only http and https URLs are loaded',
+    'activation: could not activate <iframe data-candor-purpose="stats">: its URL is a javascript URL; only http and https URLs are loaded',
+    'activation: could not activate <iframe data-candor-purpose="stats">: its URL is a javascript URL; only http and https URLs are loaded',
+    'activation: could not activate <script data-candor-purpose="stats">: its URL is a data URL; only http and https URLs are loaded',
+  ]);
   await context.close();
 });
 
