@@ -118,7 +118,7 @@ impl DataView {
             let _ = self.erase.set_attribute("aria-expanded", "false");
         }
         for p in &view.purposes {
-            let part = el(doc, "div", &[("class", "data-purpose"), ("data-testid", &format!("candor-data-{}", p.id))], "")?;
+            let part = el(doc, "div", &[("class", "data-purpose"), ("data-testid", &format!("candor-data-purpose-{}", p.id))], "")?;
             let ui = &self.texts.ui;
             let title = el(doc, "h3", &[], &format!("{} ({})", p.label, if p.granted { ui.data_on() } else { ui.data_off() }))?;
             part.append_child(&title)?;

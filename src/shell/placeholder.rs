@@ -101,7 +101,8 @@ fn build(doc: &Document, frame: &Element, config: &Config, texts: &Resolved, on_
     let dir = if texts.rtl { "rtl" } else { "ltr" };
     let box_ = el(doc, "div", &[("class", "ph"), ("lang", &texts.lang), ("dir", dir)], "")?;
     let p = el(doc, "p", &[], &sentence)?;
-    let testid = format!("candor-placeholder-allow-{}", ids.join("-"));
+    // `+`, which no purpose id holds: "a b" and "a-b" stay apart.
+    let testid = format!("candor-placeholder-allow-{}", ids.join("+"));
     let button = el(doc, "button", &[("type", "button"), ("data-testid", &testid)], &texts.ui.allow().replace("{purpose}", &label))?;
     append(&box_, &[&p, &button])?;
     if let Some(foreign) = &texts.foreign {

@@ -39,6 +39,12 @@ test.before(async () => {
     'need.config.json': { ...base, events: { ...base.events, heartbeat: { purpose: 'necessary', max_per_window: 2 } } },
     'need.html': h.html({ attrs: 'data-config="/need.config.json" async' }),
     'plain.html': '<!doctype html><title>no Candor here</title><p>plain',
+    // Purpose ids that read like the data view's own test ids, and placeholders for "x b" and "x-b".
+    'clash.config.json': h.config({ purposes: ['storage', 'receipts', 'view', 'back', 'x', 'b', 'x-b', 'waiting-x', 'sent-x', 'purpose-x']
+      .map((id, i) => ({ id, required: i === 0, label: `Purpose ${id}`, explain: `We use ${id}.`, benefit: `You get ${id}.` })), events: {} }),
+    'clash.html': h.html({ attrs: 'data-config="/clash.config.json" async',
+      body: `<iframe title="one" data-candor-purpose="x b" data-src="/plain.html" data-candor-placeholder></iframe>
+<iframe title="two" data-candor-purpose="x-b" data-src="/plain.html" data-candor-placeholder></iframe>` }),
     // A history of one day: its empty line says "day", not "1 days".
     'day.config.json': { ...base, history_days: 1 },
     'day.html': h.html({ attrs: 'data-config="/day.config.json" async' }),
@@ -700,6 +706,34 @@ test('erase while another tab sits in the back/forward cache: restored, it forge
   } finally {
     await bf.close();
   }
+});
+
+test('every test id is unique, whatever the purposes are called (storage, waiting-x, x-b, ...): data view and placeholders', async () => {
+  const { context, p } = await open('/clash.html');
+  const testids = () => p.evaluate(() => [...document.querySelectorAll('candor-consent, candor-placeholder')]
+    .flatMap((host) => [...host.shadowRoot.querySelectorAll('[data-testid]')].map((e) => e.dataset.testid)));
+  const twice = (ids) => ids.filter((id, i) => ids.indexOf(id) !== i);
+  await p.locator('candor-placeholder').nth(1).waitFor();
+  const before = await testids();
+  assert.deepEqual(twice(before), [], 'no test id is used twice');
+  assert.ok(before.includes('candor-placeholder-allow-x+b') && before.includes('candor-placeholder-allow-x-b'), before.join(' '));
+  // The placeholder of the purpose "x-b" grants "x-b", not "x" and "b".
+  await p.locator('[data-testid="candor-placeholder-allow-x-b"]').click();
+  await p.waitForFunction(() => window.candor.consent().purposes['x-b'] === true);
+  const c = await p.evaluate(() => window.candor.consent().purposes);
+  assert.deepEqual([c.x, c.b, c['x-b']], [false, false, true]);
+  await p.evaluate(() => window.candor.open('data'));
+  await byId(p, 'candor-data-view').waitFor({ state: 'visible' });
+  await byId(p, 'candor-data-receipts').waitFor();
+  const ids = await testids();
+  assert.deepEqual(twice(ids), [], 'no test id is used twice in the data view');
+  for (const id of ['candor-data-view', 'candor-data-storage', 'candor-data-receipts', 'candor-data-back',
+    'candor-data-purpose-storage', 'candor-data-purpose-waiting-x', 'candor-data-waiting-x', 'candor-data-sent-x',
+    'candor-data-purpose-purpose-x', 'candor-data-purpose-x-b']) {
+    assert.ok(ids.includes(id), id);
+  }
+  assert.match(await byId(p, 'candor-data-purpose-storage').innerText(), /Purpose storage/);
+  await context.close();
 });
 
 test('an open data view follows what another tab tracks and sends', async () => {

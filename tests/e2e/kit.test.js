@@ -231,3 +231,23 @@ test('expectPrompt with the preferences open fails at once, saying the first lay
   assert.match(err.message, /the first layer is not showing/);
   await context.close();
 });
+
+test('every TESTIDS entry selects exactly one element of the real prompt, placeholder and data view', async () => {
+  const { context, p } = await watched('/clean.html');
+  await p.evaluate(() => window.candor.acceptAll());
+  const { TESTIDS: T } = kit;
+  const count = (id) => p.locator(`[data-testid="${id}"]`).count();
+  await p.evaluate(() => window.candor.open('data'));
+  await p.locator(`[data-testid="${T.dataView}"]`).waitFor({ state: 'visible' });
+  const ids = Object.entries(T).filter(([, v]) => typeof v === 'string').map(([, v]) => v)
+    .concat([T.toggle('stats'), T.dataPurpose('stats'), T.dataWaiting('stats'), T.dataSent('stats')]);
+  const counts = {};
+  for (const id of ids) counts[id] = await count(id);
+  assert.deepEqual(Object.entries(counts).filter(([, n]) => n !== 1), [], 'each selects one element');
+  await context.close();
+  const second = await watched('/clean.html');
+  await second.p.evaluate(() => document.querySelector('iframe').setAttribute('data-candor-placeholder', ''));
+  await second.p.locator(`[data-testid="${T.placeholderAllow('video')}"]`).waitFor();
+  assert.equal(T.placeholderAllow('a', 'b'), 'candor-placeholder-allow-a+b');
+  await second.context.close();
+});

@@ -30,6 +30,7 @@ export declare const TESTIDS: {
   readonly dataView: 'candor-data-view';
   readonly dataStorage: 'candor-data-storage';
   readonly dataReceipts: 'candor-data-receipts';
+  dataPurpose(purpose: string): string;
   dataWaiting(purpose: string): string;
   dataSent(purpose: string): string;
   readonly export: 'candor-export';
@@ -37,6 +38,8 @@ export declare const TESTIDS: {
   readonly eraseConfirm: 'candor-erase-confirm';
   readonly status: 'candor-status';
   readonly dataBack: 'candor-data-back';
+  readonly announce: 'candor-announce';
+  placeholderAllow(...purposes: string[]): string;
 };
 
 /** `url` with `?candor=<preset>`. */

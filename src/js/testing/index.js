@@ -39,6 +39,7 @@ const TESTIDS = Object.freeze({
   dataView: 'candor-data-view',
   dataStorage: 'candor-data-storage',
   dataReceipts: 'candor-data-receipts',
+  dataPurpose: (purpose) => `candor-data-purpose-${purpose}`,
   dataWaiting: (purpose) => `candor-data-waiting-${purpose}`,
   dataSent: (purpose) => `candor-data-sent-${purpose}`,
   export: 'candor-export',
@@ -46,6 +47,10 @@ const TESTIDS = Object.freeze({
   eraseConfirm: 'candor-erase-confirm',
   status: 'candor-status',
   dataBack: 'candor-data-back',
+  // The polite live region that says a decision was saved.
+  announce: 'candor-announce',
+  // A gated iframe's placeholder button; several purposes joined by "+".
+  placeholderAllow: (...purposes) => `candor-placeholder-allow-${purposes.join('+')}`,
 });
 const sel = (id) => `[data-testid="${id}"]`;
 const byId = (page, id) => page.locator(sel(id));
