@@ -307,6 +307,13 @@ function qaApi(sdk) {
   return Object.freeze({
     // A bad argument rejects the promise (as its type says), never throws.
     advance: function (seconds) {
+      // A number only: the binding would turn null, true, "5" or [5] into one.
+      if (typeof seconds !== 'number') {
+        return Promise.reject(new TypeError('candor.qa.advance(seconds): expected a number of seconds, got ' + (seconds === null ? 'null' : typeof seconds)));
+      }
+      if (!(seconds >= 0 && seconds <= 315360000)) {
+        return Promise.reject(new RangeError('candor.qa.advance(seconds): expected 0 to ten years (315360000 seconds), got ' + seconds));
+      }
       try { return sdk.qaAdvance(seconds); } catch (e) { return Promise.reject(e); }
     },
     reports: function () { return sdk.qaReports(); },

@@ -200,16 +200,21 @@ test('with noise switched off in QA, the default bound of 100 per window (noise 
   await context.close();
 });
 
-test('qa.noise takes true or false only; a bad qa.advance rejects its promise, never throws', async () => {
+test('qa.noise takes true or false only; a qa.advance of anything but a number from 0 to ten years rejects its promise (TypeError, RangeError), never throws, and moves nothing', async () => {
   const { context, p } = await open('/on.html?candor=accept-all');
   const out = await p.evaluate(async () => {
     const qa = window.candor.qa;
     const thrown = (f) => { try { f(); return null; } catch (e) { return e.name; } };
-    let advance;
-    try { advance = await qa.advance(-5).then(() => 'resolved', (e) => `rejected ${e.name}`); } catch (e) { advance = `threw ${e.name}`; }
-    return { noise: ['false', 0, undefined].map((v) => thrown(() => qa.noise(v))), ok: thrown(() => qa.noise(false)), advance };
+    const before = qa.now();
+    const advance = [];
+    // Not numbers (the binding would have made 0, 1, 5 and 5 of them), then numbers out of range.
+    for (const v of [null, true, '5', [5], undefined, {}, -5, -0.5, NaN, Infinity, 315360001]) {
+      try { advance.push(await qa.advance(v).then(() => 'resolved', (e) => `rejected ${e.name}`)); } catch (e) { advance.push(`threw ${e.name}`); }
+    }
+    return { noise: ['false', 0, undefined].map((v) => thrown(() => qa.noise(v))), ok: thrown(() => qa.noise(false)), advance, moved: qa.now() - before };
   });
-  assert.deepEqual(out, { noise: ['TypeError', 'TypeError', 'TypeError'], ok: null, advance: 'rejected Error' });
+  assert.deepEqual(out, { noise: ['TypeError', 'TypeError', 'TypeError'], ok: null,
+    advance: [...Array(6).fill('rejected TypeError'), ...Array(5).fill('rejected RangeError')], moved: 0 });
   await context.close();
 });
 
