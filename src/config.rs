@@ -960,7 +960,7 @@ fn check_placeholders(path: &str, key: &str, text: &Text) -> Result<(), ConfigEr
         "gpc" => (&["{purposes}"], "the note names there the purposes the browser's privacy signal turns off"),
         "retention" => (&["{days}"], "the preferences say there how many days the data is kept"),
         "allow" | "placeholder" => (&["{purpose}"], "the placeholder names there the purpose its button turns on"),
-        "data_open" | "data_pending" | "data_sent_on" => (&["{events}"], DATA_VIEW_FILLS),
+        "data_open" | "data_pending" | "data_kept_totals" | "data_sent_on" => (&["{events}"], DATA_VIEW_FILLS),
         "data_event" => (&["{count}", "{event}"], DATA_VIEW_FILLS),
         "data_key" => (&["{key}", "{meaning}"], DATA_VIEW_FILLS),
         "data_choice" => (&["{purpose}", "{state}"], DATA_VIEW_FILLS),

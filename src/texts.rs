@@ -96,6 +96,10 @@ ui_texts! {
     data_sent,
     data_stored,
     data_nothing_waiting,
+    /// With `collector: null` (nothing is sent): the heading over what is
+    /// kept, in place of `data_waiting`, and its empty line.
+    data_kept,
+    data_nothing_kept,
     /// Contains `{days}`.
     data_nothing_sent,
     /// The same for `history_days: 1`.
@@ -135,6 +139,8 @@ ui_texts! {
     data_open,
     /// A report waiting to be sent: `{events}`, `{window}`.
     data_pending,
+    /// With `collector: null`, counts kept in the browser (open or closed): `{events}`, `{window}`.
+    data_kept_totals,
     /// A report sent: `{date}`, `{time}`, `{events}`, `{window}`.
     data_sent_on,
     /// Follows a report's sentence when noise was added to its counts.
@@ -145,6 +151,8 @@ ui_texts! {
     data_receipt,
     /// One receipt not yet acknowledged: the same placeholders.
     data_receipt_waiting,
+    /// With `collector: null`, a receipt kept in the browser: the same placeholders.
+    data_receipt_local,
     /// One purpose's choice in a receipt's `{choices}`: `{purpose}` and `{state}` (`data_on`/`data_off`).
     data_choice,
     /// A stored value's size: `{bytes}`.
@@ -159,6 +167,8 @@ ui_texts! {
     data_key_history,
     data_key_open,
     data_key_report,
+    /// A report's key with `collector: null`.
+    data_key_kept,
     data_key_dropped,
     data_key_lease,
     data_key_alive,

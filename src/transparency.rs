@@ -78,6 +78,9 @@ pub struct View {
     /// One line per receipt of a decision (what was sent to the site's
     /// server about the visitor's choices), newest first.
     pub receipts: Vec<String>,
+    /// The site sends nothing (`collector: null`): what waits is kept here,
+    /// and said so (`data_kept`, not `data_waiting`).
+    pub local: bool,
 }
 
 /// What concerns one purpose.
@@ -130,6 +133,8 @@ pub struct Words<'a> {
 pub fn view(config: &Config, chain: &[String], words: &Words<'_>, st: &State<'_>) -> View {
     let off = st.utc_offset;
     let ui = words.ui;
+    // Nothing is ever sent: no sentence may say it waits to be.
+    let local = config.collector.is_none();
     let purposes = config
         .purposes
         .iter()
@@ -140,12 +145,13 @@ pub fn view(config: &Config, chain: &[String], words: &Words<'_>, st: &State<'_>
                 .filter(|a| a.purpose == p.id)
                 .map(|a| {
                     let counts: Vec<(&str, i64)> = a.events.iter().map(|(n, e)| (n.as_str(), e.count as i64)).collect();
-                    fill(ui.data_open(), &[("events", &figures(config, words, &counts)), ("window", &window(a.start, a.seconds, off))])
+                    let template = if local { ui.data_kept_totals() } else { ui.data_open() };
+                    fill(template, &[("events", &figures(config, words, &counts)), ("window", &window(a.start, a.seconds, off))])
                 })
                 .collect();
             waiting.extend(st.pending.iter().filter(|r| r.purpose == p.id).map(|r| {
                 let line = fill(
-                    ui.data_pending(),
+                    if local { ui.data_kept_totals() } else { ui.data_pending() },
                     &[("events", &figures(config, words, &report_counts(r))), ("window", &window(r.window.start, r.window.seconds, off))],
                 );
                 with_noise(line, r, ui)
@@ -177,7 +183,7 @@ pub fn view(config: &Config, chain: &[String], words: &Words<'_>, st: &State<'_>
         .iter()
         .map(|(k, b)| {
             let size = if *b == 1 { ui.data_bytes_one().to_string() } else { fill(ui.data_bytes(), &[("bytes", &b.to_string())]) };
-            (k.clone(), fill(ui.data_key(), &[("key", k), ("meaning", key_meaning(k, ui)), ("size", &size)]))
+            (k.clone(), fill(ui.data_key(), &[("key", k), ("meaning", key_meaning(k, ui, local)), ("size", &size)]))
         })
         .collect();
     let receipts = st
@@ -192,11 +198,15 @@ pub fn view(config: &Config, chain: &[String], words: &Words<'_>, st: &State<'_>
                     fill(ui.data_choice(), &[("purpose", p.label.resolve(chain)), ("state", state)])
                 })
                 .collect();
-            let template = if *acknowledged { ui.data_receipt() } else { ui.data_receipt_waiting() };
+            let template = match (local, *acknowledged) {
+                (true, _) => ui.data_receipt_local(),
+                (false, true) => ui.data_receipt(),
+                (false, false) => ui.data_receipt_waiting(),
+            };
             fill(template, &[("date", &date(r.timestamp, off)), ("time", &hm(r.timestamp, off)), ("choices", &choices.join(", "))])
         })
         .collect();
-    View { purposes, storage, receipts }
+    View { purposes, storage, receipts, local }
 }
 
 /// `template` with each `{name}` replaced by its value, in one pass: a
@@ -299,7 +309,7 @@ fn list(items: &[String], and: &str) -> String {
     }
 }
 
-fn key_meaning<'a>(key: &str, ui: &'a UiTexts) -> &'a str {
+fn key_meaning<'a>(key: &str, ui: &'a UiTexts, local: bool) -> &'a str {
     let rest = key.strip_prefix("candor.").unwrap_or(key);
     if rest == "tab.live" {
         return ui.data_key_tab_live();
@@ -309,6 +319,7 @@ fn key_meaning<'a>(key: &str, ui: &'a UiTexts) -> &'a str {
         "receipts" => ui.data_key_receipts(),
         "history" => ui.data_key_history(),
         "open" => ui.data_key_open(),
+        "report" if local => ui.data_key_kept(),
         "report" => ui.data_key_report(),
         "dropped" => ui.data_key_dropped(),
         "lease" => ui.data_key_lease(),

@@ -95,11 +95,11 @@ export interface CookieConfig {
 export type TextId =
   | "heading" | "intro" | "asks" | "accept_all" | "reject_all" | "customize" | "save" | "close" | "close_decided" | "prefs_heading"
   | "prefs_intro" | "always_on" | "required_why" | "benefit_prefix" | "retention" | "retention_one" | "reopen" | "gpc"
-  | "back" | "your_data" | "data_intro" | "data_waiting" | "data_sent" | "data_stored" | "data_nothing_waiting" | "data_nothing_sent" | "data_nothing_sent_one"
+  | "back" | "your_data" | "data_intro" | "data_waiting" | "data_sent" | "data_stored" | "data_nothing_waiting" | "data_kept" | "data_nothing_kept" | "data_nothing_sent" | "data_nothing_sent_one"
   | "data_nothing_stored" | "data_on" | "data_off" | "data_export" | "data_erase" | "data_erase_confirm" | "data_erase_yes" | "data_erased" | "saved" | "placeholder" | "allow" | "data_event"
-  | "data_grouped" | "data_ranges" | "data_added" | "data_and" | "data_separator" | "data_no_events" | "data_open" | "data_pending"
-  | "data_sent_on" | "data_noise" | "data_receipts" | "data_receipt" | "data_receipt_waiting" | "data_choice" | "data_bytes" | "data_bytes_one" | "data_key" | "data_key_consent" | "data_key_receipts" | "data_key_history"
-  | "data_key_open" | "data_key_report" | "data_key_dropped" | "data_key_lease" | "data_key_alive" | "data_key_tab" | "data_key_tab_live" | "data_key_gcm"
+  | "data_grouped" | "data_ranges" | "data_added" | "data_and" | "data_separator" | "data_no_events" | "data_open" | "data_pending" | "data_kept_totals"
+  | "data_sent_on" | "data_noise" | "data_receipts" | "data_receipt" | "data_receipt_waiting" | "data_receipt_local" | "data_choice" | "data_bytes" | "data_bytes_one" | "data_key" | "data_key_consent" | "data_key_receipts" | "data_key_history"
+  | "data_key_open" | "data_key_report" | "data_key_kept" | "data_key_dropped" | "data_key_lease" | "data_key_alive" | "data_key_tab" | "data_key_tab_live" | "data_key_gcm"
   | "data_key_forget" | "data_key_other";
 
 /** The site config. Unknown keys are errors (the SDK refuses the whole config). */

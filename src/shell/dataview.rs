@@ -127,7 +127,8 @@ impl DataView {
                 days => ui.data_nothing_sent().replace("{days}", &days.to_string()),
             };
             let lang = self.sentences.as_ref();
-            list(doc, &part, ui.data_waiting(), &format!("candor-data-waiting-{}", p.id), &p.waiting, ui.data_nothing_waiting(), lang)?;
+            let (waiting, nothing) = if view.local { (ui.data_kept(), ui.data_nothing_kept()) } else { (ui.data_waiting(), ui.data_nothing_waiting()) };
+            list(doc, &part, waiting, &format!("candor-data-waiting-{}", p.id), &p.waiting, nothing, lang)?;
             list(doc, &part, ui.data_sent(), &format!("candor-data-sent-{}", p.id), &p.sent, &nothing_sent, lang)?;
             self.body.append_child(&part)?;
         }

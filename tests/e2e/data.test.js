@@ -922,6 +922,29 @@ test('receipts are sent for decisions only, and never without a collector', asyn
   await local.context.close();
 });
 
+test('with collector: null, "Your data" says what is kept in this browser, never that anything waits to be sent', async () => {
+  const { context, p } = await open('/local.html');
+  await byId(p, 'candor-accept-all').click();
+  await p.waitForFunction(() => window.candor.inspect().receipts.length === 1);
+  await p.evaluate(() => window.candor.track('page_view', { path: '/shop', load_ms: 50 }));
+  // One report closed (kept, as nothing is sent), one window still open.
+  await p.evaluate(() => window.candor.flush());
+  await p.evaluate(() => window.candor.track('page_view', { path: '/', load_ms: 500 }));
+  await p.evaluate(() => window.candor.open('data'));
+  await byId(p, 'candor-data-view').waitFor({ state: 'visible' });
+  const text = await byId(p, 'candor-data-view').innerText();
+  assert.doesNotMatch(text, /waiting to be sent|will be sent|are waiting|report waiting/i);
+  const waiting = byId(p, 'candor-data-waiting-stats').locator('li');
+  assert.deepEqual((await waiting.allInnerTexts()).map((t) => t.replace(/ for .*: 1/, ' for …: 1')),
+    ['Kept in this browser as totals for …: 1 page view, grouped by path, with load ms in ranges.',
+      'Kept in this browser as totals for …: 1 page view, grouped by path, with load ms in ranges.']);
+  assert.match(text, /Kept in this browser only/);
+  assert.match(await byId(p, 'candor-data-receipts').innerText(), /^Your choices of .*\(Count visits: on, Show videos: on\), kept in this browser as a record of your consent\.$/);
+  assert.match(await byId(p, 'candor-data-storage').locator('li[data-key^="candor.report."]').innerText(), /totals kept in this browser/);
+  assert.match(await byId(p, 'candor-data-waiting-video').innerText(), /Nothing is kept\./);
+  await context.close();
+});
+
 test('going to "Your data" and back keeps the toggles the visitor set but did not save: a withdrawal is not undone', async () => {
   const { context, p } = await open();
   await p.evaluate(() => window.candor.acceptAll());
