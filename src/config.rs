@@ -517,24 +517,52 @@ pub fn is_invisible(c: char) -> bool {
         | '\u{1bca0}'..='\u{1bca3}' | '\u{1d159}' | '\u{1d173}'..='\u{1d17a}' | '\u{13430}'..='\u{1345f}' | '\u{e0000}'..='\u{e0fff}')
 }
 
-/// White space or invisible: what a text of nothing else shows as blank.
+/// Combining marks of the generic blocks (diacritics, their extensions and
+/// supplement, marks for symbols, half marks, musical combining marks):
+/// alone, with no letter to sit on, they show as a stray accent or nothing.
+/// The schema's text pattern lists the BMP ones.
+pub fn is_combining(c: char) -> bool {
+    matches!(c,
+        '\u{300}'..='\u{36f}' | '\u{1ab0}'..='\u{1aff}' | '\u{1dc0}'..='\u{1dff}' | '\u{20d0}'..='\u{20ff}' | '\u{fe20}'..='\u{fe2f}'
+        | '\u{1d165}'..='\u{1d169}' | '\u{1d16d}'..='\u{1d172}' | '\u{1d17b}'..='\u{1d182}' | '\u{1d185}'..='\u{1d18b}' | '\u{1d1aa}'..='\u{1d1ad}')
+}
+
+/// White space, invisible or a lone combining mark: what a text of nothing
+/// else shows as blank.
 fn is_blank(c: char) -> bool {
-    is_space(c) || is_invisible(c)
+    is_space(c) || is_invisible(c) || is_combining(c)
 }
 
 /// A text as it looks, for telling whether two buttons read alike: without
-/// white space and invisible characters, full-width Latin as ASCII,
-/// Cyrillic and Greek letters that look like Latin ones as those, then
-/// ASCII lowercase. ("Аccept all" with a Cyrillic А, or in full-width
-/// letters, reads as "Accept all".)
+/// white space, invisible characters and punctuation; full-width Latin and
+/// the mathematical alphabets (bold, script, sans-serif, ...) as ASCII;
+/// Cyrillic, Greek, Cherokee letters, small capitals and Roman numerals
+/// that look like Latin letters as those; the shapes that pass for a
+/// lowercase l (capital I, the digit 1, `|`) as l and the digit 0 as o;
+/// then ASCII lowercase. ("Аccept all" with a Cyrillic А, "Accept aIl",
+/// "𝖠𝖼𝖼𝖾𝗉𝗍 𝖺𝗅𝗅" and "Accept all." all read as "Accept all".)
 fn look_alike(s: &str) -> String {
-    const SAME: [(&str, &str); 2] = [("аеорсухіјѕԁһӏԛԝАВЕКМНОРСТХІЈЅУ", "aeopcyxijsdhlqwABEKMHOPCTXIJSY"), ("οανικρυΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "oavikpuABEZHIKMNOPTYX")];
+    const SAME: [(&str, &str); 6] = [
+        ("аеорсухіјѕԁһӏԛԝАВЕКМНОРСТХІЈЅУ", "aeopcyxijsdhlqwABEKMHOPCTXIJSY"),
+        ("οανικρυΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "oavikpuABEZHIKMNOPTYX"),
+        ("ᎪᏴᏟᎬᏀᎻᎫᏦᏞᎷᏢᏚᎢᏙᎳᏃ", "ABCEGHJKLMPSTVWZ"),
+        ("ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢ", "abcdefghijklmnoprstuvwyz"),
+        ("ⅠⅤⅩⅬⅭⅮⅯⅰⅴⅹⅼⅽⅾⅿ", "IVXLCDMivxlcdm"),
+        ("I1|0", "lllo"),
+    ];
     s.chars()
-        .filter(|c| !is_blank(*c))
-        .map(|c| match c {
-            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
-            _ => SAME.iter().find_map(|(from, to)| from.chars().position(|f| f == c).and_then(|i| to.chars().nth(i))).unwrap_or(c),
+        .filter(|c| !is_blank(*c) && !c.is_ascii_punctuation() && !matches!(c, '\u{2010}'..='\u{205e}' | '\u{3000}'..='\u{3003}') || *c == '|')
+        .map(|c| {
+            let n = c as u32;
+            match c {
+                '\u{ff01}'..='\u{ff5e}' => char::from_u32(n - 0xfee0).unwrap_or(c),
+                // 13 styles of A-Z a-z, then digits in 5 styles.
+                '\u{1d400}'..='\u{1d6a3}' => char::from(match ((n - 0x1d400) % 52) as u8 { i @ 0..=25 => b'A' + i, i => b'a' + i - 26 }),
+                '\u{1d7ce}'..='\u{1d7ff}' => char::from(b'0' + ((n - 0x1d7ce) % 10) as u8),
+                _ => c,
+            }
         })
+        .map(|c| SAME.iter().find_map(|(from, to)| from.chars().position(|f| f == c).and_then(|i| to.chars().nth(i))).unwrap_or(c))
         .map(|c| c.to_ascii_lowercase())
         .collect()
 }
@@ -1099,6 +1127,11 @@ mod tests {
         assert_eq!(with("s", " \t\u{3000}"), Err("purposes[0].label: must hold some visible text, not only white space or invisible characters".into()));
         assert_eq!(with("s", "\u{200b}\u{2060} \u{ad}"), Err("purposes[0].label: must hold some visible text, not only white space or invisible characters".into()));
         assert!(with("s", "\u{200b}a").is_ok(), "one visible character is enough");
+        // Combining marks with no letter to sit on: a stray accent, or nothing.
+        for marks in ["\u{300}", "\u{301}\u{301}\u{301}", " \u{20dd}", "\u{1d17b}", "\u{fe20}\u{1dc0}"] {
+            assert_eq!(with("s", marks), Err("purposes[0].label: must hold some visible text, not only white space or invisible characters".into()), "{marks:?}");
+        }
+        assert!(with("s", "e\u{301}").is_ok(), "a mark on a letter");
         for blank in ["\u{e0020}", "\u{e0001}\u{e007f}", "\u{e0100}", "\u{1d173}", "\u{1d159}", "\u{13430}", "\u{1bca0}", "\u{fff9}"] {
             assert!(with("s", blank).is_err(), "{:x}", blank.chars().next().unwrap() as u32);
         }
@@ -1145,6 +1178,13 @@ mod tests {
         assert_eq!(with(r#"{"reject_all":"\u0391ccept all"}"#), same("texts.reject_all", "en", "\u{391}ccept all"));
         assert_eq!(with(r#"{"reject_all":"\uff21\uff43\uff43\uff45\uff50\uff54 \uff41\uff4c\uff4c"}"#), same("texts.reject_all", "en", "Ａｃｃｅｐｔ ａｌｌ"));
         assert_eq!(with(r#"{"accept_all":{"ru":"\u041f\u0440\u0438\u043d\u044f\u0442\u044c"},"reject_all":{"ru":"\u041e\u0442\u043a\u043b\u043e\u043d\u0438\u0442\u044c"}}"#), Ok(()), "real Russian words");
+        // Shapes that pass for l, mathematical and Cherokee letters, small capitals, Roman numerals, punctuation.
+        for look in ["Accept aIl", "Accept a11", "Accept a||", "Accept a\u{217c}\u{217c}", "\u{13aa}ccept all", "Accept a\u{29f}\u{29f}", "Accept all.", "Accept \u{2026}all!",
+            "\u{1d5a0}\u{1d5bc}\u{1d5bc}\u{1d5be}\u{1d5c9}\u{1d5cd} \u{1d5ba}\u{1d5c5}\u{1d5c5}"] {
+            assert_eq!(with(&format!(r#"{{"reject_all":{}}}"#, crate::json::quote(look))), same("texts.reject_all", "en", look), "{look}");
+        }
+        assert_eq!(with(r#"{"accept_all":"Accept all","reject_all":"Accept none"}"#), Ok(()), "different words");
+        assert_eq!(with(r#"{"accept_all":"I agree","reject_all":"I disagree"}"#), Ok(()));
         // A direction override shows letters in another order ("lla tpeccA" as "Accept all").
         assert_eq!(
             with(r#"{"reject_all":"\u202ella tpeccA"}"#),
