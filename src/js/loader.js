@@ -331,6 +331,7 @@ function qaApi(sdk) {
 }
 
 function settle() {
+  document.removeEventListener('securitypolicyviolation', onRefused);
   var waiting = queue;
   queue = [];
   waiting.forEach(function (call) {
@@ -362,6 +363,28 @@ function fail(code, message, alreadyReported) {
 // may then take as long as the line needs).
 var CONFIG_WAIT_MS = 10000;
 var WASM_WAIT_MS = 30000;
+
+// URLs the page's Content-Security-Policy refused while Candor boots: a
+// config or wasm fetch it blocks fails as a bare "Failed to fetch", so the
+// error names the policy instead. (The violation event is queued as a task
+// of its own: `refusedNote` waits one before it looks.)
+var refusedUrls = [];
+function onRefused(e) {
+  if (e.disposition !== 'report' && e.effectiveDirective === 'connect-src') refusedUrls.push(String(e.blockedURI));
+}
+document.addEventListener('securitypolicyviolation', onRefused);
+function refusedNote(url) {
+  return new Promise(function (resolve) { setTimeout(resolve, 0); }).then(function () {
+    var u = String(url);
+    for (var i = 0; i < refusedUrls.length; i++) {
+      var b = refusedUrls[i];
+      if (b && (u === b || u.indexOf(b.replace(/\/$/, '') + '/') === 0)) {
+        return ' (the page\'s Content-Security-Policy refused it: allow ' + new URL(u).origin + ' in connect-src)';
+      }
+    }
+    return '';
+  });
+}
 
 // fetch(url, init), then read(response), both within `ms`.
 function fetchWithin(url, init, ms, read) {
@@ -400,7 +423,9 @@ function configText() {
       if (!r.ok) throw new Error('HTTP ' + r.status);
       return r.text();
     }).catch(function (e) {
-      throw { code: 'config-fetch', message: 'could not load config from ' + url + ': ' + (e && e.message || e) };
+      return refusedNote(new URL(url, document.baseURI)).then(function (note) {
+        throw { code: 'config-fetch', message: 'could not load config from ' + url + ': ' + (e && e.message || e) + note };
+      });
     });
   }
   return new Promise(function (resolve, reject) {
@@ -449,9 +474,11 @@ var wasm = wasm_bindgen({ module_or_path: fetchWithin(wasmUrl, { credentials: 's
   if (typeof WebAssembly !== 'object' || !WebAssembly) {
     throw { code: 'boot', message: 'this browser does not run WebAssembly (or the page removed it), which Candor needs: nothing is shown or granted' };
   }
-  throw { code: 'wasm-load', message: 'could not load ' + wasmUrl + ': ' + (e && e.message || e) +
-    // A sandboxed iframe without allow-same-origin: every fetch is cross-origin.
-    (self.origin === 'null' || location.origin === 'null' ? ' (this document\'s origin is opaque, as in a sandboxed iframe without allow-same-origin)' : '') };
+  return refusedNote(wasmUrl).then(function (note) {
+    throw { code: 'wasm-load', message: 'could not load ' + wasmUrl + ': ' + (e && e.message || e) + note +
+      // A sandboxed iframe without allow-same-origin: every fetch is cross-origin.
+      (self.origin === 'null' || location.origin === 'null' ? ' (this document\'s origin is opaque, as in a sandboxed iframe without allow-same-origin)' : '') };
+  });
 });
 // Whether f is the browser's own function, not a page's stand-in.
 function isNative(f) {

@@ -12,6 +12,10 @@ test.before(async () => {
   www = h.site({
     'candor.config.json': h.config(),
     'index.html': h.html(),
+    // A policy that refuses every fetch: the config by URL, or (inline config) the wasm.
+    'csp-config.html': h.html({ head: `<meta http-equiv="Content-Security-Policy" content="script-src 'self' 'wasm-unsafe-eval'; connect-src 'none'">` }),
+    'csp-wasm.html': h.html({ attrs: 'async', head: `<meta http-equiv="Content-Security-Policy" content="script-src 'self' 'wasm-unsafe-eval'; connect-src 'none'">`,
+      body: `<script type="application/json" id="candor-config">${JSON.stringify(h.config())}</script>` }),
     'inline-after.html': h.html({ attrs: 'async', body: `<script type="application/json" id="candor-config">${JSON.stringify(h.config())}</script>` }),
     'inline-before.html': `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>t</title>
 <script type="application/json" id="candor-config">${JSON.stringify(h.config())}</script>
@@ -316,6 +320,17 @@ test('a cookie.domain that does not cover the page\'s host is warned about once'
   assert.deepEqual(warned, ['candor: cookie.domain "shop.example" does not cover this page\'s host "127.0.0.1": the browser will not set the candor_consent cookie']);
   assert.equal(await p.evaluate(() => document.cookie.includes('candor_consent=')), false);
   await context.close();
+});
+
+test('a config or wasm fetch the page\'s CSP refuses: the error names the policy and the origin to allow', async () => {
+  for (const [file, code, what] of [['/csp-config.html', 'config-fetch', 'config from /candor.config.json'], ['/csp-wasm.html', 'wasm-load', 'http']]) {
+    const { context, p } = await fresh(file);
+    const err = await p.evaluate(() => window.candor.error);
+    assert.equal(err.code, code);
+    assert.ok(err.message.startsWith(`could not load ${what}`), err.message);
+    assert.ok(err.message.includes(`(the page's Content-Security-Policy refused it: allow ${server.url} in connect-src)`), err.message);
+    await context.close();
+  }
 });
 
 test('a config URL that does not load is reported the same way', async () => {
