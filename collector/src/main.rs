@@ -51,6 +51,7 @@ async fn run(args: cli::Args) -> Result<(), Box<dyn std::error::Error>> {
         return Err("--db (CANDOR_DB): must be a file path or a postgres:// URL, not empty".into());
     }
     let cors = cors_origins(&args.cors_origin)?;
+    check_sites(&args.site_list())?;
     let store = store::Store::open(&args.db).await.map_err(|e| format!("cannot open database {}: {e}", redact(&args.db)))?;
     let state = Arc::new(AppState { store, sites: args.site_list(), min_reports: args.min_reports });
 
@@ -64,7 +65,7 @@ async fn run(args: cli::Args) -> Result<(), Box<dyn std::error::Error>> {
         .route("/v1/", any(routes::no_route))
         .route("/v1/{*rest}", any(routes::no_route))
         .method_not_allowed_fallback(routes::wrong_method)
-        .with_state(state)
+        .with_state(state.clone())
         .layer(middleware::from_fn(routes::check_uri));
     let api = match cors {
         None => api,
@@ -81,10 +82,11 @@ async fn run(args: cli::Args) -> Result<(), Box<dyn std::error::Error>> {
     let statics = Router::new()
         .nest_service("/candor", ServeDir::new(&args.dist).precompressed_br().precompressed_gzip())
         .fallback_service(ServeDir::new(&args.www).precompressed_br().precompressed_gzip())
+        .layer(middleware::from_fn(routes::check_static_path))
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
         // The same URL is sent as brotli, gzip or plain by Accept-Encoding.
         .layer(SetResponseHeaderLayer::appending(header::VARY, HeaderValue::from_static("accept-encoding")));
-    let health = Router::new().route("/healthz", get(routes::healthz)).method_not_allowed_fallback(routes::wrong_method);
+    let health = Router::new().route("/healthz", get(routes::healthz)).method_not_allowed_fallback(routes::wrong_method).with_state(state.clone());
     let app = Router::new()
         .merge(health)
         .merge(api)
@@ -147,6 +149,18 @@ async fn serve(listener: tokio::net::TcpListener, app: Router) {
 /// `--cors-origin` values: `*` (any origin), or origins as browsers send
 /// them (`https://shop.example`, a port if not the default; no path, no
 /// trailing slash, which would never match).
+/// Sites as a config's `site` may be (the SDK's schema: 1 to 253
+/// characters, no white space or control characters): a report for any
+/// other could be stored but never read back.
+fn check_sites(sites: &[String]) -> Result<(), String> {
+    for site in sites {
+        if site.chars().count() > 253 || site.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(format!("--sites (CANDOR_SITES): {site:?} is not a site name (1 to 253 characters, no white space or control characters)"));
+        }
+    }
+    Ok(())
+}
+
 fn cors_origins(values: &[String]) -> Result<Option<AllowOrigin>, String> {
     let values: Vec<&str> = values.iter().map(|o| o.trim()).filter(|o| !o.is_empty()).collect();
     if values.is_empty() {
@@ -162,6 +176,16 @@ fn cors_origins(values: &[String]) -> Result<Option<AllowOrigin>, String> {
         let host_ok = !host.is_empty() && !host.contains(['/', '?', '#', '@', ' ']);
         if !matches!(scheme, "http" | "https") || !host_ok {
             return Err(bad());
+        }
+        // Browsers send the origin serialised: lowercase, the host in
+        // ASCII (punycode), no default port. Any other spelling never matches.
+        let canonical = !o.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii())
+            && !(scheme == "https" && host.ends_with(":443"))
+            && !(scheme == "http" && host.ends_with(":80"));
+        if !canonical {
+            return Err(format!(
+                "--cors-origin (CANDOR_CORS_ORIGIN): {o:?} is not spelt as browsers send it: lowercase, the host in ASCII (punycode: xn--...), no :443 for https or :80 for http"
+            ));
         }
         origins.push(HeaderValue::from_str(o).map_err(|_| bad())?);
     }
@@ -257,7 +281,7 @@ mod tests {
         assert!(super::cors_origins(&[]).unwrap().is_none());
         assert!(super::cors_origins(&["*".into()]).unwrap().is_some());
         assert!(super::cors_origins(&["https://shop.example".into(), "http://127.0.0.1:8080".into()]).unwrap().is_some());
-        for bad in ["https://shop.example/", "shop.example", "ftp://x", "https://a/b", "https://"] {
+        for bad in ["https://shop.example/", "shop.example", "ftp://x", "https://a/b", "https://", "https://a.example:443", "http://a.example:80", "HTTPS://A.EXAMPLE", "https://bücher.example"] {
             let e = super::cors_origins(&[bad.into()]).err().unwrap_or_default();
             assert!(e.starts_with("--cors-origin"), "{bad}: {e}");
         }

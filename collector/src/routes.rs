@@ -195,6 +195,18 @@ pub async fn check_uri(req: axum::extract::Request, next: axum::middleware::Next
     }
 }
 
+/// A static path no file can have: a segment longer than a file name may
+/// be (255 bytes, less room for the `.br`/`.gz` of a compressed copy), or
+/// a path longer than the system's: 404, as for any missing file, where the
+/// file system's "name too long" would have been a 500.
+pub async fn check_static_path(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let path = req.uri().path();
+    if path.len() > 1024 || path.split('/').any(|seg| seg.len() > 240) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    next.run(req).await
+}
+
 /// `what` (the query, or the path) checked before decoding: every `%`
 /// starts an escape of two hex digits, and what they spell is UTF-8 without
 /// control characters.
@@ -351,8 +363,17 @@ pub async fn get_revision(
     }
 }
 
-pub async fn healthz() -> &'static str {
-    "ok"
+/// `ok` while storage answers. After a storage failure it asks the
+/// database itself: a load balancer or orchestrator then sees the 503
+/// (with `Retry-After`) every storage route gives, until it answers again.
+pub async fn healthz(State(st): State<Shared>) -> Response {
+    if !crate::store::failing() {
+        return "ok".into_response();
+    }
+    match st.store.ping().await {
+        Ok(()) => "ok".into_response(),
+        Err(e) => internal(e),
+    }
 }
 
 /// Unknown paths under `/v1/` answer JSON too (not the static 404).

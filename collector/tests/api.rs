@@ -332,6 +332,12 @@ fn serves_the_site_and_answers_json_under_v1() {
     assert!(head("/candor/candor.js").contains("javascript"));
     assert!(head("/shop/").contains("<h1>shop</h1>"), "index.html for a directory");
     assert!(head("/missing.html").starts_with("http/1.1 404"));
+    // Names no file can have (too long for the file system): 404, not 500.
+    let long = "a".repeat(253);
+    for path in [format!("/{}", "a".repeat(256)), format!("/candor/{}.js", "a".repeat(256)), format!("/{}/x", "a".repeat(300)), "/a".repeat(2100)] {
+        assert!(head(&path).starts_with("http/1.1 404"), "{}", &path[..40]);
+    }
+    assert!(get(&format!("/{long}"), "Accept-Encoding: br\r\n").starts_with("http/1.1 404"), "with room for .br");
     let (status, body) = c.get("/v1/nothing-here");
     assert_eq!((status, body.contains("\"error\"")), (404, true), "{body}");
     let (status, body) = c.get("/v1/reports");
@@ -541,6 +547,14 @@ fn flags_that_cannot_work_are_refused_at_start() {
     let (code, err) = run(&["--db", &common::sqlite_db(), "--cors-origin", "https://shop.example/"]);
     assert_eq!(code, Some(1));
     assert!(err.contains("--cors-origin (CANDOR_CORS_ORIGIN): \"https://shop.example/\" is not an origin"), "{err}");
+    // Spellings a browser never sends: they would never match.
+    let (code, err) = run(&["--db", &common::sqlite_db(), "--cors-origin", "https://shop.example:443"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("is not spelt as browsers send it"), "{err}");
+    // A site no report can be read back for.
+    let (code, err) = run(&["--db", &common::sqlite_db(), "--sites", "shop example"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("--sites (CANDOR_SITES): \"shop example\" is not a site name"), "{err}");
     // "*" is any origin (it made tower-http panic before).
     let c = Collector::start(&common::sqlite_db(), &["--cors-origin", "*"]);
     assert_eq!(c.get("/healthz").0, 200);
@@ -876,6 +890,9 @@ fn a_removed_or_replaced_sqlite_file_is_never_answered_as_stored() {
             assert_eq!((status, retry.as_deref()), (503, Some("10")), "{how}: {method} {path}: {error}");
             assert!(error.contains("the database file was removed or replaced"), "{how}: {method} {path}: {error}");
         }
+        // Health says so too: a load balancer takes the instance out.
+        let (status, retry, _) = unavailable(&common::send(&c.addr, "GET", "/healthz", &[], b""));
+        assert_eq!((status, retry.as_deref()), (503, Some("10")), "{how}: /healthz");
         let logged = std::fs::read_to_string(&log).unwrap();
         let named = if how == "wal removed" { format!("{db}-wal was removed") } else { format!("{db} was {how}") };
         assert!(logged.contains(&named), "{how}: the log names the file: {logged}");
@@ -910,6 +927,40 @@ fn storage_trouble_is_a_503_with_retry_after() {
         let exposed = a.header("access-control-expose-headers").unwrap_or_default().to_ascii_lowercase();
         assert!(exposed.contains("retry-after"), "{method} {path}: {}", a.head);
     }
+}
+
+/// A PostgreSQL server that hangs (or a network that cut it off) answers
+/// nothing: requests are answered 503 with Retry-After within the SDK's
+/// 10 s, `/healthz` says so, and both recover once it answers again,
+/// counting each report once.
+#[test]
+fn a_frozen_postgres_is_a_503_within_10_s_and_healthz_says_so() {
+    let Some(pg) = Postgres::start() else { return };
+    let c = Collector::start(&pg.url, &[]);
+    assert_eq!(c.post_json("/v1/reports", &report(&uuid(960), 1)).0, 202);
+    assert_eq!(c.get("/healthz"), (200, "ok".to_string()));
+    pg.freeze(true);
+    let started = std::time::Instant::now();
+    let a = common::send(&c.addr, "POST", "/v1/reports", &[("Content-Type", "application/json")], report(&uuid(961), 1).as_bytes());
+    let waited = started.elapsed();
+    let (status, retry, error) = unavailable(&a);
+    assert_eq!((status, retry.as_deref(), error.as_str()), (503, Some("10"), "storage unavailable; try again later"));
+    assert!(waited < std::time::Duration::from_secs(10), "answered after {waited:?}");
+    let (status, retry, _) = unavailable(&common::send(&c.addr, "GET", "/healthz", &[], b""));
+    assert_eq!((status, retry.as_deref()), (503, Some("10")), "/healthz");
+    pg.freeze(false);
+    let mut statuses = Vec::new();
+    for _ in 0..40 {
+        let (status, _) = c.post_json("/v1/reports", &report(&uuid(961), 1));
+        statuses.push(status);
+        if status == 202 || status == 200 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+    assert!(matches!(statuses.last(), Some(200 | 202)), "{statuses:?}");
+    assert_eq!(c.get("/healthz"), (200, "ok".to_string()));
+    assert_eq!(count(&c)["reports"], 2, "each report once");
 }
 
 /// A report of one `purchase` of `amount`, for `purpose`.

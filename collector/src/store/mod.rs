@@ -65,6 +65,34 @@ impl<E: std::error::Error> From<E> for StoreError {
     }
 }
 
+/// How long a request waits for the database before it is answered 503
+/// (`Retry-After`): a server that froze, or one the network cut off, never
+/// answers, and the SDK gives up on a request after 10 s. Writes and
+/// single-row reads only: a first sum over millions of reports may take
+/// longer, and is not cut short.
+pub const STORE_WAIT: std::time::Duration = std::time::Duration::from_secs(8);
+
+/// Whether the last storage operation failed (for `/healthz`).
+static FAILING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether the last storage operation failed: `/healthz` then asks the
+/// database itself ([`Store::ping`]) before it answers.
+pub fn failing() -> bool {
+    FAILING.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Runs `op`, within `wait` when given, and notes whether storage answered.
+async fn within<T>(wait: Option<std::time::Duration>, op: impl std::future::Future<Output = Result<T, StoreError>>) -> Result<T, StoreError> {
+    let out = match wait {
+        Some(w) => tokio::time::timeout(w, op)
+            .await
+            .unwrap_or_else(|_| Err(StoreError::new(format!("the database did not answer within {} s", w.as_secs())))),
+        None => op.await,
+    };
+    FAILING.store(out.is_err(), std::sync::atomic::Ordering::Relaxed);
+    out
+}
+
 /// The database behind the collector.
 pub enum Store {
     /// A SQLite file.
@@ -85,19 +113,25 @@ impl Store {
 
     /// Stores a report once.
     pub async fn insert_report(&self, meta: &ReportMeta, body: &str) -> Result<Insert, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.insert_report(meta, body).await,
-            Store::Postgres(p) => p.insert_report(meta, body).await,
-        }
+        within(Some(STORE_WAIT), async {
+            match self {
+                Store::Sqlite(s) => s.insert_report(meta, body).await,
+                Store::Postgres(p) => p.insert_report(meta, body).await,
+            }
+        })
+        .await
     }
 
     /// Folds `f` over the body of every report of `site` (of one purpose,
     /// if given), read one at a time.
     pub async fn fold_reports<A: Send + 'static>(&self, site: &str, purpose: Option<&str>, acc: A, f: fn(&mut A, &str)) -> Result<A, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.fold_reports(site, purpose, acc, f).await,
-            Store::Postgres(p) => p.fold_reports(site, purpose, acc, f).await,
-        }
+        within(None, async {
+            match self {
+                Store::Sqlite(s) => s.fold_reports(site, purpose, acc, f).await,
+                Store::Postgres(p) => p.fold_reports(site, purpose, acc, f).await,
+            }
+        })
+        .await
     }
 
     /// The running sum of `event` over the reports of `site` (of one
@@ -108,43 +142,72 @@ impl Store {
     /// up to the oldest transaction still running (ids are handed out
     /// before commit, so a newer row can be visible before an older one).
     pub async fn aggregate(&self, site: &str, purpose: Option<&str>, event: &str) -> Result<crate::sum::Aggregate, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.aggregate(site, purpose, event).await,
-            Store::Postgres(p) => p.aggregate(site, purpose, event).await,
-        }
+        within(None, async {
+            match self {
+                Store::Sqlite(s) => s.aggregate(site, purpose, event).await,
+                Store::Postgres(p) => p.aggregate(site, purpose, event).await,
+            }
+        })
+        .await
     }
 
     /// Stores a receipt once (and its texts bundle, once per hash).
     pub async fn insert_receipt(&self, meta: &ReceiptMeta, body: &str) -> Result<Insert, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.insert_receipt(meta, body).await,
-            Store::Postgres(p) => p.insert_receipt(meta, body).await,
-        }
+        within(Some(STORE_WAIT), async {
+            match self {
+                Store::Sqlite(s) => s.insert_receipt(meta, body).await,
+                Store::Postgres(p) => p.insert_receipt(meta, body).await,
+            }
+        })
+        .await
     }
 
     /// A receipt's body.
     pub async fn receipt(&self, id: &str) -> Result<Option<String>, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.receipt(id).await,
-            Store::Postgres(p) => p.receipt(id).await,
-        }
+        within(Some(STORE_WAIT), async {
+            match self {
+                Store::Sqlite(s) => s.receipt(id).await,
+                Store::Postgres(p) => p.receipt(id).await,
+            }
+        })
+        .await
     }
 
     /// Deletes a receipt and remembers its id as erased (so a POST of it
     /// landing later is refused); `false` if there was none.
     pub async fn delete_receipt(&self, id: &str) -> Result<bool, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.delete_receipt(id).await,
-            Store::Postgres(p) => p.delete_receipt(id).await,
-        }
+        within(Some(STORE_WAIT), async {
+            match self {
+                Store::Sqlite(s) => s.delete_receipt(id).await,
+                Store::Postgres(p) => p.delete_receipt(id).await,
+            }
+        })
+        .await
     }
 
     /// Text bundles seen for a site's revision: (hash, texts JSON).
     pub async fn revision(&self, site: &str, revision: &str) -> Result<Vec<(String, String)>, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.revision(site, revision).await,
-            Store::Postgres(p) => p.revision(site, revision).await,
-        }
+        within(Some(STORE_WAIT), async {
+            match self {
+                Store::Sqlite(s) => s.revision(site, revision).await,
+                Store::Postgres(p) => p.revision(site, revision).await,
+            }
+        })
+        .await
+    }
+}
+
+impl Store {
+    /// Whether the database answers now (`SELECT 1`, and for SQLite the
+    /// file still the one opened), within 2 s.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        within(Some(std::time::Duration::from_secs(2)), async {
+            match self {
+                Store::Sqlite(s) => s.ping().await,
+                Store::Postgres(p) => p.ping().await,
+            }
+        })
+        .await
     }
 }
 

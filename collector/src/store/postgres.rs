@@ -187,6 +187,11 @@ impl Postgres {
         Ok(outcome)
     }
 
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.client().await?.simple_query("SELECT 1").await?;
+        Ok(())
+    }
+
     pub async fn receipt(&self, id: &str) -> Result<Option<String>, StoreError> {
         let client = self.client().await?;
         let row = client.query_opt("SELECT body FROM receipts WHERE receipt_id = $1", &[&id]).await?;

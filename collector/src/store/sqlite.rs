@@ -232,6 +232,10 @@ impl Sqlite {
         .await
     }
 
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.with(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?)).await
+    }
+
     pub async fn receipt(&self, id: &str) -> Result<Option<String>, StoreError> {
         let id = id.to_string();
         self.with(move |c| Ok(c.query_row("SELECT body FROM receipts WHERE receipt_id = ?1", [&id], |r| r.get(0)).optional()?))

@@ -89,6 +89,8 @@ impl Answer {
 /// Sends a request with `headers` (besides Host, Connection and Content-Length).
 pub fn send(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Answer {
     let mut s = TcpStream::connect(addr).unwrap();
+    // A collector that never answers fails the test (status 0) instead of hanging it.
+    s.set_read_timeout(Some(std::time::Duration::from_secs(60))).unwrap();
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
@@ -200,9 +202,30 @@ impl Postgres {
     }
 }
 
+impl Postgres {
+    /// Freezes (SIGSTOP) or thaws (SIGCONT) the server and every process it
+    /// started: a server that hangs, or one the network cut off, which
+    /// accepts nothing and answers nothing.
+    pub fn freeze(&self, frozen: bool) {
+        let pid = std::fs::read_to_string(self.dir.join("data/postmaster.pid")).expect("postmaster.pid");
+        let pid = pid.lines().next().unwrap().trim().to_string();
+        let children = Command::new("pgrep").args(["-P", &pid]).output().expect("pgrep").stdout;
+        let mut pids = vec![pid];
+        pids.extend(String::from_utf8_lossy(&children).split_whitespace().map(str::to_string));
+        let signal = if frozen { "-STOP" } else { "-CONT" };
+        Command::new("kill").arg(signal).args(&pids).status().expect("kill");
+    }
+}
+
 impl Drop for Postgres {
     /// Runs on test failure too (the guard unwinds with the panic).
     fn drop(&mut self) {
+        // A frozen server stops only once it runs again.
+        if let Ok(pid) = std::fs::read_to_string(self.dir.join("data/postmaster.pid")) {
+            let pid = pid.lines().next().unwrap_or("").trim().to_string();
+            let _ = Command::new("pkill").args(["-CONT", "-P", &pid]).status();
+            let _ = Command::new("kill").args(["-CONT", &pid]).status();
+        }
         let data = self.dir.join("data");
         let _ = Command::new("runuser")
             .args(["-u", "postgres", "--"])
