@@ -48,6 +48,13 @@ pub struct Aggregate {
     pub seconds: u32,
     /// Tallies by event name.
     pub events: StrMap<EventTally>,
+    /// The `report_id` its report will carry: given (by the shell) before
+    /// it is first stored, so that a copy of it that comes back (a browser
+    /// killed before it wrote the removal to disk, then another tab taking
+    /// the copy over) is sent under the same id, and the collector counts
+    /// it once. Empty until then.
+    #[serde(default)]
+    pub id: String,
 }
 
 impl Aggregate {
@@ -104,7 +111,7 @@ impl Aggregator {
         let agg = match pos {
             Some(i) => &mut self.open[i],
             None => {
-                self.open.push(Aggregate { purpose: obs.purpose.to_string(), start, seconds, events: StrMap::new() });
+                self.open.push(Aggregate { purpose: obs.purpose.to_string(), start, seconds, events: StrMap::new(), id: String::new() });
                 self.open.last_mut().expect("just pushed")
             }
         };
@@ -160,21 +167,10 @@ impl Aggregator {
     pub fn purge(&mut self, purpose: &str) {
         self.open.retain(|a| a.purpose != purpose);
     }
-
-    /// Merges another aggregator's open aggregates into this one (adoption
-    /// of a closed tab's leftovers). Budgets are not merged.
-    pub fn absorb(&mut self, other: Aggregator) {
-        for a in other.open {
-            match self.open.iter_mut().find(|b| b.purpose == a.purpose && b.start == a.start && b.seconds == a.seconds) {
-                Some(b) => merge(b, &a),
-                None => self.open.push(a),
-            }
-        }
-    }
 }
 
 /// The stored form, as JSON (written on every accepted `track`, so by hand
-/// into one buffer): `{"open":[{"purpose","start","seconds","events":{name:
+/// into one buffer): `{"open":[{"purpose","start","seconds","id"?,"events":{name:
 /// {"count","fields"?:{field: {value: n} | [n…] | sum}}}}],"budget":{event:
 /// [start, used]}}`.
 impl Aggregator {
@@ -188,6 +184,10 @@ impl Aggregator {
             json::write_u64(a.start, out);
             out.push_str(",\"seconds\":");
             json::write_u64(a.seconds.into(), out);
+            if !a.id.is_empty() {
+                out.push_str(",\"id\":");
+                json::write_str(&a.id, out);
+            }
             out.push_str(",\"events\":");
             json::write_seq(out, '{', '}', &a.events, |out, (name, t)| {
                 json::write_key(name, out);
@@ -247,6 +247,8 @@ impl Aggregator {
                     start: a.get("start")?.as_u64()?,
                     seconds: u32::try_from(a.get("seconds")?.as_u64()?).ok()?,
                     events,
+                    // Only an id this SDK could have given (else a new one is).
+                    id: a.get("id").and_then(J::as_str).filter(|id| crate::conform::is_uuid(id)).unwrap_or_default().to_string(),
                 })
             })
             .collect::<Option<_>>()?;

@@ -135,7 +135,7 @@ impl Report {
     /// of the whole. The first part keeps this report's id, the others get
     /// new ones. An event too large on its own is a part of its own, still
     /// over `max`.
-    pub fn split(self, max: usize, rng: &mut impl Entropy) -> Vec<(Report, String)> {
+    pub fn split(self, max: usize) -> Vec<(Report, String)> {
         let text = self.to_json();
         if text.len() <= max || self.events.len() < 2 {
             return vec![(self, text)];
@@ -152,6 +152,7 @@ impl Report {
             sdk: sdk.clone(),
         };
         let mut parts = Vec::new();
+        let first = report_id.clone();
         let mut current = part(report_id);
         // Set by the first event (a part always takes one).
         let mut current_text = String::new();
@@ -163,7 +164,7 @@ impl Report {
                 continue;
             }
             let Some(event) = current.events.remove(&name) else { continue };
-            let full = std::mem::replace(&mut current, part(uuid_v4(rng)));
+            let full = std::mem::replace(&mut current, part(part_id(&first, parts.len() + 1)));
             parts.push((full, std::mem::take(&mut current_text)));
             current.events.insert(name, event);
             current_text = current.to_json();
@@ -225,6 +226,19 @@ fn cell(v: &J) -> Option<ReportCell> {
         J::A(b) => ReportCell::Histogram(b.iter().map(J::as_i64).collect::<Option<_>>()?),
         x => ReportCell::Sum(x.as_f64()?),
     })
+}
+
+/// The id of part `n` (1, 2, ...) of the report `first`: made from it, so
+/// the same report split again (a copy of its aggregate sent once more)
+/// gives its parts the same ids, and the collector counts each once. In a
+/// UUIDv4's form, as the collector requires.
+fn part_id(first: &str, n: usize) -> String {
+    let hex = crate::receipt::sha256_hex(&format!("{first}/{n}"));
+    let mut b = [0u8; 16];
+    for (i, byte) in b.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap_or(0);
+    }
+    uuid::Builder::from_random_bytes(b).into_uuid().hyphenated().to_string()
 }
 
 /// A random UUIDv4 string.
@@ -324,7 +338,8 @@ pub fn build(config: &Config, agg: &Aggregate, rng: &mut impl Entropy, noise_ove
         }
     }
     Report {
-        report_id: uuid_v4(rng),
+        // The id the aggregate was stored with, so a copy of it sent again is one report.
+        report_id: if crate::conform::is_uuid(&agg.id) { agg.id.clone() } else { uuid_v4(rng) },
         site: config.site.clone(),
         revision: config.revision.clone(),
         purpose: agg.purpose.clone(),
@@ -429,7 +444,7 @@ mod tests {
     fn events_whose_reports_may_be_too_large_are_named() {
         let cfg = Config::from_json(&wide(10)).unwrap();
         assert!(cfg.oversized_events().is_empty());
-        let agg = Aggregate { purpose: "ads".into(), start: 0, seconds: 60, events: StrMap::new() };
+        let agg = Aggregate { purpose: "ads".into(), start: 0, seconds: 60, events: StrMap::new(), id: String::new() };
         for seed in 0..20 {
             let r = build(&cfg, &agg, &mut Seeded(seed), None);
             let (actual, estimate) = (r.to_json().len(), cfg.noised_report_bytes("ads"));
@@ -451,16 +466,27 @@ mod tests {
     #[test]
     fn a_report_too_large_for_the_collector_is_split_by_event() {
         let cfg = Config::from_json(&wide(40)).unwrap();
-        let agg = Aggregate { purpose: "ads".into(), start: 0, seconds: 60, events: StrMap::new() };
+        let agg = Aggregate { purpose: "ads".into(), start: 0, seconds: 60, events: StrMap::new(), id: String::new() };
         let mut rng = Seeded(3);
         let whole = build(&cfg, &agg, &mut rng, None);
         assert!(whole.to_json().len() > crate::config::MAX_REPORT_BYTES);
-        let parts = whole.clone().split(crate::config::MAX_REPORT_BYTES, &mut rng);
+        let parts = whole.clone().split(crate::config::MAX_REPORT_BYTES);
         assert!(parts.len() >= 2, "{}", parts.len());
         assert_eq!(parts[0].0.report_id, whole.report_id, "the first part keeps the id");
         let mut ids: Vec<&str> = parts.iter().map(|(r, _)| r.report_id.as_str()).collect();
+        ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), parts.len(), "each part its own id");
+        // The same report split again gives its parts the same ids (a copy sent once more is counted once).
+        let again: Vec<String> = whole.clone().split(crate::config::MAX_REPORT_BYTES).into_iter().map(|(r, _)| r.report_id).collect();
+        assert_eq!(again, parts.iter().map(|(r, _)| r.report_id.clone()).collect::<Vec<_>>());
+        for id in &again {
+            let u = uuid::Uuid::parse_str(id).unwrap();
+            assert_eq!((u.get_version_num(), id.to_ascii_lowercase() == *id), (4, true), "{id}");
+        }
+        // An aggregate's own id is its report's.
+        let with_id = Aggregate { id: "0b6d3f1e-5c1a-4f6e-9a7b-2c3d4e5f6a7b".into(), ..agg.clone() };
+        assert_eq!(build(&cfg, &with_id, &mut rng, None).report_id, with_id.id);
         let mut events: Vec<String> = Vec::new();
         for (r, text) in &parts {
             assert!(text.len() <= crate::config::MAX_REPORT_BYTES, "{}", text.len());
@@ -478,7 +504,7 @@ mod tests {
         assert_eq!(events, all, "every event in exactly one part");
         // Small enough: one report, unchanged.
         let small = build(&Config::from_json(&wide(3)).unwrap(), &agg, &mut rng, None);
-        let one = small.clone().split(crate::config::MAX_REPORT_BYTES, &mut rng);
+        let one = small.clone().split(crate::config::MAX_REPORT_BYTES);
         assert_eq!(one.len(), 1);
         assert_eq!(one[0].0, small);
     }

@@ -429,7 +429,7 @@ mod tests {
         let c = config();
         let mut events = StrMap::new();
         events.insert("page_view".to_string(), EventTally { count: 12, fields: StrMap::new() });
-        let open = [Aggregate { purpose: "stats".into(), start: T, seconds: 60, events }];
+        let open = [Aggregate { purpose: "stats".into(), start: T, seconds: 60, events, id: String::new() }];
         let pending = [report("a", 1)];
         let storage = [("candor.consent".to_string(), 120)];
         let st = State { granted: &|id| id != "stats", open: &open, pending: &pending, history: &[], storage: &storage, receipts: &[], utc_offset: &|_| 0 };
@@ -455,7 +455,7 @@ mod tests {
         let c = config();
         let mut events = StrMap::new();
         events.insert("page_view".to_string(), EventTally { count: 12, fields: StrMap::new() });
-        let open = [Aggregate { purpose: "stats".into(), start: T, seconds: 60, events }];
+        let open = [Aggregate { purpose: "stats".into(), start: T, seconds: 60, events, id: String::new() }];
         let mut noisy = report("a", 3);
         noisy.noise = Some(crate::report::NoiseInfo { mechanism: crate::report::Mechanism::Geometric, epsilon: 1.0 });
         let pending = [noisy];

@@ -25,7 +25,7 @@ use std::rc::{Rc, Weak};
 use gloo_events::EventListener;
 use wasm_bindgen::prelude::*;
 
-use crate::aggregate::Aggregator;
+use crate::aggregate::{Aggregate, Aggregator};
 use crate::config::{Config, Reopen, Text};
 use crate::conform;
 use crate::consent::{Consent, Method, Rejection};
@@ -738,7 +738,12 @@ impl App {
             }
             if let Some(mut other) = queue::take_open(&key) {
                 other.open.retain(|a| conform::aggregate(&self.config, a));
-                self.state.borrow_mut().agg.absorb(other);
+                // Each goes as a report of its own, under the id it was
+                // stored with: not merged into this tab's windows, so a copy
+                // that tab had already sent (its removal lost with a killed
+                // browser) is the same report to the collector, counted once.
+                let st = self.state.borrow();
+                self.enqueue(&st.consent, other.open);
                 adopted = true;
             }
         }
@@ -747,11 +752,6 @@ impl App {
             if silent_since(seen) {
                 storage::remove(&key);
             }
-        }
-        if adopted {
-            // Stored under this tab's key at once (a crash now loses
-            // nothing), without what is not granted here.
-            self.purge_denied();
         }
         adopted
     }
@@ -765,12 +765,18 @@ impl App {
         if closed.is_empty() {
             return;
         }
+        self.enqueue(&st.consent, closed);
+        self.save_open(&st.agg);
+    }
+
+    /// Queues a report (or its parts) for each aggregate of a granted purpose.
+    fn enqueue(&self, consent: &Consent, closed: Vec<Aggregate>) {
         for agg in &closed {
-            if st.consent.granted(&agg.purpose) {
+            if consent.granted(&agg.purpose) {
                 let noise = if self.exact.get() { Some(None) } else { None };
                 let report = report::build(&self.config, agg, &mut Crypto, noise);
                 // Split by event when the whole is over what a collector takes.
-                for (report, text) in report.split(crate::config::MAX_REPORT_BYTES, &mut Crypto) {
+                for (report, text) in report.split(crate::config::MAX_REPORT_BYTES) {
                     let bytes = text.len();
                     if bytes > crate::config::MAX_REPORT_BYTES {
                         // One event alone: the collector would refuse it (413) on every attempt.
@@ -789,7 +795,6 @@ impl App {
                 }
             }
         }
-        self.save_open(&st.agg);
     }
 
     /// Closes windows and uploads pending reports; resolves to how many were acknowledged.
@@ -1492,6 +1497,10 @@ impl Sdk {
         let result = gate::check(&app.config, &st.consent, name, &fields).and_then(|o| st.agg.record_as(&app.config, &o, now, app.exact.get()));
         match result {
             Ok(()) => {
+                // A window opened by this event gets its report's id now, before it is stored.
+                for a in st.agg.open.iter_mut().filter(|a| a.id.is_empty()) {
+                    a.id = report::uuid_v4(&mut Crypto);
+                }
                 app.save_soon();
                 // Tracked after pagehide (a `visibilitychange` listener runs
                 // after it when a tab closes): sent now, as pagehide sent the

@@ -126,6 +126,31 @@ test('a crashed tab: its events are taken over and sent by another tab once it h
   await context.close();
 });
 
+test('a window already sent whose stored copy comes back (a browser killed before its removal reached the disk) is sent again under the same report id: counted once', async () => {
+  const context = await chrome.newContext();
+  const before = (await counted()) || 0;
+  const { p, tab } = await trackingTab(context, 4);
+  await p.evaluate(() => new Promise((r) => setTimeout(r, 0)));
+  const copy = await p.evaluate((tab) => localStorage.getItem('candor.open.' + tab), tab);
+  assert.match(JSON.parse(copy).open[0].id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'stored with its report id');
+  assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 1 });
+  assert.equal(await counted(), before + 4);
+  await p.close();
+  // What the disk held before the send: the copy under its tab's key, that tab silent for 11 minutes.
+  const b = await h.page(context);
+  await b.goto(server.url + '/qa.html');
+  await h.ready(b);
+  await b.evaluate(([tab, copy]) => localStorage.setItem('candor.open.' + tab, copy), [tab, copy]);
+  await silence(b, tab, 11 * 60);
+  const answers = [];
+  b.on('response', (r) => { if (new URL(r.url()).pathname === '/v1/reports') answers.push(r.status()); });
+  await b.evaluate(() => window.candor.flush());
+  assert.deepEqual(await keys(b, tab), { open: false, alive: false }, 'taken over');
+  assert.deepEqual(answers, [200], 'the collector already had it: a duplicate');
+  assert.equal(await counted(), before + 4, 'counted once');
+  await context.close();
+});
+
 test("withdrawing in one tab removes that purpose's data left by a crashed tab", async () => {
   const context = await chrome.newContext();
   const { tab, b } = await crashedTab(context, 2);
