@@ -533,38 +533,49 @@ fn is_blank(c: char) -> bool {
     is_space(c) || is_invisible(c) || is_combining(c)
 }
 
-/// A text as it looks, for telling whether two buttons read alike: without
-/// white space, invisible characters and punctuation; full-width Latin and
-/// the mathematical alphabets (bold, script, sans-serif, ...) as ASCII;
-/// Cyrillic, Greek, Cherokee letters, small capitals and Roman numerals
-/// that look like Latin letters as those; the shapes that pass for a
-/// lowercase l (capital I, the digit 1, `|`) as l and the digit 0 as o;
-/// then ASCII lowercase. ("Аccept all" with a Cyrillic А, "Accept aIl",
-/// "𝖠𝖼𝖼𝖾𝗉𝗍 𝖺𝗅𝗅" and "Accept all." all read as "Accept all".)
-fn look_alike(s: &str) -> String {
-    const SAME: [(&str, &str); 6] = [
-        ("аеорсухіјѕԁһӏԛԝАВЕКМНОРСТХІЈЅУ", "aeopcyxijsdhlqwABEKMHOPCTXIJSY"),
+/// A text as it looks, for telling whether two buttons read alike: its
+/// letters mapped to the Latin ones they pass for (full-width forms, the
+/// Mathematical Alphanumeric Symbols block's bold, script, sans-serif...,
+/// Cyrillic, Greek and Cherokee look-alikes, small capitals, Roman
+/// numerals), then white space, invisible characters and punctuation left
+/// out (unless nothing else is left), then ASCII lowercase. With `l_shapes`
+/// the shapes that pass for a lowercase l (capital I, the digit 1, `|`) read
+/// as l and the digit 0 as o, before lowercasing: two buttons read alike
+/// when either reading matches ("Аccept all" with a Cyrillic А, "ACCEPT
+/// ALL", "Accept aIl", "𝖠𝖼𝖼𝖾𝗉𝗍 𝖺𝗅𝗅" and "Accept all." all read as "Accept all").
+fn look_alike(s: &str, l_shapes: bool) -> String {
+    const SAME: [(&str, &str); 5] = [
+        ("аеорсухіјѕԁһӏӀԛԝАВЕКМНОРСТХІЈЅУ", "aeopcyxijsdhlIqwABEKMHOPCTXIJSY"),
         ("οανικρυΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "oavikpuABEZHIKMNOPTYX"),
         ("ᎪᏴᏟᎬᏀᎻᎫᏦᏞᎷᏢᏚᎢᏙᎳᏃ", "ABCEGHJKLMPSTVWZ"),
-        ("ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢ", "abcdefghijklmnoprstuvwyz"),
+        ("ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢ", "abcdefghIjklmnoprstuvwyz"),
         ("ⅠⅤⅩⅬⅭⅮⅯⅰⅴⅹⅼⅽⅾⅿ", "IVXLCDMivxlcdm"),
-        ("I1|0", "lllo"),
     ];
-    s.chars()
-        .filter(|c| !is_blank(*c) && !c.is_ascii_punctuation() && !matches!(c, '\u{2010}'..='\u{205e}' | '\u{3000}'..='\u{3003}') || *c == '|')
-        .map(|c| {
-            let n = c as u32;
-            match c {
-                '\u{ff01}'..='\u{ff5e}' => char::from_u32(n - 0xfee0).unwrap_or(c),
-                // 13 styles of A-Z a-z, then digits in 5 styles.
-                '\u{1d400}'..='\u{1d6a3}' => char::from(match ((n - 0x1d400) % 52) as u8 { i @ 0..=25 => b'A' + i, i => b'a' + i - 26 }),
-                '\u{1d7ce}'..='\u{1d7ff}' => char::from(b'0' + ((n - 0x1d7ce) % 10) as u8),
-                _ => c,
-            }
-        })
-        .map(|c| SAME.iter().find_map(|(from, to)| from.chars().position(|f| f == c).and_then(|i| to.chars().nth(i))).unwrap_or(c))
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
+    let latin = s.chars().map(|c| {
+        let n = c as u32;
+        let c = match c {
+            '\u{ff01}'..='\u{ff5e}' => char::from_u32(n - 0xfee0).unwrap_or(c),
+            // 13 styles of A-Z a-z, then digits in 5 styles.
+            '\u{1d400}'..='\u{1d6a3}' => char::from(match ((n - 0x1d400) % 52) as u8 { i @ 0..=25 => b'A' + i, i => b'a' + i - 26 }),
+            '\u{1d7ce}'..='\u{1d7ff}' => char::from(b'0' + ((n - 0x1d7ce) % 10) as u8),
+            _ => c,
+        };
+        let c = SAME.iter().find_map(|(from, to)| from.chars().position(|f| f == c).and_then(|i| to.chars().nth(i))).unwrap_or(c);
+        match c {
+            'I' | '1' | '|' if l_shapes => 'l',
+            '0' if l_shapes => 'o',
+            _ => c,
+        }
+    });
+    let punctuation = |c: char| c.is_ascii_punctuation() || matches!(c, '\u{a1}' | '\u{ab}' | '\u{bb}' | '\u{bf}' | '\u{2010}'..='\u{205e}' | '\u{3000}'..='\u{3003}');
+    let words: String = latin.clone().filter(|c| !is_blank(*c) && !punctuation(*c)).collect();
+    let shown = if words.is_empty() { latin.filter(|c| !is_blank(*c)).collect() } else { words };
+    shown.to_ascii_lowercase()
+}
+
+/// Whether two texts read alike (see [`look_alike`]).
+fn read_alike(a: &str, b: &str) -> bool {
+    look_alike(a, false) == look_alike(b, false) || look_alike(a, true) == look_alike(b, true)
 }
 
 impl Config {
@@ -794,8 +805,7 @@ impl Config {
     /// visitor: a reject button worded as acceptance (or the reverse) makes
     /// the choice a trick. Checked on the buttons as the prompt resolves them
     /// (overrides, regional tags, built-in strings) for every language a
-    /// visitor could get, compared without white space, invisible characters
-    /// or ASCII case.
+    /// visitor could get, compared as they look ([`read_alike`]).
     fn check_buttons(&self) -> Result<(), ConfigError> {
         let (accept, reject) = (self.texts.get("accept_all"), self.texts.get("reject_all"));
         if accept.is_none() && reject.is_none() {
@@ -824,7 +834,7 @@ impl Config {
                     ));
                 }
             }
-            if look_alike(ui.accept_all()) == look_alike(ui.reject_all()) {
+            if read_alike(ui.accept_all(), ui.reject_all()) {
                 return Err(ConfigError::new(
                     if reject.is_some() { "texts.reject_all" } else { "texts.accept_all" },
                     format!(
@@ -1184,6 +1194,19 @@ mod tests {
             assert_eq!(with(&format!(r#"{{"reject_all":{}}}"#, crate::json::quote(look))), same("texts.reject_all", "en", look), "{look}");
         }
         assert_eq!(with(r#"{"accept_all":"Accept all","reject_all":"Accept none"}"#), Ok(()), "different words");
+        // Case, and every capital I look-alike, still read alike (an all-caps override; a Cyrillic or Greek I).
+        assert_eq!(with(r#"{"reject_all":{"de":"ALLE AKZEPTIEREN"}}"#), same("texts.reject_all", "de", "ALLE AKZEPTIEREN"));
+        assert_eq!(with(r#"{"reject_all":"ACCEPT ALL"}"#), same("texts.reject_all", "en", "ACCEPT ALL"));
+        for i in ["\u{406}", "\u{399}", "\u{2160}", "\u{26a}"] {
+            let r = format!(r#"{{"accept_all":"I agree","reject_all":"{i} agree"}}"#);
+            assert_eq!(with(&r), same("texts.reject_all", "en", &format!("{i} agree")), "{i:?}");
+        }
+        // Full-width and Spanish punctuation; texts of punctuation alone are compared as they are.
+        for look in ["Accept all\u{ff01}", "\u{ff21}ccept all\u{ff0e}", "\u{a1}Accept all!", "\u{ab}Accept all\u{bb}"] {
+            assert_eq!(with(&format!(r#"{{"reject_all":{}}}"#, crate::json::quote(look))), same("texts.reject_all", "en", look), "{look}");
+        }
+        assert_eq!(with(r#"{"accept_all":"+","reject_all":"-"}"#), Ok(()));
+        assert_eq!(with(r#"{"accept_all":"?","reject_all":"!"}"#), Ok(()));
         assert_eq!(with(r#"{"accept_all":"I agree","reject_all":"I disagree"}"#), Ok(()));
         // A direction override shows letters in another order ("lla tpeccA" as "Accept all").
         assert_eq!(
