@@ -198,7 +198,14 @@ fn stop_withdrawn_downloads(consent: &Consent) {
     });
     for d in stopped {
         let doc = super::dom::document();
-        if doc.current_script().is_some_and(|running| *running == *d.copy) {
+        // It runs now (it withdraws as it runs), or it ran and this is its
+        // load or error event (a listener of the page withdraws in it):
+        // too late to stop, and never to run again.
+        let event_target = web_sys::window()
+            .and_then(|w| js_sys::Reflect::get(&w, &"event".into()).ok())
+            .and_then(|e| e.dyn_into::<web_sys::Event>().ok())
+            .and_then(|e| e.target());
+        if doc.current_script().is_some_and(|running| *running == *d.copy) || event_target.is_some_and(|t| t == **d.copy) {
             continue;
         }
         let Ok(inert) = doc.implementation().and_then(|i| i.create_html_document()) else { continue };
@@ -451,22 +458,13 @@ fn activate(doc: &Document, el: &Element) -> Result<Option<js_sys::Promise>, JsV
             let runs = kind.is_empty() || kind == "module" || kind.ends_with("javascript") || kind.ends_with("ecmascript");
             let fetched = fresh.has_attribute("src") && !fresh.has_attribute("nomodule") && runs;
             let in_order = fetched && !el.has_attribute("async");
+            let mut settle = None;
             let loaded = fetched.then(|| {
-                let mut settle = None;
-                let loaded = js_sys::Promise::new(&mut |resolve, _| {
+                js_sys::Promise::new(&mut |resolve, _| {
                     let _ = fresh.add_event_listener_with_callback("load", &resolve);
                     let _ = fresh.add_event_listener_with_callback("error", &resolve);
                     settle = Some(resolve);
-                });
-                if let Some(settle) = settle {
-                    DOWNLOADING.with_borrow_mut(|d| d.push(Downloading { original: el.clone(), copy: fresh.clone(), settle }));
-                    let (copy, arrived) = (fresh.clone(), loaded.clone());
-                    wasm_bindgen_futures::spawn_local(async move {
-                        let _ = wasm_bindgen_futures::JsFuture::from(arrived).await;
-                        DOWNLOADING.with_borrow_mut(|d| d.retain(|x| x.copy != copy));
-                    });
-                }
-                loaded
+                })
             });
             // Through Reflect, which catches: under a Trusted Types policy
             // the page's browser throws here, and that must not stop the
@@ -476,6 +474,16 @@ fn activate(doc: &Document, el: &Element) -> Result<Option<js_sys::Promise>, JsV
                 js_sys::Reflect::set(&fresh, &"textContent".into(), &text.into())?;
             }
             el.after_with_node_1(&fresh)?;
+            // Downloading from now on (not before: a copy the page refused
+            // never went in): a withdrawal until it arrives stops it.
+            if let (Some(settle), Some(arrived)) = (settle, loaded.clone()) {
+                DOWNLOADING.with_borrow_mut(|d| d.push(Downloading { original: el.clone(), copy: fresh.clone(), settle }));
+                let copy = fresh.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _ = wasm_bindgen_futures::JsFuture::from(arrived).await;
+                    DOWNLOADING.with_borrow_mut(|d| d.retain(|x| x.copy != copy));
+                });
+            }
             // One element per id: the inert original gives its id to the
             // script that runs, so `getElementById` finds the live one.
             let _ = el.remove_attribute("id");
@@ -529,7 +537,9 @@ fn activate(doc: &Document, el: &Element) -> Result<Option<js_sys::Promise>, JsV
 fn fetched_over_http(doc: &Document, url: &str) -> Result<(), JsValue> {
     let base = doc.base_uri().ok().flatten().unwrap_or_default();
     let scheme = web_sys::Url::new_with_base(url, &base).map(|u| u.protocol()).unwrap_or_default();
-    if matches!(scheme.as_str(), "http:" | "https:") {
+    // A page opened from a file loads its neighbours as files.
+    let page_scheme = web_sys::Url::new(&base).map(|u| u.protocol()).unwrap_or_default();
+    if matches!(scheme.as_str(), "http:" | "https:") || (scheme == "file:" && page_scheme == "file:") {
         return Ok(());
     }
     let what = if scheme.is_empty() { "not a URL".to_owned() } else { format!("a {} URL", scheme.trim_end_matches(':')) };
