@@ -939,7 +939,7 @@ test('with collector: null, "Your data" says what is kept in this browser, never
     ['Kept in this browser as totals for …: 1 page view, grouped by path, with load ms in ranges.',
       'Kept in this browser as totals for …: 1 page view, grouped by path, with load ms in ranges.']);
   assert.match(text, /Kept in this browser only/);
-  assert.match(await byId(p, 'candor-data-receipts').innerText(), /^Your choices of .*\(Count visits: on, Show videos: on\), kept in this browser as a record of your consent\.$/);
+  assert.match(await byId(p, 'candor-data-receipts').innerText(), /^Your choices of .*\(Count visits: on, Show videos: on\) are kept in this browser as a record of your consent\.$/);
   assert.match(await byId(p, 'candor-data-storage').locator('li[data-key^="candor.report."]').innerText(), /totals kept in this browser/);
   assert.match(await byId(p, 'candor-data-waiting-video').innerText(), /Nothing is kept\./);
   await context.close();
