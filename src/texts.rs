@@ -176,6 +176,8 @@ ui_texts! {
     data_key_tab_live,
     data_key_gcm,
     data_key_forget,
+    /// `candor.retry`: the end of a pause the collector asked for.
+    data_key_retry,
     data_key_other,
 }
 

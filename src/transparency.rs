@@ -327,6 +327,7 @@ fn key_meaning<'a>(key: &str, ui: &'a UiTexts, local: bool) -> &'a str {
         "tab" => ui.data_key_tab(),
         "gcm" => ui.data_key_gcm(),
         "forget" => ui.data_key_forget(),
+        "retry" => ui.data_key_retry(),
         _ => ui.data_key_other(),
     }
 }

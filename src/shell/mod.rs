@@ -199,6 +199,10 @@ struct App {
     exact: Cell<bool>,
     attempts: Cell<u32>,
     retry_at_ms: Cell<f64>,
+    /// Until when (ms) the collector asked to be left alone (`Retry-After`):
+    /// kept in storage (`candor.retry`), so the next pages of the site, and
+    /// this one as it is left, do not send the backlog again meanwhile.
+    server_wait_ms: Cell<f64>,
     /// Listeners, observers and timers; dropping them unregisters them.
     handles: RefCell<Vec<Box<dyn Any>>>,
     placeholders: RefCell<placeholder::Placeholders>,
@@ -298,6 +302,7 @@ impl App {
             exact: Cell::new(false),
             attempts: Cell::new(0),
             retry_at_ms: Cell::new(0.0),
+            server_wait_ms: Cell::new(queue::server_wait()),
             handles: RefCell::new(Vec::new()),
             placeholders: RefCell::new(placeholder::Placeholders::default()),
             on_allow: RefCell::new(None),
@@ -812,6 +817,13 @@ impl App {
             }
             return 0;
         }
+        // The collector asked for a pause (here or on an earlier page):
+        // only an explicit flush() sends before it ends.
+        let waiting = self.server_wait_ms.get();
+        if !wait && waiting > 0.0 && js_sys::Date::now() < waiting {
+            self.retry_at_ms.set(self.retry_at_ms.get().max(waiting));
+            return 0;
+        }
         while self.uploading.get() {
             gloo_timers::future::TimeoutFuture::new(20).await;
         }
@@ -895,6 +907,9 @@ impl App {
             Outcome::Acknowledged | Outcome::Rejected(409, _) => {
                 self.attempts.set(0);
                 self.retry_at_ms.set(0.0);
+                if self.server_wait_ms.replace(0.0) > 0.0 {
+                    queue::set_server_wait(None);
+                }
                 // Out of the queue already: answered before (remembered
                 // then), or its purpose was withdrawn while it was on its
                 // way (the collector has it: the history says so, once).
@@ -923,9 +938,14 @@ impl App {
                 self.attempts.set(n);
                 let ceiling = (RETRY_BASE_MS * 2f64.powi(n.min(20) as i32)).min(RETRY_CAP_MS);
                 let now = js_sys::Date::now();
-                // The collector's Retry-After is a floor for the next try.
+                // The collector's Retry-After is a floor for the next try,
+                // on this page and the next ones.
                 let floor = after.map_or(0.0, |s| s as f64 * 1000.0);
                 self.retry_at_ms.set(now + (Crypto.uniform() * ceiling).max(floor));
+                if floor > 0.0 {
+                    self.server_wait_ms.set(now + floor);
+                    queue::set_server_wait(Some(now + floor));
+                }
                 false
             }
         }
@@ -980,6 +1000,10 @@ impl App {
         self.beat();
         self.close_windows(true);
         let Some(url) = self.config.collector.clone() else { return };
+        // Asked to pause: what is pending waits in storage for a later page.
+        if js_sys::Date::now() < self.server_wait_ms.get() {
+            return;
+        }
         // An upload on its way is sent again too: a page being unloaded
         // aborts it (it has no keepalive), and the collector answers a
         // report it already has with `200 duplicate`.

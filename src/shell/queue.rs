@@ -71,6 +71,35 @@ pub fn is_tab_key(key: &str, tab: &str) -> bool {
     key.strip_prefix(OPEN) == Some(tab)
 }
 
+/// `candor.retry`: until when (ms since the epoch) the collector asked,
+/// with `Retry-After`, to be sent nothing.
+const RETRY: &str = "candor.retry";
+
+/// The stored end of the collector's pause, if one is still running (a
+/// past or unreadable one is removed).
+pub fn server_wait() -> f64 {
+    let Some(text) = storage::get(RETRY) else { return 0.0 };
+    let now = js_sys::Date::now();
+    match text.parse::<f64>() {
+        // A pause is never longer than a day (a clock set back, a forged value).
+        Ok(at) if at > now && at - now <= 86_400_000.0 => at,
+        _ => {
+            storage::remove(RETRY);
+            0.0
+        }
+    }
+}
+
+/// Stores (or, `None`, removes) the end of the collector's pause.
+pub fn set_server_wait(at: Option<f64>) {
+    match at {
+        Some(at) => {
+            storage::set(RETRY, &format!("{}", at.round() as u64));
+        }
+        None => storage::remove(RETRY),
+    }
+}
+
 const TAB: &str = "candor.tab";
 const TAB_LIVE: &str = "candor.tab.live";
 

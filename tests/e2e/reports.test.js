@@ -601,6 +601,32 @@ for (const [form, headers] of [
   });
 }
 
+test('a 503 with Retry-After holds the next pages too: neither leaving nor loading a page sends the backlog before the pause ends; flush() still does', async () => {
+  await throughFront('pause', (n) => (n === 0 ? { status: 503, headers: { 'Retry-After': '60' } } : null), 3600, async ({ p, f }) => {
+    await p.evaluate(() => window.candor.track('page_view', { path: '/' }));
+    assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 0 });
+    assert.equal(f.log.length, 1, 'answered 503');
+    const until = Number(await p.evaluate(() => localStorage.getItem('candor.retry')));
+    assert.ok(until > Date.now() + 50_000 && until < Date.now() + 61_000, `the pause is stored: ${until - Date.now()} ms`);
+    // Three pages of the site, one after another: each leave and each load would have sent the backlog.
+    for (let i = 0; i < 3; i++) {
+      await p.evaluate(() => window.candor.track('page_view', { path: '/' }));
+      await p.goto(p.url());
+      await h.ready(p);
+    }
+    await p.waitForTimeout(1000);
+    assert.equal(f.log.length, 1, 'nothing sent during the pause: ' + JSON.stringify(f.log));
+    assert.equal((await p.evaluate(() => window.candor.inspect().pending)).length, 4, 'all kept');
+    // "Your data" says what the key is.
+    await p.evaluate(() => window.candor.open('data'));
+    const line = p.locator('[data-testid="candor-data-storage"] li[data-key="candor.retry"]');
+    assert.match(await line.innerText(), /when the site's server asked for a pause before reports are sent again/);
+    // An explicit flush() is the site's own call: it sends, and the pause ends with the first 2xx.
+    assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 4 });
+    assert.equal(await p.evaluate(() => localStorage.getItem('candor.retry')), null);
+  });
+});
+
 test("withdrawn while its report was on its way: the collector's acknowledgement still lands in the visitor's history, once", async () => {
   await throughFront('withdraw-flight', () => ({ delay: 1500 }), 3600, async ({ p, f }) => {
     await p.evaluate(() => window.candor.track('page_view', { path: '/' }));
