@@ -242,7 +242,18 @@ pub async fn outcome(pending: JsFuture) -> Outcome {
                 200..=299 => Outcome::Acknowledged,
                 429 | 503 => Outcome::Retry(retry_after(&resp)),
                 408 => Outcome::Retry(None),
-                s @ 400..=499 => Outcome::Rejected(s, reason(&resp).await),
+                s @ 400..=499 => {
+                    let mut why = reason(&resp).await;
+                    // A 301/302/303 turns the POST into a GET, which the
+                    // collector refuses: say so, or the refusal reads as the report's fault.
+                    if resp.redirected() {
+                        why.push_str(&format!(
+                            ", after a redirect to {}: set the config's collector to the URL it redirects to (a redirect can turn a POST into a GET)",
+                            crate::json::quote(&resp.url())
+                        ));
+                    }
+                    Outcome::Rejected(s, why)
+                }
                 _ => Outcome::Retry(None),
             }
         }

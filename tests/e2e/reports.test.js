@@ -627,6 +627,18 @@ test('a 503 with Retry-After holds the next pages too: neither leaving nor loadi
   });
 });
 
+test('a collector URL that redirects (301: the POST becomes a GET): the report-rejected error says so and names where it went', async () => {
+  await throughFront('moved', (n) => (n === 0 ? { status: 301, headers: { Location: '/v1/elsewhere' } } : null), 3600, async ({ p, f }) => {
+    await p.evaluate(() => window.candor.track('page_view', { path: '/' }));
+    await p.evaluate(() => window.candor.flush());
+    await p.waitForFunction(() => window.__events.some((e) => e.name === 'error'));
+    const [err] = (await h.events(p, 'error')).map((e) => e.detail);
+    assert.equal(err.code, 'report-rejected');
+    assert.match(err.message, /\(HTTP 404: path: no such API route, after a redirect to "http:\/\/127\.0\.0\.1:\d+\/v1\/elsewhere": set the config's collector to the URL it redirects to/);
+    assert.equal(f.log.length, 1);
+  });
+});
+
 test("withdrawn while its report was on its way: the collector's acknowledgement still lands in the visitor's history, once", async () => {
   await throughFront('withdraw-flight', () => ({ delay: 1500 }), 3600, async ({ p, f }) => {
     await p.evaluate(() => window.candor.track('page_view', { path: '/' }));
