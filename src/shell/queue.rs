@@ -80,7 +80,9 @@ const RETRY: &str = "candor.retry";
 pub fn server_wait() -> f64 {
     let Some(text) = storage::get(RETRY) else { return 0.0 };
     let now = js_sys::Date::now();
-    match text.parse::<f64>() {
+    // Whole milliseconds, read as an integer (a float parser would add
+    // kilobytes to the wasm).
+    match text.parse::<u64>().map(|at| at as f64) {
         // A pause is never longer than a day (a clock set back, a forged value).
         Ok(at) if at > now && at - now <= 86_400_000.0 => at,
         _ => {
@@ -94,7 +96,7 @@ pub fn server_wait() -> f64 {
 pub fn set_server_wait(at: Option<f64>) {
     match at {
         Some(at) => {
-            storage::set(RETRY, &format!("{}", at.round() as u64));
+            storage::set(RETRY, &(at as u64).to_string());
         }
         None => storage::remove(RETRY),
     }
