@@ -397,6 +397,10 @@ function fetchWithin(url, init, ms, read) {
     }, ms);
   });
   if (ctl) init.signal = ctl.signal;
+  // Every member the browser would otherwise read from Object.prototype,
+  // where a page may have put anything.
+  init.mode = 'cors'; init.redirect = 'follow'; init.integrity = '';
+  if (!Object.prototype.hasOwnProperty.call(init, 'cache')) init.cache = 'default';
   // A string URL, and a throw caught: a page's fetch wrapper may expect the
   // one (url.indexOf) and do the other, and the boot must still settle.
   var fetched;

@@ -80,6 +80,12 @@ pub fn post(url: &str, body: &str, keepalive: bool) -> Result<JsFuture, JsValue>
     init.set_body(&JsValue::from_str(body));
     let headers = js_sys::Object::new();
     js_sys::Reflect::set(&headers, &"Content-Type".into(), &"application/json".into())?;
+    // An iterator a page put on Object.prototype would make the browser
+    // read the headers as a list of pairs, and refuse them.
+    // (Not enumerable: the browser reads enumerable keys as header names.)
+    let hidden = js_sys::Object::new();
+    js_sys::Reflect::set(&hidden, &"value".into(), &JsValue::UNDEFINED)?;
+    js_sys::Object::define_property(&headers, &js_sys::Symbol::iterator().into(), &hidden);
     init.set_headers(&headers);
     Ok(within_timeout(&page_fetch(url, &init)?))
 }
@@ -92,6 +98,13 @@ fn init(method: &str, keepalive: bool) -> Result<RequestInit, JsValue> {
     init.set_credentials(RequestCredentials::Omit);
     js_sys::Reflect::set(&init, &"keepalive".into(), &JsValue::from_bool(keepalive))?;
     js_sys::Reflect::set(&init, &"referrerPolicy".into(), &"no-referrer".into())?;
+    // The browser reads every member of the init through the prototype
+    // chain: a page that set `Object.prototype.mode = "no-cors"` (or
+    // `redirect`, `integrity`, `cache`, `referrer`) would make every send
+    // fail in silence. Each is given here as it should be.
+    for (key, value) in [("mode", "cors"), ("redirect", "follow"), ("integrity", ""), ("cache", "no-store"), ("referrer", "")] {
+        js_sys::Reflect::set(&init, &key.into(), &value.into())?;
+    }
     set_timeout(&init);
     Ok(init)
 }
@@ -372,6 +385,12 @@ where
     let request: js_sys::Function = js_sys::Reflect::get(&locks, &"request".into()).ok()?.dyn_into().ok()?;
     let opts = js_sys::Object::new();
     js_sys::Reflect::set(&opts, &"ifAvailable".into(), &JsValue::from_bool(!wait)).ok()?;
+    // Given, not read from Object.prototype (a page's `mode` there would be refused).
+    js_sys::Reflect::set(&opts, &"mode".into(), &"exclusive".into()).ok()?;
+    js_sys::Reflect::set(&opts, &"steal".into(), &JsValue::FALSE).ok()?;
+    if !wait {
+        js_sys::Reflect::set(&opts, &"signal".into(), &JsValue::UNDEFINED).ok()?;
+    }
     // A tab that holds the lock and stopped running (a hung script, an
     // alert() left open) would otherwise keep this wait, and a flush(),
     // pending until it ends: given up after LOCK_WAIT_MS, as without Web Locks.

@@ -55,6 +55,10 @@ test.before(async () => {
     publisher_cc: 'DE', vendors: [8], purposes_map: { 1: ['necessary'], 7: ['stats'] } } });
   files['polluted.html'] = h.html({ head: '<script>Object.prototype.ad_storage = "granted"; Object.prototype[99] = true;</script>',
     attrs: 'data-config="/gcm.config.json" data-gcm data-tcf async' });
+  // Fetch options on Object.prototype (a prototype-pollution hole): the browser reads them from every init object.
+  files['fetchPolluted.html'] = h.html({ head: `<script>Object.assign(Object.prototype, { mode: 'no-cors', redirect: 'error',
+    integrity: 'sha256-AAAA', cache: 'only-if-cached', referrer: 'https://evil.example/', credentials: 'include' });
+    Object.prototype[Symbol.iterator] = function* () { yield ['x-evil', '1']; };</script>` });
   // The boot fails after the banner was drawn (the page broke what the rest of the boot needs).
   files['rngfail.html'] = h.html({ head: '<script>crypto.getRandomValues = function () { throw new Error("rng broken by the page"); };</script>' });
   // Fake timers a test page installed that never fire (a paused clock).
@@ -250,6 +254,22 @@ test('a polluted Object.prototype grants nothing: no Consent Mode type, no TCF v
   assert.equal(await granted(), false, 'rejected: nothing granted');
   const vendors = await p.evaluate(() => new Promise((r) => window.__tcfapi('getTCData', 2, (d) => r(d.vendor.consents), [8, 99])));
   assert.deepEqual(vendors, { 8: false, 99: false });
+  await context.close();
+});
+
+test('fetch options a page put on Object.prototype (mode, redirect, integrity, cache, referrer, a headers iterator): the boot and every send still work, without cookies', async () => {
+  const { context, p } = await open('fetchPolluted.html');
+  assert.equal(await p.evaluate(() => window.candor.error), null, 'config and wasm loaded');
+  const posts = [];
+  p.on('request', (r) => { if (r.url().includes('/v1/')) posts.push(r); });
+  assert.deepEqual(await consentedEventArrives(p), { flushed: { sent: 1 }, arrived: 1 });
+  await p.waitForFunction(() => window.candor.inspect().receipts.every((r) => r.acknowledged));
+  for (const r of posts) {
+    const headers = await r.allHeaders();
+    assert.equal(headers.cookie, undefined, r.url());
+    assert.equal(headers['x-evil'], undefined, r.url());
+    assert.equal(headers.referer, undefined, r.url());
+  }
   await context.close();
 });
 
