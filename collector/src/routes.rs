@@ -363,11 +363,17 @@ pub async fn get_revision(
     }
 }
 
-/// `ok` while storage answers. After a storage failure it asks the
-/// database itself: a load balancer or orchestrator then sees the 503
-/// (with `Retry-After`) every storage route gives, until it answers again.
+/// `ok` while storage answers: a load balancer or orchestrator sees the
+/// 503 (with `Retry-After`) every storage route gives. The database itself
+/// is asked at most once a second (and after any storage failure at once):
+/// between asks, the last answer stands, so polling it costs nothing.
 pub async fn healthz(State(st): State<Shared>) -> Response {
-    if !crate::store::failing() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static ASKED_MS: AtomicU64 = AtomicU64::new(0);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+    let last = ASKED_MS.load(Ordering::Relaxed);
+    let due = now.saturating_sub(last) >= 1000 && ASKED_MS.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok();
+    if !due && !crate::store::failing() {
         return "ok".into_response();
     }
     match st.store.ping().await {

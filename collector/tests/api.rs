@@ -940,6 +940,10 @@ fn a_frozen_postgres_is_a_503_within_10_s_and_healthz_says_so() {
     assert_eq!(c.post_json("/v1/reports", &report(&uuid(960), 1)).0, 202);
     assert_eq!(c.get("/healthz"), (200, "ok".to_string()));
     pg.freeze(true);
+    // Asked before any request failed: health asks the database itself (at most once a second).
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let (status, _, _) = unavailable(&common::send(&c.addr, "GET", "/healthz", &[], b""));
+    assert_eq!(status, 503, "/healthz before any failed request");
     let started = std::time::Instant::now();
     let a = common::send(&c.addr, "POST", "/v1/reports", &[("Content-Type", "application/json")], report(&uuid(961), 1).as_bytes());
     let waited = started.elapsed();
