@@ -815,6 +815,9 @@ impl App {
             for report in queue::pending().into_iter().filter(|r| r.site == self.config.site) {
                 self.drop_if_expired(&report);
             }
+            // Deletions an erase after a failed boot left owed: without a
+            // collector there is no one to ask.
+            self.delete_owed().await;
             return 0;
         }
         // The collector asked for a pause (here or on an earlier page):

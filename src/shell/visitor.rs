@@ -392,8 +392,19 @@ impl App {
     /// Asks again for the deletions an erase could not get confirmed.
     pub(super) async fn delete_owed(&self) {
         let owed = records::to_forget();
-        if let (false, Some(url)) = (owed.is_empty(), self.receipts_url()) {
-            delete_all(url, owed, false).await;
+        if owed.is_empty() {
+            return;
+        }
+        match self.receipts_url() {
+            Some(url) => delete_all(url, owed, false).await,
+            // No collector (`collector: null`): its receipts were only ever
+            // kept here, so there is nothing to ask anyone to delete (an
+            // erase after a failed boot could not know that).
+            None => {
+                for id in &owed {
+                    records::forgotten(id);
+                }
+            }
         }
     }
 }

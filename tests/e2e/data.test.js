@@ -945,6 +945,21 @@ test('with collector: null, "Your data" says what is kept in this browser, never
   await context.close();
 });
 
+test('with collector: null, the receipt ids an erase after a failed boot left owed are dropped by the next page: no one to ask, nothing kept', async () => {
+  const { context, p } = await open('/local.html');
+  await byId(p, 'candor-accept-all').click();
+  await p.waitForFunction(() => window.candor.inspect().receipts.length === 1);
+  await p.goto(`${server.url}/broken.html`);
+  await p.waitForFunction(() => window.candor && window.candor.error);
+  await p.evaluate(() => window.candor.erase());
+  assert.deepEqual(await p.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('candor.'))), ['candor.forget']);
+  await p.goto(`${server.url}/local.html`);
+  await h.ready(p);
+  await p.waitForFunction(() => localStorage.getItem('candor.forget') === null, null, { timeout: 10_000 });
+  assert.deepEqual((await inspect(p)).storage.map((s) => s.key).filter((k) => k.startsWith('candor.forget')), []);
+  await context.close();
+});
+
 test('going to "Your data" and back keeps the toggles the visitor set but did not save: a withdrawal is not undone', async () => {
   const { context, p } = await open();
   await p.evaluate(() => window.candor.acceptAll());
