@@ -562,7 +562,8 @@ fn look_alike(s: &str, l_shapes: bool) -> String {
         };
         let c = SAME.iter().find_map(|(from, to)| from.chars().position(|f| f == c).and_then(|i| to.chars().nth(i))).unwrap_or(c);
         match c {
-            'I' | '1' | '|' if l_shapes => 'l',
+            'I' | '1' | '|' | '\u{131}' if l_shapes => 'l',
+            '\u{131}' => 'i',
             '0' if l_shapes => 'o',
             _ => c,
         }
@@ -1197,6 +1198,7 @@ mod tests {
         // Case, and every capital I look-alike, still read alike (an all-caps override; a Cyrillic or Greek I).
         assert_eq!(with(r#"{"reject_all":{"de":"ALLE AKZEPTIEREN"}}"#), same("texts.reject_all", "de", "ALLE AKZEPTIEREN"));
         assert_eq!(with(r#"{"reject_all":"ACCEPT ALL"}"#), same("texts.reject_all", "en", "ACCEPT ALL"));
+        assert_eq!(with(r#"{"reject_all":"Accept al\u0131"}"#), same("texts.reject_all", "en", "Accept al\u{131}"), "a dotless i");
         for i in ["\u{406}", "\u{399}", "\u{2160}", "\u{26a}"] {
             let r = format!(r#"{{"accept_all":"I agree","reject_all":"{i} agree"}}"#);
             assert_eq!(with(&r), same("texts.reject_all", "en", &format!("{i} agree")), "{i:?}");
