@@ -251,3 +251,11 @@ test('every TESTIDS entry selects exactly one element of the real prompt, placeh
   assert.equal(T.placeholderAllow('a', 'b'), 'candor-placeholder-allow-a+b');
   await second.context.close();
 });
+
+test('expectPrompt on a visitor who decided already fails saying no prompt shows', async () => {
+  const { context, p } = await watched('/clean.html', 'accept-all');
+  const err = await kit.expectPrompt(p).then(() => null, (e) => e);
+  assert.ok(err, 'expectPrompt must fail');
+  assert.match(err.message, /the prompt \(candor-prompt\) is not visible \(the visitor decided already, or a preset applied\?\)/);
+  await context.close();
+});

@@ -228,7 +228,9 @@ async function expectPrompt(page, { preferences = true } = {}) {
   await waitForReady(page);
   const problems = [];
   const prompt = byId(page, TESTIDS.prompt);
-  await prompt.waitFor({ state: 'visible' }).catch(() => problems.push('the prompt (candor-prompt) is not visible'));
+  // Once Candor is ready its banner is up, if it is to show at all: a
+  // visitor who already decided fails here in seconds, not at the test's timeout.
+  await prompt.waitFor({ state: 'visible', timeout: 5000 }).catch(() => problems.push('the prompt (candor-prompt) is not visible (the visitor decided already, or a preset applied?)'));
   // The first layer, not the preferences or "Your data" (they hide "Choose what to allow").
   if (!problems.length && !(await byId(page, TESTIDS.customize).isVisible())) {
     problems.push('the first layer is not showing (candor-customize is hidden: the preferences or "Your data" are open)');
