@@ -248,7 +248,7 @@ impl Aggregator {
                     seconds: u32::try_from(a.get("seconds")?.as_u64()?).ok()?,
                     events,
                     // Only an id this SDK could have given (else a new one is).
-                    id: a.get("id").and_then(J::as_str).filter(|id| crate::conform::is_uuid(id)).unwrap_or_default().to_string(),
+                    id: a.get("id").and_then(J::as_str).filter(|id| is_uuid_v4(id)).unwrap_or_default().to_string(),
                 })
             })
             .collect::<Option<_>>()?;
@@ -277,6 +277,11 @@ fn empty_tally(field: &Field) -> Tally {
         Field::Histogram { buckets } => Tally::Histogram(vec![0; buckets.len() + 1]),
         Field::Sum { .. } | Field::Count {} => Tally::Sum(0.0),
     }
+}
+
+/// A lowercase UUID of version 4 (the collector takes no other `report_id`).
+pub fn is_uuid_v4(id: &str) -> bool {
+    crate::conform::is_uuid(id) && id.as_bytes()[14] == b'4' && matches!(id.as_bytes()[19], b'8' | b'9' | b'a' | b'b')
 }
 
 /// Adds `from` into `into` (same purpose and window).
@@ -326,6 +331,22 @@ mod tests {
     fn track(agg: &mut Aggregator, cfg: &Config, c: &Consent, name: &str, fields: &[(&str, Value)], now: u64) -> Result<(), Refusal> {
         let o = check(cfg, c, name, fields)?;
         agg.record(cfg, &o, now)
+    }
+
+    #[test]
+    fn an_aggregate_keeps_its_report_id_through_storage_and_only_a_v4_one() {
+        let cfg = config();
+        let c = all_granted(&cfg);
+        let mut agg = Aggregator::default();
+        track(&mut agg, &cfg, &c, "page_view", &[("path", Value::Text("/"))], 1_000).unwrap();
+        assert_eq!(agg.open[0].id, "", "the core leaves it to the shell");
+        agg.open[0].id = "0b6d3f1e-5c1a-4f6e-9a7b-2c3d4e5f6a7b".into();
+        let back = Aggregator::from_json(&agg.to_json()).unwrap();
+        assert_eq!(back, agg, "written and read back whole");
+        for bad in ["0b6d3f1e-5c1a-1f6e-9a7b-2c3d4e5f6a7b", "0B6D3F1E-5C1A-4F6E-9A7B-2C3D4E5F6A7B", "0b6d3f1e-5c1a-4f6e-7a7b-2c3d4e5f6a7b", "x"] {
+            let text = agg.to_json().replace("0b6d3f1e-5c1a-4f6e-9a7b-2c3d4e5f6a7b", bad);
+            assert_eq!(Aggregator::from_json(&text).unwrap().open[0].id, "", "{bad}: not a v4 id, so a new one is given");
+        }
     }
 
     #[test]

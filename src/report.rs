@@ -339,7 +339,7 @@ pub fn build(config: &Config, agg: &Aggregate, rng: &mut impl Entropy, noise_ove
     }
     Report {
         // The id the aggregate was stored with, so a copy of it sent again is one report.
-        report_id: if crate::conform::is_uuid(&agg.id) { agg.id.clone() } else { uuid_v4(rng) },
+        report_id: if crate::aggregate::is_uuid_v4(&agg.id) { agg.id.clone() } else { uuid_v4(rng) },
         site: config.site.clone(),
         revision: config.revision.clone(),
         purpose: agg.purpose.clone(),

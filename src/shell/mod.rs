@@ -369,7 +369,12 @@ impl App {
         if corrupt || agg.open.len() < before {
             dom::warn("stored aggregates were unreadable or did not match the config and have been discarded");
         }
+        // A page left normally sends its windows: what is still stored under
+        // this tab's id was left by a crash, or a browser killed before it
+        // wrote that it was sent. Sealed (see `seal_open`): the counts and
+        // their bound stay, new events go in new windows.
         self.state.borrow_mut().agg = agg;
+        self.seal_open();
         self.beat();
         let (preset, url_preset) = self.presets.borrow_mut().take().unwrap_or_default();
         self.apply_preset(preset.as_deref(), url_preset.as_deref());
@@ -702,6 +707,10 @@ impl App {
         if last > 0.0 && now - last >= ORPHAN_SILENT_SECONDS as f64 * 1000.0 {
             self.woke_ms.set(now);
             self.forget_taken();
+            // Another tab may have taken and sent them in a way this one
+            // cannot see yet (its removal not yet heard): sealed, so
+            // nothing new goes under an id already sent.
+            self.seal_open();
         }
         if now - last >= BEAT_MS {
             self.last_beat_ms.set(now);
@@ -761,6 +770,22 @@ impl App {
         adopted
     }
 
+
+    /// Queues the open aggregates as they are, each under its own id, and
+    /// starts new ones for what comes next: for aggregates that may have
+    /// been sent already (brought back from storage after a crash, or held
+    /// through a silence long enough for another tab to take them). A copy
+    /// that was sent is then answered as known (counted once), and no new
+    /// event is recorded under its id, where it would be lost with it.
+    fn seal_open(&self) {
+        let mut st = self.state.borrow_mut();
+        if st.agg.open.is_empty() {
+            return;
+        }
+        let sealed = std::mem::take(&mut st.agg.open);
+        self.enqueue(&st.consent, sealed);
+        self.save_open(&st.agg);
+    }
 
     /// Turns closed windows (all windows when `all`) into queued reports.
     fn close_windows(&self, all: bool) {

@@ -151,6 +151,32 @@ test('a window already sent whose stored copy comes back (a browser killed befor
   await context.close();
 });
 
+test('a window brought back under this tab\'s own id after it was sent (a crash, a killed browser) is sealed: new events go in a new report, and none is lost or counted twice', async () => {
+  const context = await chrome.newContext();
+  const before = (await counted()) || 0;
+  const { p, tab } = await trackingTab(context, 3);
+  await p.evaluate(() => new Promise((r) => setTimeout(r, 0)));
+  const copy = await p.evaluate((tab) => localStorage.getItem('candor.open.' + tab), tab);
+  assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 1 });
+  assert.equal(await counted(), before + 3);
+  // The same browser tab leaves for a page without Candor, where the stored copy comes back, and returns.
+  await p.goto(server.url + '/plain.html');
+  await p.evaluate(([tab, copy]) => localStorage.setItem('candor.open.' + tab, copy), [tab, copy]);
+  // (The page's first upload may send the sealed copy before the test tracks anything.)
+  const answers = [];
+  p.on('response', (r) => { if (new URL(r.url()).pathname === '/v1/reports') answers.push(r.status()); });
+  await p.goto(server.url + '/qa.html');
+  await h.ready(p);
+  assert.equal(await p.evaluate(() => sessionStorage.getItem('candor.tab')), tab, 'the same tab id');
+  assert.deepEqual(await p.evaluate(() => [window.candor.track('page_view', { path: '/' }), window.candor.track('page_view', { path: '/' })]),
+    [{ accepted: true }, { accepted: true }]);
+  await p.evaluate(() => window.candor.flush());
+  await p.waitForFunction(() => window.candor.inspect().pending.length === 0);
+  assert.deepEqual(answers.sort(), [200, 202], 'the copy known (a duplicate), the new events stored');
+  assert.equal(await counted(), before + 5, 'the 3 counted once, the 2 new ones counted');
+  await context.close();
+});
+
 test("withdrawing in one tab removes that purpose's data left by a crashed tab", async () => {
   const context = await chrome.newContext();
   const { tab, b } = await crashedTab(context, 2);
