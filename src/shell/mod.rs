@@ -847,7 +847,8 @@ impl App {
         }
         // The collector asked for a pause (here or on an earlier page):
         // only an explicit flush() sends before it ends.
-        let waiting = self.server_wait_ms.get();
+        // Another tab may have stored one since (or ended it).
+        let waiting = self.server_wait_ms.get().max(queue::server_wait());
         if !wait && waiting > 0.0 && js_sys::Date::now() < waiting {
             self.retry_at_ms.set(self.retry_at_ms.get().max(waiting));
             return 0;
@@ -935,9 +936,9 @@ impl App {
             Outcome::Acknowledged | Outcome::Rejected(409, _) => {
                 self.attempts.set(0);
                 self.retry_at_ms.set(0.0);
-                if self.server_wait_ms.replace(0.0) > 0.0 {
-                    queue::set_server_wait(None);
-                }
+                // Taking reports again: the pause is over, for every tab.
+                self.server_wait_ms.set(0.0);
+                queue::set_server_wait(None);
                 // Out of the queue already: answered before (remembered
                 // then), or its purpose was withdrawn while it was on its
                 // way (the collector has it: the history says so, once).
@@ -972,7 +973,9 @@ impl App {
                 self.retry_at_ms.set(now + (Crypto.uniform() * ceiling).max(floor));
                 if floor > 0.0 {
                     self.server_wait_ms.set(now + floor);
-                    queue::set_server_wait(Some(now + floor));
+                    // Stored for at most an hour: a proxy's day-long Retry-After
+                    // (or a forged value) holds later pages no longer than that.
+                    queue::set_server_wait(Some(now + floor.min(3_600_000.0)));
                 }
                 false
             }
@@ -1029,7 +1032,7 @@ impl App {
         self.close_windows(true);
         let Some(url) = self.config.collector.clone() else { return };
         // Asked to pause: what is pending waits in storage for a later page.
-        if js_sys::Date::now() < self.server_wait_ms.get() {
+        if js_sys::Date::now() < self.server_wait_ms.get().max(queue::server_wait()) {
             return;
         }
         // An upload on its way is sent again too: a page being unloaded

@@ -83,8 +83,8 @@ pub fn server_wait() -> f64 {
     // Whole milliseconds, read as an integer (a float parser would add
     // kilobytes to the wasm).
     match text.parse::<u64>().map(|at| at as f64) {
-        // A pause is never longer than a day (a clock set back, a forged value).
-        Ok(at) if at > now && at - now <= 86_400_000.0 => at,
+        // A stored pause is never longer than an hour (a clock set back, a forged value).
+        Ok(at) if at > now && at - now <= 3_600_000.0 => at,
         _ => {
             storage::remove(RETRY);
             0.0

@@ -627,6 +627,22 @@ test('a 503 with Retry-After holds the next pages too: neither leaving nor loadi
   });
 });
 
+test('a day-long Retry-After holds this page for the day but later pages for an hour at most; a 2xx from another tab ends the pause for all', async () => {
+  await throughFront('long-pause', (n) => (n === 0 ? { status: 503, headers: { 'Retry-After': '86400' } } : null), 3600, async ({ p, f }) => {
+    await p.evaluate(() => window.candor.track('page_view', { path: '/' }));
+    assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 0 });
+    const until = Number(await p.evaluate(() => localStorage.getItem('candor.retry')));
+    assert.ok(until <= Date.now() + 3_600_000 && until > Date.now() + 3_500_000, `stored for an hour: ${until - Date.now()} ms`);
+    // A second tab's explicit flush() gets a 2xx: the stored pause is gone, and this page's timer may send again.
+    const q = await p.context().newPage();
+    await q.goto(p.url());
+    await h.ready(q);
+    assert.deepEqual(await q.evaluate(() => window.candor.flush()), { sent: 1 });
+    assert.equal(await p.evaluate(() => localStorage.getItem('candor.retry')), null);
+    assert.equal(f.log.length, 2);
+  });
+});
+
 test('a collector URL that redirects (301: the POST becomes a GET): the report-rejected error says so and names where it went', async () => {
   await throughFront('moved', (n) => (n === 0 ? { status: 301, headers: { Location: '/v1/elsewhere' } } : null), 3600, async ({ p, f }) => {
     await p.evaluate(() => window.candor.track('page_view', { path: '/' }));
