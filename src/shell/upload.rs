@@ -252,6 +252,26 @@ pub async fn outcome(pending: JsFuture) -> Outcome {
             let Ok(resp) = v.dyn_into::<Response>() else { return Outcome::Retry(None) };
             learn_clock(&resp);
             match resp.status() {
+                // Redirected (a 301/302/303 makes the POST a GET): a 2xx is
+                // the collector's only when it says what became of the report.
+                s @ 200..=299 if resp.redirected() => {
+                    let text = match resp.text() {
+                        Ok(p) => JsFuture::from(p).await.ok().and_then(|t| t.as_string()).unwrap_or_default(),
+                        Err(_) => String::new(),
+                    };
+                    let status = crate::json::parse(&text).ok().and_then(|v| v.get("status").and_then(|x| x.as_str()).map(str::to_string));
+                    if matches!(status.as_deref(), Some("stored" | "duplicate")) {
+                        Outcome::Acknowledged
+                    } else {
+                        Outcome::Rejected(
+                            s,
+                            format!(
+                                "HTTP {s} from {} after a redirect, which is not the collector's answer: set the config's collector to the collector's URL (a redirect can turn a POST into a GET)",
+                                crate::json::quote(&resp.url())
+                            ),
+                        )
+                    }
+                }
                 200..=299 => Outcome::Acknowledged,
                 429 | 503 => Outcome::Retry(retry_after(&resp)),
                 408 => Outcome::Retry(None),

@@ -535,6 +535,8 @@ async function front(plan = () => null) {
     res.setHeader('Access-Control-Allow-Methods', 'POST, DELETE');
     res.setHeader('Access-Control-Expose-Headers', 'Retry-After, Date');
     if (req.method === 'OPTIONS') return res.end();
+    // A page of the site that answers anything with 200 (where a misdirected collector URL may land).
+    if (req.url === '/landing') { res.writeHead(200, { 'content-type': 'text/html' }); return res.end('<p>Welcome'); }
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', async () => {
@@ -652,6 +654,18 @@ test('a collector URL that redirects (301: the POST becomes a GET): the report-r
     assert.equal(err.code, 'report-rejected');
     assert.match(err.message, /\(HTTP 404: path: no such API route, after a redirect to "http:\/\/127\.0\.0\.1:\d+\/v1\/elsewhere": set the config's collector to the URL it redirects to/);
     assert.equal(f.log.length, 1);
+  });
+});
+
+test('a collector URL that redirects to a page answering 200: not taken as sent; the report-rejected error says so', async () => {
+  await throughFront('moved200', (n) => (n === 0 ? { status: 302, headers: { Location: '/landing' } } : null), 3600, async ({ p }) => {
+    await p.evaluate(() => window.candor.track('page_view', { path: '/' }));
+    assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 0 }, 'nothing acknowledged');
+    await p.waitForFunction(() => window.__events.some((e) => e.name === 'error'));
+    const [err] = (await h.events(p, 'error')).map((e) => e.detail);
+    assert.equal(err.code, 'report-rejected');
+    assert.match(err.message, /HTTP 200 from "http:\/\/127\.0\.0\.1:\d+\/landing" after a redirect, which is not the collector's answer/);
+    assert.deepEqual((await p.evaluate(() => window.candor.inspect().history)), [], 'not in the history as sent');
   });
 });
 
