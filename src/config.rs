@@ -538,12 +538,10 @@ fn is_blank(c: char) -> bool {
 /// Mathematical Alphanumeric Symbols block's bold, script, sans-serif...,
 /// Cyrillic, Greek and Cherokee look-alikes, small capitals, Roman
 /// numerals), then white space, invisible characters and punctuation left
-/// out (unless nothing else is left), then ASCII lowercase. With `l_shapes`
-/// the shapes that pass for a lowercase l (capital I, the digit 1, `|`) read
-/// as l and the digit 0 as o, before lowercasing: two buttons read alike
-/// when either reading matches ("Аccept all" with a Cyrillic А, "ACCEPT
-/// ALL", "Accept aIl", "𝖠𝖼𝖼𝖾𝗉𝗍 𝖺𝗅𝗅" and "Accept all." all read as "Accept all").
-fn look_alike(s: &str, l_shapes: bool) -> String {
+/// out (unless nothing else is left). Each character is kept with a second
+/// reading when its shape passes for another letter: capital I, the digit
+/// 1, `|` and a dotless i for a lowercase l, the digit 0 for o.
+fn look_alike(s: &str) -> Vec<(char, Option<char>)> {
     const SAME: [(&str, &str); 5] = [
         ("аеорсухіјѕԁһӏӀԛԝАВЕКМНОРСТХІЈЅУ", "aeopcyxijsdhlIqwABEKMHOPCTXIJSY"),
         ("οανικρυΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "oavikpuABEZHIKMNOPTYX"),
@@ -560,23 +558,30 @@ fn look_alike(s: &str, l_shapes: bool) -> String {
             '\u{1d7ce}'..='\u{1d7ff}' => char::from(b'0' + ((n - 0x1d7ce) % 10) as u8),
             _ => c,
         };
-        let c = SAME.iter().find_map(|(from, to)| from.chars().position(|f| f == c).and_then(|i| to.chars().nth(i))).unwrap_or(c);
-        match c {
-            'I' | '1' | '|' | '\u{131}' if l_shapes => 'l',
-            '\u{131}' => 'i',
-            '0' if l_shapes => 'o',
-            _ => c,
-        }
+        SAME.iter().find_map(|(from, to)| from.chars().position(|f| f == c).and_then(|i| to.chars().nth(i))).unwrap_or(c)
     });
-    let punctuation = |c: char| c.is_ascii_punctuation() || matches!(c, '\u{a1}' | '\u{ab}' | '\u{bb}' | '\u{bf}' | '\u{2010}'..='\u{205e}' | '\u{3000}'..='\u{3003}');
-    let words: String = latin.clone().filter(|c| !is_blank(*c) && !punctuation(*c)).collect();
+    let punctuation = |c: char| c != '|' && (c.is_ascii_punctuation() || matches!(c, '\u{a1}' | '\u{ab}' | '\u{bb}' | '\u{bf}' | '\u{2010}'..='\u{205e}' | '\u{3000}'..='\u{3003}'));
+    let words: Vec<char> = latin.clone().filter(|c| !is_blank(*c) && !punctuation(*c)).collect();
     let shown = if words.is_empty() { latin.filter(|c| !is_blank(*c)).collect() } else { words };
-    shown.to_ascii_lowercase()
+    shown
+        .into_iter()
+        .map(|c| {
+            let other = match c {
+                'I' | '1' | '|' | '\u{131}' => Some('l'),
+                '0' => Some('o'),
+                _ => None,
+            };
+            (if c == '\u{131}' { 'i' } else { c.to_ascii_lowercase() }, other)
+        })
+        .collect()
 }
 
-/// Whether two texts read alike (see [`look_alike`]).
+/// Whether two texts read alike (see [`look_alike`]): character by
+/// character, the same letter whatever its case, or one of them read as the
+/// other ("ACCEPT ALL" and "Accept aIl" do).
 fn read_alike(a: &str, b: &str) -> bool {
-    look_alike(a, false) == look_alike(b, false) || look_alike(a, true) == look_alike(b, true)
+    let (a, b) = (look_alike(a), look_alike(b));
+    a.len() == b.len() && a.iter().zip(&b).all(|(&(x, x2), &(y, y2))| x == y || x2 == Some(y) || y2 == Some(x) || (x2.is_some() && x2 == y2))
 }
 
 impl Config {
@@ -1199,6 +1204,9 @@ mod tests {
         assert_eq!(with(r#"{"reject_all":{"de":"ALLE AKZEPTIEREN"}}"#), same("texts.reject_all", "de", "ALLE AKZEPTIEREN"));
         assert_eq!(with(r#"{"reject_all":"ACCEPT ALL"}"#), same("texts.reject_all", "en", "ACCEPT ALL"));
         assert_eq!(with(r#"{"reject_all":"Accept al\u0131"}"#), same("texts.reject_all", "en", "Accept al\u{131}"), "a dotless i");
+        // Case and shape together: all capitals against capital I's for l.
+        assert_eq!(with(r#"{"accept_all":"ACCEPT ALL COOKIES","reject_all":"Accept aII cookies"}"#), same("texts.reject_all", "en", "Accept aII cookies"));
+        assert_eq!(with(r#"{"accept_all":"Accept all","reject_all":"Accept ail"}"#), Ok(()), "a lowercase i is not an l");
         for i in ["\u{406}", "\u{399}", "\u{2160}", "\u{26a}"] {
             let r = format!(r#"{{"accept_all":"I agree","reject_all":"{i} agree"}}"#);
             assert_eq!(with(&r), same("texts.reject_all", "en", &format!("{i} agree")), "{i:?}");
