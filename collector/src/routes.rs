@@ -201,7 +201,9 @@ pub async fn check_uri(req: axum::extract::Request, next: axum::middleware::Next
 /// file system's "name too long" would have been a 500.
 pub async fn check_static_path(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let path = req.uri().path();
-    if path.len() > 1024 || path.split('/').any(|seg| seg.len() > 240) {
+    // Lengths as the file system sees them: each %XX is one byte.
+    let bytes = |seg: &str| seg.len().saturating_sub(2 * seg.matches('%').count());
+    if bytes(path) > 1024 || path.split('/').any(|seg| bytes(seg) > 240) {
         return StatusCode::NOT_FOUND.into_response();
     }
     next.run(req).await
@@ -369,8 +371,10 @@ pub async fn get_revision(
 /// between asks, the last answer stands, so polling it costs nothing.
 pub async fn healthz(State(st): State<Shared>) -> Response {
     use std::sync::atomic::{AtomicU64, Ordering};
+    // Milliseconds on the monotonic clock (a wall clock set back would stop the asking).
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
     static ASKED_MS: AtomicU64 = AtomicU64::new(0);
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+    let now = START.get_or_init(std::time::Instant::now).elapsed().as_millis() as u64 + 1000;
     let last = ASKED_MS.load(Ordering::Relaxed);
     let due = now.saturating_sub(last) >= 1000 && ASKED_MS.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok();
     if !due && !crate::store::failing() {

@@ -338,6 +338,11 @@ fn serves_the_site_and_answers_json_under_v1() {
         assert!(head(&path).starts_with("http/1.1 404"), "{}", &path[..40]);
     }
     assert!(get(&format!("/{long}"), "Accept-Encoding: br\r\n").starts_with("http/1.1 404"), "with room for .br");
+    // A long file name in another script is measured in bytes, not in its %XX escapes.
+    let name = "é".repeat(80);
+    std::fs::write(dir.join("www").join(format!("{name}.html")), "<p>long").unwrap();
+    let escaped: String = name.bytes().map(|b| format!("%{b:02X}")).collect();
+    assert!(head(&format!("/{escaped}.html")).starts_with("http/1.1 200"), "160 bytes, 480 characters escaped");
     let (status, body) = c.get("/v1/nothing-here");
     assert_eq!((status, body.contains("\"error\"")), (404, true), "{body}");
     let (status, body) = c.get("/v1/reports");
