@@ -397,8 +397,8 @@ function fetchWithin(url, init, ms, read) {
     }, ms);
   });
   if (ctl) init.signal = ctl.signal;
-  // Every member the browser would otherwise read from Object.prototype,
-  // where a page may have put anything.
+  // The members a page's Object.prototype could turn against these fetches
+  // (the browser reads the init through the prototype chain) are given here.
   init.mode = 'cors'; init.redirect = 'follow'; init.integrity = '';
   if (!Object.prototype.hasOwnProperty.call(init, 'cache')) init.cache = 'default';
   // A string URL, and a throw caught: a page's fetch wrapper may expect the
