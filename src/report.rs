@@ -233,11 +233,10 @@ fn cell(v: &J) -> Option<ReportCell> {
 /// gives its parts the same ids, and the collector counts each once. In a
 /// UUIDv4's form, as the collector requires.
 fn part_id(first: &str, n: usize) -> String {
-    let hex = crate::receipt::sha256_hex(&format!("{first}/{n}"));
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{first}/{n}").as_bytes());
     let mut b = [0u8; 16];
-    for (i, byte) in b.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap_or(0);
-    }
+    b.copy_from_slice(&digest[..16]);
     uuid::Builder::from_random_bytes(b).into_uuid().hyphenated().to_string()
 }
 

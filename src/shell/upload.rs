@@ -255,10 +255,7 @@ pub async fn outcome(pending: JsFuture) -> Outcome {
                 // Redirected (a 301/302/303 makes the POST a GET): a 2xx is
                 // the collector's only when it says what became of the report.
                 s @ 200..=299 if resp.redirected() => {
-                    let text = match resp.text() {
-                        Ok(p) => JsFuture::from(p).await.ok().and_then(|t| t.as_string()).unwrap_or_default(),
-                        Err(_) => String::new(),
-                    };
+                    let text = body_text(&resp).await;
                     let status = crate::json::parse(&text).ok().and_then(|v| v.get("status").and_then(|x| x.as_str()).map(str::to_string));
                     if matches!(status.as_deref(), Some("stored" | "duplicate")) {
                         Outcome::Acknowledged
@@ -319,10 +316,7 @@ fn retry_after(resp: &Response) -> Option<u32> {
 /// characters as spaces; just "HTTP 400" when the answer has no text.
 async fn reason(resp: &Response) -> String {
     let status = resp.status();
-    let text = match resp.text() {
-        Ok(p) => JsFuture::from(p).await.ok().and_then(|t| t.as_string()).unwrap_or_default(),
-        Err(_) => String::new(),
-    };
+    let text = body_text(resp).await;
     let why = match crate::json::parse(&text) {
         Ok(v) => v.get("error").and_then(|e| e.as_str()).map(str::to_string).unwrap_or(text),
         Err(_) => text,
@@ -332,6 +326,14 @@ async fn reason(resp: &Response) -> String {
         format!("HTTP {status}")
     } else {
         format!("HTTP {status}: {why}")
+    }
+}
+
+/// An answer's body as text ("" when it cannot be read).
+async fn body_text(resp: &Response) -> String {
+    match resp.text() {
+        Ok(p) => JsFuture::from(p).await.ok().and_then(|t| t.as_string()).unwrap_or_default(),
+        Err(_) => String::new(),
     }
 }
 
