@@ -279,6 +279,69 @@ impl Consent {
     }
 }
 
+/// What to do with the stored record once its durable copy has been read
+/// (see [`reconcile`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reconciled {
+    /// The stored record stands (the copy, if it differs, is brought up to it).
+    Keep,
+    /// The copy holds the later decision: it replaces the stored record.
+    Use(String),
+    /// The decision is gone: the record is removed, and the visitor asked again.
+    Neither,
+}
+
+/// How the durable copy marks an erase: this, then its Unix seconds.
+pub const ERASED_MARK: &str = "erased:";
+
+/// Settles the stored record (`local`, localStorage) against the durable
+/// copy's history of what was written to it (`written`, oldest first: the
+/// last few records, `""` for a removal, or [`ERASED_MARK`] and a time
+/// alone after an erase). The copy is written with strict durability;
+/// Chromium writes localStorage to disk up to a minute late, so a browser
+/// killed in that time comes back with a record from before its last
+/// writes. That is what is recognised here, and only that:
+/// - `local` is a state written before the last one (or a record from before
+///   the last erase): the writes after it were lost. The one that grants
+///   less wins: a lost withdrawal or erase is honoured; a lost grant is not
+///   brought back (the earlier, narrower decision holds); two that cannot be
+///   compared (other revisions, other purposes, one purpose more each way)
+///   mean asking again.
+/// - anything else (the same as the last write, a record nobody wrote
+///   through Candor, such as one a test put there) stands as it is.
+pub fn reconcile(local: Option<&str>, written: &[&str]) -> Reconciled {
+    let Some((&last, before)) = written.split_last() else { return Reconciled::Keep };
+    let here = local.unwrap_or("");
+    if here == last {
+        return Reconciled::Keep;
+    }
+    let mine = StoredRecord::from_json(here);
+    if let Some(at) = last.strip_prefix(ERASED_MARK) {
+        return match (mine, at.parse::<u64>()) {
+            (Some(r), Ok(at)) if r.updated_at <= at => Reconciled::Neither,
+            _ => Reconciled::Keep,
+        };
+    }
+    if !before.contains(&here) {
+        return Reconciled::Keep;
+    }
+    let Some(mine) = mine else { return Reconciled::Keep };
+    let Some(copy) = StoredRecord::from_json(last) else { return Reconciled::Neither };
+    let comparable = mine.revision == copy.revision
+        && mine.purposes.len() == copy.purposes.len()
+        && copy.purposes.keys().all(|id| mine.purposes.contains_key(id));
+    let within = |a: &StoredRecord, b: &StoredRecord| a.purposes.iter().all(|(id, g)| !*g || b.purposes.get(id) == Some(&true));
+    if !comparable {
+        Reconciled::Neither
+    } else if within(&copy, &mine) {
+        Reconciled::Use(last.to_string())
+    } else if within(&mine, &copy) {
+        Reconciled::Keep
+    } else {
+        Reconciled::Neither
+    }
+}
+
 /// Why a decision was refused (and nothing changed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Undecidable {
@@ -316,6 +379,71 @@ mod tests {
 
     fn any_optional_granted(c: &Consent) -> bool {
         c.granted("stats") || c.granted("ads")
+    }
+
+    fn rec(revision: &str, stats: bool, ads: bool, at: u64) -> String {
+        format!(r#"{{"v":1,"revision":"{revision}","purposes":{{"stats":{stats},"ads":{ads}}},"updated_at":{at},"method":"button"}}"#)
+    }
+
+    #[test]
+    fn a_lost_write_is_recognised_and_the_narrower_decision_wins() {
+        let all = rec("r1", true, true, NOW);
+        let none = rec("r1", false, false, NOW + 5);
+        let stats = rec("r1", true, false, NOW + 5);
+        let ads = rec("r1", false, true, NOW + 5);
+        let k = |l: Option<&str>, w: &[&str]| reconcile(l, w);
+        // Nothing written, or the last write is what localStorage holds.
+        assert_eq!(k(Some(&all), &[]), Reconciled::Keep);
+        assert_eq!(k(Some(&all), &[&none, &all]), Reconciled::Keep);
+        assert_eq!(k(None, &[&all, ""]), Reconciled::Keep);
+        // A withdrawal lost from localStorage, kept in the copy.
+        assert_eq!(k(Some(&all), &[&all, &none]), Reconciled::Use(none.clone()));
+        assert_eq!(k(Some(&all), &[&all, &stats]), Reconciled::Use(stats.clone()));
+        // Two writes lost: the state from before both.
+        assert_eq!(k(Some(&all), &[&all, &stats, &none]), Reconciled::Use(none.clone()));
+        // A removal lost (an expiry, a QA preset without a grant): asked again.
+        assert_eq!(k(Some(&all), &[&all, ""]), Reconciled::Neither);
+        // A grant lost: the narrower record stands; a first one lost is asked again.
+        assert_eq!(k(Some(&none), &[&none, &all]), Reconciled::Keep);
+        assert_eq!(k(Some(&stats), &[&stats, &all]), Reconciled::Keep);
+        assert_eq!(k(None, &["", &all]), Reconciled::Keep);
+        // One purpose each way, another revision, other purposes: asked again.
+        assert_eq!(k(Some(&stats), &[&stats, &ads]), Reconciled::Neither);
+        let r2 = rec("r2", false, false, NOW);
+        assert_eq!(k(Some(&all), &[&all, &r2]), Reconciled::Neither);
+        let other = r#"{"v":1,"revision":"r1","purposes":{"stats":false},"updated_at":1,"method":"api"}"#;
+        assert_eq!(k(Some(&all), &[&all, other]), Reconciled::Neither);
+        // A record Candor never wrote (a test put it there, another tool did): it stands.
+        assert_eq!(k(Some(&all), &[&none]), Reconciled::Keep);
+        assert_eq!(k(Some(&all), &[&stats, &none]), Reconciled::Keep);
+        // An unreadable record stands here (it is asked again at load, with a warning).
+        assert_eq!(k(Some("{not json"), &["{not json", &all]), Reconciled::Keep);
+        // An erase lost: a record from before it is gone; a later one stands.
+        let erased = format!("{ERASED_MARK}{}", NOW + 1);
+        assert_eq!(k(Some(&all), &[&erased]), Reconciled::Neither);
+        assert_eq!(k(Some(&none), &[&erased]), Reconciled::Keep, "dated after the erase");
+        assert_eq!(k(None, &[&erased]), Reconciled::Keep);
+        assert_eq!(k(Some(&all), &["erased:soon"]), Reconciled::Keep);
+    }
+
+    #[test]
+    fn reconciling_never_grants_what_the_stored_record_did_not() {
+        let cfg = config();
+        let grants = |t: Option<&str>| {
+            let (c, _) = Consent::load(&cfg, t, NOW + 10);
+            (c.granted("stats"), c.granted("ads"))
+        };
+        for bits in 0..16u8 {
+            let (a, b, c, d) = (bits & 1 != 0, bits & 2 != 0, bits & 4 != 0, bits & 8 != 0);
+            let local = rec("r1", a, b, NOW);
+            let copy = rec("r1", c, d, NOW + 1);
+            let after = match reconcile(Some(&local), &[&local, &copy]) {
+                Reconciled::Keep => grants(Some(&local)),
+                Reconciled::Use(t) => grants(Some(&t)),
+                Reconciled::Neither => grants(None),
+            };
+            assert!((!after.0 || (a && c)) && (!after.1 || (b && d)), "{local} / {copy} gave {after:?}");
+        }
     }
 
     #[test]

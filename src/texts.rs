@@ -178,6 +178,8 @@ ui_texts! {
     data_key_forget,
     /// `candor.retry`: the end of a pause the collector asked for.
     data_key_retry,
+    /// The decision's durable copy in IndexedDB.
+    data_key_durable,
     data_key_other,
 }
 

@@ -309,7 +309,14 @@ fn list(items: &[String], and: &str) -> String {
     }
 }
 
+/// How the view lists the decision's durable copy (IndexedDB database
+/// `candor`), among the storage keys.
+pub const DURABLE_KEY: &str = "IndexedDB candor";
+
 fn key_meaning<'a>(key: &str, ui: &'a UiTexts, local: bool) -> &'a str {
+    if key == DURABLE_KEY {
+        return ui.data_key_durable();
+    }
     let rest = key.strip_prefix("candor.").unwrap_or(key);
     if rest == "tab.live" {
         return ui.data_key_tab_live();
@@ -432,7 +439,7 @@ mod tests {
         events.insert("page_view".to_string(), EventTally { count: 12, fields: StrMap::new() });
         let open = [Aggregate { purpose: "stats".into(), start: T, seconds: 60, events, id: String::new() }];
         let pending = [report("a", 1)];
-        let storage = [("candor.consent".to_string(), 120)];
+        let storage = [("candor.consent".to_string(), 120), (DURABLE_KEY.to_string(), 120)];
         let st = State { granted: &|id| id != "stats", open: &open, pending: &pending, history: &[], storage: &storage, receipts: &[], utc_offset: &|_| 0 };
         let en = english();
         let v = view(&c, &["en".into()], &en, &st);
@@ -445,7 +452,16 @@ mod tests {
             ["Will be sent as totals for 14:05–\u{2060}14:06: 12 page views, grouped by page.",
              "Waiting to be sent as totals for 14:05–\u{2060}14:06: 1 page view, grouped by page."]
         );
-        assert_eq!(v.storage, [("candor.consent".to_string(), "candor.consent: your choices (120\u{a0}bytes).".to_string())]);
+        assert_eq!(
+            v.storage,
+            [
+                ("candor.consent".to_string(), "candor.consent: your choices (120\u{a0}bytes).".to_string()),
+                (
+                    DURABLE_KEY.to_string(),
+                    "IndexedDB candor: a copy of your choices, written to disk at once, so that a browser crash cannot bring back an earlier choice (120\u{a0}bytes).".to_string()
+                ),
+            ]
+        );
         // Local time follows the offset it is given.
         let st = State { utc_offset: &|_| 60, ..st };
         assert!(view(&c, &[], &en, &st).purposes[1].waiting[0].contains("15:05–\u{2060}15:06:"));

@@ -100,7 +100,7 @@ export type TextId =
   | "data_grouped" | "data_ranges" | "data_added" | "data_and" | "data_separator" | "data_no_events" | "data_open" | "data_pending" | "data_kept_totals"
   | "data_sent_on" | "data_noise" | "data_receipts" | "data_receipt" | "data_receipt_waiting" | "data_receipt_local" | "data_choice" | "data_bytes" | "data_bytes_one" | "data_key" | "data_key_consent" | "data_key_receipts" | "data_key_history"
   | "data_key_open" | "data_key_report" | "data_key_kept" | "data_key_dropped" | "data_key_lease" | "data_key_alive" | "data_key_tab" | "data_key_tab_live" | "data_key_gcm"
-  | "data_key_forget" | "data_key_retry" | "data_key_other";
+  | "data_key_forget" | "data_key_retry" | "data_key_durable" | "data_key_other";
 
 /** The site config. Unknown keys are errors (the SDK refuses the whole config). */
 export interface CandorConfig {
@@ -223,6 +223,8 @@ export interface Inspection {
   consent: Consent;
   /** Every `candor.` key Candor keeps in this browser (localStorage, and this tab's `candor.tab` and `candor.tab.live` in sessionStorage) and its size (UTF-16 code units × 2). */
   storage: { key: string; bytes: number }[];
+  /** The durable copy of the decision (IndexedDB database `candor`, written to disk at once), or `null` when it holds none. */
+  durable: { key: "IndexedDB candor"; bytes: number } | null;
   /** Reports waiting to be sent. */
   pending: Report[];
   /** This tab's aggregates whose window is still open, one per purpose and window. */

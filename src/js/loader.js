@@ -41,6 +41,77 @@ var pageNonce = script ? script.nonce || '' : (function () {
   return s && s.nonce || '';
 })();
 
+// The decision's durable copy, in IndexedDB (database "candor", store "kv",
+// key "candor.consent"): the last few records the core wrote to
+// localStorage's candor.consent, oldest first ("" for a removal; after an
+// erase only its mark, "erased:" and its Unix seconds). The core adds each
+// write (keepDecision, called from src/shell/storage.rs) in a transaction
+// with strict durability, which is on disk when it completes. Chromium
+// writes localStorage to disk up to about a minute late, so a browser
+// killed in that time comes back with a record from before its last
+// writes; the core recognises that at the next boot and honours a lost
+// withdrawal or erase (src/consent.rs, reconcile).
+var DECISION = 'candor.consent', ERASED_MARK = 'erased:', DURABLE_KEEP = 4;
+var durableDb = null, durableQueue = [], durableKept = null;
+var durableRead = new Promise(function (resolve) {
+  var open;
+  try { open = indexedDB.open('candor', 1); } catch (e) { durableQueue = null; return resolve(); }
+  open.onupgradeneeded = function () { open.result.createObjectStore('kv'); };
+  open.onerror = open.onblocked = function () { durableQueue = null; resolve(); };
+  open.onsuccess = function () {
+    var db = open.result, get, snapshot;
+    db.onversionchange = function () { db.close(); durableDb = null; durableQueue = null; };
+    try {
+      // Read with localStorage in one task: if another tab changes the
+      // decision before the boot reads it, the two are not compared.
+      get = db.transaction('kv').objectStore('kv').get(DECISION);
+      snapshot = localStorage.getItem(DECISION);
+      get.onsuccess = function () {
+        var written = get.result;
+        if (Array.isArray(written) && written.length && written.every(function (t) { return typeof t === 'string'; })) {
+          durableKept = written;
+          resolve({ snapshot: snapshot, written: written.join('\u001f') });
+        } else {
+          // No copy yet (a decision stored before there was one): it starts
+          // from what localStorage holds, if anything.
+          if (snapshot) keepDecision(snapshot);
+          resolve();
+        }
+      };
+      get.onerror = function () { resolve(); };
+    } catch (e) { resolve(); }
+    durableDb = db;
+    var queued = durableQueue || [];
+    durableQueue = [];
+    queued.forEach(keepDecision);
+  };
+});
+// Adds a write to the copy.
+function keepDecision(text) {
+  if (!durableDb) { if (durableQueue) durableQueue.push(text); return; }
+  try {
+    var tx = durableDb.transaction('kv', 'readwrite', { durability: 'strict' }), store = tx.objectStore('kv');
+    var get = store.get(DECISION), written;
+    get.onsuccess = function () {
+      written = text.indexOf(ERASED_MARK) === 0 || !Array.isArray(get.result) ? [] : get.result.slice(1 - DURABLE_KEEP);
+      if (written[written.length - 1] !== text) written.push(text);
+      store.put(written, DECISION);
+    };
+    tx.oncomplete = function () { durableKept = written; };
+  } catch (e) { /* closed or refused: localStorage alone holds it */ }
+}
+// The bytes of the decisions the copy holds (UTF-16 units x 2), for "Your data"; null: none.
+function keptDecisionBytes() {
+  var bytes = 0;
+  (durableKept || []).forEach(function (t) { if (t.indexOf(ERASED_MARK) !== 0) bytes += t.length * 2; });
+  return bytes || null;
+}
+// The copy to settle localStorage's record against, or undefined: none, not
+// read within DURABLE_WAIT_MS, or localStorage changed since it was read.
+function durableCopy(read) {
+  try { return read && localStorage.getItem(DECISION) === read.snapshot ? read.written : undefined; } catch (e) { return undefined; }
+}
+
 var sdk = null;
 var failure = null;
 var queue = [];
@@ -97,7 +168,9 @@ function inspectStopped() {
   storage.sort(function (a, b) { return a.key < b.key ? -1 : a.key > b.key ? 1 : 0; });
   var dropped = 0;
   try { dropped = Math.max(0, parseInt(localStorage.getItem('candor.dropped'), 10) || 0); } catch (e) { /* blocked: none counted */ }
-  return { consent: undecided(), storage: storage, pending: pending, open: [], dropped: dropped, history: [], receipts: [] };
+  var durable = keptDecisionBytes();
+  return { consent: undecided(), storage: storage, durable: durable && { key: 'IndexedDB candor', bytes: durable },
+    pending: pending, open: [], dropped: dropped, history: [], receipts: [] };
 }
 
 // erase() after a failed boot (an invalid config, no WebAssembly): the wasm
@@ -126,6 +199,7 @@ function eraseStopped() {
     } catch (e) { /* blocked storage holds nothing of ours */ }
   });
   try { if (owed.length) localStorage.setItem('candor.forget', JSON.stringify(owed)); } catch (e) { /* nothing to keep it in */ }
+  keepDecision(ERASED_MARK + Math.floor(Date.now() / 1000));
   // The consent cookie, host-only or set for a parent domain (the config that named it is not readable).
   var host = location.hostname.split('.');
   for (var j = 0; j <= host.length; j++) {
@@ -363,6 +437,8 @@ function fail(code, message, alreadyReported) {
 // may then take as long as the line needs).
 var CONFIG_WAIT_MS = 10000;
 var WASM_WAIT_MS = 30000;
+// See durableRead.
+var DURABLE_WAIT_MS = 500;
 
 // URLs the page's Content-Security-Policy refused while Candor boots: a
 // config or wasm fetch it blocks fails as a bare "Failed to fetch", so the
@@ -549,7 +625,11 @@ function watchPage(sdk) {
   }
 }
 
-Promise.all([wasm, configText(), bodyReady()]).then(function (parts) {
+// IndexedDB answers within milliseconds, while the wasm downloads; one that
+// hangs does not hold the prompt back for long.
+var durable = Promise.race([durableRead, new Promise(function (resolve) { setTimeout(resolve, DURABLE_WAIT_MS); })]);
+
+Promise.all([wasm, configText(), bodyReady(), durable]).then(function (parts) {
   var preset, urlPreset, first;
   try { preset = window.candorPreset === undefined ? undefined : JSON.stringify(window.candorPreset); } catch (e) { preset = '!'; }
   try { urlPreset = new URLSearchParams(location.search).get('candor') || undefined; } catch (e) { urlPreset = undefined; }
@@ -585,7 +665,7 @@ Promise.all([wasm, configText(), bodyReady()]).then(function (parts) {
   }
   try {
     if (pageNonce) wasm_bindgen.setPageNonce(pageNonce);
-    first = wasm_bindgen.bootFirst(parts[1], preset, urlPreset);
+    first = wasm_bindgen.bootFirst(parts[1], preset, urlPreset, durableCopy(parts[3]));
   } catch (e) {
     return stopped(e);
   }

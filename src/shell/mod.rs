@@ -28,7 +28,7 @@ use wasm_bindgen::prelude::*;
 use crate::aggregate::{Aggregate, Aggregator};
 use crate::config::{Config, Reopen, Text};
 use crate::conform;
-use crate::consent::{Consent, Method, Rejection};
+use crate::consent::{Consent, Method, Reconciled, Rejection};
 use crate::gate::{self, Value};
 use crate::noise::Entropy;
 use crate::readability;
@@ -99,7 +99,7 @@ pub fn boot_error(code: &str, message: &str) {
 /// URL parameter) are honoured only when the config's `qa` allows this host.
 #[wasm_bindgen]
 pub fn boot(config_text: &str, preset: Option<String>, url_preset: Option<String>) -> Result<Sdk, JsValue> {
-    let sdk = boot_first(config_text, preset, url_preset)?;
+    let sdk = boot_first(config_text, preset, url_preset, None)?;
     sdk.finish()?;
     Ok(sdk)
 }
@@ -109,8 +109,11 @@ pub fn boot(config_text: &str, preset: Option<String>, url_preset: Option<String
 /// `Sdk` must not be used before [`Sdk::finish`] has run the rest; the loader
 /// calls it at once, or after the banner's first paint when
 /// [`Sdk::wait_for_paint`] allows, and only then hands the `Sdk` to the page.
+/// `durable` is the decision's durable copy as the loader read it (the last
+/// records written, oldest first, joined by U+001F), to settle the stored
+/// record against; `None` when there is none to compare.
 #[wasm_bindgen(js_name = bootFirst)]
-pub fn boot_first(config_text: &str, preset: Option<String>, url_preset: Option<String>) -> Result<Sdk, JsValue> {
+pub fn boot_first(config_text: &str, preset: Option<String>, url_preset: Option<String>, durable: Option<String>) -> Result<Sdk, JsValue> {
     let config = match Config::from_json(config_text) {
         Ok(c) => c,
         Err(e) => return Err(stopped("config", &format!("invalid config: {e}"))),
@@ -124,7 +127,7 @@ pub fn boot_first(config_text: &str, preset: Option<String>, url_preset: Option<
             return Err(stopped("config", &why));
         }
     }
-    App::start(config, preset, url_preset)
+    App::start(config, preset, url_preset, durable)
         .map(|app| Sdk { app })
         .map_err(|e| stopped("boot", &format!("could not show the prompt: {}", dom::error_text(&e, "the page refused it"))))
 }
@@ -225,7 +228,7 @@ struct State {
 impl App {
     /// What the first frame needs: the texts, the stored decision and the
     /// prompt, shown or hidden. Everything else is [`App::finish`]'s.
-    fn start(mut config: Config, preset: Option<String>, url_preset: Option<String>) -> Result<Rc<App>, JsValue> {
+    fn start(mut config: Config, preset: Option<String>, url_preset: Option<String>, durable: Option<String>) -> Result<Rc<App>, JsValue> {
         let window = web_sys::window().ok_or("no window")?;
         // A collector path is on this page's origin: fetch
         // would resolve it against a <base href> of another site.
@@ -255,7 +258,28 @@ impl App {
         let texts = Rc::new(texts);
         let gpc = js_sys::Reflect::get(&navigator, &"globalPrivacyControl".into()).map(|v| v.is_truthy()).unwrap_or(false);
 
-        let stored = storage::get(storage::CONSENT);
+        let mut stored = storage::get(storage::CONSENT);
+        // A decision the browser lost from localStorage but not from its
+        // durable copy (killed before it wrote to disk): the narrower of the
+        // two holds (`consent::reconcile`).
+        if let Some(copy) = durable {
+            let written: Vec<&str> = copy.split('\u{1f}').collect();
+            match crate::consent::reconcile(stored.as_deref(), &written) {
+                Reconciled::Keep => {
+                    if written.last() != Some(&stored.as_deref().unwrap_or("")) {
+                        storage::keep_durably(stored.as_deref());
+                    }
+                }
+                Reconciled::Use(text) => {
+                    storage::set(storage::CONSENT, &text);
+                    stored = Some(text);
+                }
+                Reconciled::Neither => {
+                    storage::remove(storage::CONSENT);
+                    stored = None;
+                }
+            }
+        }
         let (consent, rejection) = Consent::load(&config, stored.as_deref(), dom::now_seconds());
         let decided_before = consent.decided;
         // A record of another revision, or of other purposes under the same

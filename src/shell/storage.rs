@@ -17,6 +17,32 @@ extern "C" {
     fn set_item(this: &JsKeyStorage, key: &js_sys::JsString, value: &str) -> Result<(), JsValue>;
     #[wasm_bindgen(method, catch, js_name = getItem)]
     fn get_item(this: &JsKeyStorage, key: &js_sys::JsString) -> Result<JsValue, JsValue>;
+    /// The loader's durable copy of [`CONSENT`] (IndexedDB, strict
+    /// durability): `keepDecision` in src/js/loader.js adds `text` to the
+    /// last few records written (`""`: removed; an erase mark starts it
+    /// over). Caught: without the loader (the wasm tests) there is no copy.
+    #[wasm_bindgen(catch, js_name = keepDecision)]
+    fn keep_decision(text: &str) -> Result<(), JsValue>;
+    /// The bytes of the decisions the copy holds (`null`: none known).
+    #[wasm_bindgen(catch, js_name = keptDecisionBytes)]
+    fn kept_decision_bytes() -> Result<Option<u32>, JsValue>;
+}
+
+/// Adds a write of the decision to its durable copy (`None`: removed).
+pub fn keep_durably(text: Option<&str>) {
+    let _ = keep_decision(text.unwrap_or(""));
+}
+
+/// Marks an erase at `now` (Unix seconds) in the durable copy, which then
+/// forgets the decisions it held: a record from before it is not used again.
+pub fn keep_erased(now: u64) {
+    let _ = keep_decision(&format!("{}{now}", crate::consent::ERASED_MARK));
+}
+
+/// The durable copy's size in bytes (UTF-16 code units × 2, as [`entries`]
+/// counts them), if it holds a decision.
+pub fn durable_bytes() -> Option<usize> {
+    kept_decision_bytes().ok().flatten().filter(|b| *b > 0).map(|b| b as usize)
 }
 
 /// Prefix of every key Candor writes.
@@ -61,8 +87,12 @@ pub fn try_set(key: &str, value: &str) -> bool {
     local().is_some_and(|s| s.set_item(key, value).is_ok())
 }
 
-/// Writes a value; `false` if storage refused it.
+/// Writes a value; `false` if storage refused it. The decision's durable
+/// copy follows it, even when localStorage refused it.
 pub fn set(key: &str, value: &str) -> bool {
+    if key == CONSENT {
+        keep_durably(Some(value));
+    }
     stored(try_set(key, value))
 }
 
@@ -96,8 +126,11 @@ fn stored(ok: bool) -> bool {
     ok
 }
 
-/// Removes a value.
+/// Removes a value (the decision's durable copy too).
 pub fn remove(key: &str) {
+    if key == CONSENT {
+        keep_durably(None);
+    }
     if let Some(s) = local() {
         let _ = s.remove_item(key);
     }
@@ -141,9 +174,12 @@ fn candor_keys(s: &web_sys::Storage) -> Vec<(String, usize)> {
         .collect()
 }
 
-/// Removes every Candor key.
+/// Removes every Candor key (the decision's durable copy is left to the
+/// caller: an erase marks it, see [`keep_erased`]).
 pub fn clear() {
     for (k, _) in entries() {
-        remove(&k);
+        if let Some(s) = local() {
+            let _ = s.remove_item(&k);
+        }
     }
 }

@@ -109,6 +109,8 @@ impl App {
         obj([
             ("consent", json::parse(&st.consent.to_json()).unwrap_or(J::Null)),
             ("storage", J::A(storage)),
+            // The decision's durable copy (IndexedDB database `candor`), when it holds one.
+            ("durable", storage::durable_bytes().map_or(J::Null, |b| obj([("key", transparency::DURABLE_KEY.into()), ("bytes", b.into())]))),
             ("pending", J::A(queue::pending().iter().map(Report::to_json_value).collect())),
             ("open", open),
             ("dropped", queue::dropped_count().into()),
@@ -138,7 +140,10 @@ impl App {
     fn data_view(&self) -> transparency::View {
         self.save_now();
         let history = records::history(self.now(), self.config.history_days);
-        let entries = storage::all_entries();
+        let mut entries = storage::all_entries();
+        if let Some(bytes) = storage::durable_bytes() {
+            entries.push((transparency::DURABLE_KEY.to_string(), bytes));
+        }
         let pending = queue::pending();
         let receipts: Vec<(crate::receipt::Receipt, bool)> = records::receipts().into_iter().map(|k| (k.receipt, k.acknowledged)).collect();
         // The offset of each moment shown, not of now: across a
@@ -201,6 +206,7 @@ impl App {
             storage::try_set(storage::ERASED, &mark);
         }
         storage::clear();
+        storage::keep_erased(self.now());
         self.forget_here();
         records::forget_memory();
         let cookies: Vec<String> = self.config.optional_purposes().flat_map(|p| p.cookies.iter().cloned()).collect();

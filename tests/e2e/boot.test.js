@@ -247,7 +247,7 @@ test('an invalid config: one console.error naming the path, candor:error, no pro
   assert.deepEqual(await p.evaluate(() => window.candor.acceptAll()), undecided);
   assert.deepEqual(await p.evaluate(() => window.candor.grant(['stats'])), undecided);
   assert.deepEqual(await p.evaluate(() => window.candor.inspect()),
-    { consent: undecided, storage: [], pending: [], open: [], dropped: 0, history: [], receipts: [] });
+    { consent: undecided, storage: [], durable: null, pending: [], open: [], dropped: 0, history: [], receipts: [] });
   assert.deepEqual(await p.evaluate(() => Object.keys(localStorage)), []);
   assert.equal((await h.events(p, 'ready')).length, 0);
   await context.close();

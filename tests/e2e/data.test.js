@@ -114,8 +114,10 @@ test('the data view lists exactly what inspect() says, is keyboard operable and 
 
   // Stored keys: one line per key, with its size, and nothing else.
   const keys = await byId(p, 'candor-data-storage').locator('li[data-key]').evaluateAll((els) => els.map((e) => [e.dataset.key, e.textContent]));
-  assert.deepEqual(keys.map((k) => k[0]).sort(), state.storage.map((s) => s.key).sort());
-  for (const s of state.storage) {
+  // The decision's durable copy (IndexedDB) is listed too, apart from the storage keys.
+  assert.deepEqual(state.durable, { key: 'IndexedDB candor', bytes: state.storage.find((s) => s.key === 'candor.consent').bytes });
+  assert.deepEqual(keys.map((k) => k[0]).sort(), [...state.storage, state.durable].map((s) => s.key).sort());
+  for (const s of [...state.storage, state.durable]) {
     const line = keys.find((k) => k[0] === s.key)[1];
     assert.ok(line.includes(`(${s.bytes}\u00a0bytes)`), `${line} names ${s.bytes} bytes`);
   }
@@ -753,7 +755,8 @@ test('an open data view follows what another tab tracks and sends', async () => 
   // Drawn again from the other tab's writes, not from this tab's own actions.
   await byId(p, 'candor-data-storage').locator('li[data-key="candor.history"]').waitFor({ timeout: 10_000 });
   const shown = await byId(p, 'candor-data-storage').locator('li[data-key]').evaluateAll((els) => els.map((e) => e.dataset.key));
-  assert.deepEqual(shown, (await inspect(p)).storage.map((s) => s.key));
+  const state = await inspect(p);
+  assert.deepEqual(shown, [...state.storage, ...(state.durable ? [state.durable] : [])].map((s) => s.key));
   await context.close();
 });
 

@@ -125,4 +125,4 @@ function html({ head = '', body = '', attrs = 'data-config="/candor.config.json"
 <button id="page-button" type="button">Page button</button></main>${body}</body></html>`;
 }
 
-module.exports = { ROOT, site, write, collector, browser, page, ready, prompt, consent, events, config, html };
+module.exports = { ROOT, CHROMIUM, ARGS, site, write, collector, browser, page, ready, prompt, consent, events, config, html };
