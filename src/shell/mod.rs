@@ -57,6 +57,11 @@ impl Entropy for Crypto {
     }
 }
 
+/// How far ahead of this tab's clock a report's window may end and still be
+/// sent as it is: half the collector's day of slack, the other half left
+/// for this clock being behind the collector's.
+const FUTURE_TOLERANCE: u64 = 12 * 3600;
+
 /// Retry delays: full jitter over an exponential ceiling, capped at 10 minutes.
 /// How many withdrawn reports' ids are kept for an acknowledgement still
 /// on its way ([`App::withdrawn`]).
@@ -1006,11 +1011,14 @@ impl App {
         }
     }
 
-    /// `report` with a window that starts by now: one recorded while this
-    /// clock ran ahead, since set right, goes back by about a day's worth
-    /// of whole windows at a time until it does (the collector refuses a
-    /// window that ends more than a day ahead, and a report cannot come
-    /// from the future). Steps of a day keep a resend the same body.
+    /// `report` with a window the collector takes: one recorded while this
+    /// clock ran far ahead (its window ends more than [`FUTURE_TOLERANCE`]
+    /// after now), since set right, goes back by about a day's worth of
+    /// whole windows at a time until it starts by now (the collector
+    /// refuses a window that ends more than a day ahead). A window a little
+    /// ahead is left where its events were counted: a clock stepped back a
+    /// few seconds, or another tab's clock a little behind, must not move
+    /// them into the day before. Steps of a day keep a resend the same body.
     /// Drops and counts `report` when it waited longer than its purpose's
     /// `retention_days` (90 days for one without) after its window ended:
     /// the site says it keeps such data no longer, and a collector that
@@ -1029,7 +1037,8 @@ impl App {
 
     fn not_from_the_future(&self, mut report: Report) -> Report {
         let now = self.now();
-        if report.window.start > now {
+        let end = report.window.start.saturating_add(u64::from(report.window.seconds));
+        if end > now.saturating_add(FUTURE_TOLERANCE) {
             let seconds = u64::from(report.window.seconds.max(1));
             let step = 86_400u64.div_ceil(seconds) * seconds;
             report.window.start = report.window.start.saturating_sub((report.window.start - now).div_ceil(step) * step);

@@ -452,6 +452,27 @@ test('reports recorded while the clock ran 9 days ahead, then the clock set righ
   await context.close();
 });
 
+test('a clock stepped back a few seconds after a window opened: its report keeps the window its events were counted in', async () => {
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  await p.goto(server.url + '/');
+  await h.ready(p);
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await p.evaluate(() => window.candor.flush());
+  // 3 s into a window (the config's windows are minutes; the clock not ahead of the collector's), then set
+  // back 10 s (an NTP correction).
+  const opened = Math.floor(Date.now() / 60e3) * 60e3;
+  await p.clock.install({ time: opened + 3000 });
+  await trackN(p, 3, '/');
+  assert.deepEqual(await p.evaluate(() => window.candor.inspect().open.map((o) => o.start)), [opened / 1000]);
+  await p.clock.setSystemTime(opened - 7000);
+  const sent = [];
+  p.on('request', (r) => { if (new URL(r.url()).pathname === '/v1/reports') sent.push(JSON.parse(r.postData())); });
+  assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 1 });
+  assert.deepEqual(sent.map((r) => r.window.start), [opened / 1000], 'not moved a day back');
+  await context.close();
+});
+
 test('when the page\'s fetch refuses keepalive, reports wait for the next page: never sendBeacon (it would carry the page URL as Referer, and cookies)', async () => {
   const context = await chrome.newContext();
   const before = (await counted()) || 0;
