@@ -554,21 +554,41 @@ pub fn delete_cookies(doc: &Document, globs: &[String]) {
     }
     let Ok(html) = doc.clone().dyn_into::<web_sys::HtmlDocument>() else { return };
     let jar = html.cookie().unwrap_or_default();
-    let host = web_sys::window().and_then(|w| w.location().hostname().ok()).unwrap_or_default();
+    let location = web_sys::window().map(|w| w.location());
+    let host = location.as_ref().and_then(|l| l.hostname().ok()).unwrap_or_default();
     let labels: Vec<&str> = host.split('.').collect();
+    // A cookie this page sees may have been set for any path above it (a
+    // vendor's script on /shop/ that gives no path sets it for /shop), and
+    // only the same path expires it.
+    let path = location.and_then(|l| l.pathname().ok()).unwrap_or_default();
+    let paths = cookie_paths(&path);
     for pair in jar.split(';') {
         let name = pair.split('=').next().unwrap_or("").trim();
         if name.is_empty() || !globs.iter().any(|g| glob(g, name)) {
             continue;
         }
-        let expire = format!("{name}=; Max-Age=0; path=/");
-        let _ = html.set_cookie(&expire);
-        for i in 0..labels.len().saturating_sub(1) {
-            let domain = labels[i..].join(".");
-            let _ = html.set_cookie(&format!("{expire}; domain={domain}"));
-            let _ = html.set_cookie(&format!("{expire}; domain=.{domain}"));
+        for path in &paths {
+            let expire = format!("{name}=; Max-Age=0; path={path}");
+            let _ = html.set_cookie(&expire);
+            for i in 0..labels.len().saturating_sub(1) {
+                let domain = labels[i..].join(".");
+                let _ = html.set_cookie(&format!("{expire}; domain={domain}"));
+                let _ = html.set_cookie(&format!("{expire}; domain=.{domain}"));
+            }
         }
     }
+}
+
+/// The cookie paths that match a page at `path`: `/`, then each directory
+/// above the page with and without its trailing `/` (`/shop/a.html` gives
+/// `/`, `/shop`, `/shop/`; at most 16 levels).
+fn cookie_paths(path: &str) -> Vec<&str> {
+    let mut out = vec!["/"];
+    for (i, _) in path.match_indices('/').skip(1).take(16) {
+        out.push(&path[..i]);
+        out.push(&path[..=i]);
+    }
+    out
 }
 
 /// `*` matches any run of characters; everything else matches itself.

@@ -408,6 +408,14 @@ impl App {
         let (preset, url_preset) = self.presets.borrow_mut().take().unwrap_or_default();
         self.apply_preset(preset.as_deref(), url_preset.as_deref());
         self.purge_denied();
+        // Declared cookies of purposes not granted, left by an earlier grant
+        // (for a path the withdrawing page could not see, or a decision of
+        // another revision): gone as this page starts.
+        let denied: Vec<String> = {
+            let st = self.state.borrow();
+            self.config.optional_purposes().filter(|p| !st.consent.granted(&p.id)).flat_map(|p| p.cookies.iter().cloned()).collect()
+        };
+        activate::delete_cookies(&dom::document(), &denied);
         self.watch(&web_sys::window().ok_or("no window")?)?;
         // The page may have replaced <body>, or shown and closed a modal
         // dialog of its own, since the banner was shown: the loader's

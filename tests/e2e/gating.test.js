@@ -21,6 +21,7 @@ test.before(async () => {
     'candor.config.json': h.config({ purposes: [...h.config().purposes.slice(0, 2),
       { ...h.config().purposes[2], cookies: ['_vid*', 'track_me'] }] }),
     'index.html': GATED_PAGE,
+    'shop/deep/index.html': GATED_PAGE,
     'page.js': 'window.__pageRan = true;',
     'vendor/stats.js': "window.__order = (window.__order || []).concat('stats'); window.__statsRuns = (window.__statsRuns || 0) + 1;",
     'vendor/both.js': "window.__order = (window.__order || []).concat('both');",
@@ -40,6 +41,7 @@ test.before(async () => {
 <script src="/tt-policy.js"></script>`,
       body: `<script type="text/plain" data-candor-purpose="stats" src="/vendor/stats.js"></script>
 <script type="text/plain" data-candor-purpose="stats" src="/elsewhere/stats.js"></script>
+<script type="text/plain" data-candor-purpose="stats" src="/vendor/both.js" onload="window.__onload = true"></script>
 <script src="/tt-errors.js"></script>` }),
     'tt-policy.js': `trustedTypes.createPolicy('default', { createScriptURL: (url) => {
   const u = new URL(url, location.href);
@@ -265,6 +267,37 @@ test('withdrawal deletes the purpose\'s declared cookies and fires candor:consen
   assert.equal(jar, 'site_cart=keep');
   const consent = (await h.events(p, 'consent')).at(-1).detail;
   assert.equal(consent.purposes.video, false);
+  await context.close();
+});
+
+test('withdrawal and erase delete declared cookies set for any path above the page, not only "/"', async () => {
+  const context = await chrome.newContext();
+  const p = await open(context, '/shop/deep/');
+  const jar = async () => (await context.cookies()).map((c) => `${c.name}@${c.path}`).sort();
+  const vendor = () => p.evaluate(() => {
+    // As a vendor's tag would: no path (the page's directory, /shop/deep), and paths of its own.
+    for (const c of ['_vid_none=1', '_vid_root=1; path=/', '_vid_shop=1; path=/shop', '_vid_shop2=1; path=/shop/',
+      '_vid_deep=1; path=/shop/deep/', 'site_cart=keep; path=/shop']) document.cookie = c;
+  });
+  await p.evaluate(() => window.candor.grant(['video']));
+  await vendor();
+  assert.equal((await jar()).length, 6);
+  await p.evaluate(() => window.candor.withdraw());
+  assert.deepEqual(await jar(), ['site_cart@/shop']);
+  await p.evaluate(() => window.candor.grant(['video']));
+  await vendor();
+  await p.evaluate(() => window.candor.erase());
+  assert.deepEqual(await jar(), ['site_cart@/shop']);
+  // Withdrawn from a page that cannot see them: they go when a page under their path starts.
+  await p.evaluate(() => window.candor.grant(['video']));
+  await vendor();
+  await p.goto(server.url + '/');
+  await h.ready(p);
+  await p.evaluate(() => window.candor.deny(['video']));
+  assert.equal((await jar()).length, 5, 'the root page sees only the cookie for /');
+  await p.goto(server.url + '/shop/deep/');
+  await h.ready(p);
+  assert.deepEqual(await jar(), ['site_cart@/shop']);
   await context.close();
 });
 
