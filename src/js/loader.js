@@ -504,7 +504,10 @@ function configText() {
       return r.text();
     }).catch(function (e) {
       return refusedNote(new URL(url, document.baseURI)).then(function (note) {
-        throw { code: 'config-fetch', message: 'could not load config from ' + url + ': ' + (e && e.message || e) + note };
+        // The URL fetched, resolved against the page (and its <base href>).
+        var full = String(new URL(url, document.baseURI));
+        throw { code: 'config-fetch', message: 'could not load config from ' + full + (full === url ? '' : ' (from "' + url + '")') +
+          ': ' + (e && e.message || e) + note };
       });
     });
   }
@@ -540,9 +543,11 @@ function inlineConfigs() {
   return out;
 }
 
+// Resolves once the page has a <body>, or has finished parsing without one
+// (an XHTML document may have none: the prompt goes on the root element).
 function bodyReady() {
   return new Promise(function (resolve) {
-    if (document.body) return resolve();
+    if (document.body || document.readyState !== 'loading') return resolve();
     document.addEventListener('DOMContentLoaded', function () { resolve(); });
   });
 }
@@ -555,7 +560,12 @@ var wasm = wasm_bindgen({ module_or_path: fetchWithin(wasmUrl, { credentials: 's
     throw { code: 'boot', message: 'this browser does not run WebAssembly (or the page removed it), which Candor needs: nothing is shown or granted' };
   }
   return refusedNote(wasmUrl).then(function (note) {
-    throw { code: 'wasm-load', message: 'could not load ' + wasmUrl + ': ' + (e && e.message || e) + note +
+    var text = String(e && e.message || e);
+    // The browser's message names 'unsafe-eval'; a page needs only 'wasm-unsafe-eval'.
+    if (/unsafe-eval/.test(text) && /Content Security Policy|Content-Security-Policy/i.test(text)) {
+      note += ' (allow \'wasm-unsafe-eval\' in the page\'s script-src: \'unsafe-eval\' is not needed)';
+    }
+    throw { code: 'wasm-load', message: 'could not load ' + wasmUrl + ': ' + text + note +
       // A sandboxed iframe without allow-same-origin: every fetch is cross-origin.
       (self.origin === 'null' || location.origin === 'null' ? ' (this document\'s origin is opaque, as in a sandboxed iframe without allow-same-origin)' : '') };
   });

@@ -430,7 +430,18 @@ fn activate(doc: &Document, el: &Element) -> Result<Option<js_sys::Promise>, JsV
                 if matches!(name.as_str(), "type" | "data-type" | "nonce" | DONE) {
                     continue;
                 }
-                fresh.set_attribute(&name, &a.value())?;
+                if let Err(e) = fresh.set_attribute(&name, &a.value()) {
+                    // Trusted Types refuse an inline handler (onload=…) without
+                    // a policy for scripts: the script still runs, without it.
+                    if name.starts_with("on") {
+                        super::dom::warn(&format!(
+                            "a gated <script>'s {name} attribute was left out, the page refused it: {}",
+                            super::dom::error_text(&e, "refused")
+                        ));
+                        continue;
+                    }
+                    return Err(e);
+                }
             }
             if let Some(t) = el.get_attribute("data-type") {
                 fresh.set_attribute("type", &t)?;

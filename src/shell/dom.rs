@@ -127,3 +127,13 @@ pub fn enter_clicks(target: &web_sys::EventTarget) -> gloo_events::EventListener
         }
     })
 }
+
+/// Where the prompt goes: first in `<body>`; on the root element when the
+/// page has no body (an XHTML document may have none) or its body is a
+/// `<frameset>` (which renders frames only).
+pub fn mount_point(doc: &web_sys::Document) -> Option<web_sys::Element> {
+    match doc.body() {
+        Some(body) if !body.tag_name().eq_ignore_ascii_case("frameset") => Some(body.into()),
+        _ => doc.document_element(),
+    }
+}

@@ -419,8 +419,8 @@ impl Prompt {
                 }
             }));
         }
-        if let Some(body) = doc.body() {
-            body.insert_before(&host, body.first_child().as_ref())?;
+        if let Some(parent) = super::dom::mount_point(doc) {
+            parent.insert_before(&host, parent.first_child().as_ref())?;
             top_layer(&root, true);
         }
         Ok(Prompt {
@@ -464,8 +464,8 @@ impl Prompt {
             if auto && self.reattached.len() >= 20 {
                 return true;
             }
-            let Some(body) = doc.body() else { return false };
-            if body.insert_before(&self.host, body.first_child().as_ref()).is_err() {
+            let Some(parent) = super::dom::mount_point(&doc) else { return false };
+            if parent.insert_before(&self.host, parent.first_child().as_ref()).is_err() {
                 return false;
             }
             if auto {

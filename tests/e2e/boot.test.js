@@ -13,6 +13,15 @@ test.before(async () => {
     'candor.config.json': h.config(),
     'index.html': h.html(),
     // A policy that refuses every fetch: the config by URL, or (inline config) the wasm.
+    'no-wasm-eval.html': h.html({ head: `<meta http-equiv="Content-Security-Policy" content="script-src 'self'">` }),
+    'based.html': h.html({ attrs: 'data-config="missing.json" async', head: '<base href="/sub/dir/">' }).replace('src="/candor/candor.js"', 'src="/candor/candor.js"'),
+    'xhtml-nobody.xhtml': `<?xml version="1.0" encoding="UTF-8"?>
+<html xmlns="http://www.w3.org/1999/xhtml" lang="en"><head><title>t</title><script src="/candor/candor.js" data-config="/candor.config.json" async="async"></script></head>
+<div><p>No body element.</p></div></html>`,
+    'frameset.html': `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>t</title>
+<script src="/candor/candor.js" data-config="/candor.config.json"></script></head>
+<frameset cols="50%,50%"><frame src="/plain-frame.html"><frame src="/plain-frame.html"></frameset></html>`,
+    'plain-frame.html': '<!doctype html><title>f</title><p>frame</p>',
     'csp-config.html': h.html({ head: `<meta http-equiv="Content-Security-Policy" content="script-src 'self' 'wasm-unsafe-eval'; connect-src 'none'">` }),
     'csp-wasm.html': h.html({ attrs: 'async', head: `<meta http-equiv="Content-Security-Policy" content="script-src 'self' 'wasm-unsafe-eval'; connect-src 'none'">`,
       body: `<script type="application/json" id="candor-config">${JSON.stringify(h.config())}</script>` }),
@@ -322,8 +331,33 @@ test('a cookie.domain that does not cover the page\'s host is warned about once'
   await context.close();
 });
 
+test('a CSP without \'wasm-unsafe-eval\' is named as such; a config URL is named as fetched, <base href> included', async () => {
+  let { context, p } = await fresh('/no-wasm-eval.html');
+  let err = await p.evaluate(() => window.candor.error);
+  assert.equal(err.code, 'wasm-load');
+  assert.ok(err.message.includes("(allow 'wasm-unsafe-eval' in the page's script-src: 'unsafe-eval' is not needed)"), err.message);
+  await context.close();
+  ({ context, p } = await fresh('/based.html'));
+  err = await p.evaluate(() => window.candor.error);
+  assert.equal(err.code, 'config-fetch');
+  assert.ok(err.message.startsWith(`could not load config from ${server.url}/sub/dir/missing.json (from "missing.json"): HTTP 404`), err.message);
+  await context.close();
+});
+
+test('an XHTML page without <body>, and a <frameset> page: the prompt shows on the root element, and ready settles', async () => {
+  for (const file of ['/xhtml-nobody.xhtml', '/frameset.html']) {
+    const { context, p } = await fresh(file);
+    assert.equal(await p.evaluate(() => window.candor.error), null, file);
+    await h.prompt(p).waitFor({ state: 'visible', timeout: 5000 });
+    assert.equal(await p.evaluate(() => document.querySelector('candor-consent').parentNode === document.documentElement), true, file);
+    await p.locator('[data-testid="candor-reject-all"]').click();
+    assert.equal((await h.consent(p)).decided, true, file);
+    await context.close();
+  }
+});
+
 test('a config or wasm fetch the page\'s CSP refuses: the error names the policy and the origin to allow', async () => {
-  for (const [file, code, what] of [['/csp-config.html', 'config-fetch', 'config from /candor.config.json'], ['/csp-wasm.html', 'wasm-load', 'http']]) {
+  for (const [file, code, what] of [['/csp-config.html', 'config-fetch', `config from ${server.url}/candor.config.json`], ['/csp-wasm.html', 'wasm-load', 'http']]) {
     const { context, p } = await fresh(file);
     const err = await p.evaluate(() => window.candor.error);
     assert.equal(err.code, code);
