@@ -354,8 +354,8 @@ pub enum Undecidable {
 impl std::fmt::Display for Undecidable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Undecidable::Unknown(id) => write!(f, "unknown purpose {}", crate::json::quote(id)),
-            Undecidable::Required(id) => write!(f, "purpose {} is required and cannot be denied", crate::json::quote(id)),
+            Undecidable::Unknown(id) => write!(f, "unknown purpose {}", crate::json::quote_short(id)),
+            Undecidable::Required(id) => write!(f, "purpose {} is required and cannot be denied", crate::json::quote_short(id)),
         }
     }
 }

@@ -433,6 +433,16 @@ pub fn quote(s: &str) -> String {
     out
 }
 
+/// [`quote`] of at most the first 64 characters of `s`, then `…` when
+/// there were more: what an error message shows of a value a caller
+/// passed (a megabyte id makes no megabyte message).
+pub fn quote_short(s: &str) -> String {
+    match s.char_indices().nth(64) {
+        Some((i, _)) => format!("{}…", quote(&s[..i])),
+        None => quote(s),
+    }
+}
+
 impl J {
     /// Compact JSON text, keys in the order held.
     pub fn to_text(&self) -> String {
@@ -707,6 +717,14 @@ fn write_canonical(v: &J, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_value_is_shortened_in_messages() {
+        assert_eq!(quote_short("stats"), "\"stats\"");
+        let long = "é".repeat(100);
+        assert_eq!(quote_short(&long), format!("\"{}\"…", "é".repeat(64)));
+        assert_eq!(quote_short(&"x".repeat(64)), quote(&"x".repeat(64)));
+    }
 
     #[test]
     fn reads_what_serde_json_reads_and_refuses_what_it_refuses() {

@@ -228,7 +228,7 @@ export interface Inspection {
   /** Reports waiting to be sent. */
   pending: Report[];
   /** This tab's aggregates whose window is still open, one per purpose and window. */
-  open: { purpose: PurposeId; start: number; seconds: number; events: { [event: string]: ReportEvent } }[];
+  open: { purpose: PurposeId; start: number; seconds: number; /** The `report_id` it will be sent under. */ id: string; events: { [event: string]: ReportEvent } }[];
   /** Reports dropped because the queue was full. */
   dropped: number;
   /** The last 20 acknowledged reports, kept for `history_days`. */
@@ -264,7 +264,7 @@ export interface Candor {
   open(view?: "preferences" | "data"): void;
   /** Never throws. */
   /** A field set to `undefined` counts as not given. */
-  track(name: string, fields?: Record<string, FieldValue | undefined>): TrackResult;
+  track(name: string, fields?: Record<string, FieldValue | undefined> | null): TrackResult;
   /** Closes the current window and uploads what is pending; `sent` counts the reports the collector acknowledged while it ran (by its own upload, or one already on its way). */
   flush(): Promise<{ sent: number }>;
   /** Runs `callback` once `purpose` is granted (immediately if it already is). Returns a function that cancels it. */

@@ -349,16 +349,15 @@ var candor = {
     }
     // A purpose the config does not declare can never be granted: said, as
     // grant() would refuse it (before the boot, the config is not known yet).
-    if (sdk && !Object.prototype.hasOwnProperty.call(sdk.consent().purposes, purpose)) {
-      console.warn('candor: candor.on(' + JSON.stringify(purpose) + ', …): no such purpose in the config, so the callback never runs');
-    }
+    // Said after the boot for a call made before it.
+    if (sdk) unknownPurpose(purpose);
     var w = { purpose: purpose, callback: callback };
     watchers.push(w);
     runWatchers();
     return function off() { watchers = watchers.filter(function (x) { return x !== w; }); };
   },
   flush: function () {
-    if (sdk) return sdk.flush();
+    if (sdk) return sharedFlush();
     if (failure) return Promise.resolve({ sent: 0 });
     return new Promise(function (resolve, reject) { queue.push(['flush', [], resolve, reject]); });
   },
@@ -404,6 +403,35 @@ function qaApi(sdk) {
   });
 }
 
+// candor.on() for a purpose the config does not declare (said once per id).
+var saidUnknown = [];
+function unknownPurpose(purpose) {
+  if (Object.prototype.hasOwnProperty.call(sdk.consent().purposes, purpose) || saidUnknown.indexOf(purpose) >= 0) return;
+  saidUnknown.push(purpose);
+  var shown = purpose.length > 64 ? purpose.slice(0, 64) + '…' : purpose;
+  console.warn('candor: candor.on(' + JSON.stringify(shown) + ', …): no such purpose in the config, so the callback never runs');
+}
+
+// flush() calls made while one runs share one more round after it (which
+// sends what was tracked meanwhile): many calls at once against a collector
+// that does not answer settle within two rounds, not one round each.
+var flushing = null, flushAgain = null;
+function sharedFlush() {
+  function round() {
+    flushing = Promise.resolve(sdk.flush());
+    var mine = flushing;
+    function done() { if (flushing === mine) flushing = null; }
+    mine.then(done, done);
+    return mine;
+  }
+  if (!flushing) return round();
+  if (!flushAgain) {
+    var after = function () { flushAgain = null; return round(); };
+    flushAgain = flushing.then(after, after);
+  }
+  return flushAgain;
+}
+
 function settle() {
   document.removeEventListener('securitypolicyviolation', onRefused);
   var waiting = queue;
@@ -412,10 +440,11 @@ function settle() {
     var name = call[0], args = call[1], resolve = call[2], reject = call[3];
     if (name === 'track') return resolve(track(args[0], args[1]));
     if (!sdk) return resolve(fallback(name));
-    try { resolve(sdk[name].apply(sdk, args)); } catch (e) { reject(e); }
+    try { resolve(name === 'flush' ? sharedFlush() : sdk[name].apply(sdk, args)); } catch (e) { reject(e); }
   });
   resolveReady();
   if (sdk) {
+    watchers.forEach(function (w) { unknownPurpose(w.purpose); });
     emit('ready', sdk.consent());
     runWatchers();
   }

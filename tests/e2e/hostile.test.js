@@ -46,6 +46,8 @@ test.before(async () => {
   files['noObserver.html'] = h.html({ head: '<script>delete window.MutationObserver;</script>',
     body: '<script type="text/plain" data-candor-purpose="stats">window.__statsRan = true;</script>' });
   files['plain.html'] = h.html();
+  // candor.on() with a misspelt purpose, before the boot.
+  files['earlyOn.html'] = h.html({ attrs: 'data-config="/candor.config.json"', body: `<script>candor.on('statz', function () {}); candor.on('statz', function () {});</script>` });
   files['tall.html'] = h.html({ body: '<div style="height: 4000px">Long page</div>' });
   files['twice.html'] = h.html({ body: '<script src="/candor/candor.js" data-config="/other.config.json" async></script>' });
   // Markup named "candor" (user content a sanitizer lets through): window.candor is the page's element.
@@ -323,5 +325,44 @@ test('400 % zoom (320×256): scrolling the banner to its buttons does not scroll
   await p.waitForTimeout(300);
   assert.ok(await p.locator('[data-testid="candor-accept-all"]').isVisible());
   assert.equal(await p.evaluate(() => window.scrollY), 0);
+  await context.close();
+});
+
+test('a candor:consent listener that changes consent: every listener gets the events in order, the last one the current state, and none can change what the next reads', async () => {
+  const { context, p } = await open('plain.html');
+  const seen = await p.evaluate(() => {
+    const saw = [];
+    document.addEventListener('candor:consent', (e) => { if (e.detail.purposes.stats) window.candor.withdraw(); });
+    document.addEventListener('candor:consent', (e) => { e.detail.purposes.video = true; e.detail.decided = 'maybe'; });
+    document.addEventListener('candor:consent', (e) => saw.push(e.detail.purposes.stats + '/' + e.detail.purposes.video));
+    window.candor.grant(['stats']);
+    return { saw, now: window.candor.consent().purposes };
+  });
+  assert.deepEqual(seen.now, { necessary: true, stats: false, video: false });
+  assert.deepEqual(seen.saw, ['true/false', 'false/false'], 'the grant first, then the withdrawal; the detail as dispatched');
+  await context.close();
+});
+
+test('many flush() calls at once share one upload and one more after it: a collector answering 503 gets 2 POSTs, not one per call', async () => {
+  const { context, p } = await open('plain.html');
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await p.evaluate(() => window.candor.flush());
+  let posts = 0;
+  await p.route('**/v1/reports', (route) => { posts += 1; route.fulfill({ status: 503, body: '{"error":"busy"}' }); });
+  await p.evaluate(() => window.candor.track('page_view', { path: '/' }));
+  const answers = await p.evaluate(() => Promise.all(Array.from({ length: 10 }, () => window.candor.flush())));
+  assert.deepEqual(answers, Array(10).fill({ sent: 0 }));
+  assert.equal(posts, 2);
+  await context.close();
+});
+
+test('candor.on() for a purpose the config does not have, called before ready: said once the config is known', async () => {
+  const { context, p } = await open('earlyOn.html');
+  const said = () => p.logs.filter((l) => l.type === 'warning' && l.text.includes('candor.on("statz"')).map((l) => l.text);
+  for (let i = 0; i < 40 && said().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(said(), ['candor: candor.on("statz", …): no such purpose in the config, so the callback never runs']);
+  // A megabyte id makes no megabyte message.
+  const message = await p.evaluate(() => { try { window.candor.grant(['x'.repeat(1 << 20)]); } catch (e) { return e.message; } });
+  assert.equal(message, `candor.grant: unknown purpose "${'x'.repeat(64)}"…`);
   await context.close();
 });

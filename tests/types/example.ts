@@ -97,6 +97,7 @@ async function whole(): Promise<void> {
   candor.track("purchase");
   const referrer: string | undefined = undefined;
   candor.track("page_view", { path: "/", ref: referrer });
+  candor.track("purchase", null);
 
   const { sent }: { sent: number } = await candor.flush();
   const cancel: () => void = candor.on("analytics", (now: Consent) => console.log(now.purposes, sent));
@@ -104,7 +105,8 @@ async function whole(): Promise<void> {
 
   const seen: Inspection = candor.inspect();
   console.log(seen.storage.map((s) => s.key + s.bytes), seen.pending.map((p: Report) => p.report_id), seen.dropped);
-  console.log(seen.consent.decided, seen.open.map((a) => a.purpose + a.start + a.seconds + Object.keys(a.events)));
+  console.log(seen.consent.decided, seen.open.map((a) => a.purpose + a.start + a.seconds + a.id + Object.keys(a.events)));
+  console.log(seen.durable === null ? 0 : seen.durable.bytes);
   console.log(candor.erase().decided);
 
   if (candor.qa) {
