@@ -206,7 +206,22 @@ pub async fn check_static_path(req: axum::extract::Request, next: axum::middlewa
     if bytes(path) > 1024 || path.split('/').any(|seg| bytes(seg) > 240) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    next.run(req).await
+    let mut res = next.run(req).await;
+    // Last-Modified counts whole seconds: one of the current second cannot
+    // tell the file as sent from a change later in that second (a config
+    // rewritten just after a visitor fetched it would be a 304 ever after).
+    // Without it, the next request fetches the file again.
+    let now = std::time::SystemTime::now();
+    let recent = res
+        .headers()
+        .get(header::LAST_MODIFIED)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| httpdate::parse_http_date(v).ok())
+        .is_some_and(|at| at + std::time::Duration::from_secs(1) > now);
+    if recent {
+        res.headers_mut().remove(header::LAST_MODIFIED);
+    }
+    res
 }
 
 /// `what` (the query, or the path) checked before decoding: every `%`

@@ -343,6 +343,23 @@ fn serves_the_site_and_answers_json_under_v1() {
     std::fs::write(dir.join("www").join(format!("{name}.html")), "<p>long").unwrap();
     let escaped: String = name.bytes().map(|b| format!("%{b:02X}")).collect();
     assert!(head(&format!("/{escaped}.html")).starts_with("http/1.1 200"), "160 bytes, 480 characters escaped");
+    // Last-Modified only for a file not changed in the current second: a
+    // change later in that second would have the same date (a 304 for a
+    // changed config). A file dated ahead stands for one just written.
+    let set_mtime = |name: &str, t: std::time::SystemTime| std::fs::File::options().write(true).open(dir.join("www").join(name)).unwrap().set_modified(t).unwrap();
+    std::fs::write(dir.join("www/c.json"), "{}").unwrap();
+    set_mtime("c.json", std::time::SystemTime::now() + std::time::Duration::from_secs(5));
+    assert!(!head("/c.json").contains("last-modified"), "{}", head("/c.json"));
+    set_mtime("c.json", std::time::SystemTime::now() - std::time::Duration::from_secs(60));
+    let older = head("/c.json");
+    assert!(older.contains("last-modified"), "{older}");
+    // (`get` lowercases the answer: the date's words are capitalised back.)
+    let date: Vec<String> = older.lines().find(|l| l.starts_with("last-modified:")).unwrap()["last-modified:".len()..]
+        .split_whitespace()
+        .map(|w| if w == "gmt" { "GMT".to_string() } else { w[..1].to_ascii_uppercase() + &w[1..] })
+        .collect();
+    let date = date.join(" ");
+    assert!(get("/c.json", &format!("If-Modified-Since: {date}\r\n")).starts_with("http/1.1 304"));
     let (status, body) = c.get("/v1/nothing-here");
     assert_eq!((status, body.contains("\"error\"")), (404, true), "{body}");
     let (status, body) = c.get("/v1/reports");
