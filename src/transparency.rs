@@ -458,7 +458,7 @@ mod tests {
                 ("candor.consent".to_string(), "candor.consent: your choices (120\u{a0}bytes).".to_string()),
                 (
                     DURABLE_KEY.to_string(),
-                    "IndexedDB candor: a copy of your choices, written to disk at once, so that a browser crash cannot bring back an earlier choice (120\u{a0}bytes).".to_string()
+                    "IndexedDB candor: a copy of your choices, written to disk at once, so a browser crash cannot bring back an older one (120\u{a0}bytes).".to_string()
                 ),
             ]
         );

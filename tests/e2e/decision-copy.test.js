@@ -184,7 +184,7 @@ test('a decision stored before there was a copy stands, and is copied; inspect()
   await p.locator('[data-testid="candor-your-data"]').click();
   const line = p.locator('[data-testid="candor-data-storage"] li[data-key="IndexedDB candor"]');
   assert.equal(await line.textContent(),
-    `IndexedDB candor: a copy of your choices, written to disk at once, so that a browser crash cannot bring back an earlier choice (${bytes}\u00a0bytes).`);
+    `IndexedDB candor: a copy of your choices, written to disk at once, so a browser crash cannot bring back an older one (${bytes}\u00a0bytes).`);
   await context.close();
 });
 
