@@ -296,8 +296,8 @@ pub const ERASED_MARK: &str = "erased:";
 
 /// Settles the stored record (`local`, localStorage) against the durable
 /// copy's history of what was written to it (`written`, oldest first: the
-/// last few records, `""` for a removal, or [`ERASED_MARK`] and a time
-/// alone after an erase). The copy is written with strict durability;
+/// last few records, `""` for a removal, after the mark of the last erase,
+/// [`ERASED_MARK`] and its time, if there was one). The copy is written with strict durability;
 /// Chromium writes localStorage to disk up to a minute late, so a browser
 /// killed in that time comes back with a record from before its last
 /// writes. That is what is recognised here, and only that:
@@ -310,19 +310,18 @@ pub const ERASED_MARK: &str = "erased:";
 /// - anything else (the same as the last write, a record nobody wrote
 ///   through Candor, such as one a test put there) stands as it is.
 pub fn reconcile(local: Option<&str>, written: &[&str]) -> Reconciled {
-    let Some((&last, before)) = written.split_last() else { return Reconciled::Keep };
     let here = local.unwrap_or("");
-    if here == last {
-        return Reconciled::Keep;
-    }
     let mine = StoredRecord::from_json(here);
-    if let Some(at) = last.strip_prefix(ERASED_MARK) {
-        return match (mine, at.parse::<u64>()) {
-            (Some(r), Ok(at)) if r.updated_at <= at => Reconciled::Neither,
-            _ => Reconciled::Keep,
-        };
+    // The last erase (its mark stays first in the copy until the next one).
+    let erased = written.iter().filter_map(|w| w.strip_prefix(ERASED_MARK)?.parse::<u64>().ok()).max();
+    if let (Some(r), Some(at)) = (&mine, erased) {
+        if r.updated_at <= at {
+            return Reconciled::Neither;
+        }
     }
-    if !before.contains(&here) {
+    let records: Vec<&str> = written.iter().copied().filter(|w| !w.starts_with(ERASED_MARK)).collect();
+    let Some((&last, before)) = records.split_last() else { return Reconciled::Keep };
+    if here == last || !before.contains(&here) {
         return Reconciled::Keep;
     }
     let Some(mine) = mine else { return Reconciled::Keep };
@@ -424,6 +423,12 @@ mod tests {
         assert_eq!(k(Some(&none), &[&erased]), Reconciled::Keep, "dated after the erase");
         assert_eq!(k(None, &[&erased]), Reconciled::Keep);
         assert_eq!(k(Some(&all), &["erased:soon"]), Reconciled::Keep);
+        // The mark stays first while later decisions follow: a record from
+        // before the erase is still gone, after a reload and a new decision.
+        assert_eq!(k(Some(&all), &[&erased, ""]), Reconciled::Neither);
+        assert_eq!(k(Some(&all), &[&erased, &none]), Reconciled::Neither);
+        assert_eq!(k(Some(&none), &[&erased, &none]), Reconciled::Keep);
+        assert_eq!(k(None, &[&erased, &none]), Reconciled::Keep);
     }
 
     #[test]

@@ -93,8 +93,12 @@ function keepDecision(text) {
     var tx = durableDb.transaction('kv', 'readwrite', { durability: 'strict' }), store = tx.objectStore('kv');
     var get = store.get(DECISION), written;
     get.onsuccess = function () {
-      written = text.indexOf(ERASED_MARK) === 0 || !Array.isArray(get.result) ? [] : get.result.slice(1 - DURABLE_KEEP);
+      // The last erase's mark stays first, then the last DURABLE_KEEP records.
+      var old = text.indexOf(ERASED_MARK) === 0 || !Array.isArray(get.result) ? [] : get.result;
+      var mark = old.filter(function (t) { return String(t).indexOf(ERASED_MARK) === 0; }).slice(-1);
+      written = old.filter(function (t) { return String(t).indexOf(ERASED_MARK) !== 0; });
       if (written[written.length - 1] !== text) written.push(text);
+      written = mark.concat(written.slice(-DURABLE_KEEP));
       store.put(written, DECISION);
     };
     tx.oncomplete = function () { durableKept = written; };
@@ -129,9 +133,23 @@ var REFUSED = REASONS.map(function (r) {
 var NOT_READY = REFUSED[4];
 var UNDECIDED = { revision: null, decided: false, purposes: {}, updated_at: null };
 
+// Every candor:* event, the core's too (src/shell/dom.rs): one raised by a
+// listener waits until the current one has reached every listener.
+var emitting = false, emitQueue = [];
 function emit(name, detail) {
-  document.dispatchEvent(new CustomEvent('candor:' + name, { detail: detail }));
+  emitQueue.push([name, detail]);
+  if (emitting) return;
+  emitting = true;
+  try {
+    while (emitQueue.length) {
+      var next = emitQueue.shift();
+      document.dispatchEvent(new CustomEvent('candor:' + next[0], { detail: next[1] }));
+    }
+  } finally {
+    emitting = false;
+  }
 }
+function emitEvent(name, detail) { emit(name, detail); }
 
 function undecided() { return JSON.parse(JSON.stringify(UNDECIDED)); }
 
@@ -426,8 +444,12 @@ function sharedFlush() {
   }
   if (!flushing) return round();
   if (!flushAgain) {
-    var after = function () { flushAgain = null; return round(); };
-    flushAgain = flushing.then(after, after);
+    // What the running round acknowledged counts for those who waited for it too.
+    var again = function (first) {
+      flushAgain = null;
+      return round().then(function (r) { return { sent: (first && first.sent || 0) + r.sent }; });
+    };
+    flushAgain = flushing.then(again, function () { return again(null); });
   }
   return flushAgain;
 }

@@ -579,7 +579,7 @@ pub fn delete_cookies(doc: &Document, globs: &[String]) {
             continue;
         }
         for path in &paths {
-            let expire = format!("{name}=; Max-Age=0; path={path}");
+            let expire = if path.is_empty() { format!("{name}=; Max-Age=0") } else { format!("{name}=; Max-Age=0; path={path}") };
             let _ = html.set_cookie(&expire);
             for i in 0..labels.len().saturating_sub(1) {
                 let domain = labels[i..].join(".");
@@ -594,7 +594,9 @@ pub fn delete_cookies(doc: &Document, globs: &[String]) {
 /// above the page with and without its trailing `/` (`/shop/a.html` gives
 /// `/`, `/shop`, `/shop/`; at most 16 levels).
 fn cookie_paths(path: &str) -> Vec<&str> {
-    let mut out = vec!["/"];
+    // "" first: no path attribute, the page's own default path (whatever
+    // characters its directory has).
+    let mut out = vec!["", "/"];
     for (i, _) in path.match_indices('/').skip(1).take(16) {
         out.push(&path[..i]);
         out.push(&path[..=i]);

@@ -64,18 +64,20 @@ pub fn set_hidden(e: &Element, hidden: bool) {
     let _ = if hidden { e.set_attribute("hidden", "") } else { e.remove_attribute("hidden") };
 }
 
-thread_local! {
-    /// Events raised while one is being dispatched, in order.
-    static QUEUED: std::cell::RefCell<std::collections::VecDeque<(String, JsValue)>> = Default::default();
-    static DISPATCHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// The loader's `emitEvent` (src/js/loader.js): one queue for the events
+    /// the core and the loader dispatch. Caught: the wasm tests run without it.
+    #[wasm_bindgen(catch, js_name = emitEvent)]
+    fn emit_event(name: &str, detail: &JsValue) -> Result<(), JsValue>;
 }
 
-/// Dispatches `candor:<name>` on `document` with `detail`. One raised by a
-/// listener (a `candor:consent` listener that withdraws) is dispatched
-/// once the current event has reached every listener: each listener gets
-/// the events in the order they happened, the last one the current state.
-/// A `consent` detail is frozen, so no listener can change what the next
-/// one reads.
+/// Dispatches `candor:<name>` on `document` with `detail`, through the
+/// loader's queue: one raised by a listener (a `candor:consent` listener
+/// that withdraws) is dispatched once the current event has reached every
+/// listener, so each listener gets the events in the order they happened,
+/// the last one the current state. A `consent` detail is frozen, so no
+/// listener can change what the next one reads.
 pub fn dispatch(name: &str, detail: &JsValue) {
     if name == "consent" && detail.is_object() {
         if let Ok(purposes) = js_sys::Reflect::get(detail, &"purposes".into()) {
@@ -85,18 +87,14 @@ pub fn dispatch(name: &str, detail: &JsValue) {
         }
         js_sys::Object::freeze(detail.unchecked_ref::<js_sys::Object>());
     }
-    QUEUED.with_borrow_mut(|q| q.push_back((format!("candor:{name}"), detail.clone())));
-    if DISPATCHING.replace(true) {
+    if emit_event(name, detail).is_ok() {
         return;
     }
-    while let Some((name, detail)) = QUEUED.with_borrow_mut(|q| q.pop_front()) {
-        let init = CustomEventInit::new();
-        init.set_detail(&detail);
-        if let Ok(ev) = CustomEvent::new_with_event_init_dict(&name, &init) {
-            let _ = document().dispatch_event(ev.unchecked_ref());
-        }
+    let init = CustomEventInit::new();
+    init.set_detail(detail);
+    if let Ok(ev) = CustomEvent::new_with_event_init_dict(&format!("candor:{name}"), &init) {
+        let _ = document().dispatch_event(ev.unchecked_ref());
     }
-    DISPATCHING.set(false);
 }
 
 /// Parses a JSON string produced by serde into a JS value.

@@ -271,7 +271,10 @@ impl App {
             let written: Vec<&str> = copy.split('\u{1f}').collect();
             match crate::consent::reconcile(stored.as_deref(), &written) {
                 Reconciled::Keep => {
-                    if written.last() != Some(&stored.as_deref().unwrap_or("")) {
+                    // The copy follows localStorage (an erase mark alone stands for "nothing").
+                    let here = stored.as_deref().unwrap_or("");
+                    let last = written.iter().rev().find(|w| !w.starts_with(crate::consent::ERASED_MARK));
+                    if last.map_or(!here.is_empty(), |l| *l != here) {
                         storage::keep_durably(stored.as_deref());
                     }
                 }
@@ -411,9 +414,12 @@ impl App {
         // Declared cookies of purposes not granted, left by an earlier grant
         // (for a path the withdrawing page could not see, or a decision of
         // another revision): gone as this page starts.
+        // Only after a decision of this config: an undecided visitor may hold
+        // another config's decision on this origin, whose grants stand.
         let denied: Vec<String> = {
             let st = self.state.borrow();
-            self.config.optional_purposes().filter(|p| !st.consent.granted(&p.id)).flat_map(|p| p.cookies.iter().cloned()).collect()
+            let decided = st.consent.decided;
+            self.config.optional_purposes().filter(|p| decided && !st.consent.granted(&p.id)).flat_map(|p| p.cookies.iter().cloned()).collect()
         };
         activate::delete_cookies(&dom::document(), &denied);
         self.watch(&web_sys::window().ok_or("no window")?)?;
@@ -1046,7 +1052,7 @@ impl App {
     fn not_from_the_future(&self, mut report: Report) -> Report {
         let now = self.now();
         let end = report.window.start.saturating_add(u64::from(report.window.seconds));
-        if end > now.saturating_add(FUTURE_TOLERANCE) {
+        if report.window.start > now && end > now.saturating_add(FUTURE_TOLERANCE) {
             let seconds = u64::from(report.window.seconds.max(1));
             let step = 86_400u64.div_ceil(seconds) * seconds;
             report.window.start = report.window.start.saturating_sub((report.window.start - now).div_ceil(step) * step);

@@ -124,6 +124,27 @@ test('an erase the browser lost from localStorage is still honoured: the visitor
   await context.close();
 });
 
+test('an erase stays honoured after later page loads and decisions: a record from before it never comes back', async () => {
+  const context = await chrome.newContext();
+  const p = await visit(context);
+  await p.evaluate(() => window.candor.acceptAll());
+  const granted = await stored(p);
+  await until('the grant copied', async () => (await last(p)) === granted);
+  await p.evaluate(() => window.candor.erase());
+  await until('the erase copied', async () => /^erased:/.test(await last(p)));
+  // A reload, then a new decision (a rejection), then the browser loses everything since the grant.
+  await visit(context, p);
+  await p.evaluate(() => window.candor.rejectAll());
+  const rejected = await stored(p);
+  await until('the rejection copied', async () => (await last(p)) === rejected);
+  assert.match((await copy(p))[0], /^erased:\d+$/, 'the mark stays first');
+  await lose(p, granted);
+  await visit(context, p);
+  assert.equal((await h.consent(p)).decided, false, 'asked again, never the grant from before the erase');
+  assert.equal(await p.evaluate(() => window.__vendorRan === true), false);
+  await context.close();
+});
+
 test('a grant only the copy kept (its localStorage write lost) is not brought back', async () => {
   const context = await chrome.newContext();
   const p = await visit(context);

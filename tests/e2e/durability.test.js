@@ -16,6 +16,7 @@ test.before(async () => {
     // Its fetch refuses keepalive requests (a wrapper some sites run).
     'nokeepalive.html': h.html({ head: `<script>(function () { var f = window.fetch; window.fetch = function (u, i) {
       if (i && i.keepalive) throw new TypeError('no keepalive here'); return f.apply(this, arguments); }; })();</script>` }),
+    'daily.json': h.config({ aggregation: { window_seconds: 86400 } }), 'daily.html': h.html({ attrs: 'data-config="/daily.json" async' }),
     'qa.json': h.config({ qa: true }), 'qa.html': h.html({ attrs: 'data-config="/qa.json" async' }) });
   server = await h.collector({ www });
   chrome = await h.browser();
@@ -470,6 +471,23 @@ test('a clock stepped back a few seconds after a window opened: its report keeps
   p.on('request', (r) => { if (new URL(r.url()).pathname === '/v1/reports') sent.push(JSON.parse(r.postData())); });
   assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 1 });
   assert.deepEqual(sent.map((r) => r.window.start), [opened / 1000], 'not moved a day back');
+  await context.close();
+});
+
+test('a day-long window flushed before noon UTC is sent as that day, not moved back or dropped', async () => {
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  // 01:00 UTC yesterday: the window (that whole day) ends 23 hours after the page's clock.
+  const day = (Math.floor(Date.now() / 86400e3) - 1) * 86400e3;
+  await p.clock.install({ time: day + 3600e3 });
+  await p.goto(server.url + '/daily.html');
+  await h.ready(p);
+  await p.evaluate(() => window.candor.grant(['stats']));
+  await trackN(p, 2, '/');
+  const sent = [];
+  p.on('request', (r) => { if (new URL(r.url()).pathname === '/v1/reports') sent.push(JSON.parse(r.postData())); });
+  assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 1 });
+  assert.deepEqual(sent.map((r) => [r.window.start, r.window.seconds]), [[day / 1000, 86400]]);
   await context.close();
 });
 

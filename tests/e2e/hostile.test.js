@@ -47,7 +47,11 @@ test.before(async () => {
     body: '<script type="text/plain" data-candor-purpose="stats">window.__statsRan = true;</script>' });
   files['plain.html'] = h.html();
   // candor.on() with a misspelt purpose, before the boot.
-  files['earlyOn.html'] = h.html({ attrs: 'data-config="/candor.config.json"', body: `<script>candor.on('statz', function () {}); candor.on('statz', function () {});</script>` });
+  files['earlyOn.html'] = h.html({ attrs: 'data-config="/candor.config.json"', body: `<script>candor.on('statz', function () {}); candor.on('statz', function () {});
+window.__order = [];
+document.addEventListener('candor:ready', function () { window.__order.push('ready1'); candor.grant(['stats']); });
+document.addEventListener('candor:ready', function () { window.__order.push('ready2'); });
+document.addEventListener('candor:consent', function () { window.__order.push('consent'); });</script>` });
   files['tall.html'] = h.html({ body: '<div style="height: 4000px">Long page</div>' });
   files['twice.html'] = h.html({ body: '<script src="/candor/candor.js" data-config="/other.config.json" async></script>' });
   // Markup named "candor" (user content a sanitizer lets through): window.candor is the page's element.
@@ -361,6 +365,8 @@ test('candor.on() for a purpose the config does not have, called before ready: s
   const said = () => p.logs.filter((l) => l.type === 'warning' && l.text.includes('candor.on("statz"')).map((l) => l.text);
   for (let i = 0; i < 40 && said().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
   assert.deepEqual(said(), ['candor: candor.on("statz", …): no such purpose in the config, so the callback never runs']);
+  // A candor:ready listener that decides: its candor:consent follows every ready listener.
+  assert.deepEqual(await p.evaluate(() => window.__order), ['ready1', 'ready2', 'consent']);
   // A megabyte id makes no megabyte message.
   const message = await p.evaluate(() => { try { window.candor.grant(['x'.repeat(1 << 20)]); } catch (e) { return e.message; } });
   assert.equal(message, `candor.grant: unknown purpose "${'x'.repeat(64)}"…`);
