@@ -312,14 +312,16 @@ pub const ERASED_MARK: &str = "erased:";
 pub fn reconcile(local: Option<&str>, written: &[&str]) -> Reconciled {
     let here = local.unwrap_or("");
     let mine = StoredRecord::from_json(here);
-    // The last erase (its mark stays first in the copy until the next one).
+    let records: Vec<&str> = written.iter().copied().filter(|w| !w.starts_with(ERASED_MARK)).collect();
+    // The last erase (its mark stays first in the copy, the records written
+    // since follow it): a record not among those, dated by then, is one the
+    // erase removed (one made in the same second after it is among them).
     let erased = written.iter().filter_map(|w| w.strip_prefix(ERASED_MARK)?.parse::<u64>().ok()).max();
     if let (Some(r), Some(at)) = (&mine, erased) {
-        if r.updated_at <= at {
+        if r.updated_at <= at && !records.contains(&here) {
             return Reconciled::Neither;
         }
     }
-    let records: Vec<&str> = written.iter().copied().filter(|w| !w.starts_with(ERASED_MARK)).collect();
     let Some((&last, before)) = records.split_last() else { return Reconciled::Keep };
     if here == last || !before.contains(&here) {
         return Reconciled::Keep;
@@ -428,6 +430,10 @@ mod tests {
         assert_eq!(k(Some(&all), &[&erased, ""]), Reconciled::Neither);
         assert_eq!(k(Some(&all), &[&erased, &none]), Reconciled::Neither);
         assert_eq!(k(Some(&none), &[&erased, &none]), Reconciled::Keep);
+        // A decision in the same second as the erase, after it.
+        let same = rec("r1", true, true, NOW + 1);
+        assert_eq!(k(Some(&same), &[&erased, &same]), Reconciled::Keep);
+        assert_eq!(k(Some(&same), &[&erased, &same, &none]), Reconciled::Use(none.clone()));
         assert_eq!(k(None, &[&erased, &none]), Reconciled::Keep);
     }
 

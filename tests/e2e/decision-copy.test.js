@@ -142,6 +142,10 @@ test('an erase stays honoured after later page loads and decisions: a record fro
   await visit(context, p);
   assert.equal((await h.consent(p)).decided, false, 'asked again, never the grant from before the erase');
   assert.equal(await p.evaluate(() => window.__vendorRan === true), false);
+  // A decision made in the same second as an erase, after it, stands.
+  await p.evaluate(() => { window.candor.erase(); window.candor.acceptAll(); });
+  await visit(context, p);
+  assert.deepEqual((await h.consent(p)).purposes, { necessary: true, stats: true, video: true });
   await context.close();
 });
 
