@@ -73,6 +73,15 @@ async function visit(context, p) {
   return p;
 }
 
+/** A tab that made a decision (`how`, run in the page) and saw it copied: the tab, and the record stored. */
+async function decide(context, how) {
+  const p = await visit(context);
+  await p.evaluate(how);
+  const text = await stored(p);
+  await until('the decision copied', async () => (await last(p)) === text);
+  return { p, text };
+}
+
 /** The browser lost the last write: localStorage holds `text` again (from a page without Candor). */
 async function lose(p, text) {
   await p.goto(server.url + '/plain.html');
@@ -81,10 +90,7 @@ async function lose(p, text) {
 
 test('a withdrawal the browser lost from localStorage is still honoured: its durable copy holds it, and nothing gated loads', async () => {
   const context = await chrome.newContext();
-  const p = await visit(context);
-  await p.evaluate(() => window.candor.acceptAll());
-  const granted = await stored(p);
-  await until('the grant copied', async () => (await last(p)) === granted);
+  const { p, text: granted } = await decide(context, () => window.candor.acceptAll());
   await p.evaluate(() => window.candor.withdraw());
   const withdrawn = await stored(p);
   assert.notEqual(withdrawn, granted);
@@ -105,10 +111,7 @@ test('a withdrawal the browser lost from localStorage is still honoured: its dur
 
 test('an erase the browser lost from localStorage is still honoured: the visitor is asked again', async () => {
   const context = await chrome.newContext();
-  const p = await visit(context);
-  await p.evaluate(() => window.candor.acceptAll());
-  const granted = await stored(p);
-  await until('the grant copied', async () => (await last(p)) === granted);
+  const { p, text: granted } = await decide(context, () => window.candor.acceptAll());
   await p.evaluate(() => window.candor.erase());
   await until('the erase copied', async () => /^erased:\d+$/.test(await last(p)));
   assert.equal((await copy(p)).length, 1, 'the copy forgets the decisions it held: only the time of the erase is left');
@@ -126,10 +129,7 @@ test('an erase the browser lost from localStorage is still honoured: the visitor
 
 test('an erase stays honoured after later page loads and decisions: a record from before it never comes back', async () => {
   const context = await chrome.newContext();
-  const p = await visit(context);
-  await p.evaluate(() => window.candor.acceptAll());
-  const granted = await stored(p);
-  await until('the grant copied', async () => (await last(p)) === granted);
+  const { p, text: granted } = await decide(context, () => window.candor.acceptAll());
   await p.evaluate(() => window.candor.erase());
   await until('the erase copied', async () => /^erased:/.test(await last(p)));
   // A reload, then a new decision (a rejection), then the browser loses everything since the grant.
@@ -151,10 +151,7 @@ test('an erase stays honoured after later page loads and decisions: a record fro
 
 test('a grant only the copy kept (its localStorage write lost) is not brought back', async () => {
   const context = await chrome.newContext();
-  const p = await visit(context);
-  await p.evaluate(() => window.candor.rejectAll());
-  const rejected = await stored(p);
-  await until('the rejection copied', async () => (await last(p)) === rejected);
+  const { p, text: rejected } = await decide(context, () => window.candor.rejectAll());
   const widened = JSON.stringify({ ...JSON.parse(rejected), purposes: { stats: true, video: true }, updated_at: JSON.parse(rejected).updated_at + 1 });
   // The visitor then accepted, and the browser lost that write: localStorage holds the rejection.
   await p.goto(server.url + '/plain.html');
@@ -175,10 +172,7 @@ test('a grant only the copy kept (its localStorage write lost) is not brought ba
 
 test('a record put in localStorage by something else than Candor (a test, another tool) stands', async () => {
   const context = await chrome.newContext();
-  const p = await visit(context);
-  await p.evaluate(() => window.candor.rejectAll());
-  const rejected = await stored(p);
-  await until('the rejection copied', async () => (await last(p)) === rejected);
+  const { p, text: rejected } = await decide(context, () => window.candor.rejectAll());
   const accepted = JSON.stringify({ ...JSON.parse(rejected), purposes: { stats: true, video: true } });
   await p.evaluate((t) => localStorage.setItem('candor.consent', t), accepted);
   await visit(context, p);
