@@ -297,8 +297,9 @@ pub const ERASED_MARK: &str = "erased:";
 /// Settles the stored record (`local`, localStorage) against the durable
 /// copy's history of what was written to it (`written`, oldest first: the
 /// last few records, `""` for a removal, after the mark of the last erase,
-/// [`ERASED_MARK`] and its time, if there was one). The copy is written with strict durability;
-/// Chromium writes localStorage to disk up to a minute late, so a browser
+/// [`ERASED_MARK`] and its time, if there was one). The copy is written
+/// with strict durability; Chromium writes localStorage to disk up to a
+/// minute late, so a browser
 /// killed in that time comes back with a record from before its last
 /// writes. That is what is recognised here, and only that:
 /// - `local` is a state written before the last one (or a record from before

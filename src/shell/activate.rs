@@ -590,12 +590,11 @@ pub fn delete_cookies(doc: &Document, globs: &[String]) {
     }
 }
 
-/// The cookie paths that match a page at `path`: `/`, then each directory
-/// above the page with and without its trailing `/` (`/shop/a.html` gives
-/// `/`, `/shop`, `/shop/`; at most 16 levels).
+/// The cookie paths that match a page at `path`: `""` (no path attribute:
+/// the page's own default path, whatever characters its directory has),
+/// `/`, then each directory above the page with and without its trailing
+/// `/` (`/shop/a.html` gives `""`, `/`, `/shop`, `/shop/`; at most 16 levels).
 fn cookie_paths(path: &str) -> Vec<&str> {
-    // "" first: no path attribute, the page's own default path (whatever
-    // characters its directory has).
     let mut out = vec!["", "/"];
     for (i, _) in path.match_indices('/').skip(1).take(16) {
         out.push(&path[..i]);
