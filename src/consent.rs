@@ -302,13 +302,14 @@ pub const ERASED_MARK: &str = "erased:";
 /// minute late, so a browser
 /// killed in that time comes back with a record from before its last
 /// writes. That is what is recognised here, and only that:
-/// - `local` is a state written before the last one (or a record from before
-///   the last erase): the writes after it were lost. The one that grants
+/// - `local` is a state written before the last one (one the copy still
+///   lists, or a record dated no later than the copy's last one, or one
+///   from before the last erase): the writes after it were lost. The one that grants
 ///   less wins: a lost withdrawal or erase is honoured; a lost grant is not
 ///   brought back (the earlier, narrower decision holds); two that cannot be
 ///   compared (other revisions, other purposes, one purpose more each way)
 ///   mean asking again.
-/// - anything else (the same as the last write, a record nobody wrote
+/// - anything else (the same as the last write, a later record nobody wrote
 ///   through Candor, such as one a test put there) stands as it is.
 pub fn reconcile(local: Option<&str>, written: &[&str]) -> Reconciled {
     let here = local.unwrap_or("");
@@ -324,11 +325,18 @@ pub fn reconcile(local: Option<&str>, written: &[&str]) -> Reconciled {
         }
     }
     let Some((&last, before)) = records.split_last() else { return Reconciled::Keep };
-    if here == last || !before.contains(&here) {
+    if here == last {
         return Reconciled::Keep;
     }
     let Some(mine) = mine else { return Reconciled::Keep };
-    let Some(copy) = StoredRecord::from_json(last) else { return Reconciled::Neither };
+    let copy = StoredRecord::from_json(last);
+    // Written before the last write: still in the copy's history, or (more
+    // decisions since than it keeps) dated no later than the last one.
+    let lost = before.contains(&here) || copy.as_ref().is_some_and(|c| mine.updated_at <= c.updated_at);
+    if !lost {
+        return Reconciled::Keep;
+    }
+    let Some(copy) = copy else { return Reconciled::Neither };
     let comparable = mine.revision == copy.revision
         && mine.purposes.len() == copy.purposes.len()
         && copy.purposes.keys().all(|id| mine.purposes.contains_key(id));
@@ -415,9 +423,13 @@ mod tests {
         assert_eq!(k(Some(&all), &[&all, &r2]), Reconciled::Neither);
         let other = r#"{"v":1,"revision":"r1","purposes":{"stats":false},"updated_at":1,"method":"api"}"#;
         assert_eq!(k(Some(&all), &[&all, other]), Reconciled::Neither);
-        // A record Candor never wrote (a test put it there, another tool did): it stands.
-        assert_eq!(k(Some(&all), &[&none]), Reconciled::Keep);
-        assert_eq!(k(Some(&all), &[&stats, &none]), Reconciled::Keep);
+        // A later record Candor never wrote (a test put it there, another tool did): it stands.
+        let seeded = rec("r1", true, true, NOW + 60);
+        assert_eq!(k(Some(&seeded), &[&none]), Reconciled::Keep);
+        assert_eq!(k(Some(&seeded), &[&stats, &none]), Reconciled::Keep);
+        // An older one is a write the copy no longer lists (more decisions
+        // since than it keeps): the narrower wins.
+        assert_eq!(k(Some(&all), &[&stats, &ads, &stats, &none]), Reconciled::Use(none.clone()));
         // An unreadable record stands here (it is asked again at load, with a warning).
         assert_eq!(k(Some("{not json"), &["{not json", &all]), Reconciled::Keep);
         // An erase lost: a record from before it is gone; a later one stands.

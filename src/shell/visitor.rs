@@ -205,8 +205,11 @@ impl App {
             storage::clear();
             storage::try_set(storage::ERASED, &mark);
         }
+        // Marked no earlier than the decision it erases (a clock set back
+        // since): that record must read as erased if it comes back.
+        let decided_at = storage::get(storage::CONSENT).and_then(|t| crate::consent::StoredRecord::from_json(&t)).map_or(0, |r| r.updated_at);
         storage::clear();
-        storage::keep_erased(self.now());
+        storage::keep_erased(self.now().max(decided_at));
         self.forget_here();
         records::forget_memory();
         let cookies: Vec<String> = self.config.optional_purposes().flat_map(|p| p.cookies.iter().cloned()).collect();

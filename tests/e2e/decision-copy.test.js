@@ -109,6 +109,22 @@ test('a withdrawal the browser lost from localStorage is still honoured: its dur
   await context.close();
 });
 
+test('more decisions lost than the copy lists: the record that comes back is older than its last one, and the narrower wins', async () => {
+  const context = await chrome.newContext();
+  const { p, text: granted } = await decide(context, () => window.candor.acceptAll());
+  await p.evaluate(() => {
+    const c = window.candor;
+    c.withdraw(); c.grant(['stats']); c.deny(['stats']); c.grant(['video']); c.withdraw();
+  });
+  const withdrawn = await stored(p);
+  await until('the last copied', async () => (await last(p)) === withdrawn);
+  assert.ok(!(await copy(p)).includes(granted), 'the grant is no longer listed');
+  await lose(p, granted);
+  await visit(context, p);
+  assert.deepEqual((await h.consent(p)).purposes, { necessary: true, stats: false, video: false });
+  await context.close();
+});
+
 test('an erase the browser lost from localStorage is still honoured: the visitor is asked again', async () => {
   const context = await chrome.newContext();
   const { p, text: granted } = await decide(context, () => window.candor.acceptAll());
@@ -124,6 +140,23 @@ test('an erase the browser lost from localStorage is still honoured: the visitor
   await h.prompt(p).waitFor({ state: 'visible' });
   assert.equal(await stored(p), null, 'the lost record is removed');
   assert.ok(!p.requested.includes('/vendor.js'));
+  await context.close();
+});
+
+test('an erase after the clock was set back still covers the decision it erased', async () => {
+  const context = await chrome.newContext();
+  const p = await h.page(context);
+  await p.clock.install({ time: Date.now() + 30e3 });
+  await visit(context, p);
+  await p.evaluate(() => window.candor.acceptAll());
+  const granted = await stored(p);
+  await until('the grant copied', async () => (await last(p)) === granted);
+  await p.clock.setSystemTime(Date.now());
+  await p.evaluate(() => window.candor.erase());
+  await until('the erase copied', async () => /^erased:/.test(await last(p)));
+  await lose(p, granted);
+  await visit(context, p);
+  assert.equal((await h.consent(p)).decided, false);
   await context.close();
 });
 
@@ -173,7 +206,7 @@ test('a grant only the copy kept (its localStorage write lost) is not brought ba
 test('a record put in localStorage by something else than Candor (a test, another tool) stands', async () => {
   const context = await chrome.newContext();
   const { p, text: rejected } = await decide(context, () => window.candor.rejectAll());
-  const accepted = JSON.stringify({ ...JSON.parse(rejected), purposes: { stats: true, video: true } });
+  const accepted = JSON.stringify({ ...JSON.parse(rejected), purposes: { stats: true, video: true }, updated_at: Math.floor(Date.now() / 1000) + 1 });
   await p.evaluate((t) => localStorage.setItem('candor.consent', t), accepted);
   await visit(context, p);
   assert.deepEqual((await h.consent(p)).purposes, { necessary: true, stats: true, video: true });
