@@ -331,18 +331,22 @@ pub fn reconcile(local: Option<&str>, written: &[&str]) -> Reconciled {
     let Some(mine) = mine else { return Reconciled::Keep };
     let copy = StoredRecord::from_json(last);
     // Written before the last write: still in the copy's history, or (more
-    // decisions since than it keeps) dated no later than the last one.
-    let lost = before.contains(&here) || copy.as_ref().is_some_and(|c| mine.updated_at <= c.updated_at);
-    if !lost {
+    // decisions since than it keeps) one of this config's records dated no
+    // later than the last one.
+    let listed = before.contains(&here);
+    if !listed && !copy.as_ref().is_some_and(|c| mine.updated_at <= c.updated_at) {
         return Reconciled::Keep;
     }
     let Some(copy) = copy else { return Reconciled::Neither };
-    let comparable = mine.revision == copy.revision
+    let comparable = mine.v == copy.v
+        && mine.revision == copy.revision
         && mine.purposes.len() == copy.purposes.len()
         && copy.purposes.keys().all(|id| mine.purposes.contains_key(id));
     let within = |a: &StoredRecord, b: &StoredRecord| a.purposes.iter().all(|(id, g)| !*g || b.purposes.get(id) == Some(&true));
     if !comparable {
-        Reconciled::Neither
+        // Listed: a write of Candor's that was lost. Only dated: another
+        // config's or version's record, which the load judges.
+        if listed { Reconciled::Neither } else { Reconciled::Keep }
     } else if within(&copy, &mine) {
         Reconciled::Use(last.to_string())
     } else if within(&mine, &copy) {
@@ -430,6 +434,9 @@ mod tests {
         // An older one is a write the copy no longer lists (more decisions
         // since than it keeps): the narrower wins.
         assert_eq!(k(Some(&all), &[&stats, &ads, &stats, &none]), Reconciled::Use(none.clone()));
+        // Not listed and not comparable (another revision's, another
+        // version's record): left to the load, which asks again and says why.
+        assert_eq!(k(Some(&rec("r0", true, true, NOW)), &[&all, &none]), Reconciled::Keep);
         // An unreadable record stands here (it is asked again at load, with a warning).
         assert_eq!(k(Some("{not json"), &["{not json", &all]), Reconciled::Keep);
         // An erase lost: a record from before it is gone; a later one stands.
