@@ -177,6 +177,10 @@ test('an erase stays honoured after later page loads and decisions: a record fro
   assert.equal(await p.evaluate(() => window.__vendorRan === true), false);
   // A decision made in the same second as an erase, after it, stands.
   await p.evaluate(() => { window.candor.erase(); window.candor.acceptAll(); });
+  // (A page left before its copy's write completes may lose that write: the
+  // transaction goes with the page.)
+  const accepted = await stored(p);
+  await until('the decision copied', async () => (await last(p)) === accepted);
   await visit(context, p);
   assert.deepEqual((await h.consent(p)).purposes, { necessary: true, stats: true, video: true });
   await context.close();

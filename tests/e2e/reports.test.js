@@ -640,7 +640,9 @@ test('a day-long Retry-After holds this page for the day but later pages for an 
     await q.goto(p.url());
     await h.ready(q);
     assert.deepEqual(await q.evaluate(() => window.candor.flush()), { sent: 1 });
-    assert.equal(await p.evaluate(() => localStorage.getItem('candor.retry')), null);
+    assert.equal(await q.evaluate(() => localStorage.getItem('candor.retry')), null);
+    // The other tab's view of localStorage follows a moment later.
+    await p.waitForFunction(() => localStorage.getItem('candor.retry') === null);
     assert.equal(f.log.length, 2);
   });
 });
