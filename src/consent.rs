@@ -314,7 +314,7 @@ pub const ERASED_MARK: &str = "erased:";
 pub fn reconcile(local: Option<&str>, written: &[&str]) -> Reconciled {
     let here = local.unwrap_or("");
     let mine = StoredRecord::from_json(here);
-    let records: Vec<&str> = written.iter().copied().filter(|w| !w.starts_with(ERASED_MARK)).collect();
+    let records = records(written);
     // The last erase (its mark stays first in the copy, the records written
     // since follow it): a record not among those, dated by then, is one the
     // erase removed (one made in the same second after it is among them).
@@ -354,6 +354,18 @@ pub fn reconcile(local: Option<&str>, written: &[&str]) -> Reconciled {
     } else {
         Reconciled::Neither
     }
+}
+
+/// The records in the copy's history, without the erase mark.
+fn records<'a>(written: &[&'a str]) -> Vec<&'a str> {
+    written.iter().copied().filter(|w| !w.starts_with(ERASED_MARK)).collect()
+}
+
+/// Whether the copy must be brought up to `local` after a [`Reconciled::Keep`]:
+/// its last record is another (an erase mark alone stands for nothing stored).
+pub fn copy_behind(local: Option<&str>, written: &[&str]) -> bool {
+    let here = local.unwrap_or("");
+    records(written).last().map_or(!here.is_empty(), |last| *last != here)
 }
 
 /// Why a decision was refused (and nothing changed).
@@ -455,6 +467,17 @@ mod tests {
         assert_eq!(k(Some(&same), &[&erased, &same]), Reconciled::Keep);
         assert_eq!(k(Some(&same), &[&erased, &same, &none]), Reconciled::Use(none.clone()));
         assert_eq!(k(None, &[&erased, &none]), Reconciled::Keep);
+    }
+
+    #[test]
+    fn the_copy_follows_what_stands() {
+        let all = rec("r1", true, true, NOW);
+        let erased = format!("{ERASED_MARK}{NOW}");
+        assert!(!copy_behind(Some(&all), &[&erased, &all]));
+        assert!(copy_behind(Some(&all), &[&erased]));
+        assert!(!copy_behind(None, &[&erased]), "a mark alone is nothing stored");
+        assert!(!copy_behind(None, &[]));
+        assert!(copy_behind(None, &[&all]));
     }
 
     #[test]

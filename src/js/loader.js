@@ -42,9 +42,10 @@ var pageNonce = script ? script.nonce || '' : (function () {
 })();
 
 // The decision's durable copy, in IndexedDB (database "candor", store "kv",
-// key "candor.consent"): the last few records the core wrote to
-// localStorage's candor.consent, oldest first ("" for a removal; after an
-// erase only its mark, "erased:" and its Unix seconds). The core adds each
+// key "candor.consent"): the mark of the last erase ("erased:" and its Unix
+// seconds), if any, then the last DURABLE_KEEP records the core wrote to
+// localStorage's candor.consent, oldest first ("" for a removal; an erase
+// forgets the records before it). The core adds each
 // write (keepDecision, called from src/shell/storage.rs) in a transaction
 // with strict durability, which is on disk when it completes. Chromium
 // writes localStorage to disk up to about a minute late, so a browser
@@ -86,6 +87,7 @@ var durableRead = new Promise(function (resolve) {
     queued.forEach(keepDecision);
   };
 });
+function isMark(t) { return String(t).indexOf(ERASED_MARK) === 0; }
 // Adds a write to the copy.
 function keepDecision(text) {
   if (!durableDb) { if (durableQueue) durableQueue.push(text); return; }
@@ -94,9 +96,9 @@ function keepDecision(text) {
     var get = store.get(DECISION), written;
     get.onsuccess = function () {
       // The last erase's mark stays first, then the last DURABLE_KEEP records.
-      var old = text.indexOf(ERASED_MARK) === 0 || !Array.isArray(get.result) ? [] : get.result;
-      var mark = old.filter(function (t) { return String(t).indexOf(ERASED_MARK) === 0; }).slice(-1);
-      written = old.filter(function (t) { return String(t).indexOf(ERASED_MARK) !== 0; });
+      var old = isMark(text) || !Array.isArray(get.result) ? [] : get.result;
+      var mark = old.filter(isMark).slice(-1);
+      written = old.filter(function (t) { return !isMark(t); });
       if (written[written.length - 1] !== text) written.push(text);
       written = mark.concat(written.slice(-DURABLE_KEEP));
       store.put(written, DECISION);
@@ -107,7 +109,7 @@ function keepDecision(text) {
 // The bytes of the decisions the copy holds (UTF-16 units x 2), for "Your data"; null: none.
 function keptDecisionBytes() {
   var bytes = 0;
-  (durableKept || []).forEach(function (t) { if (t.indexOf(ERASED_MARK) !== 0) bytes += t.length * 2; });
+  (durableKept || []).forEach(function (t) { if (!isMark(t)) bytes += t.length * 2; });
   return bytes || null;
 }
 // The copy to settle localStorage's record against, or undefined: none, not

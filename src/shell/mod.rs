@@ -271,10 +271,7 @@ impl App {
             let written: Vec<&str> = copy.split('\u{1f}').collect();
             match crate::consent::reconcile(stored.as_deref(), &written) {
                 Reconciled::Keep => {
-                    // The copy follows localStorage (an erase mark alone stands for "nothing").
-                    let here = stored.as_deref().unwrap_or("");
-                    let last = written.iter().rev().find(|w| !w.starts_with(crate::consent::ERASED_MARK));
-                    if last.map_or(!here.is_empty(), |l| *l != here) {
+                    if crate::consent::copy_behind(stored.as_deref(), &written) {
                         storage::keep_durably(stored.as_deref());
                     }
                 }
