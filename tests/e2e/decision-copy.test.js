@@ -77,9 +77,17 @@ async function visit(context, p) {
 async function decide(context, how) {
   const p = await visit(context);
   await p.evaluate(how);
+  return { p, text: await copied(p) };
+}
+
+/** Waits until the copy's last write is an erase's mark. */
+const eraseCopied = (p) => until('the erase copied', async () => /^erased:\d+$/.test(await last(p)));
+
+/** The record localStorage holds, once the copy's last write is that record too. */
+async function copied(p) {
   const text = await stored(p);
   await until('the decision copied', async () => (await last(p)) === text);
-  return { p, text };
+  return text;
 }
 
 /** The browser lost the last write: localStorage holds `text` again (from a page without Candor). */
@@ -92,9 +100,8 @@ test('a withdrawal the browser lost from localStorage is still honoured: its dur
   const context = await chrome.newContext();
   const { p, text: granted } = await decide(context, () => window.candor.acceptAll());
   await p.evaluate(() => window.candor.withdraw());
-  const withdrawn = await stored(p);
+  const withdrawn = await copied(p);
   assert.notEqual(withdrawn, granted);
-  await until('the withdrawal copied', async () => (await last(p)) === withdrawn);
 
   await lose(p, granted);
   p.requested.length = 0;
@@ -116,8 +123,7 @@ test('more decisions lost than the copy lists: the record that comes back is old
     const c = window.candor;
     c.withdraw(); c.grant(['stats']); c.deny(['stats']); c.grant(['video']); c.withdraw();
   });
-  const withdrawn = await stored(p);
-  await until('the last copied', async () => (await last(p)) === withdrawn);
+  const withdrawn = await copied(p);
   assert.ok(!(await copy(p)).includes(granted), 'the grant is no longer listed');
   await lose(p, granted);
   await visit(context, p);
@@ -129,7 +135,7 @@ test('an erase the browser lost from localStorage is still honoured: the visitor
   const context = await chrome.newContext();
   const { p, text: granted } = await decide(context, () => window.candor.acceptAll());
   await p.evaluate(() => window.candor.erase());
-  await until('the erase copied', async () => /^erased:\d+$/.test(await last(p)));
+  await eraseCopied(p);
   assert.equal((await copy(p)).length, 1, 'the copy forgets the decisions it held: only the time of the erase is left');
   assert.equal(await p.evaluate(() => window.candor.inspect().durable), null, 'an erased copy holds nothing to list');
 
@@ -149,11 +155,10 @@ test('an erase after the clock was set back still covers the decision it erased'
   await p.clock.install({ time: Date.now() + 30e3 });
   await visit(context, p);
   await p.evaluate(() => window.candor.acceptAll());
-  const granted = await stored(p);
-  await until('the grant copied', async () => (await last(p)) === granted);
+  const granted = await copied(p);
   await p.clock.setSystemTime(Date.now());
   await p.evaluate(() => window.candor.erase());
-  await until('the erase copied', async () => /^erased:/.test(await last(p)));
+  await eraseCopied(p);
   await lose(p, granted);
   await visit(context, p);
   assert.equal((await h.consent(p)).decided, false);
@@ -164,12 +169,11 @@ test('an erase stays honoured after later page loads and decisions: a record fro
   const context = await chrome.newContext();
   const { p, text: granted } = await decide(context, () => window.candor.acceptAll());
   await p.evaluate(() => window.candor.erase());
-  await until('the erase copied', async () => /^erased:/.test(await last(p)));
+  await eraseCopied(p);
   // A reload, then a new decision (a rejection), then the browser loses everything since the grant.
   await visit(context, p);
   await p.evaluate(() => window.candor.rejectAll());
-  const rejected = await stored(p);
-  await until('the rejection copied', async () => (await last(p)) === rejected);
+  const rejected = await copied(p);
   assert.match((await copy(p))[0], /^erased:\d+$/, 'the mark stays first');
   await lose(p, granted);
   await visit(context, p);
@@ -179,8 +183,7 @@ test('an erase stays honoured after later page loads and decisions: a record fro
   await p.evaluate(() => { window.candor.erase(); window.candor.acceptAll(); });
   // (A page left before its copy's write completes may lose that write: the
   // transaction goes with the page.)
-  const accepted = await stored(p);
-  await until('the decision copied', async () => (await last(p)) === accepted);
+  const accepted = await copied(p);
   await visit(context, p);
   assert.deepEqual((await h.consent(p)).purposes, { necessary: true, stats: true, video: true });
   await context.close();
@@ -274,15 +277,13 @@ test('a real browser killed (SIGKILL) right after a withdrawal: the withdrawal h
   try {
     let p = await visit(b.context);
     await p.evaluate(() => window.candor.acceptAll());
-    const granted = await stored(p);
-    await until('the grant copied', async () => (await last(p)) === granted);
+    const granted = await copied(p);
     await b.close(); // a normal close writes everything
     b = await realChromium(profile);
     p = await visit(b.context);
     assert.deepEqual((await h.consent(p)).purposes, { necessary: true, stats: true, video: true }, 'the grant was kept');
     await p.evaluate(() => window.candor.withdraw());
-    const withdrawn = await stored(p);
-    await until('the withdrawal copied', async () => (await last(p)) === withdrawn);
+    const withdrawn = await copied(p);
     await b.kill();
     b = await realChromium(profile);
     p = await visit(b.context);
