@@ -453,6 +453,16 @@ test('reports recorded while the clock ran 9 days ahead, then the clock set righ
   await context.close();
 });
 
+/** Flushes one report and returns the report bodies the page posted meanwhile. */
+async function flushOne(p) {
+  const sent = [];
+  const seen = (r) => { if (new URL(r.url()).pathname === '/v1/reports') sent.push(JSON.parse(r.postData())); };
+  p.on('request', seen);
+  assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 1 });
+  p.off('request', seen);
+  return sent;
+}
+
 test('a clock stepped back a few seconds after a window opened: its report keeps the window its events were counted in', async () => {
   const context = await chrome.newContext();
   const p = await h.page(context);
@@ -467,9 +477,7 @@ test('a clock stepped back a few seconds after a window opened: its report keeps
   await trackN(p, 3, '/');
   assert.deepEqual(await p.evaluate(() => window.candor.inspect().open.map((o) => o.start)), [opened / 1000]);
   await p.clock.setSystemTime(opened - 7000);
-  const sent = [];
-  p.on('request', (r) => { if (new URL(r.url()).pathname === '/v1/reports') sent.push(JSON.parse(r.postData())); });
-  assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 1 });
+  const sent = await flushOne(p);
   assert.deepEqual(sent.map((r) => r.window.start), [opened / 1000], 'not moved a day back');
   await context.close();
 });
@@ -484,9 +492,7 @@ test('a day-long window flushed before noon UTC is sent as that day, not moved b
   await h.ready(p);
   await p.evaluate(() => window.candor.grant(['stats']));
   await trackN(p, 2, '/');
-  const sent = [];
-  p.on('request', (r) => { if (new URL(r.url()).pathname === '/v1/reports') sent.push(JSON.parse(r.postData())); });
-  assert.deepEqual(await p.evaluate(() => window.candor.flush()), { sent: 1 });
+  const sent = await flushOne(p);
   assert.deepEqual(sent.map((r) => [r.window.start, r.window.seconds]), [[day / 1000, 86400]]);
   await context.close();
 });
