@@ -95,6 +95,21 @@ async function ready(p) {
   await p.evaluate(() => window.candor.ready);
 }
 
+/**
+ * Waits until `get()` deep-equals `expected` (up to 5 s), then asserts it.
+ * The cookie store that `context.cookies()` reads over CDP takes a page's
+ * `document.cookie` writes a moment after the page made them.
+ */
+async function settled(get, expected, message) {
+  let seen;
+  for (let i = 0; i < 100; i++) {
+    seen = await get();
+    if (require('node:util').isDeepStrictEqual(seen, expected)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  require('node:assert/strict').deepEqual(seen, expected, message);
+}
+
 const prompt = (p) => p.locator('[data-testid="candor-prompt"]');
 const consent = (p) => p.evaluate(() => window.candor.consent());
 const events = (p, name) => p.evaluate((n) => window.__events.filter((e) => e.name === n), name);
@@ -125,4 +140,4 @@ function html({ head = '', body = '', attrs = 'data-config="/candor.config.json"
 <button id="page-button" type="button">Page button</button></main>${body}</body></html>`;
 }
 
-module.exports = { ROOT, CHROMIUM, ARGS, site, write, collector, browser, page, ready, prompt, consent, events, config, html };
+module.exports = { ROOT, CHROMIUM, ARGS, site, write, collector, browser, page, ready, settled, prompt, consent, events, config, html };
