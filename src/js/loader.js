@@ -343,7 +343,8 @@ function withView(call) {
   return function (view) {
     if (view !== undefined && view !== 'preferences' && view !== 'data') {
       throw new TypeError('candor.open(view): view must be "preferences" or "data"' +
-        (typeof view === 'string' ? ', not "' + view.slice(0, 40) + '"' : ', not a ' + typeof view));
+        (typeof view === 'string' ? ', not ' + JSON.stringify(view.slice(0, 40)) + (view.length > 40 ? '…' : '')
+          : view === null ? ', not null' : ', not ' + (typeof view === 'object' ? 'an ' : 'a ') + typeof view));
     }
     return view === undefined ? call() : call(view);
   };
