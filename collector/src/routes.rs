@@ -76,7 +76,9 @@ async fn json_body(headers: &HeaderMap, body: Body) -> Result<Value, Response> {
     }
     // The body is read as UTF-8: a charset that says otherwise is refused, not misread.
     let charset = params.filter_map(|p| p.split_once('=')).find(|(k, _)| k.trim().eq_ignore_ascii_case("charset"));
-    if charset.is_some_and(|(_, v)| !v.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")) {
+    // The WHATWG Encoding Standard's labels of UTF-8.
+    let utf8 = |v: &str| ["utf-8", "utf8", "unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "x-unicode20utf8"].iter().any(|l| v.eq_ignore_ascii_case(l));
+    if charset.is_some_and(|(_, v)| !utf8(v.trim().trim_matches('"'))) {
         return Err(error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type: charset must be utf-8"));
     }
     // A compressed body is not unpacked (RFC 9110 §8.4: 415).

@@ -116,6 +116,11 @@ pub const MAX_KEYS: usize = 1024;
 /// nothing of the others.
 pub const MAX_FIELDS: usize = 64;
 
+/// Shapes one field keeps: a category, a sum, and histograms of up to 64
+/// buckets (validated) are 66; rows stored otherwise could hold any length.
+/// A shape past it (in the order reports are read) is not summed.
+pub const MAX_SHAPES: usize = 72;
+
 /// Purposes one event's sum tells apart (see [`Cell`]). An event belongs to
 /// one purpose in a config, which declares at most 32: 32 is an event moved
 /// through every one of them. Reports of further purposes are counted
@@ -172,10 +177,14 @@ impl Cell {
 
 /// One shape of a field's sums. A category or histogram is `None` once
 /// overflowed (more than [`MAX_KEYS`] values or buckets): withheld whole.
+/// A histogram's shape is its number of buckets: a config revision that
+/// changed the bucket bounds sends another number of them, and its cells
+/// are never added to the old ones (the same number with other bounds
+/// cannot be told apart; the schema's `revision` advice covers that).
 #[derive(Clone)]
 enum FieldSum {
     Category(Option<BTreeMap<String, Cell>>),
-    Histogram(Option<Vec<Cell>>),
+    Histogram(usize, Option<Vec<Cell>>),
     Sum(Cell),
 }
 
@@ -245,11 +254,13 @@ impl Aggregate {
             if let Some((f, n)) = shapes.iter_mut().find(|(f, _)| takes(f, v)) {
                 match (f, v) {
                     (FieldSum::Category(m), Value::Object(o)) => add_category(m, o, purpose),
-                    (FieldSum::Histogram(h), Value::Array(a)) => add_histogram(h, a, purpose),
+                    (FieldSum::Histogram(_, h), Value::Array(a)) => add_histogram(h, a, purpose),
                     (FieldSum::Sum(c), _) => c.add(v, purpose),
                     _ => {}
                 }
                 *n += 1;
+            } else if shapes.len() >= MAX_SHAPES {
+                continue;
             } else if let Some(f) = start(v, purpose) {
                 shapes.push((f, 1));
             }
@@ -279,12 +290,12 @@ fn finish(site: &str, event: &str, reports: u64, count: Cell, fields: BTreeMap<S
     for (name, f) in fields {
         let v = match f {
             // Overflowed: withheld whole.
-            FieldSum::Category(None) | FieldSum::Histogram(None) => continue,
+            FieldSum::Category(None) | FieldSum::Histogram(_, None) => continue,
             FieldSum::Category(Some(m)) => {
                 let Some(cells) = m.iter().map(|(k, c)| shown(c).map(|v| (k.clone(), v))).collect::<Option<Map<String, Value>>>() else { continue };
                 if cells.is_empty() { continue } else { Value::Object(cells) }
             }
-            FieldSum::Histogram(Some(h)) => match h.iter().map(shown).collect::<Option<Vec<Value>>>() {
+            FieldSum::Histogram(_, Some(h)) => match h.iter().map(shown).collect::<Option<Vec<Value>>>() {
                 Some(buckets) => Value::Array(buckets),
                 None => continue,
             },
@@ -305,7 +316,7 @@ fn start(v: &Value, purpose: Purpose) -> Option<FieldSum> {
         Value::Array(a) => {
             let mut h = Some(Vec::new());
             add_histogram(&mut h, a, purpose);
-            FieldSum::Histogram(h)
+            FieldSum::Histogram(a.len(), h)
         }
         Value::Number(_) => {
             let mut c = Cell::default();
@@ -318,7 +329,10 @@ fn start(v: &Value, purpose: Purpose) -> Option<FieldSum> {
 
 /// Whether a field's value `v` has the shape of the sum `f`.
 fn takes(f: &FieldSum, v: &Value) -> bool {
-    matches!((f, v), (FieldSum::Category(_), Value::Object(_)) | (FieldSum::Histogram(_), Value::Array(_)) | (FieldSum::Sum(_), Value::Number(_)))
+    match (f, v) {
+        (FieldSum::Histogram(n, _), Value::Array(a)) => *n == a.len(),
+        _ => matches!((f, v), (FieldSum::Category(_), Value::Object(_)) | (FieldSum::Sum(_), Value::Number(_))),
+    }
 }
 
 /// Adds a report's category cells; a value past [`MAX_KEYS`] overflows
@@ -346,7 +360,8 @@ fn add_histogram(h: &mut Option<Vec<Cell>>, a: &[Value], purpose: Purpose) {
         *h = None;
         return;
     }
-    if cells.len() < a.len() {
+    // A shape of its own per length (`takes`): only the first report sizes it.
+    if cells.is_empty() {
         cells.resize_with(a.len(), Cell::default);
     }
     for (c, n) in cells.iter_mut().zip(a) {
@@ -424,6 +439,19 @@ mod tests {
         assert_eq!(a["fields"]["amount"], json!(100), "{a}");
         let b = aggregate("s", "pv", &[r(json!(2.5)), r(json!({"x": 1})), r(json!({"x": 1}))], 1);
         assert_eq!(b["fields"]["amount"], json!({"x": 2}), "{b}");
+    }
+
+    /// Histograms with another number of buckets (new bounds under a new
+    /// revision) are another shape: never added cell by cell to the old
+    /// ones. Before, 3-bucket reports' overflow counts landed in the 4-bucket
+    /// layout's third bucket.
+    #[test]
+    fn histograms_of_another_length_are_never_mixed() {
+        let r = |ms: Value| json!({"events": {"pv": {"count": 1, "fields": {"ms": ms}}}}).to_string();
+        let a = aggregate("s", "pv", &[r(json!([1, 1, 5])), r(json!([1, 1, 5])), r(json!([0, 0, 1, 0]))], 1);
+        assert_eq!(a["fields"]["ms"], json!([2, 2, 10]), "{a}");
+        let b = aggregate("s", "pv", &[r(json!([1, 1, 5])), r(json!([0, 0, 1, 0])), r(json!([0, 2, 1, 0]))], 1);
+        assert_eq!(b["fields"]["ms"], json!([0, 2, 2, 0]), "{b}");
     }
 
     /// The count too: one visitor's count with two reports listing the
@@ -547,7 +575,7 @@ mod tests {
     fn a_histogram_past_the_bound_is_withheld_whole() {
         let r = |n: usize| of("analytics", 1, json!({"ms": vec![1; n]}));
         assert_eq!(aggregate("s", "pv", &[r(MAX_KEYS), r(2)], 1)["fields"]["ms"].as_array().map(Vec::len), Some(MAX_KEYS));
-        let a = aggregate("s", "pv", &[r(2), r(MAX_KEYS + 1), r(3)], 1);
+        let a = aggregate("s", "pv", &[r(2), r(MAX_KEYS + 1), r(MAX_KEYS + 1)], 1);
         assert_eq!((a["count"].clone(), a["fields"].clone()), (json!(3), json!({})), "{a}");
     }
 

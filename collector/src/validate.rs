@@ -76,8 +76,11 @@ fn sum_value(v: &Value, path: &str) -> Result<(), Invalid> {
     }
 }
 
+/// A whole number in `[min, max]`; written `60.0` too, as JSON Schema's
+/// `integer` takes it.
 fn integer(v: &Value, path: &str, min: u64, max: u64) -> Result<u64, Invalid> {
-    match v.as_u64() {
+    let whole = v.as_f64().filter(|x| x.fract() == 0.0 && (0.0..9.0e15).contains(x)).map(|x| x as u64);
+    match v.as_u64().or(whole) {
         Some(n) if (min..=max).contains(&n) => Ok(n),
         _ => fail(path, format!("must be an integer between {min} and {max}")),
     }
@@ -381,6 +384,13 @@ mod tests {
         let mut v = ok();
         v["window"]["start"] = json!(130);
         assert!(err(v).starts_with("window.start:"));
+        // Whole numbers written as floats are integers (JSON Schema); others are not.
+        let mut v = ok();
+        v["window"] = json!({"start": 120.0, "seconds": 60.0});
+        assert_eq!(report(&v, &["s".into()]).unwrap().0.window_start, 120);
+        let mut v = ok();
+        v["window"]["seconds"] = json!(60.5);
+        assert_eq!(err(v), "window.seconds: must be an integer between 1 and 86400");
         let mut v = ok();
         v["extra"] = json!(1);
         assert_eq!(err(v), "extra: unknown field");
