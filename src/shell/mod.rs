@@ -193,6 +193,9 @@ struct App {
     /// in the visitor's history when the collector acknowledges it. An erase
     /// empties it, so nothing sent before an erase comes back.
     withdrawn: RefCell<Vec<String>>,
+    /// The last decision this page stored: the record written, and what it
+    /// granted and denied (see [`App::theirs`]).
+    last_decision: RefCell<Option<LastDecision>>,
     /// QA mode is on for this host.
     qa: bool,
     /// QA clock offset in seconds (`candor.qa.advance`).
@@ -324,6 +327,7 @@ impl App {
             reattach_queued: Cell::new(false),
             hide_sent: RefCell::new(Vec::new()),
             withdrawn: RefCell::new(Vec::new()),
+            last_decision: RefCell::new(None),
             qa,
             clock_offset: Cell::new(0),
             last_beat_ms: Cell::new(0.0),
@@ -590,9 +594,8 @@ impl App {
                     App::later(&weak, Intent::Erased);
                 }
             } else if key.is_none() || key.as_deref() == Some(storage::CONSENT) {
-                if let Some(app) = weak.upgrade() {
-                    App::later(&Rc::downgrade(&app), Intent::Reload);
-                }
+                let value = e.dyn_ref::<web_sys::StorageEvent>().and_then(|s| s.new_value());
+                App::later(&weak, Intent::Theirs(value));
             } else if key.as_deref().is_some_and(|k| k.starts_with("candor.")) {
                 let written = e.dyn_ref::<web_sys::StorageEvent>().and_then(|s| s.new_value()).is_some();
                 if let Some(app) = weak.upgrade() {
@@ -1145,6 +1148,7 @@ impl App {
                 self.with_view(|p| p.back(decided, gpc, reopen));
             }
             Intent::Reload => self.reload_consent(),
+            Intent::Theirs(value) => self.theirs(value),
             Intent::Erased => self.erased_in_another_tab(),
             Intent::Allow(ids) => {
                 let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
@@ -1206,6 +1210,34 @@ impl App {
         self.unstored_at.set(None);
         self.state.borrow_mut().consent = Consent::undecided(&self.config);
         self.consent_changed();
+    }
+
+    /// Another tab wrote `value` as the stored decision (`None`: removed it).
+    /// Taken over ([`App::reload_consent`]), unless a decision of this page
+    /// landed after it without having seen it: this page's view of storage
+    /// then still shows its own record, not `value` (Chromium keeps a
+    /// page's own pending write over another tab's earlier one). A long
+    /// task, or a click queued before the `storage` event, makes that
+    /// happen; the page's record, made over the decision it knew, would
+    /// undo the other tab's withdrawal or erase. So this page's decision is
+    /// made again, over `value`: only what it granted or denied changes.
+    fn theirs(&self, value: Option<String>) {
+        let stored = storage::get(storage::CONSENT);
+        let last = self.last_decision.borrow().clone();
+        if let Some(last) = last.filter(|l| stored != value && stored.as_deref() == Some(l.text.as_str())) {
+            match &value {
+                Some(v) => {
+                    storage::set(storage::CONSENT, v);
+                }
+                None => storage::remove(storage::CONSENT),
+            }
+            let grant: Vec<&str> = last.grant.iter().map(String::as_str).collect();
+            let deny: Vec<&str> = last.deny.iter().map(String::as_str).collect();
+            // `decide` takes `value` over first; ids were checked when first decided.
+            let _ = self.decide(&grant, &deny, last.method);
+            return;
+        }
+        self.reload_consent();
     }
 
     /// Another tab changed the decision: take it over. Not a stored record
@@ -1342,6 +1374,12 @@ impl App {
 
     /// Applies a decision, persists it, closes the prompt and tells the page.
     fn decide(&self, grant: &[&str], deny: &[&str], method: Method) -> Result<(), crate::consent::Undecidable> {
+        // Another tab's decision this tab has not heard of yet (a long task
+        // holds back the `storage` event; a click queued behind it runs
+        // first) is taken over before this one is made on top of it: a
+        // grant of one purpose never writes back another that the visitor
+        // just withdrew, or a decision they just erased, elsewhere.
+        self.reload_consent();
         // Page code repeating a grant the visitor already made (on every page
         // load, in a callback) changes nothing: no event, no receipt. A
         // visitor's own click always counts, and so does any call that
@@ -1365,6 +1403,12 @@ impl App {
             if let Some(rec) = st.consent.to_record(&self.config) {
                 let text = rec.to_json();
                 let stored = storage::set(storage::CONSENT, &text);
+                *self.last_decision.borrow_mut() = stored.then(|| LastDecision {
+                    text,
+                    grant: grant.iter().map(|s| s.to_string()).collect(),
+                    deny: deny.iter().map(|s| s.to_string()).collect(),
+                    method,
+                });
                 self.stored_once.set(self.stored_once.get() || stored);
                 // Refused: it holds for this page (said once, by `storage`).
                 self.unstored_at.set(if stored { None } else { st.consent.updated_at });
@@ -1395,6 +1439,16 @@ impl App {
     fn consent_js(&self) -> JsValue {
         dom::json(&self.state.borrow().consent.to_json())
     }
+}
+
+/// A decision this page stored, to make again over another tab's that it
+/// replaced unseen ([`App::theirs`]).
+#[derive(Clone)]
+struct LastDecision {
+    text: String,
+    grant: Vec<String>,
+    deny: Vec<String>,
+    method: Method,
 }
 
 /// Warns (never fails) about config texts that are not plain English.

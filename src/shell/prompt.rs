@@ -42,8 +42,11 @@ pub enum Intent {
     Back,
     /// Close without deciding.
     Close,
-    /// Another tab changed the stored decision.
+    /// The stored decision may have changed (a page restored, resumed).
     Reload,
+    /// Another tab wrote the stored decision (`Some`, the `storage` event's
+    /// new value) or removed it (`None`).
+    Theirs(Option<String>),
     /// Another tab erased everything (its `candor.erased` mark).
     Erased,
     /// A placeholder's button: grant just these purposes.

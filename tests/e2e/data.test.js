@@ -1036,3 +1036,34 @@ test('erase and reload while the receipt is still on its way: the next page keep
     front.close();
   }
 });
+
+test("a grant in a tab that has not yet heard of another tab's withdrawal or erase does not switch the withdrawn purpose back on", async () => {
+  const { context, p } = await open();
+  const q = await h.page(context);
+  await q.goto(server.url + '/');
+  await h.ready(q);
+  for (const how of ['withdraw', 'erase']) {
+    await p.evaluate(() => { window.candor.deny(['video']); window.candor.grant(['stats']); });
+    await q.waitForFunction(() => window.candor.consent().purposes.stats && !window.candor.consent().purposes.video);
+    // Tab P runs a long task (its `storage` events wait behind it); tab Q
+    // withdraws or erases meanwhile; P's page code then grants video.
+    const busy = p.evaluate(() => {
+      const t = Date.now();
+      while (Date.now() - t < 1500);
+      window.candor.grant(['video']);
+      return Date.now();
+    });
+    await q.waitForTimeout(300);
+    const qAt = await q.evaluate((how) => { window.candor[how](); return Date.now(); }, how);
+    assert.ok(qAt < await busy, `Q's ${how} came while P was busy`);
+    const want = { necessary: true, stats: false, video: true };
+    await p.waitForFunction(() => window.candor.consent().purposes.stats === false);
+    assert.deepEqual((await h.consent(p)).purposes, want, `after ${how}`);
+    const stored = JSON.parse(await p.evaluate(() => localStorage.getItem('candor.consent')));
+    assert.deepEqual(stored.purposes, { stats: false, video: true });
+    await q.waitForFunction(() => window.candor.consent().purposes.video);
+    assert.deepEqual((await h.consent(q)).purposes, want);
+    assert.deepEqual(await q.evaluate(() => window.candor.track('page_view', { path: '/' })), { accepted: false, reason: 'no-consent' });
+  }
+  await context.close();
+});
