@@ -13,7 +13,28 @@
 // Outside a browser (a server-side render that requires the package) there
 // is nothing to do, and nothing may throw.
 if (typeof window === 'undefined' || typeof document === 'undefined') return null;
-var script = options ? null : document.currentScript || document.querySelector('script[src*="candor.js"]');
+// Named <img>, <form>, <embed>, <object> and <iframe> elements show up as
+// properties of document, over its own (DOM clobbering: user content with
+// <img name="currentScript" data-config="/evil.json"> would otherwise pass
+// for this tag). Read through Document.prototype's getters, they cannot.
+function docGet(name, from) {
+  return Object.getOwnPropertyDescriptor(from || Document.prototype, name).get.call(document);
+}
+var script = options ? null : docGet('currentScript') || Document.prototype.querySelector.call(document, 'script[src*="candor.js"]');
+// Names of document that Candor (this loader, the wasm's glue) reads. One
+// hidden by an element stops the boot with an error naming it: the prompt
+// would go into an <img name="body">, a listener onto a form.
+var DOC_NAMES = ['activeElement', 'addEventListener', 'adoptNode', 'baseURI', 'body', 'contains', 'cookie', 'createElement',
+  'createTextNode', 'currentScript', 'dispatchEvent', 'documentElement', 'fullscreenElement', 'head', 'hidden', 'implementation',
+  'querySelector', 'querySelectorAll', 'readyState', 'removeEventListener', 'visibilityState'];
+function hiddenDocName() {
+  var name = DOC_NAMES.filter(function (n) { return Object.prototype.hasOwnProperty.call(document, n); })[0];
+  if (!name) return null;
+  var hider = document[name];
+  var tag = hider && hider.tagName ? '<' + hider.tagName.toLowerCase() + ' name="' + name + '">' : 'more than one element';
+  return 'the page has an element named "' + name + '" (' + tag + '), which hides document.' + name +
+    ': Candor does not start, nothing is shown or granted; rename it, or have the sanitizer of user content drop name attributes';
+}
 // Candor's own window.candor is a read-only own property of window holding
 // an object marked __candor. Read that way, not as window.candor.__candor:
 // elements named "candor" in the page (<a id="candor" name="__candor">, a
@@ -30,7 +51,7 @@ if (running && !running.configurable && !running.writable && running.value && ty
 }
 var start = options || {
   configUrl: script && script.getAttribute('data-config'),
-  wasmUrl: new URL('candor_bg.wasm', script ? script.src : document.baseURI),
+  wasmUrl: new URL('candor_bg.wasm', script ? script.src : docGet('baseURI', Node.prototype)),
 };
 
 // The nonce of Candor's own <script> (for the ES module, which cannot see
@@ -145,7 +166,7 @@ function emit(name, detail) {
   try {
     while (emitQueue.length) {
       var next = emitQueue.shift();
-      document.dispatchEvent(new CustomEvent('candor:' + next[0], { detail: next[1] }));
+      EventTarget.prototype.dispatchEvent.call(document, new CustomEvent('candor:' + next[0], { detail: next[1] }));
     }
   } finally {
     emitting = false;
@@ -315,7 +336,7 @@ function runWatchers() {
     try { w.callback(c); } catch (e) { console.error('candor: callback for "' + w.purpose + '" threw', e); }
   }
 }
-document.addEventListener('candor:consent', runWatchers);
+EventTarget.prototype.addEventListener.call(document, 'candor:consent', runWatchers);
 
 // grant/deny take a plain copy of their ids, so a Proxy, a getter that
 // throws or a non-string gets an error naming the bad entry.
@@ -395,6 +416,11 @@ try {
   try { document.dispatchEvent(new CustomEvent('candor:error', { detail: { code: 'boot', message: 'window.candor is taken by the page' } })); } catch (e2) { /* nothing more to say */ }
   return null;
 }
+// Checked again once the page is parsed (the boot below), for elements after this tag.
+if (hiddenDocName()) {
+  fail('boot', hiddenDocName());
+  return candor;
+}
 
 // candor.qa, present only in QA mode (config "qa").
 function qaApi(sdk) {
@@ -458,7 +484,7 @@ function sharedFlush() {
 }
 
 function settle() {
-  document.removeEventListener('securitypolicyviolation', onRefused);
+  EventTarget.prototype.removeEventListener.call(document, 'securitypolicyviolation', onRefused);
   var waiting = queue;
   queue = [];
   waiting.forEach(function (call) {
@@ -727,6 +753,8 @@ Promise.all([wasm, configText(), bodyReady(), durable]).then(function (parts) {
     }
     settle();
   }
+  var hidden = hiddenDocName();
+  if (hidden) return fail('boot', hidden);
   try {
     if (pageNonce) wasm_bindgen.setPageNonce(pageNonce);
     first = wasm_bindgen.bootFirst(parts[1], preset, urlPreset, durableCopy(parts[3]));

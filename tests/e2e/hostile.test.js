@@ -56,6 +56,15 @@ document.addEventListener('candor:consent', function () { window.__order.push('c
   files['twice.html'] = h.html({ body: '<script src="/candor/candor.js" data-config="/other.config.json" async></script>' });
   // Markup named "candor" (user content a sanitizer lets through): window.candor is the page's element.
   files['clobber.html'] = h.html({ body: '<a id="candor"></a><a id="candor" name="__candor"></a><form id="candor"><input name="__candor"></form>' });
+  // User content whose name attributes hide document's own properties. The
+  // first also names a config of its own, making every purpose required.
+  const GATED = '<script type="text/plain" data-candor-purpose="stats">window.__statsRan = true;</script>';
+  files['evil.config.json'] = h.config({ purposes: h.config().purposes.map((x) => ({ ...x, required: true })) });
+  files['clobberScript.html'] = h.html({ attrs: 'data-config="/candor.config.json" defer',
+    body: `<div class="comment"><img name="currentScript" src="/candor/candor.js" data-config="/evil.config.json" alt=""></div>${GATED}` });
+  // After an async tag: the element is parsed after candor.js ran, before the prompt goes in.
+  files['clobberBody.html'] = h.html({ body: `<div class="comment"><img name="body" alt=""></div>${GATED}` });
+  files['clobberListener.html'] = h.html({ attrs: 'data-config="/candor.config.json" defer', body: '<form name="addEventListener"></form>' });
   // A polluted Object.prototype, as a prototype-pollution hole in a library leaves it.
   files['gcm.config.json'] = h.config({ google_consent_mode: { analytics_storage: ['stats'] }, tcf: { cmp_id: 300, vendor_list_version: 1,
     publisher_cc: 'DE', vendors: [8], purposes_map: { 1: ['necessary'], 7: ['stats'] } } });
@@ -249,6 +258,20 @@ test('elements named "candor" in the page (DOM clobbering) do not pass for a run
   assert.equal((await h.consent(p)).decided, false);
   assert.deepEqual(p.logs.filter((l) => /already runs/.test(l.text)), []);
   await context.close();
+});
+
+test('elements named after document\'s own properties (DOM clobbering) stop the boot with an error naming them: no config of theirs is read, nothing is granted', async () => {
+  for (const [file, name, tag] of [['clobberScript.html', 'currentScript', 'img'], ['clobberBody.html', 'body', 'img'], ['clobberListener.html', 'addEventListener', 'form']]) {
+    const { context, p } = await open(file);
+    const error = await p.evaluate(() => window.candor.error);
+    assert.equal(error && error.code, 'boot', file);
+    assert.match(error.message, new RegExp(`element named "${name}" \\(<${tag} name="${name}">\\), which hides document\\.${name}: Candor does not start, nothing is shown or granted`));
+    assert.deepEqual(await p.evaluate(() => [window.candor.consent().decided, window.candor.consent().purposes, window.__statsRan]), [false, {}, undefined], file);
+    assert.equal(await p.locator('candor-consent').count(), 0, file);
+    assert.deepEqual(p.logs.filter((l) => l.type === 'pageerror'), [], file);
+    assert.deepEqual(p.logs.filter((l) => l.type === 'error').map((l) => l.text), [`candor: ${error.message}`], file);
+    await context.close();
+  }
 });
 
 test('a polluted Object.prototype grants nothing: no Consent Mode type, no TCF vendor', async () => {
