@@ -450,6 +450,44 @@ function qaApi(sdk) {
   });
 }
 
+// A gated inline script runs when the core puts its copy in the page
+// (src/shell/activate.rs), after the page was parsed. A document.write then
+// (an ad or pixel snippet written for the parser) would open a new document
+// and replace the whole page, Candor's prompt and listeners too. While it
+// runs, document.write and writeln collect what it writes instead, which
+// goes after the script (its <script>s run, as written ones would), with a
+// warning; a page that replaced document.write itself keeps its own.
+function runInline(anchor, script) {
+  var written = [];
+  var own = Object.prototype.hasOwnProperty.call(document, 'write') || Object.prototype.hasOwnProperty.call(document, 'writeln');
+  function collect(end) {
+    return function () { written.push(Array.prototype.join.call(arguments, '') + end); };
+  }
+  if (!own) {
+    Object.defineProperty(document, 'write', { value: collect(''), configurable: true, writable: true });
+    Object.defineProperty(document, 'writeln', { value: collect('\n'), configurable: true, writable: true });
+  }
+  try {
+    Element.prototype.after.call(anchor, script);
+  } finally {
+    if (!own) {
+      delete document.write;
+      delete document.writeln;
+    }
+  }
+  if (!written.length) return;
+  var what = 'a gated <script data-candor-purpose=' + JSON.stringify(anchor.getAttribute('data-candor-purpose')) +
+    '> called document.write after the page was parsed, which would have replaced the whole page: ';
+  try {
+    var range = document.createRange();
+    range.setStartAfter(script);
+    Element.prototype.after.call(script, range.createContextualFragment(written.join('')));
+    console.warn('candor: ' + what + 'what it wrote was put after the script instead');
+  } catch (e) {
+    console.warn('candor: ' + what + 'what it wrote could not be put in (' + (e && e.message || e) + ') and was left out');
+  }
+}
+
 // candor.on() for a purpose the config does not declare (said once per id).
 var saidUnknown = [];
 function unknownPurpose(purpose) {

@@ -395,6 +395,16 @@ pub fn follow_sources(records: &js_sys::Array) {
     }
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// The loader's `runInline` (src/js/loader.js): puts `script` after
+    /// `anchor`, where it runs at once, with `document.write` collecting
+    /// what it writes (put after it), as a write after the page was parsed
+    /// would replace the whole page.
+    #[wasm_bindgen(catch, js_name = runInline)]
+    fn run_inline(anchor: &Element, script: &Element) -> Result<(), JsValue>;
+}
+
 /// Whether every purpose the element lists is granted (an empty list never is).
 pub fn allowed(el: &Element, consent: &Consent) -> bool {
     let list = el.get_attribute("data-candor-purpose").unwrap_or_default();
@@ -484,7 +494,11 @@ fn activate(doc: &Document, el: &Element) -> Result<Option<js_sys::Promise>, JsV
             if !text.is_empty() {
                 js_sys::Reflect::set(&fresh, &"textContent".into(), &text.into())?;
             }
-            el.after_with_node_1(&fresh)?;
+            if fresh.has_attribute("src") {
+                el.after_with_node_1(&fresh)?;
+            } else {
+                run_inline(el, &fresh)?;
+            }
             // Downloading from now on (not before: a copy the page refused
             // never went in): a withdrawal until it arrives stops it.
             if let (Some(settle), Some(arrived)) = (settle, loaded.clone()) {

@@ -55,6 +55,10 @@ test.before(async () => {
 <script type="text/plain" data-candor-purpose="stats">window.__inlineRuns = (window.__inlineRuns || 0) + 1;</script>
 <iframe title="video" data-candor-purpose="video" data-src="/vendor/video.html"></iframe>` }),
     'vendor/slow.js': 'window.__slow = (window.__slow || 0) + 1;',
+    // An ad or pixel snippet written for the parser: document.write.
+    'write.html': h.html({ body: `<div id="content">Article</div>
+<script type="text/plain" data-candor-purpose="stats">document.write('<img id="written" alt="" src="/vendor/pixel.svg">');
+document.writeln('<script>window.__writtenRan = (window.__writtenRan || 0) + 1;<' + '/script>');</script><p id="after">More</p>` }),
     // Markup a sanitizer lets through (data-* attributes are inert), from a visitor's comment, say.
     'hostile-urls.html': h.html({ body: `<iframe title="a" data-candor-purpose="necessary" data-src="javascript:parent.__pwned = (parent.__pwned || 0) + 1"></iframe>
 <iframe title="b" data-candor-purpose="stats" data-src="  JaVaScRiPt:parent.__pwned = (parent.__pwned || 0) + 1"></iframe>
@@ -437,6 +441,23 @@ test('debug: true logs each refusal with its reason; by default nothing is logge
   await q.evaluate(() => window.candor.track('page_view', {}));
   assert.deepEqual(q.logs.filter((l) => /refused/.test(l.text)), []);
   await quiet.close();
+});
+
+test('a gated inline script that calls document.write after parsing does not replace the page: what it writes goes after it, with a warning', async () => {
+  const context = await chrome.newContext();
+  const p = await open(context, '/write.html');
+  await h.prompt(p).locator('[data-testid="candor-accept-all"]').click();
+  await p.waitForFunction(() => document.getElementById('written'));
+  assert.deepEqual(await p.evaluate(() => [document.getElementById('content')?.textContent, document.getElementById('after')?.textContent,
+    document.getElementById('written').previousElementSibling.dataset.candorPurpose, window.__writtenRan, typeof document.write,
+    Object.prototype.hasOwnProperty.call(document, 'write')]), ['Article', 'More', 'stats', 1, 'function', false]);
+  assert.deepEqual(p.logs.filter((l) => l.type === 'warning' && /document.write/.test(l.text)).map((l) => l.text), ['candor: a gated <script data-candor-purpose="stats"> called ' +
+    'document.write after the page was parsed, which would have replaced the whole page: what it wrote was put after the script instead']);
+  // The prompt still answers: the visitor can withdraw.
+  await p.locator('[data-testid="candor-reopen"]').click();
+  await p.locator('[data-testid="candor-reject-all"]').click();
+  assert.equal((await h.consent(p)).purposes.stats, false);
+  await context.close();
 });
 
 test('a grant taken back in the same task activates nothing', async () => {
