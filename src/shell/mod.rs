@@ -176,6 +176,8 @@ struct App {
     /// storage), its `updated_at`: an older stored record must not undo it.
     unstored_at: Cell<Option<u64>>,
     uploading: Cell<bool>,
+    /// Sends made as the page was hidden or left, still on their way.
+    hide_uploads: Cell<u32>,
     /// Reports acknowledged by the collector since boot, by any upload of
     /// this tab: what a `flush` answers is how far this moved while it ran.
     acknowledged: Cell<u32>,
@@ -322,6 +324,7 @@ impl App {
             stored_once: Cell::new(decided_before),
             unstored_at: Cell::new(None),
             uploading: Cell::new(false),
+            hide_uploads: Cell::new(0),
             acknowledged: Cell::new(0),
             save_queued: Cell::new(false),
             reattach_queued: Cell::new(false),
@@ -1107,14 +1110,20 @@ impl App {
                 }
             }
         }
+        if inflight.is_empty() {
+            return;
+        }
         let app = self.clone();
         let ahead = upload::ahead_s();
+        // `qa.idle()` waits for these too.
+        self.hide_uploads.set(self.hide_uploads.get() + 1);
         wasm_bindgen_futures::spawn_local(async move {
             for (report, body, request) in inflight {
                 let first = (body, upload::outcome(request).await);
                 let (body, outcome) = upload::restamped(&url, &report, ahead, first, true).await;
                 app.settle(&report.report_id, &body, outcome);
             }
+            app.hide_uploads.set(app.hide_uploads.get() - 1);
         });
     }
 
@@ -1755,7 +1764,7 @@ impl Sdk {
     /// QA: whether an upload is in flight.
     #[wasm_bindgen(js_name = qaBusy)]
     pub fn qa_busy(&self) -> bool {
-        self.app.uploading.get() || visitor::receipts_in_flight()
+        self.app.uploading.get() || self.app.hide_uploads.get() > 0 || visitor::receipts_in_flight()
     }
 
     /// QA: switch noise off (`false`) or back to the config's (`true`).

@@ -185,6 +185,26 @@ test('qa.idle() and flush() wait for the receipt of a decision just made: the co
   await context.close();
 });
 
+test('qa.idle() waits for the reports sent as the page was hidden: the collector has them when it resolves', async () => {
+  const { context, p } = await open('/on.html?candor=grant:stats');
+  // A collector that takes a moment to answer (the request still reaches the real one).
+  await context.route('**/v1/reports', async (route) => { await new Promise((r) => setTimeout(r, 800)); await route.continue(); });
+  const out = await p.evaluate(async () => {
+    window.candor.qa.noise(false);
+    window.candor.track('page_view', { path: '/' });
+    // Hidden (another tab, another app): the open window goes out with keepalive.
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    document.dispatchEvent(new Event('visibilitychange'));
+    const id = window.candor.inspect().pending[0].report_id;
+    await window.candor.qa.idle();
+    return { id, pending: window.candor.inspect().pending.length };
+  });
+  assert.equal(out.pending, 0, 'acknowledged by the time idle() resolved');
+  assert.equal(await (await fetch(`${server.url}/v1/reports`, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify((await p.evaluate(() => window.candor.inspect().history.at(-1).report))) })).status, 200, 'the collector already had it');
+  await context.close();
+});
+
 test('with noise switched off in QA, the default bound of 100 per window (noise calibration) no longer caps counts', async () => {
   const { context, p } = await open('/on.html?candor=grant:stats');
   const out = await p.evaluate(async () => {
