@@ -111,8 +111,9 @@ pub struct State<'a> {
     /// Stored keys and their sizes in bytes.
     pub storage: &'a [(String, usize)],
     /// This browser's receipts, oldest first, each with whether the
-    /// collector acknowledged it.
-    pub receipts: &'a [(Receipt, bool)],
+    /// collector acknowledged it (`None`: it refused it, so the receipt
+    /// is kept only here).
+    pub receipts: &'a [(Receipt, Option<bool>)],
     /// Minutes to add to UTC for local time at a given Unix second (the
     /// offset of that moment: a time before a daylight-saving change is
     /// shown as it was then).
@@ -199,9 +200,9 @@ pub fn view(config: &Config, chain: &[String], words: &Words<'_>, st: &State<'_>
                 })
                 .collect();
             let template = match (local, *acknowledged) {
-                (true, _) => ui.data_receipt_local(),
-                (false, true) => ui.data_receipt(),
-                (false, false) => ui.data_receipt_waiting(),
+                (true, _) | (_, None) => ui.data_receipt_local(),
+                (false, Some(true)) => ui.data_receipt(),
+                (false, Some(false)) => ui.data_receipt_waiting(),
             };
             fill(template, &[("date", &date(r.timestamp, off)), ("time", &hm(r.timestamp, off)), ("choices", &choices.join(", "))])
         })

@@ -160,7 +160,7 @@ export type TrackResult =
 
 export type FieldValue = string | number;
 
-export type CandorErrorCode = "config" | "config-fetch" | "wasm-load" | "report-rejected" | "boot" | "activation" | "storage" | "receipt-delete" | "qa-preset" | "collector-blocked";
+export type CandorErrorCode = "config" | "config-fetch" | "wasm-load" | "report-rejected" | "boot" | "activation" | "storage" | "receipt-delete" | "receipt-rejected" | "qa-preset" | "collector-blocked";
 
 export interface CandorError { code: CandorErrorCode | (string & {}); message: string }
 
@@ -233,8 +233,8 @@ export interface Inspection {
   dropped: number;
   /** The last 20 acknowledged reports, kept for `history_days`. */
   history: { sent_at: number; report: Report }[];
-  /** Receipts of this browser's decisions; `acknowledged` once the collector stored them. */
-  receipts: (Receipt & { acknowledged: boolean })[];
+  /** Receipts of this browser's decisions; `acknowledged` once the collector stored them; `refused` when it refused one for good (kept here only, not sent again). */
+  receipts: (Receipt & { acknowledged: boolean; refused?: true })[];
 }
 
 /**

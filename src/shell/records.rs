@@ -30,18 +30,29 @@ pub struct Kept {
     pub receipt: Receipt,
     /// The collector answered 2xx.
     pub acknowledged: bool,
+    /// The collector refused it for good (a 4xx): kept here as the
+    /// visitor's record, never sent again.
+    pub refused: bool,
 }
 
 impl Kept {
     fn to_json_value(&self) -> J {
-        obj([("receipt", self.receipt.to_json_value()), ("acknowledged", self.acknowledged.into())])
+        let mut v = obj([("receipt", self.receipt.to_json_value()), ("acknowledged", self.acknowledged.into())]);
+        if self.refused {
+            v.set("refused", true.into());
+        }
+        v
     }
 
     fn from_json_value(v: &J) -> Option<Kept> {
-        if !v.has_only_keys(&["receipt", "acknowledged"]) {
+        if !v.has_only_keys(&["receipt", "acknowledged", "refused"]) {
             return None;
         }
-        Some(Kept { receipt: Receipt::from_json_value(v.get("receipt")?)?, acknowledged: v.get("acknowledged")?.as_bool()? })
+        let refused = match v.get("refused") {
+            None => false,
+            Some(r) => r.as_bool().filter(|r| *r)?,
+        };
+        Some(Kept { receipt: Receipt::from_json_value(v.get("receipt")?)?, acknowledged: v.get("acknowledged")?.as_bool()?, refused })
     }
 }
 
@@ -189,7 +200,7 @@ pub fn receipts() -> Vec<Kept> {
 /// Keeps a new receipt (not yet acknowledged), dropping the oldest beyond the bound.
 pub fn keep(receipt: &Receipt) {
     let mut all = receipts();
-    all.push(Kept { receipt: receipt.clone(), acknowledged: false });
+    all.push(Kept { receipt: receipt.clone(), acknowledged: false, refused: false });
     if all.len() > RECEIPTS_MAX {
         all.drain(..all.len() - RECEIPTS_MAX);
     }
@@ -205,7 +216,16 @@ pub fn acknowledge(id: &str) {
     }
 }
 
-/// Drops a receipt the collector refused.
+/// Marks a receipt the collector refused for good: kept, not sent again.
+pub fn refuse(id: &str) {
+    let mut all = receipts();
+    if let Some(k) = all.iter_mut().find(|k| k.receipt.receipt_id == id) {
+        k.refused = true;
+        write(RECEIPTS, &all, Kept::to_json_value);
+    }
+}
+
+/// Drops a receipt (erased before the collector stored it).
 pub fn forget(id: &str) {
     let mut all = receipts();
     all.retain(|k| k.receipt.receipt_id != id);

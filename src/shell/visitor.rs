@@ -70,7 +70,7 @@ impl App {
         // Only this site's receipts with a well-formed id are sent (the list is
         // read back from storage, where anything could have been written).
         let ours = |k: &records::Kept| k.receipt.site == self.config.site && crate::conform::is_uuid(&k.receipt.receipt_id);
-        for kept in records::receipts().into_iter().filter(|k| !k.acknowledged && !busy(&k.receipt.receipt_id) && ours(k)) {
+        for kept in records::receipts().into_iter().filter(|k| !k.acknowledged && !k.refused && !busy(&k.receipt.receipt_id) && ours(k)) {
             let body = receipt::body(&kept.receipt, self.bundle_for(&kept.receipt));
             // A collector that does not answer (or asks to wait) is not tried
             // again for each receipt: the rest wait for the next upload, and
@@ -101,6 +101,9 @@ impl App {
             .map(|k| {
                 let mut v = k.receipt.to_json_value();
                 v.set("acknowledged", k.acknowledged.into());
+                if k.refused {
+                    v.set("refused", true.into());
+                }
                 v
             })
             .collect();
@@ -145,7 +148,8 @@ impl App {
             entries.push((transparency::DURABLE_KEY.to_string(), bytes));
         }
         let pending = queue::pending();
-        let receipts: Vec<(crate::receipt::Receipt, bool)> = records::receipts().into_iter().map(|k| (k.receipt, k.acknowledged)).collect();
+        let receipts: Vec<(crate::receipt::Receipt, Option<bool>)> =
+            records::receipts().into_iter().map(|k| (k.receipt, (!k.refused).then_some(k.acknowledged))).collect();
         // The offset of each moment shown, not of now: across a
         // daylight-saving change they differ.
         let offset = |t: u64| -(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(t as f64 * 1000.0)).get_timezone_offset() as i64);
@@ -216,7 +220,7 @@ impl App {
         activate::delete_cookies(&dom::document(), &cookies);
         if let Some(url) = self.receipts_url() {
             let mut ids = owed;
-            for k in kept.into_iter().filter(|k| crate::conform::is_uuid(&k.receipt.receipt_id)) {
+            for k in kept.into_iter().filter(|k| !k.refused && crate::conform::is_uuid(&k.receipt.receipt_id)) {
                 let id = k.receipt.receipt_id;
                 if !k.acknowledged {
                     // A POST on its way (or about to start): deleted once it lands.
@@ -323,9 +327,13 @@ async fn send(url: String, id: String, body: String) -> bool {
         // ids it was asked to delete, and refuses them): nothing to keep.
         Outcome::Rejected(410, _) => records::forget(&id),
         Outcome::Rejected(_, why) => {
-            // Never accepted: kept no longer, so it is not resent forever.
-            records::forget(&id);
-            dom::warn(&format!("the collector refused receipt {id} ({why}); it was dropped"));
+            // Never accepted: kept here as the visitor's record of the
+            // decision, and not resent forever.
+            records::refuse(&id);
+            dom::report_error(
+                "receipt-rejected",
+                &format!("the collector refused receipt {id} ({why}): it is kept in this browser only, and not sent again"),
+            );
         }
         // Erased meanwhile, and maybe stored with the answer lost: owed a
         // DELETE (a 404 if the collector never had it).

@@ -47,6 +47,9 @@ test.before(async () => {
 <iframe title="two" data-candor-purpose="x-b" data-src="/plain.html" data-candor-placeholder></iframe>` }),
     // A history of one day: its empty line says "day", not "1 days".
     'day.config.json': { ...base, history_days: 1 },
+    // A site the collector does not accept (its --sites list): every receipt is refused.
+    'foreign.html': h.html({ attrs: 'data-config="/foreign.config.json" async' }),
+    'foreign.config.json': { ...base, site: 'elsewhere.example' },
     'day.html': h.html({ attrs: 'data-config="/day.config.json" async' }),
   });
   server = await h.collector({ www });
@@ -1065,5 +1068,29 @@ test("a grant in a tab that has not yet heard of another tab's withdrawal or era
     assert.deepEqual((await h.consent(q)).purposes, want);
     assert.deepEqual(await q.evaluate(() => window.candor.track('page_view', { path: '/' })), { accepted: false, reason: 'no-consent' });
   }
+  await context.close();
+});
+
+test('a receipt the collector refuses for good stays in this browser as the visitor\'s record, marked refused, with a receipt-rejected error, and is not sent again', async () => {
+  const { context, p } = await open('/foreign.html');
+  await p.evaluate(() => { window.__errors = []; document.addEventListener('candor:error', (e) => window.__errors.push(e.detail)); });
+  await byId(p, 'candor-accept-all').click();
+  await p.waitForFunction(() => window.__errors.length > 0);
+  const [error] = await p.evaluate(() => window.__errors);
+  assert.equal(error.code, 'receipt-rejected');
+  assert.match(error.message, /^the collector refused receipt [0-9a-f-]{36} \(HTTP 400: site: "elsewhere\.example" is not a site this collector accepts\): it is kept in this browser only, and not sent again$/);
+  const kept = (await inspect(p)).receipts;
+  assert.equal(kept.length, 1);
+  assert.deepEqual([kept[0].acknowledged, kept[0].refused, kept[0].choices], [false, true, { necessary: true, stats: true, video: true }]);
+  // Tried once with its texts and once without (a bundle over the collector's limit must not cost it).
+  assert.deepEqual(p.receipts.map((r) => 'texts' in r), [true, false]);
+  await p.evaluate(() => window.candor.flush());
+  await p.reload();
+  await h.ready(p);
+  await p.evaluate(() => window.candor.flush());
+  assert.equal(p.receipts.length, 2, 'never sent again');
+  assert.equal((await inspect(p)).receipts[0].refused, true);
+  await p.evaluate(() => window.candor.open('data'));
+  assert.match(await byId(p, 'candor-data-receipts').innerText(), /^Your choices of .*\(Count visits: on, Show videos: on\) are kept in this browser as a record of your consent\.$/);
   await context.close();
 });
