@@ -104,26 +104,27 @@ pub struct Prompt {
 /// purposes' labels, each in its own `<bdi>` (with its language, when the
 /// site wrote it in another than the prompt's): a right-to-left label in a
 /// left-to-right sentence, or the reverse, keeps its place and its numbers.
+/// Every `{purposes}` in the template is filled.
 fn labels_in(doc: &Document, class: &str, template: &str, purposes: &[&Purpose], texts: &Resolved) -> Result<Element, JsValue> {
-    let Some((before, after)) = template.split_once("{purposes}") else {
-        return el(doc, "p", &[("class", class)], template);
-    };
-    let p = el(doc, "p", &[("class", class)], before)?;
+    let mut parts = template.split("{purposes}");
+    let p = el(doc, "p", &[("class", class)], parts.next().unwrap_or_default())?;
     // The sentence is in the prompt's language, or in the one it borrows
     // built-in strings from (marked on the `<p>` later, see `mark_foreign`).
     let sentence = texts.foreign.as_ref().filter(|f| f.has(template)).map_or(texts.lang.as_str(), |f| f.lang.as_str());
-    for (i, purpose) in purposes.iter().enumerate() {
-        if i > 0 {
-            p.append_child(&doc.create_text_node(", "))?;
+    for after in parts {
+        for (i, purpose) in purposes.iter().enumerate() {
+            if i > 0 {
+                p.append_child(&doc.create_text_node(", "))?;
+            }
+            let (text, tag) = purpose.label.resolve_tagged(&texts.chain);
+            let label = el(doc, "bdi", &[], text)?;
+            if let Some((tag, rtl)) = crate::texts::other_language(tag.or(Some(&texts.site_lang)), sentence) {
+                super::dom::set_lang(&label, tag, rtl);
+            }
+            p.append_child(&label)?;
         }
-        let (text, tag) = purpose.label.resolve_tagged(&texts.chain);
-        let label = el(doc, "bdi", &[], text)?;
-        if let Some((tag, rtl)) = crate::texts::other_language(tag.or(Some(&texts.site_lang)), sentence) {
-            super::dom::set_lang(&label, tag, rtl);
-        }
-        p.append_child(&label)?;
+        p.append_child(&doc.create_text_node(after))?;
     }
-    p.append_child(&doc.create_text_node(after))?;
     Ok(p)
 }
 

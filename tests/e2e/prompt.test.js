@@ -46,6 +46,9 @@ test.before(async () => {
     // Accept and reject worded at very different lengths (a site's own texts).
     'wordy.config.json': h.config({ texts: { accept_all: 'Yes, accept every single purpose listed on this page, thank you very much', reject_all: 'No' } }),
     'wordy.html': h.html({ attrs: 'data-config="/wordy.config.json" async' }),
+    // A site's sentence naming the purposes twice.
+    'twice.config.json': h.config({ texts: { asks: 'You can allow {purposes}. Again: {purposes}.' } }),
+    'twice.html': h.html({ attrs: 'data-config="/twice.config.json" async' }),
     // An app that replaces <body> (or shows a splash <dialog> and closes
     // it) the moment Candor's element appears, before Candor's boot ends.
     'swap.js': `new MutationObserver(function (r, o) {
@@ -949,5 +952,12 @@ test('fullscreen: the prompt waits under a fullscreen element and is on top agai
   await p.waitForFunction(() => document.fullscreenElement === null);
   await p.waitForFunction(() => document.querySelector('candor-consent').shadowRoot.querySelector('.root').matches(':popover-open'), null, { timeout: 3000 });
   assert.equal(await onTop(), true);
+  await context.close();
+});
+
+test('a site text naming {purposes} more than once has each filled in', async () => {
+  const { context, p } = await open('/twice.html');
+  const asks = await h.prompt(p).locator('p.asks').innerText();
+  assert.equal(asks, 'You can allow Count visits, Show videos. Again: Count visits, Show videos.');
   await context.close();
 });
