@@ -129,6 +129,33 @@ pub fn why_invalid(config: &Config, name: &str, fields: &[(&str, Value<'_>)]) ->
     String::new()
 }
 
+/// A purpose's cookie-name glob (`cookies` in the config), deleted when
+/// it is withdrawn: `*` matches any run of characters, `?` any one; everything else
+/// matches itself (`[` and `]` are refused in the config).
+pub fn cookie_glob(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut i, mut j) = (0, 0);
+    // The last `*` seen, and where in `text` it is matched up to so far.
+    let mut star: Option<(usize, usize)> = None;
+    while j < t.len() {
+        if i < p.len() && (p[i] == '?' || p[i] == t[j]) {
+            i += 1;
+            j += 1;
+        } else if i < p.len() && p[i] == '*' {
+            star = Some((i, j));
+            i += 1;
+        } else if let Some((si, sj)) = star {
+            // Let the last `*` take one more character.
+            star = Some((si, sj + 1));
+            i = si + 1;
+            j = sj + 1;
+        } else {
+            return false;
+        }
+    }
+    p[i..].iter().all(|c| *c == '*')
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -228,5 +255,15 @@ pub(crate) mod tests {
                 prop_assert!(cfg.purpose(o.purpose).unwrap().required || (decided && c.granted(o.purpose)));
             }
         }
+    }
+
+    #[test]
+    fn cookie_globs_match_star_and_question_mark() {
+        use super::cookie_glob as g;
+        assert!(g("_ga*", "_ga") && g("_ga*", "_ga_XYZ") && !g("_ga*", "x_ga"));
+        assert!(g("ad?", "ad1") && g("ad?", "adx") && !g("ad?", "ad") && !g("ad?", "ad12"));
+        assert!(g("*_id*", "x_idy") && g("a*b*c", "aXbYbZc") && !g("a*b*c", "aXbYbZ"));
+        assert!(g("*", "") && g("**", "any") && g("x", "x") && !g("x", "xy"));
+        assert!(g("é?", "éü") && !g("?", "éé"));
     }
 }

@@ -589,7 +589,7 @@ pub fn delete_cookies(doc: &Document, globs: &[String]) {
     let paths = cookie_paths(&path);
     for pair in jar.split(';') {
         let name = pair.split('=').next().unwrap_or("").trim();
-        if name.is_empty() || !globs.iter().any(|g| glob(g, name)) {
+        if name.is_empty() || !globs.iter().any(|g| crate::gate::cookie_glob(g, name)) {
             continue;
         }
         for path in &paths {
@@ -617,22 +617,3 @@ fn cookie_paths(path: &str) -> Vec<&str> {
     out
 }
 
-/// `*` matches any run of characters; everything else matches itself.
-pub fn glob(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == text;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !text.starts_with(first) || !text[first.len()..].ends_with(last) || text.len() < first.len() + last.len() {
-        return false;
-    }
-    let mut rest = &text[first.len()..text.len() - last.len()];
-    for mid in &parts[1..parts.len() - 1] {
-        match rest.find(mid) {
-            Some(i) => rest = &rest[i + mid.len()..],
-            None => return false,
-        }
-    }
-    true
-}

@@ -19,7 +19,7 @@ let server, chrome, www;
 test.before(async () => {
   www = h.site({
     'candor.config.json': h.config({ purposes: [...h.config().purposes.slice(0, 2),
-      { ...h.config().purposes[2], cookies: ['_vid*', 'track_me'] }] }),
+      { ...h.config().purposes[2], cookies: ['_vid*', 'track_me', 'ad?'] }] }),
     'index.html': GATED_PAGE,
     'shop/deep/index.html': GATED_PAGE,
     'page.js': 'window.__pageRan = true;',
@@ -265,10 +265,12 @@ test('withdrawal deletes the purpose\'s declared cookies and fires candor:consen
     document.cookie = '_vid_b=2; path=/';
     document.cookie = 'track_me=3; path=/';
     document.cookie = 'site_cart=keep; path=/';
+    document.cookie = 'ad1=x; path=/';
+    document.cookie = 'ad12=keep; path=/';
   });
   await p.evaluate(() => window.candor.withdraw());
   const jar = await p.evaluate(() => document.cookie);
-  assert.equal(jar, 'site_cart=keep');
+  assert.equal(jar, 'site_cart=keep; ad12=keep', '"ad?" matches ad1, not ad12');
   const consent = (await h.events(p, 'consent')).at(-1).detail;
   assert.equal(consent.purposes.video, false);
   await context.close();
