@@ -376,7 +376,7 @@ pub struct TcfConfig {
     /// GVL vendor ids the site works with.
     #[serde(default)]
     pub vendors: Vec<u16>,
-    /// TCF purpose id ("1".."24") → Candor purposes that must all be granted.
+    /// TCF purpose id ("1".."11") → Candor purposes that must all be granted.
     pub purposes_map: StrMap<Vec<String>>,
     /// Same for the publisher TC segment; the segment is written only when set.
     #[serde(default)]
@@ -897,9 +897,11 @@ impl Config {
             let Some(map) = map else { continue };
             for (key, ids) in map {
                 let at = format!("tcf.{name}.{key}");
-                let ok = key.parse::<u8>().is_ok_and(|n| (1..=24).contains(&n)) && !key.starts_with('0');
+                // TCF v2.2 and v2.3 define purposes 1 to 11; the TC string's
+                // bits for 12 to 24 are reserved, and getTCData lists 1 to 11.
+                let ok = key.parse::<u8>().is_ok_and(|n| (1..=11).contains(&n)) && !key.starts_with('0');
                 if !ok {
-                    return Err(ConfigError::new(at, "key must be a TCF purpose id from \"1\" to \"24\""));
+                    return Err(ConfigError::new(at, "key must be a TCF purpose id from \"1\" to \"11\" (the purposes TCF v2.2 and v2.3 define)"));
                 }
                 if ids.is_empty() {
                     return Err(ConfigError::new(at, "must list at least one purpose"));
