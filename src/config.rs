@@ -1095,6 +1095,14 @@ mod tests {
         let base = r#""site":"s","revision":"1","purposes":[{"id":"a","label":"l","explain":"e","benefit":"b"}]"#;
         assert_eq!(msg(&format!("{{{base},\"reopen\":false}}")), "reopen: invalid type: boolean false, expected \"button\" or \"none\"");
         assert_eq!(msg(&format!("{{{base},\"expires_days\":\"30\"}}")), "expires_days: invalid type: string \"30\", expected a whole number");
+        // A qa object's own key is named; so is max_per_window's real range.
+        assert_eq!(msg(&format!("{{{base},\"qa\":{{\"hosts\":[\"x\"],\"host\":\"y\"}}}}")), "qa.host: unknown field \"host\", expected \"hosts\"");
+        assert_eq!(msg(&format!("{{{base},\"qa\":{{\"hosts\":[1]}}}}")), "qa.hosts[0]: invalid type: integer 1, expected a string");
+        assert_eq!(msg(&format!("{{{base},\"qa\":{{}}}}")), "qa: missing field \"hosts\"");
+        assert_eq!(msg(&format!("{{{base},\"qa\":\"yes\"}}")), "qa: must be true, false or {\"hosts\": [...]}");
+        let bound = |n: &str| msg(&format!("{{{base},\"events\":{{\"e\":{{\"purpose\":\"a\",\"max_per_window\":{n}}}}}}}"));
+        assert_eq!(bound("-1"), "events.e.max_per_window: invalid value: integer -1, expected a whole number from 1 to 4294967295");
+        assert_eq!(bound("0"), "events.e.max_per_window: must be at least 1");
         let field = r#"{"site":"s","revision":"1","purposes":[{"id":"a","label":"l","explain":"e","benefit":"b"}],
             "events":{"buy":{"purpose":"a","fields":{"pay":"category"}}}}"#;
         assert_eq!(

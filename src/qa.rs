@@ -36,6 +36,11 @@ pub fn read(config: &Config, object_json: Option<&str>, url_param: Option<&str>)
         }
     };
     if let Some(param) = url_param.filter(|p| !p.is_empty()) {
+        // The loader joins every `candor` parameter of the URL with NUL.
+        if param.contains('\0') {
+            let all: Vec<String> = param.split('\0').map(json::quote_short).collect();
+            return Err(format!("?candor= is given {} times ({}): give it once", all.len(), all.join(", ")));
+        }
         let grant = match param {
             "accept-all" => optional.clone(),
             "reject-all" => Vec::new(),
@@ -45,7 +50,7 @@ pub fn read(config: &Config, object_json: Option<&str>, url_param: Option<&str>)
                 })?;
                 let mut grant = Vec::new();
                 for id in ids.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                    if known(id).map_err(|e| format!("?candor=: {e}"))? {
+                    if known(id).map_err(|e| format!("?candor={}: {e}", json::quote(other)))? {
                         grant.push(id.to_string());
                     }
                 }
@@ -95,7 +100,9 @@ mod tests {
         assert_eq!(read(&c, None, Some("accept-all")).unwrap().unwrap().grant, Some(vec!["stats".into(), "ads".into()]));
         assert_eq!(read(&c, None, Some("reject-all")).unwrap().unwrap().grant, Some(vec![]));
         assert_eq!(read(&c, None, Some("grant:ads")).unwrap().unwrap().grant, Some(vec!["ads".into()]));
-        assert!(read(&c, None, Some("grant:nope")).unwrap_err().contains("unknown purpose \"nope\""));
+        assert_eq!(read(&c, None, Some("grant:nope")).unwrap_err(), "?candor=\"grant:nope\": unknown purpose \"nope\"");
+        // Given twice (the loader joins them with NUL): an error, not the first one silently.
+        assert_eq!(read(&c, None, Some("accept-all\0reject-all")).unwrap_err(), "?candor= is given 2 times (\"accept-all\", \"reject-all\"): give it once");
         // A required purpose is granted anyway: named, it changes nothing (as in grant()).
         assert_eq!(read(&c, None, Some("grant:necessary,ads")).unwrap().unwrap().grant, Some(vec!["ads".into()]));
         assert_eq!(read(&c, None, Some("grant:necessary")).unwrap().unwrap().grant, Some(vec![]));

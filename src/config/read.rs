@@ -337,7 +337,7 @@ fn event(path: &str, v: &J) -> R<Event> {
         match k {
             "purpose" => purpose = Some(string(&at, x)?),
             "fields" => e.fields = map(field)(&at, x)?,
-            _ => e.max_per_window = nullable(u32_)(&at, x)?,
+            _ => e.max_per_window = nullable(u32_in(1, u32::MAX))(&at, x)?,
         }
         Ok(())
     })?;
@@ -440,15 +440,14 @@ fn qa(path: &str, v: &J) -> R<Qa> {
     let bad = || err(path, "must be true, false or {\"hosts\": [...]}".into());
     match v {
         J::Bool(b) => Ok(Qa::Switch(*b)),
+        // An object: its own errors name the key (`qa.hosts[0]`, `qa.host`).
         J::O(_) => {
             let mut hosts = None;
-            match each(path, v, "an object", &["hosts"], |at, _, x| {
+            each(path, v, "an object", &["hosts"], |at, _, x| {
                 hosts = Some(strings(at, x)?);
                 Ok(())
-            }) {
-                Ok(()) => hosts.map(|hosts| Qa::Hosts(QaHosts { hosts })).map_or_else(bad, Ok),
-                Err(_) => bad(),
-            }
+            })?;
+            Ok(Qa::Hosts(QaHosts { hosts: missing(path, "hosts", hosts)? }))
         }
         _ => bad(),
     }
@@ -609,9 +608,11 @@ mod tests {
     fn known_difference(old: &str) -> bool {
         old.contains(" at line ") || old.contains("invalid length") || old.contains("elements") || whole_float(old)
             // Ours name the member of a field spec (`.min`, `.buckets[2]`), and
-            // the rule's range for retention_days and window_seconds.
+            // the rule's range for retention_days, window_seconds and
+            // max_per_window, and the key of a `qa` object.
             || (old.contains(".fields.") && !old.contains("kind") && !old.contains("field \"") && !old.contains("an object with"))
-            || ((old.contains("retention_days") || old.contains("window_seconds")) && old.contains("from 0 to"))
+            || ((old.contains("retention_days") || old.contains("window_seconds") || old.contains("max_per_window")) && old.contains("from 0 to"))
+            || old.starts_with("qa: must be true, false or")
     }
 
     /// serde quoted every value in its messages (`integer "5"`); ours

@@ -760,7 +760,8 @@ var durable = Promise.race([durableRead, new Promise(function (resolve) { setTim
 Promise.all([wasm, configText(), bodyReady(), durable]).then(function (parts) {
   var preset, urlPreset, first;
   try { preset = window.candorPreset === undefined ? undefined : JSON.stringify(window.candorPreset); } catch (e) { preset = '!'; }
-  try { urlPreset = new URLSearchParams(location.search).get('candor') || undefined; } catch (e) { urlPreset = undefined; }
+  // Every candor parameter, joined with NUL: one given twice is an error, not the first silently.
+  try { urlPreset = new URLSearchParams(location.search).getAll('candor').join('\0') || undefined; } catch (e) { urlPreset = undefined; }
   // The banner is built and shown first; the rest of the boot (listeners,
   // gated content, signals, the first upload) waits for its first paint when
   // the core allows it. window.candor keeps queueing calls until then, and

@@ -118,12 +118,14 @@ test('presets are ignored when qa is off or the host does not match', async () =
 });
 
 test('an invalid preset is an error naming the problem, and grants nothing', async () => {
-  const { context, p } = await open('/on.html?candor=grant:ads');
-  const ev = await h.events(p, 'error');
-  assert.equal(ev.length, 1);
-  assert.match(ev[0].detail.message, /unknown purpose "ads"/);
-  assert.equal((await h.consent(p)).decided, false);
-  await context.close();
+  for (const [query, message] of [['?candor=grant:ads', 'invalid QA preset: ?candor="grant:ads": unknown purpose "ads"'],
+    ['?candor=accept-all&candor=reject-all', 'invalid QA preset: ?candor= is given 2 times ("accept-all", "reject-all"): give it once']]) {
+    const { context, p } = await open('/on.html' + query);
+    const ev = await h.events(p, 'error');
+    assert.deepEqual(ev.map((e) => [e.detail.code, e.detail.message]), [['qa-preset', message]]);
+    assert.equal((await h.consent(p)).decided, false);
+    await context.close();
+  }
 });
 
 test('a decision that reaches expires_days while the page is open lapses there too: asked again, nothing more recorded', async () => {
