@@ -128,6 +128,19 @@ pub fn now_seconds() -> u64 {
     (js_sys::Date::now() / 1000.0) as u64
 }
 
+thread_local! {
+    /// While [`enter_clicks`] clicks a button: whether the key press was the visitor's.
+    static ENTER: std::cell::Cell<Option<bool>> = const { std::cell::Cell::new(None) };
+}
+
+/// Whether a click on one of Candor's buttons is the visitor's own (a
+/// trusted event, or the click [`enter_clicks`] makes for a trusted key
+/// press), not a page script's `click()`: a decision is recorded as made
+/// with a button only then, and as `api` otherwise.
+pub fn by_visitor(e: &web_sys::Event) -> bool {
+    e.is_trusted() || ENTER.get() == Some(true)
+}
+
 /// A keydown listener on `target` that clicks one of Candor's own buttons
 /// on Enter, right there: a page script that blocks Enter for its own forms
 /// (preventDefault on the document's keydown, a common snippet) must not
@@ -146,7 +159,9 @@ pub fn enter_clicks(target: &web_sys::EventTarget) -> gloo_events::EventListener
             // the first click put focus on ("Erase my data", then what the
             // erase left focused).
             if !k.repeat() {
+                ENTER.set(Some(k.is_trusted()));
                 button.click();
+                ENTER.set(None);
             }
         }
     })

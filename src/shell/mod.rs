@@ -220,7 +220,9 @@ struct App {
     handles: RefCell<Vec<Box<dyn Any>>>,
     placeholders: RefCell<placeholder::Placeholders>,
     /// Placeholder buttons grant through here.
-    on_allow: RefCell<Option<Rc<dyn Fn(Vec<String>)>>>,
+    on_allow: RefCell<Option<Rc<dyn Fn(Vec<String>, bool)>>>,
+    /// While a [`Intent::Scripted`] is handled: its decision is `api`.
+    scripted: Cell<bool>,
     /// The canonical text bundle of this prompt and its SHA-256 (receipts),
     /// computed when first needed.
     bundle: OnceCell<(String, String)>,
@@ -342,11 +344,15 @@ impl App {
             handles: RefCell::new(Vec::new()),
             placeholders: RefCell::new(placeholder::Placeholders::default()),
             on_allow: RefCell::new(None),
+            scripted: Cell::new(false),
         });
         let weak = Rc::downgrade(&app);
         let on: Rc<dyn Fn(Intent)> = Rc::new(move |intent| App::later(&weak, intent));
         let weak = Rc::downgrade(&app);
-        *app.on_allow.borrow_mut() = Some(Rc::new(move |ids: Vec<String>| App::later(&weak, Intent::Allow(ids))));
+        *app.on_allow.borrow_mut() = Some(Rc::new(move |ids: Vec<String>, by_visitor: bool| {
+            let intent = Intent::Allow(ids);
+            App::later(&weak, if by_visitor { intent } else { Intent::Scripted(Box::new(intent)) })
+        }));
         let prompt = Prompt::new(&dom::document(), &app.config, &app.texts, on)?;
         *app.view.borrow_mut() = Some(prompt);
         app.show_consent();
@@ -1161,9 +1167,14 @@ impl App {
             Intent::Erased => self.erased_in_another_tab(),
             Intent::Allow(ids) => {
                 let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-                if self.decide(&ids, &[], Method::Button).is_err() {
+                if self.decide(&ids, &[], self.button()).is_err() {
                     dom::warn("a placeholder named a purpose the config does not declare");
                 }
+            }
+            Intent::Scripted(intent) => {
+                self.scripted.set(true);
+                self.handle(*intent);
+                self.scripted.set(false);
             }
             Intent::YourData => self.open_data(),
             Intent::Export => self.export(),
@@ -1372,8 +1383,14 @@ impl App {
     /// ship `Debug` formatting, and a refusal changes nothing anyway.
     /// A decision made with the prompt's buttons, said to screen readers.
     fn decided_in_prompt(&self, grant: &[&str], deny: &[&str]) {
-        self.decide_known(grant, deny, Method::Button);
+        self.decide_known(grant, deny, self.button());
         self.with_view(|p| p.saved());
+    }
+
+    /// How a decision made with one of Candor's buttons is recorded: a
+    /// page script's `click()` on it is `api`.
+    fn button(&self) -> Method {
+        if self.scripted.get() { Method::Api } else { Method::Button }
     }
 
     fn decide_known(&self, grant: &[&str], deny: &[&str], method: Method) {

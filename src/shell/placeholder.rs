@@ -35,7 +35,7 @@ pub struct Placeholders {
 impl Placeholders {
     /// Removes placeholders whose iframe may now load (or is gone) and adds
     /// them for waiting iframes that ask for one.
-    pub fn sync(&mut self, doc: &Document, config: &Config, texts: &Resolved, consent: &Consent, on_allow: &Rc<dyn Fn(Vec<String>)>) {
+    pub fn sync(&mut self, doc: &Document, config: &Config, texts: &Resolved, consent: &Consent, on_allow: &Rc<dyn Fn(Vec<String>, bool)>) {
         // Each frame's purposes are read again: the page may have changed
         // them to granted ones (sync runs only for changes that touch gated
         // elements, see `watchPage` in src/js/loader.js).
@@ -84,7 +84,7 @@ fn marked(frame: &Element) -> bool {
     js_sys::Reflect::get(frame, &MARK.into()).is_ok_and(|v| v.is_truthy())
 }
 
-fn build(doc: &Document, frame: &Element, config: &Config, texts: &Resolved, on_allow: &Rc<dyn Fn(Vec<String>)>) -> Result<(Element, Element, [EventListener; 2]), JsValue> {
+fn build(doc: &Document, frame: &Element, config: &Config, texts: &Resolved, on_allow: &Rc<dyn Fn(Vec<String>, bool)>) -> Result<(Element, Element, [EventListener; 2]), JsValue> {
     let ids: Vec<String> = frame.get_attribute("data-candor-purpose").unwrap_or_default().split_ascii_whitespace().map(String::from).collect();
     let labels: Vec<&str> = ids.iter().filter_map(|id| config.purpose(id)).map(|p| p.label.resolve(&texts.chain)).collect();
     if labels.len() != ids.len() {
@@ -112,7 +112,7 @@ fn build(doc: &Document, frame: &Element, config: &Config, texts: &Resolved, on_
     frame.before_with_node_1(&host)?;
     frame.set_attribute("hidden", "")?;
     let on_allow = on_allow.clone();
-    let listener = EventListener::new(&button, "click", move |_| on_allow(ids.clone()));
+    let listener = EventListener::new(&button, "click", move |e| on_allow(ids.clone(), super::dom::by_visitor(e)));
     // Enter works under a page that blocks it (dom::enter_clicks).
     Ok((frame.clone(), host, [listener, super::dom::enter_clicks(&button)]))
 }

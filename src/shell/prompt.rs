@@ -57,6 +57,14 @@ pub enum Intent {
     Export,
     /// Erase everything Candor stored and ask again.
     Erase,
+    /// An intent a page script made with `click()` on one of Candor's
+    /// buttons: a decision it makes is recorded as `api`, not `button`.
+    Scripted(Box<Intent>),
+}
+
+/// `intent`, marked [`Intent::Scripted`] unless `e` is the visitor's own.
+pub fn from_event(e: &web_sys::Event, intent: Intent) -> Intent {
+    if super::dom::by_visitor(e) { intent } else { Intent::Scripted(Box::new(intent)) }
 }
 
 // src/shell/prompt.css, minified by build.rs.
@@ -309,7 +317,7 @@ impl Prompt {
         let dialog: HtmlDialogElement = dialog.unchecked_into();
         let click = |target: &Element, intent: Intent| {
             let on = on.clone();
-            EventListener::new(target, "click", move |_| on(intent.clone()))
+            EventListener::new(target, "click", move |e| on(from_event(e, intent.clone())))
         };
         // The second click of a double click does nothing when it lands on
         // another control than the first: the first swapped the layer, and
@@ -341,8 +349,8 @@ impl Prompt {
         {
             let on = on.clone();
             let toggles = toggles.clone();
-            listeners.push(EventListener::new(&save, "click", move |_| {
-                on(Intent::Save(toggles.iter().map(|(id, t)| (id.clone(), t.checked())).collect()))
+            listeners.push(EventListener::new(&save, "click", move |e| {
+                on(from_event(e, Intent::Save(toggles.iter().map(|(id, t)| (id.clone(), t.checked())).collect())))
             }));
         }
         {

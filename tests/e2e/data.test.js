@@ -1094,3 +1094,23 @@ test('a receipt the collector refuses for good stays in this browser as the visi
   assert.match(await byId(p, 'candor-data-receipts').innerText(), /^Your choices of .*\(Count visits: on, Show videos: on\) are kept in this browser as a record of your consent\.$/);
   await context.close();
 });
+
+test('a receipt says "button" only for the visitor\'s own click or key press; a page script clicking Candor\'s buttons is recorded as "api"', async () => {
+  const methods = [];
+  for (const how of ['script click', 'script Enter', 'mouse', 'keyboard']) {
+    const { context, p } = await open();
+    const accept = byId(p, 'candor-accept-all');
+    if (how === 'script click') await accept.evaluate((b) => b.click());
+    if (how === 'script Enter') {
+      await accept.evaluate((b) => { b.focus(); b.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, composed: true })); });
+    }
+    if (how === 'mouse') await accept.click();
+    if (how === 'keyboard') { await accept.focus(); await p.keyboard.press('Enter'); }
+    await p.waitForFunction(() => window.candor.inspect().receipts.length === 1);
+    const consent = await h.consent(p);
+    assert.deepEqual([consent.decided, consent.purposes.stats], [true, true], how);
+    methods.push((await inspect(p)).receipts[0].method);
+    await context.close();
+  }
+  assert.deepEqual(methods, ['api', 'api', 'button', 'button']);
+});
