@@ -61,6 +61,22 @@ var pageNonce = script ? script.nonce || '' : (function () {
   var s = document.querySelector('script[nonce]');
   return s && s.nonce || '';
 })();
+// A tag without a nonce on a page whose scripts carry one: Candor was added
+// by another script (a loader, a tag manager) under 'strict-dynamic',
+// which trusts every script Candor creates. The nonce is not borrowed from
+// the page (markup injected into it could carry any nonce attribute), so
+// the check is off, and the site owner is told.
+if (script && !pageNonce) {
+  var nonced = Document.prototype.querySelectorAll.call(document, 'script[nonce]');
+  for (var n = 0; n < nonced.length; n++) {
+    if (nonced[n].nonce) {
+      console.warn('candor: the page\'s scripts carry a nonce but Candor\'s own <script> has none (was it added by another script?): ' +
+        'gated scripts are then run without a nonce check, which under \'strict-dynamic\' is what keeps injected markup from running; ' +
+        'give Candor\'s tag the page\'s nonce');
+      break;
+    }
+  }
+}
 
 // The decision's durable copy, in IndexedDB (database "candor", store "kv",
 // key "candor.consent"): the mark of the last erase ("erased:" and its Unix

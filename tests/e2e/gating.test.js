@@ -85,6 +85,13 @@ document.writeln('<script>window.__writtenRan = (window.__writtenRan || 0) + 1;<
       body: `<script type="text/plain" data-candor-purpose="stats" nonce="n0nce">window.__withNonce = true;</script>
 <script type="text/plain" data-candor-purpose="necessary">window.__injected = true;</script>
 <script type="text/plain" data-candor-purpose="stats" src="/vendor/late.js"></script>` }),
+    // The same policy, Candor's tag added by a nonced bootstrap script (a
+    // loader, a tag manager), without a nonce of its own.
+    'strict-boot.html': h.html({
+      attrs: 'data-config="/candor.config.json" async nonce="n0nce"',
+      head: `<meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'nonce-n0nce' 'strict-dynamic' 'wasm-unsafe-eval'; style-src 'self'">`,
+    }).replace(/<script src="\/candor\/candor.js"[^>]*><\/script>/, `<script nonce="n0nce">var s = document.createElement('script');
+s.src = '/candor/candor.js'; s.dataset.config = '/candor.config.json'; document.head.append(s);</script>`),
     // A gated <source> of a video; a refused inline onload handler (the script
     // itself runs); a refused data: URL (reported by its scheme alone).
     'media.html': h.html({ body: '<video><source data-candor-purpose="video" data-src="/vendor/clip.webm" type="video/webm"></video>' }),
@@ -911,6 +918,20 @@ test("nonce CSP with 'strict-dynamic': a gated script without the nonce of Cando
   assert.equal(await p.evaluate(() => window.__late === undefined), true);
   assert.deepEqual(vendorHits(p), [], 'the nonce-less external script was never fetched');
   await context.close();
+});
+
+test("nonce CSP with 'strict-dynamic', Candor's tag added by a nonced script without a nonce of its own: a warning says the nonce check is off", async () => {
+  const context = await chrome.newContext();
+  const p = await open(context, '/strict-boot.html');
+  assert.deepEqual(p.logs.filter((l) => /nonce/.test(l.text)).map((l) => `${l.type}: ${l.text}`), [
+    "warning: candor: the page's scripts carry a nonce but Candor's own <script> has none (was it added by another script?): gated scripts are then " +
+    "run without a nonce check, which under 'strict-dynamic' is what keeps injected markup from running; give Candor's tag the page's nonce"]);
+  await context.close();
+  // With the nonce on Candor's tag, nothing is said.
+  const c2 = await chrome.newContext();
+  const q = await open(c2, '/strict.html');
+  assert.deepEqual(q.logs.filter((l) => /has none/.test(l.text)), []);
+  await c2.close();
 });
 
 test('a gated <source> inside <video> loads once its purpose is granted', async () => {
