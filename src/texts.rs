@@ -268,6 +268,9 @@ pub struct Resolved {
     /// fixed `language`, else `default_language` here, for which the shell
     /// puts the page's own `lang` when it has one.
     pub site_lang: String,
+    /// The `texts` overrides shown that are plain strings: in the site's
+    /// language, which may not be the prompt's (see [`Resolved::site_texts`]).
+    pub plain: Vec<String>,
 }
 
 impl Resolved {
@@ -275,6 +278,16 @@ impl Resolved {
     /// subtag): its own, or the one it borrows them from.
     pub fn ui_language(&self) -> &str {
         self.foreign.as_ref().map_or_else(|| primary(&self.lang), |f| f.lang.as_str())
+    }
+
+    /// The plain-string `texts` overrides, as strings of the site's
+    /// language when the prompt is in another (a German visitor of an
+    /// English site, with built-in German buttons), so the prompt marks
+    /// them with their own `lang` like plain purpose texts.
+    pub fn site_texts(&self) -> Option<Foreign> {
+        let site = primary(&self.site_lang);
+        (!self.plain.is_empty() && !site.eq_ignore_ascii_case(primary(&self.lang)))
+            .then(|| Foreign { lang: self.site_lang.clone(), rtl: RTL.contains(&site), texts: self.plain.clone() })
     }
 }
 
@@ -347,6 +360,7 @@ pub fn resolve(config: &Config, navigator_languages: &[String]) -> Resolved {
         .or_else(|| chain.iter().find_map(|l| builtin(primary(l)).map(|ui| (primary(l), ui))))
         .unwrap_or_else(|| ("en", builtin("en").unwrap()));
     let mut overridden: Vec<&str> = Vec::new();
+    let mut plain = Vec::new();
     // Config validation admits only keys of KEYS. In a language Candor has
     // built-in strings for, an override counts only if it is in that
     // language (or plain): a French prompt keeps its own French heading
@@ -359,6 +373,9 @@ pub fn resolve(config: &Config, navigator_languages: &[String]) -> Resolved {
         if let Some(t) = pick {
             *slot = t.to_string();
             overridden.push(key.as_str());
+            if matches!(text, Text::Plain(_)) {
+                plain.push(t.to_string());
+            }
         }
     }
     let foreign = (!ui_lang.eq_ignore_ascii_case(primary(&lang))).then(|| Foreign {
@@ -369,7 +386,7 @@ pub fn resolve(config: &Config, navigator_languages: &[String]) -> Resolved {
     // A fixed `language` is what the site writes in; with "auto", its
     // `default_language` (the shell puts the page's `lang` first).
     let site_lang = if config.language == "auto" { config.default_language.clone() } else { config.language.clone() };
-    Resolved { rtl: RTL.contains(&primary(&lang)), lang, chain: text_chain, ui, foreign, site_lang }
+    Resolved { rtl: RTL.contains(&primary(&lang)), lang, chain: text_chain, ui, foreign, site_lang, plain }
 }
 
 #[cfg(test)]

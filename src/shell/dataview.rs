@@ -159,9 +159,7 @@ impl DataView {
         }
         part.append_child(&ul)?;
         self.body.append_child(&part)?;
-        if let Some(foreign) = &self.texts.foreign {
-            super::dom::mark_foreign(&self.body, foreign);
-        }
+        super::dom::mark_languages(&self.body, &self.texts);
         Ok(())
     }
 

@@ -59,6 +59,17 @@ pub fn mark_foreign(root: &Element, foreign: &crate::texts::Foreign) {
     }
 }
 
+/// Marks the strings under `root` shown in another language than the
+/// prompt's: built-in ones it borrows, and the site's plain-string overrides.
+pub fn mark_languages(root: &Element, texts: &crate::texts::Resolved) {
+    if let Some(foreign) = &texts.foreign {
+        mark_foreign(root, foreign);
+    }
+    if let Some(site) = texts.site_texts() {
+        mark_foreign(root, &site);
+    }
+}
+
 /// Shows or hides an element with the `hidden` attribute.
 pub fn set_hidden(e: &Element, hidden: bool) {
     let _ = if hidden { e.set_attribute("hidden", "") } else { e.remove_attribute("hidden") };

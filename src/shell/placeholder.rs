@@ -105,9 +105,7 @@ fn build(doc: &Document, frame: &Element, config: &Config, texts: &Resolved, on_
     let testid = format!("candor-placeholder-allow-{}", ids.join("+"));
     let button = el(doc, "button", &[("type", "button"), ("data-testid", &testid)], &texts.ui.allow().replace("{purpose}", &label))?;
     append(&box_, &[&p, &button])?;
-    if let Some(foreign) = &texts.foreign {
-        super::dom::mark_foreign(&box_, foreign);
-    }
+    super::dom::mark_languages(&box_, texts);
     shadow.append_child(&box_)?;
     frame.before_with_node_1(&host)?;
     frame.set_attribute("hidden", "")?;

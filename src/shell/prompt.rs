@@ -309,9 +309,7 @@ impl Prompt {
         let reopen = el(doc, "button", &[("type", "button"), ("class", "reopen"), ("data-testid", "candor-reopen"), ("title", ui.reopen()), ("hidden", "")], ui.reopen())?;
         let announce = el(doc, "p", &[("class", "sr"), ("role", "status"), ("data-testid", "candor-announce")], "")?;
         append(&root, &[&dialog, &reopen, &announce])?;
-        if let Some(foreign) = &texts.foreign {
-            super::dom::mark_foreign(&root, foreign);
-        }
+        super::dom::mark_languages(&root, texts);
         shadow.append_child(&root)?;
 
         let dialog: HtmlDialogElement = dialog.unchecked_into();

@@ -35,6 +35,9 @@ test.before(async () => {
     'fr.html': h.html({ attrs: 'data-config="/fr.config.json" async' }),
     // Plain-string purposes on a page that says it is German.
     'de-page.html': h.html().replace('<html lang="en">', '<html lang="de">'),
+    // Plain-string overrides of built-in texts: in the site's language too.
+    'over.config.json': h.config({ texts: { intro: 'Plain English intro.', retention: 'Kept for {days} days, in English.' } }),
+    'over.html': h.html({ attrs: 'data-config="/over.config.json" async' }),
     // Plain strings (French, for this test) under a fixed French language, on a page that says it is English.
     'fixed-fr.config.json': { ...cfg, language: 'fr' },
     'fixed-fr.html': h.html({ attrs: 'data-config="/fixed-fr.config.json" async' }),
@@ -326,6 +329,19 @@ test('WCAG 3.1.2: plain-string purpose texts are in the site\'s language (the pa
   assert.deepEqual(await marks('/de-page.html', 'fr-FR'), { root: 'fr', label: 'de', explain: 'de', listed: 'de' });
   // A fixed language is the one the site writes in, whatever the page says.
   assert.deepEqual(await marks('/fixed-fr.html', 'de-DE'), { root: 'fr', label: 'fr', explain: 'fr', listed: 'fr' });
+  // The site's plain-string overrides of built-in texts are its language too.
+  const overrides = async (locale) => {
+    const { context, p } = await open('/over.html', { locale });
+    await byId(p, 'candor-customize').click();
+    const out = await p.evaluate(() => {
+      const root = document.querySelector('candor-consent').shadowRoot;
+      const by = (text) => [...root.querySelectorAll('*')].find((e) => [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.includes(text)));
+      return [by('Plain English intro.'), by('in English.'), by('Alle ablehnen')].map((e) => e && e.closest('[lang]').getAttribute('lang'));
+    });
+    await context.close();
+    return out;
+  };
+  assert.deepEqual(await overrides('de-DE'), ['en', 'en', 'de'], 'German buttons, the English overrides marked en');
 });
 
 test('WCAG 3.1.2: in an Arabic prompt, borrowed English strings and an English-only label say lang="en" dir="ltr"; Arabic ones inherit', async () => {
