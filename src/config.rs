@@ -537,7 +537,9 @@ fn is_blank(c: char) -> bool {
 /// letters mapped to the Latin ones they pass for (full-width forms, the
 /// Mathematical Alphanumeric Symbols block's bold, script, sans-serif...,
 /// Cyrillic, Greek and Cherokee look-alikes, small capitals, Roman
-/// numerals), then white space, invisible characters and punctuation left
+/// numerals, the accented letters of Latin-1 and Latin Extended-A as their
+/// base letter, as the same accent written as a combining mark is left
+/// out with the invisible characters), then white space, invisible characters and punctuation left
 /// out (unless nothing else is left). Each character is kept with a second
 /// reading when its shape passes for another letter: capital I, the digit
 /// 1, `|` and a dotless i for a lowercase l, the digit 0 for o.
@@ -549,9 +551,15 @@ fn look_alike(s: &str) -> Vec<(char, Option<char>)> {
         ("ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢ", "abcdefghIjklmnoprstuvwyz"),
         ("ⅠⅤⅩⅬⅭⅮⅯⅰⅴⅹⅼⅽⅾⅿ", "IVXLCDMivxlcdm"),
     ];
+    // U+00C0-U+00FF and U+0100-U+017F by their base letter ('.': kept as is).
+    const ACCENTED: &[u8; 64] = b"AAAAAA.CEEEEIIIIDNOOOOO.OUUUUY..aaaaaa.ceeeeiiiidnooooo.ouuuuy.y";
+    const EXTENDED: &[u8; 128] = b"AaAaAaCcCcCcCcDdDdEeEeEeEeEeGgGgGgGgHhHhIiIiIiIiI...JjKk.LlLlLlLlLlNnNnNn...OoOoOo..RrRrRrSsSsSsSsTtTtTtUuUuUuUuUuUuWwYyYZzZzZz.";
     let latin = s.chars().map(|c| {
         let n = c as u32;
+        let base = |table: &[u8], at: u32| Some(table[at as usize]).filter(|b| *b != b'.').map_or(c, char::from);
         let c = match c {
+            '\u{c0}'..='\u{ff}' => base(ACCENTED, n - 0xc0),
+            '\u{100}'..='\u{17f}' => base(EXTENDED, n - 0x100),
             '\u{ff01}'..='\u{ff5e}' => char::from_u32(n - 0xfee0).unwrap_or(c),
             // 13 styles of A-Z a-z, then digits in 5 styles.
             '\u{1d400}'..='\u{1d6a3}' => char::from(match ((n - 0x1d400) % 52) as u8 { i @ 0..=25 => b'A' + i, i => b'a' + i - 26 }),
@@ -1216,6 +1224,9 @@ mod tests {
             assert_eq!(with(&format!(r#"{{"reject_all":{}}}"#, crate::json::quote(look))), same("texts.reject_all", "en", look), "{look}");
         }
         assert_eq!(with(r#"{"accept_all":"Accept all","reject_all":"Accept none"}"#), Ok(()), "different words");
+        // An accent, written as one character or as a combining mark, reads as its letter.
+        assert_eq!(with(r#"{"accept_all":"Accept all","reject_all":"Acc\u00e9pt all"}"#), same("texts.reject_all", "en", "Accépt all"));
+        assert_eq!(with(r#"{"accept_all":"Accept all","reject_all":"\u00c5ccept \u0101ll"}"#), same("texts.reject_all", "en", "Åccept āll"));
         // Case, and every capital I look-alike, still read alike (an all-caps override; a Cyrillic or Greek I).
         assert_eq!(with(r#"{"reject_all":{"de":"ALLE AKZEPTIEREN"}}"#), same("texts.reject_all", "de", "ALLE AKZEPTIEREN"));
         assert_eq!(with(r#"{"reject_all":"ACCEPT ALL"}"#), same("texts.reject_all", "en", "ACCEPT ALL"));
