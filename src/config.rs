@@ -698,12 +698,6 @@ impl Config {
                 if c.contains(|ch: char| is_space(ch) || ";=,".contains(ch)) {
                     return Err(ConfigError::new(format!("{at}.cookies[{j}]"), "must be a cookie name glob without white space, ';', '=' or ','"));
                 }
-                if c.contains(['[', ']']) {
-                    return Err(ConfigError::new(
-                        format!("{at}.cookies[{j}]"),
-                        "only * (any run of characters) and ? (any one) are wildcards: list each name instead of a [...] set",
-                    ));
-                }
             }
         }
         if self.events.len() > 64 {

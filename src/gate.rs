@@ -131,7 +131,7 @@ pub fn why_invalid(config: &Config, name: &str, fields: &[(&str, Value<'_>)]) ->
 
 /// A purpose's cookie-name glob (`cookies` in the config), deleted when
 /// it is withdrawn: `*` matches any run of characters, `?` any one; everything else
-/// matches itself (`[` and `]` are refused in the config).
+/// matches itself (`[` and `]` too: PHP names cookies `cart[1]`).
 pub fn cookie_glob(pattern: &str, text: &str) -> bool {
     let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
     let (mut i, mut j) = (0, 0);
@@ -265,5 +265,6 @@ pub(crate) mod tests {
         assert!(g("*_id*", "x_idy") && g("a*b*c", "aXbYbZc") && !g("a*b*c", "aXbYbZ"));
         assert!(g("*", "") && g("**", "any") && g("x", "x") && !g("x", "xy"));
         assert!(g("é?", "éü") && !g("?", "éé"));
+        assert!(g("cart[1]", "cart[1]") && g("cart[*]", "cart[7]") && !g("x[12]", "x1"));
     }
 }

@@ -307,15 +307,33 @@ impl Foreign {
     /// string itself, a template filled in, or `always_on` leading a sentence.
     pub fn has(&self, shown: &str) -> bool {
         let s = shown.trim();
-        !s.is_empty()
-            && self.texts.iter().any(|t| match t.split_once('{') {
-                Some((pre, rest)) => {
-                    let post = rest.split_once('}').map_or("", |(_, p)| p);
-                    !pre.is_empty() && s.len() >= pre.len() + post.len() && s.starts_with(pre) && s.ends_with(post)
-                }
-                None => s == t.trim() || s.starts_with(&format!("{}. ", t.trim().trim_end_matches('.'))),
-            })
+        !s.is_empty() && self.texts.iter().any(|t| if t.contains('{') { fills(t, s) } else { s == t.trim() || s.starts_with(&format!("{}. ", t.trim().trim_end_matches('.'))) })
     }
+}
+
+/// Whether `s` is `template` with each `{…}` filled in (or left out, as the
+/// labels a `{purposes}` stands for are elements of their own): its literal
+/// parts, in order, the first leading and the last ending it.
+fn fills(template: &str, s: &str) -> bool {
+    let mut literals = vec![];
+    let mut rest = template;
+    while let Some((pre, after)) = rest.split_once('{') {
+        literals.push(pre);
+        rest = after.split_once('}').map_or("", |(_, p)| p);
+    }
+    literals.push(rest);
+    let (first, last) = (literals[0], literals[literals.len() - 1]);
+    if first.is_empty() || !s.starts_with(first) || s.len() < first.len() + last.len() || !s.ends_with(last) {
+        return false;
+    }
+    let mut middle = &s[first.len()..s.len() - last.len()];
+    for lit in &literals[1..literals.len() - 1] {
+        match middle.find(lit) {
+            Some(i) => middle = &middle[i + lit.len()..],
+            None => return false,
+        }
+    }
+    true
 }
 
 /// The language tag of a text picked from a config map, when it is another
@@ -559,5 +577,15 @@ mod tests {
         let cfg = plain(r#""texts":{"heading":{"pt-BR":"Sua privacidade","en":"Privacy"}},"#);
         let r = resolve(&cfg, &["pt-BR".into()]);
         assert_eq!(r.ui.heading(), "Sua privacidade");
+    }
+
+    #[test]
+    fn a_filled_template_is_recognised_whatever_its_placeholders() {
+        use super::fills;
+        assert!(fills("Kept for {days} days.", "Kept for 30 days."));
+        assert!(fills("You can allow {purposes}. Again: {purposes}.", "You can allow , . Again: , ."));
+        assert!(!fills("You can allow {purposes}. Again: {purposes}.", "You can allow , ."));
+        assert!(!fills("{purposes} are on", "Stats are on"), "a template leading with a placeholder is not matched");
+        assert!(!fills("Kept for {days} days.", "Kept for days."[..9].trim()));
     }
 }

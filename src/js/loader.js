@@ -27,11 +27,24 @@ var script = options ? null : docGet('currentScript') || Document.prototype.quer
 var DOC_NAMES = ['activeElement', 'addEventListener', 'adoptNode', 'baseURI', 'body', 'contains', 'cookie', 'createElement',
   'createTextNode', 'currentScript', 'dispatchEvent', 'documentElement', 'fullscreenElement', 'head', 'hidden', 'implementation',
   'querySelector', 'querySelectorAll', 'readyState', 'removeEventListener', 'visibilityState'];
+// Only elements count (one, several as a collection, a named frame's
+// window): a page script that replaced document.createElement or the
+// cookie accessor with a function of its own is not markup.
+function byElement(v) {
+  if (v === null || typeof v !== 'object') return false;
+  try {
+    return v instanceof Element || v instanceof HTMLCollection || v.window === v;
+  } catch (e) {
+    return true; // a cross-origin frame's window
+  }
+}
 function hiddenDocName() {
-  var name = DOC_NAMES.filter(function (n) { return Object.prototype.hasOwnProperty.call(document, n); })[0];
+  var name = DOC_NAMES.filter(function (n) {
+    return Object.prototype.hasOwnProperty.call(document, n) && byElement(Object.getOwnPropertyDescriptor(document, n).value);
+  })[0];
   if (!name) return null;
   var hider = document[name];
-  var tag = hider && hider.tagName ? '<' + hider.tagName.toLowerCase() + ' name="' + name + '">' : 'more than one element';
+  var tag = hider instanceof Element ? '<' + hider.tagName.toLowerCase() + ' name="' + name + '">' : 'more than one element, or a frame';
   return 'the page has an element named "' + name + '" (' + tag + '), which hides document.' + name +
     ': Candor does not start, nothing is shown or granted; rename it, or have the sanitizer of user content drop name attributes';
 }
@@ -476,31 +489,42 @@ function qaApi(sdk) {
 function runInline(anchor, script) {
   var written = [];
   var own = Object.prototype.hasOwnProperty.call(document, 'write') || Object.prototype.hasOwnProperty.call(document, 'writeln');
+  if (own) return Element.prototype.after.call(anchor, script);
   function collect(end) {
     return function () { written.push(Array.prototype.join.call(arguments, '') + end); };
   }
-  if (!own) {
-    Object.defineProperty(document, 'write', { value: collect(''), configurable: true, writable: true });
-    Object.defineProperty(document, 'writeln', { value: collect('\n'), configurable: true, writable: true });
-  }
-  try {
-    Element.prototype.after.call(anchor, script);
-  } finally {
-    if (!own) {
-      delete document.write;
-      delete document.writeln;
-    }
-  }
-  if (!written.length) return;
+  Object.defineProperty(document, 'write', { value: collect(''), configurable: true, writable: true });
+  Object.defineProperty(document, 'writeln', { value: collect('\n'), configurable: true, writable: true });
   var what = 'a gated <script data-candor-purpose=' + JSON.stringify(anchor.getAttribute('data-candor-purpose')) +
     '> called document.write after the page was parsed, which would have replaced the whole page: ';
+  var said = false;
   try {
-    var range = document.createRange();
-    range.setStartAfter(script);
-    Element.prototype.after.call(script, range.createContextualFragment(written.join('')));
-    console.warn('candor: ' + what + 'what it wrote was put after the script instead');
-  } catch (e) {
-    console.warn('candor: ' + what + 'what it wrote could not be put in (' + (e && e.message || e) + ') and was left out');
+    Element.prototype.after.call(anchor, script);
+    // What it wrote goes after it, in order, before this marker; scripts in
+    // it run as it goes in, and what they write follows (an ad chain).
+    // Written from <head>, it goes at the start of <body>, as the parser
+    // would have put it.
+    var marker = document.createTextNode('');
+    var head = docGet('head');
+    var inHead = head && head.contains(script) && docGet('body');
+    if (inHead) docGet('body').prepend(marker); else script.after(marker);
+    for (var rounds = 0; written.length && rounds < 100; rounds++) {
+      var html = written.join('');
+      written = [];
+      try {
+        var range = document.createRange();
+        range.setStartBefore(marker);
+        marker.before(range.createContextualFragment(html));
+        if (!said) console.warn('candor: ' + what + 'what it wrote was put after the script instead');
+      } catch (e) {
+        console.warn('candor: ' + what + 'what it wrote could not be put in (' + (e && e.message || e) + ') and was left out');
+      }
+      said = true;
+    }
+    marker.remove();
+  } finally {
+    delete document.write;
+    delete document.writeln;
   }
 }
 

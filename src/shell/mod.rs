@@ -271,6 +271,8 @@ impl App {
         let gpc = js_sys::Reflect::get(&navigator, &"globalPrivacyControl".into()).map(|v| v.is_truthy()).unwrap_or(false);
 
         let mut stored = storage::get(storage::CONSENT);
+        // The durable copy's decision, when localStorage refuses to take it back.
+        let mut unstored = false;
         // A decision the browser lost from localStorage but not from its
         // durable copy (killed before it wrote to disk): the narrower of the
         // two holds (`consent::reconcile`).
@@ -283,7 +285,7 @@ impl App {
                     }
                 }
                 Reconciled::Use(text) => {
-                    storage::set(storage::CONSENT, &text);
+                    unstored = !storage::set(storage::CONSENT, &text);
                     stored = Some(text);
                 }
                 Reconciled::Neither => {
@@ -293,6 +295,7 @@ impl App {
             }
         }
         let (consent, rejection) = Consent::load(&config, stored.as_deref(), dom::now_seconds());
+        let unstored_at = if unstored { consent.updated_at } else { None };
         let decided_before = consent.decided;
         // A record of another revision, or of other purposes under the same
         // one, may be a second config's on this origin (a section of the
@@ -324,7 +327,9 @@ impl App {
             state: RefCell::new(State { consent, agg: Aggregator::default() }),
             view: RefCell::new(None),
             stored_once: Cell::new(decided_before),
-            unstored_at: Cell::new(None),
+            // Held for the page like a decision storage refused: an older
+            // stored record must not win it back.
+            unstored_at: Cell::new(unstored_at),
             uploading: Cell::new(false),
             hide_uploads: Cell::new(0),
             acknowledged: Cell::new(0),
@@ -1241,20 +1246,24 @@ impl App {
     /// happen; the page's record, made over the decision it knew, would
     /// undo the other tab's withdrawal or erase. So this page's decision is
     /// made again, over `value`: only what it granted or denied changes.
+    /// Only when the decision was made over another record than `value`
+    /// (its `base`): a decision that had seen `value` already (this tab's
+    /// view of storage follows another tab's write before the `storage`
+    /// event comes) is not made again.
     fn theirs(&self, value: Option<String>) {
         let stored = storage::get(storage::CONSENT);
         let last = self.last_decision.borrow().clone();
-        if let Some(last) = last.filter(|l| stored != value && stored.as_deref() == Some(l.text.as_str())) {
-            match &value {
-                Some(v) => {
-                    storage::set(storage::CONSENT, v);
-                }
-                None => storage::remove(storage::CONSENT),
-            }
+        if let Some(last) = last.filter(|l| stored != value && stored.as_deref() == Some(l.text.as_str()) && l.base != value) {
+            // Taken over in memory only; the decision made over it is the
+            // one write other tabs hear of.
+            self.take_over(value.clone());
             let grant: Vec<&str> = last.grant.iter().map(String::as_str).collect();
             let deny: Vec<&str> = last.deny.iter().map(String::as_str).collect();
-            // `decide` takes `value` over first; ids were checked when first decided.
-            let _ = self.decide(&grant, &deny, last.method);
+            // Ids were checked when first decided.
+            let _ = self.decide_here(&grant, &deny, last.method);
+            if let Some(made) = self.last_decision.borrow_mut().as_mut() {
+                made.base = value;
+            }
             return;
         }
         self.reload_consent();
@@ -1264,7 +1273,11 @@ impl App {
     /// older than a decision of this page that storage refused; but a
     /// removed one (an erase elsewhere) always.
     fn reload_consent(&self) {
-        let stored = storage::get(storage::CONSENT);
+        self.take_over(storage::get(storage::CONSENT));
+    }
+
+    /// [`App::reload_consent`] of `stored`, the record another tab wrote.
+    fn take_over(&self, stored: Option<String>) {
         let (fresh, _) = Consent::load(&self.config, stored.as_deref(), self.now());
         if let (Some(ours), Some(_)) = (self.unstored_at.get(), &stored) {
             if fresh.updated_at.is_none_or(|theirs| theirs <= ours) {
@@ -1406,12 +1419,18 @@ impl App {
         // grant of one purpose never writes back another that the visitor
         // just withdrew, or a decision they just erased, elsewhere.
         self.reload_consent();
+        self.decide_here(grant, deny, method)
+    }
+
+    /// [`App::decide`] over this page's consent as it stands.
+    fn decide_here(&self, grant: &[&str], deny: &[&str], method: Method) -> Result<(), crate::consent::Undecidable> {
         // Page code repeating a grant the visitor already made (on every page
         // load, in a callback) changes nothing: no event, no receipt. A
-        // visitor's own click always counts, and so does any call that
+        // visitor's own click always counts (a page script's click on the
+        // prompt's buttons too: the prompt closes), and so does any call that
         // denies: this tab's view of storage can lag another tab's write (a
         // long task delays it), and a withdrawal must never be lost to that.
-        if method == Method::Api && deny.is_empty() && self.unstored_at.get().is_none() {
+        if method == Method::Api && deny.is_empty() && self.unstored_at.get().is_none() && !self.scripted.get() {
             let st = self.state.borrow();
             if st.consent.decided {
                 let mut probe = st.consent.clone();
@@ -1428,8 +1447,10 @@ impl App {
             withdrawn = st.consent.decide(&self.config, grant, deny, method, self.now())?;
             if let Some(rec) = st.consent.to_record(&self.config) {
                 let text = rec.to_json();
+                let base = storage::get(storage::CONSENT);
                 let stored = storage::set(storage::CONSENT, &text);
                 *self.last_decision.borrow_mut() = stored.then(|| LastDecision {
+                    base,
                     text,
                     grant: grant.iter().map(|s| s.to_string()).collect(),
                     deny: deny.iter().map(|s| s.to_string()).collect(),
@@ -1471,6 +1492,9 @@ impl App {
 /// replaced unseen ([`App::theirs`]).
 #[derive(Clone)]
 struct LastDecision {
+    /// The stored record it was made over.
+    base: Option<String>,
+    /// The record it wrote.
     text: String,
     grant: Vec<String>,
     deny: Vec<String>,

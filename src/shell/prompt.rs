@@ -118,7 +118,14 @@ fn labels_in(doc: &Document, class: &str, template: &str, purposes: &[&Purpose],
     let p = el(doc, "p", &[("class", class)], parts.next().unwrap_or_default())?;
     // The sentence is in the prompt's language, or in the one it borrows
     // built-in strings from (marked on the `<p>` later, see `mark_foreign`).
-    let sentence = texts.foreign.as_ref().filter(|f| f.has(template)).map_or(texts.lang.as_str(), |f| f.lang.as_str());
+    // A plain-string override is in the site's language (`mark_languages`).
+    let site = texts.site_texts();
+    let sentence = texts
+        .foreign
+        .as_ref()
+        .filter(|f| f.has(template))
+        .or(site.as_ref().filter(|f| f.texts.iter().any(|t| t == template)))
+        .map_or(texts.lang.as_str(), |f| f.lang.as_str());
     for after in parts {
         for (i, purpose) in purposes.iter().enumerate() {
             if i > 0 {

@@ -981,7 +981,8 @@ test('going to "Your data" and back keeps the toggles the visitor set but did no
     assert.equal(await byId(p, 'candor-toggle-stats').isChecked(), false, `${back}: the unsaved choice is still there`);
     assert.equal(await byId(p, 'candor-toggle-video').isChecked(), true);
     await byId(p, 'candor-save').click();
-    await p.waitForFunction(() => window.candor.consent().purposes.stats === false);
+    // The erase arrives as two storage events (its mark, then the record): wait for both.
+    await p.waitForFunction(() => window.candor.consent().purposes.stats === false && window.candor.consent().purposes.video === true);
     assert.deepEqual((await h.consent(p)).purposes, { necessary: true, stats: false, video: true });
     await p.evaluate(() => window.candor.acceptAll());
   }
@@ -1113,4 +1114,40 @@ test('a receipt says "button" only for the visitor\'s own click or key press; a 
     await context.close();
   }
   assert.deepEqual(methods, ['api', 'api', 'button', 'button']);
+});
+
+test("a decision made over another tab's record this tab already saw (its storage event still to come) is not made again when the event comes", async () => {
+  const { context, p } = await open();
+  await p.evaluate(() => window.candor.grant(['stats']));
+  const out = await p.evaluate(async () => {
+    // Another tab's withdrawal, already in this tab's view of storage; its event is still to come.
+    const mine = JSON.parse(localStorage.getItem('candor.consent'));
+    const theirs = JSON.stringify({ ...mine, purposes: { stats: false, video: false }, updated_at: mine.updated_at + 1 });
+    localStorage.setItem('candor.consent', theirs);
+    window.candor.grant(['video']);
+    const receipts = window.candor.inspect().receipts.length;
+    const consents = window.__events.filter((e) => e.name === 'consent').length;
+    window.dispatchEvent(new StorageEvent('storage', { key: 'candor.consent', oldValue: JSON.stringify(mine), newValue: theirs }));
+    await new Promise((r) => setTimeout(r, 100));
+    return { receipts: [receipts, window.candor.inspect().receipts.length],
+      consents: [consents, window.__events.filter((e) => e.name === 'consent').length],
+      purposes: window.candor.consent().purposes, stored: JSON.parse(localStorage.getItem('candor.consent')).purposes };
+  });
+  assert.deepEqual(out.purposes, { necessary: true, stats: false, video: true });
+  assert.deepEqual(out.stored, { stats: false, video: true });
+  assert.equal(out.receipts[1], out.receipts[0], 'no second receipt for the one decision');
+  assert.equal(out.consents[1], out.consents[0], 'no more candor:consent events');
+  await context.close();
+});
+
+
+test('a page script clicking "Accept all" when everything is already granted still closes the prompt (recorded as api)', async () => {
+  const { context, p } = await open();
+  await p.evaluate(() => window.candor.acceptAll());
+  await p.evaluate(() => window.candor.open());
+  await byId(p, 'candor-accept-all').waitFor({ state: 'visible' });
+  await byId(p, 'candor-accept-all').evaluate((b) => b.click());
+  await byId(p, 'candor-accept-all').waitFor({ state: 'hidden' });
+  assert.equal((await inspect(p)).receipts.at(-1).method, 'api');
+  await context.close();
 });

@@ -58,7 +58,7 @@ test.before(async () => {
     // An ad or pixel snippet written for the parser: document.write.
     'write.html': h.html({ body: `<div id="content">Article</div>
 <script type="text/plain" data-candor-purpose="stats">document.write('<img id="written" alt="" src="/vendor/pixel.svg">');
-document.writeln('<script>window.__writtenRan = (window.__writtenRan || 0) + 1;<' + '/script>');</script><p id="after">More</p>` }),
+document.writeln('<script>window.__writtenRan = (window.__writtenRan || 0) + 1; document.write("<b id=nested>ad</b>");<' + '/script>');</script><p id="after">More</p>` }),
     // Markup a sanitizer lets through (data-* attributes are inert), from a visitor's comment, say.
     'hostile-urls.html': h.html({ body: `<iframe title="a" data-candor-purpose="necessary" data-src="javascript:parent.__pwned = (parent.__pwned || 0) + 1"></iframe>
 <iframe title="b" data-candor-purpose="stats" data-src="  JaVaScRiPt:parent.__pwned = (parent.__pwned || 0) + 1"></iframe>
@@ -456,10 +456,13 @@ test('a gated inline script that calls document.write after parsing does not rep
   const context = await chrome.newContext();
   const p = await open(context, '/write.html');
   await h.prompt(p).locator('[data-testid="candor-accept-all"]').click();
-  await p.waitForFunction(() => document.getElementById('written'));
+  await p.waitForFunction(() => document.getElementById('written') && document.getElementById('nested'));
   assert.deepEqual(await p.evaluate(() => [document.getElementById('content')?.textContent, document.getElementById('after')?.textContent,
     document.getElementById('written').previousElementSibling.dataset.candorPurpose, window.__writtenRan, typeof document.write,
     Object.prototype.hasOwnProperty.call(document, 'write')]), ['Article', 'More', 'stats', 1, 'function', false]);
+  // What the written script wrote in turn (an ad chain) follows it, in order.
+  assert.deepEqual(await p.evaluate(() => [...document.body.children].map((e) => e.id || e.tagName).filter((x) => ['written', 'nested', 'after'].includes(x))),
+    ['written', 'nested', 'after']);
   assert.deepEqual(p.logs.filter((l) => l.type === 'warning' && /document.write/.test(l.text)).map((l) => l.text), ['candor: a gated <script data-candor-purpose="stats"> called ' +
     'document.write after the page was parsed, which would have replaced the whole page: what it wrote was put after the script instead']);
   // The prompt still answers: the visitor can withdraw.

@@ -35,6 +35,8 @@ const PATCHES = {
   // Pages that break what Candor is built with: shadow roots, WebAssembly.
   noShadow: "Element.prototype.attachShadow = function () { throw new Error('no shadow roots here'); };",
   noWasm: 'window.WebAssembly = undefined;',
+  // Another consent tool's auto-blocker: document.createElement replaced by a function of its own.
+  blocker: `(function () { var ce = document.createElement; document.createElement = function (t, o) { return ce.call(document, t, o); }; })();`,
   // The widely copied "no submit on Enter" snippet.
   enter: `document.addEventListener('keydown', function (e) { if (e.key === 'Enter') e.preventDefault(); });`,
 };
@@ -272,6 +274,14 @@ test('elements named after document\'s own properties (DOM clobbering) stop the 
     assert.deepEqual(p.logs.filter((l) => l.type === 'error').map((l) => l.text), [`candor: ${error.message}`], file);
     await context.close();
   }
+});
+
+test('a page script that replaced document.createElement with its own function (another tool\'s blocker) is not DOM clobbering: Candor starts', async () => {
+  const { context, p } = await open('blocker.html');
+  assert.equal(await p.evaluate(() => window.candor.error), null);
+  await h.prompt(p).waitFor({ state: 'visible' });
+  await consentedEventArrives(p);
+  await context.close();
 });
 
 test('a polluted Object.prototype grants nothing: no Consent Mode type, no TCF vendor', async () => {
