@@ -44,7 +44,8 @@ function hiddenDocName() {
   })[0];
   if (!name) return null;
   var hider = document[name];
-  var tag = hider instanceof Element ? '<' + hider.tagName.toLowerCase() + ' name="' + name + '">' : 'more than one element, or a frame';
+  var attr = hider instanceof Element && hider.getAttribute('name') !== name ? 'id' : 'name';
+  var tag = hider instanceof Element ? '<' + hider.tagName.toLowerCase() + ' ' + attr + '="' + name + '">' : 'more than one element, or a frame';
   return 'the page has an element named "' + name + '" (' + tag + '), which hides document.' + name +
     ': Candor does not start, nothing is shown or granted; rename it, or have the sanitizer of user content drop name attributes';
 }
@@ -493,38 +494,56 @@ function runInline(anchor, script) {
   function collect(end) {
     return function () { written.push(Array.prototype.join.call(arguments, '') + end); };
   }
-  Object.defineProperty(document, 'write', { value: collect(''), configurable: true, writable: true });
-  Object.defineProperty(document, 'writeln', { value: collect('\n'), configurable: true, writable: true });
+  var write = collect(''), writeln = collect('\n');
+  Object.defineProperty(document, 'write', { value: write, configurable: true, writable: true });
+  Object.defineProperty(document, 'writeln', { value: writeln, configurable: true, writable: true });
   var what = 'a gated <script data-candor-purpose=' + JSON.stringify(anchor.getAttribute('data-candor-purpose')) +
     '> called document.write after the page was parsed, which would have replaced the whole page: ';
   var said = false;
+  // What it writes goes before this marker, put in before the script runs
+  // (a script that removes itself keeps its place). Written from <head>, it
+  // goes at the start of <body>, as the parser would have put it.
+  var marker = document.createTextNode('');
+  var head = docGet('head'), body = docGet('body');
   try {
-    Element.prototype.after.call(anchor, script);
-    // What it wrote goes after it, in order, before this marker; scripts in
-    // it run as it goes in, and what they write follows (an ad chain).
-    // Written from <head>, it goes at the start of <body>, as the parser
-    // would have put it.
-    var marker = document.createTextNode('');
-    var head = docGet('head');
-    var inHead = head && head.contains(script) && docGet('body');
-    if (inHead) docGet('body').prepend(marker); else script.after(marker);
-    for (var rounds = 0; written.length && rounds < 100; rounds++) {
+    if (head && body && head.contains(anchor)) {
+      body.prepend(marker);
+      Element.prototype.after.call(anchor, script);
+    } else {
+      Element.prototype.after.call(anchor, marker);
+      marker.before(script);
+    }
+    // Node by node, so what a written script writes in turn comes right
+    // after it, before the rest (an ad chain), as the parser would place it.
+    var put = function (html, depth) {
+      var range = document.createRange();
+      range.setStartBefore(marker);
+      var fragment = range.createContextualFragment(html);
+      while (fragment.firstChild) {
+        marker.before(fragment.firstChild);
+        if (written.length && depth < 20) {
+          var more = written.join('');
+          written = [];
+          put(more, depth + 1);
+        }
+      }
+    };
+    if (written.length) {
       var html = written.join('');
       written = [];
       try {
-        var range = document.createRange();
-        range.setStartBefore(marker);
-        marker.before(range.createContextualFragment(html));
-        if (!said) console.warn('candor: ' + what + 'what it wrote was put after the script instead');
+        put(html, 0);
+        console.warn('candor: ' + what + 'what it wrote was put after the script instead');
       } catch (e) {
         console.warn('candor: ' + what + 'what it wrote could not be put in (' + (e && e.message || e) + ') and was left out');
       }
-      said = true;
     }
-    marker.remove();
   } finally {
-    delete document.write;
-    delete document.writeln;
+    marker.remove();
+    // A script that put its own document.write in place keeps it (async ad
+    // loaders do); only Candor's collectors go.
+    if (document.write === write) delete document.write;
+    if (document.writeln === writeln) delete document.writeln;
   }
 }
 

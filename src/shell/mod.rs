@@ -612,6 +612,9 @@ impl App {
                 App::later(&weak, Intent::Theirs(value));
             } else if key.as_deref().is_some_and(|k| k.starts_with("candor.")) {
                 let written = e.dyn_ref::<web_sys::StorageEvent>().and_then(|s| s.new_value()).is_some();
+                if key.as_deref() == Some(records::RECEIPTS) {
+                    records::merge_mine();
+                }
                 if let Some(app) = weak.upgrade() {
                     if key.as_deref().zip(app.tab.get()).is_some_and(|(k, tab)| queue::is_tab_key(k, tab)) {
                         if written {
@@ -1157,8 +1160,13 @@ impl App {
             Intent::AcceptAll => self.decided_in_prompt(&all, &[]),
             Intent::RejectAll => self.decided_in_prompt(&[], &all),
             Intent::Save(choices) => {
-                let grant: Vec<&str> = choices.iter().filter(|(_, on)| *on).map(|(id, _)| id.as_str()).collect();
-                let deny: Vec<&str> = choices.iter().filter(|(_, on)| !*on).map(|(id, _)| id.as_str()).collect();
+                // Once decided, what the visitor changed from the choices the
+                // panel showed: a panel shown before another tab's withdrawal
+                // (not yet heard of here) does not grant back what it lists.
+                let shown = self.state.borrow().consent.clone();
+                let changed = |(id, on): &&(String, bool)| !shown.decided || shown.granted(id) != *on;
+                let grant: Vec<&str> = choices.iter().filter(changed).filter(|(_, on)| *on).map(|(id, _)| id.as_str()).collect();
+                let deny: Vec<&str> = choices.iter().filter(changed).filter(|(_, on)| !*on).map(|(id, _)| id.as_str()).collect();
                 self.decided_in_prompt(&grant, &deny);
             }
             Intent::Customize => self.open_preferences(),
@@ -1255,7 +1263,10 @@ impl App {
         let last = self.last_decision.borrow().clone();
         if let Some(last) = last.filter(|l| stored != value && stored.as_deref() == Some(l.text.as_str()) && l.base != value) {
             // Taken over in memory only; the decision made over it is the
-            // one write other tabs hear of.
+            // one write other tabs hear of, and its receipt the one kept.
+            if let Some(id) = &last.receipt {
+                self.retract_receipt(id);
+            }
             self.take_over(value.clone());
             let grant: Vec<&str> = last.grant.iter().map(String::as_str).collect();
             let deny: Vec<&str> = last.deny.iter().map(String::as_str).collect();
@@ -1452,6 +1463,7 @@ impl App {
                 *self.last_decision.borrow_mut() = stored.then(|| LastDecision {
                     base,
                     text,
+                    receipt: None,
                     grant: grant.iter().map(|s| s.to_string()).collect(),
                     deny: deny.iter().map(|s| s.to_string()).collect(),
                     method,
@@ -1466,7 +1478,10 @@ impl App {
         // listeners) that decides again: a receipt built after that would
         // record the later decision twice and this one never.
         let decided = self.state.borrow().consent.clone();
-        self.issue_receipt(&decided);
+        let receipt = self.issue_receipt(&decided);
+        if let Some(made) = self.last_decision.borrow_mut().as_mut() {
+            made.receipt = receipt;
+        }
         self.show_consent();
         self.purge_denied();
         let cookies: Vec<String> =
@@ -1496,6 +1511,8 @@ struct LastDecision {
     base: Option<String>,
     /// The record it wrote.
     text: String,
+    /// Its receipt.
+    receipt: Option<String>,
     grant: Vec<String>,
     deny: Vec<String>,
     method: Method,

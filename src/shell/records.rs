@@ -60,6 +60,59 @@ thread_local! {
     /// Values storage refused, by key: read before storage (which holds
     /// nothing, or an older value), dropped once a write of the key works.
     static MEMORY: std::cell::RefCell<Vec<(&'static str, String)>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// The receipts this page made (as kept), until an erase: another tab
+    /// that wrote the list from an out-of-date view (a long task held back
+    /// its `storage` event) may have left them out, and they are put back.
+    static MINE: std::cell::RefCell<Vec<Kept>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Puts back into the stored list the receipts this page made that another
+/// tab's write left out (called on its `storage` event), and their state.
+pub fn merge_mine() {
+    let mine = MINE.with_borrow(Clone::clone);
+    if mine.is_empty() {
+        return;
+    }
+    let mut all = receipts();
+    let mut changed = false;
+    for k in mine {
+        match all.iter_mut().find(|x| x.receipt.receipt_id == k.receipt.receipt_id) {
+            Some(x) => {
+                if (k.acknowledged && !x.acknowledged) || (k.refused && !x.refused) {
+                    x.acknowledged |= k.acknowledged;
+                    x.refused |= k.refused;
+                    changed = true;
+                }
+            }
+            None => {
+                all.push(k);
+                changed = true;
+            }
+        }
+    }
+    if changed {
+        all.sort_by_key(|k| k.receipt.timestamp);
+        if all.len() > RECEIPTS_MAX {
+            all.drain(..all.len() - RECEIPTS_MAX);
+        }
+        write(RECEIPTS, &all, Kept::to_json_value);
+    }
+}
+
+/// Another tab erased everything: the list this page may have written from
+/// an out-of-date view after that goes (the receipts another page made since
+/// are put back by that page, [`merge_mine`]).
+pub fn drop_listed() {
+    MINE.with_borrow_mut(Vec::clear);
+    remove(RECEIPTS);
+}
+
+fn mine(id: &str, f: impl FnOnce(&mut Kept)) {
+    MINE.with_borrow_mut(|m| {
+        if let Some(k) = m.iter_mut().find(|k| k.receipt.receipt_id == id) {
+            f(k)
+        }
+    });
 }
 
 /// What memory holds for `key` (storage refused it).
@@ -89,6 +142,7 @@ fn remove(key: &'static str) {
 /// Drops what is kept in memory (erase; storage is cleared by the caller).
 pub fn forget_memory() {
     MEMORY.with_borrow_mut(Vec::clear);
+    MINE.with_borrow_mut(Vec::clear);
 }
 
 /// Another tab erased everything: what only this page's memory held, it
@@ -201,6 +255,7 @@ pub fn receipts() -> Vec<Kept> {
 pub fn keep(receipt: &Receipt) {
     let mut all = receipts();
     all.push(Kept { receipt: receipt.clone(), acknowledged: false, refused: false });
+    MINE.with_borrow_mut(|m| m.push(Kept { receipt: receipt.clone(), acknowledged: false, refused: false }));
     if all.len() > RECEIPTS_MAX {
         all.drain(..all.len() - RECEIPTS_MAX);
     }
@@ -209,6 +264,7 @@ pub fn keep(receipt: &Receipt) {
 
 /// Marks a receipt acknowledged by the collector.
 pub fn acknowledge(id: &str) {
+    mine(id, |k| k.acknowledged = true);
     let mut all = receipts();
     if let Some(k) = all.iter_mut().find(|k| k.receipt.receipt_id == id) {
         k.acknowledged = true;
@@ -218,6 +274,7 @@ pub fn acknowledge(id: &str) {
 
 /// Marks a receipt the collector refused for good: kept, not sent again.
 pub fn refuse(id: &str) {
+    mine(id, |k| k.refused = true);
     let mut all = receipts();
     if let Some(k) = all.iter_mut().find(|k| k.receipt.receipt_id == id) {
         k.refused = true;
@@ -227,6 +284,7 @@ pub fn refuse(id: &str) {
 
 /// Drops a receipt (erased before the collector stored it).
 pub fn forget(id: &str) {
+    MINE.with_borrow_mut(|m| m.retain(|k| k.receipt.receipt_id != id));
     let mut all = receipts();
     all.retain(|k| k.receipt.receipt_id != id);
     write(RECEIPTS, &all, Kept::to_json_value);

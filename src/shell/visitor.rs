@@ -39,9 +39,11 @@ pub(super) fn receipts_in_flight() -> bool {
 
 impl App {
     /// Builds, keeps and sends the receipt of the decision `consent` (just made).
-    pub(super) fn issue_receipt(&self, consent: &Consent) {
+    /// Issues the receipt of `consent`; its id, if it was made.
+    pub(super) fn issue_receipt(&self, consent: &Consent) -> Option<String> {
         let r = receipt::build(&self.config, &self.texts, consent, report::uuid_v4(&mut Crypto), &self.bundle().1);
-        let Some(r) = r else { return };
+        let r = r?;
+        let id = r.receipt_id.clone();
         records::keep(&r);
         if let Some(url) = self.receipts_url() {
             let bundle = &self.bundle().0;
@@ -60,6 +62,28 @@ impl App {
             wasm_bindgen_futures::spawn_local(async move {
                 send(url, r.receipt_id, body).await;
             });
+        }
+        Some(id)
+    }
+
+    /// Takes back the receipt of a decision that is being made again (see
+    /// `App::theirs`): made over a record that was already out of date, it
+    /// is deleted here and at the collector (once it lands, if on its way),
+    /// so one action leaves one receipt.
+    pub(super) fn retract_receipt(&self, id: &str) {
+        let kept = records::receipts().into_iter().find(|k| k.receipt.receipt_id == id);
+        records::forget(id);
+        let (Some(url), Some(k)) = (self.receipts_url(), kept) else { return };
+        if k.refused {
+            return;
+        }
+        if !k.acknowledged {
+            ERASED.with(|e| e.borrow_mut().push(id.to_string()));
+        }
+        if k.acknowledged || !INFLIGHT.with(|f| f.borrow().iter().any(|x| x == id)) {
+            let ids = vec![id.to_string()];
+            records::forget_later(&ids);
+            wasm_bindgen_futures::spawn_local(delete_all(url, ids, true));
         }
     }
 
@@ -255,6 +279,7 @@ impl App {
     /// once they land.
     pub(super) fn erased_in_another_tab(&self) {
         erased_elsewhere(self.receipts_url());
+        records::drop_listed();
         self.forget_here();
         self.consent_changed();
     }

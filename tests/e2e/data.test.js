@@ -1058,7 +1058,10 @@ test("a grant in a tab that has not yet heard of another tab's withdrawal or era
       return Date.now();
     });
     await q.waitForTimeout(300);
-    const qAt = await q.evaluate((how) => { window.candor[how](); return Date.now(); }, how);
+    const [qAt, qReceipt] = await q.evaluate((how) => {
+      window.candor[how]();
+      return [Date.now(), window.candor.inspect().receipts.at(-1)?.receipt_id];
+    }, how);
     assert.ok(qAt < await busy, `Q's ${how} came while P was busy`);
     const want = { necessary: true, stats: false, video: true };
     await p.waitForFunction(() => window.candor.consent().purposes.stats === false);
@@ -1068,7 +1071,36 @@ test("a grant in a tab that has not yet heard of another tab's withdrawal or era
     await q.waitForFunction(() => window.candor.consent().purposes.video);
     assert.deepEqual((await h.consent(q)).purposes, want);
     assert.deepEqual(await q.evaluate(() => window.candor.track('page_view', { path: '/' })), { accepted: false, reason: 'no-consent' });
+    // One receipt for P's one grant, the one made over Q's decision (the one
+    // made over the out-of-date record is taken back); Q's withdrawal's
+    // receipt is still listed (P wrote the list from its out-of-date view).
+    await p.waitForFunction(() => window.candor.inspect().receipts.every((r) => r.acknowledged));
+    const listed = (await inspect(p)).receipts;
+    if (how === 'withdraw') assert.ok(listed.some((r) => r.receipt_id === qReceipt), "Q's receipt is listed");
+    assert.deepEqual(listed.at(-1).choices, { necessary: true, stats: false, video: true });
+    assert.equal(listed.filter((r) => r.choices.stats && r.choices.video).length, 0, 'no receipt says stats and video were both on');
   }
+  await context.close();
+});
+
+test('a Save clicked in a preferences panel shown before another tab\'s withdrawal (not heard of yet) grants back nothing the visitor did not change', async () => {
+  const { context, p } = await open();
+  await byId(p, 'candor-accept-all').click();
+  const q = await h.page(context);
+  await q.goto(server.url + '/');
+  await h.ready(q);
+  await p.evaluate(() => window.candor.open());
+  const box = await byId(p, 'candor-save').boundingBox();
+  await p.evaluate(() => setTimeout(() => { const t = Date.now(); while (Date.now() - t < 1500); }, 0));
+  await p.waitForTimeout(100);
+  await q.evaluate(() => window.candor.withdraw());
+  // The visitor's click waits behind P's long task, with the storage event.
+  await p.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  await p.waitForFunction(() => window.candor.consent().purposes.stats === false);
+  await p.waitForTimeout(300);
+  assert.deepEqual((await h.consent(p)).purposes, { necessary: true, stats: false, video: false });
+  assert.deepEqual((await h.consent(q)).purposes, { necessary: true, stats: false, video: false });
+  assert.deepEqual(JSON.parse(await q.evaluate(() => localStorage.getItem('candor.consent'))).purposes, { stats: false, video: false });
   await context.close();
 });
 

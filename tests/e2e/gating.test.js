@@ -55,6 +55,12 @@ test.before(async () => {
 <script type="text/plain" data-candor-purpose="stats">window.__inlineRuns = (window.__inlineRuns || 0) + 1;</script>
 <iframe title="video" data-candor-purpose="video" data-src="/vendor/video.html"></iframe>` }),
     'vendor/slow.js': 'window.__slow = (window.__slow || 0) + 1;',
+    // An async ad loader's own document.write, used later; a snippet that writes, then removes itself.
+    'write-shim.html': h.html({ body: `<div id="content">Article</div>
+<script type="text/plain" data-candor-purpose="stats">window.__got = []; document.write = function (h) { window.__got.push(h); };
+setTimeout(function () { document.write('<p>later</p>'); }, 50);</script>` }),
+    'write-self.html': h.html({ body: `<div id="content">Article</div>
+<script type="text/plain" data-candor-purpose="stats">document.write('<i id="kept">ad</i>'); document.currentScript.remove();</script>` }),
     // An ad or pixel snippet written for the parser: document.write.
     'write.html': h.html({ body: `<div id="content">Article</div>
 <script type="text/plain" data-candor-purpose="stats">document.write('<img id="written" alt="" src="/vendor/pixel.svg">');
@@ -470,6 +476,17 @@ test('a gated inline script that calls document.write after parsing does not rep
   await p.locator('[data-testid="candor-reject-all"]').click();
   assert.equal((await h.consent(p)).purposes.stats, false);
   await context.close();
+  // A script's own document.write stays in place; a script that removes itself keeps what it wrote.
+  const c2 = await chrome.newContext();
+  const q = await open(c2, '/write-shim.html');
+  await q.evaluate(() => window.candor.grant(['stats']));
+  await q.waitForFunction(() => window.__got && window.__got.length === 1);
+  assert.deepEqual(await q.evaluate(() => [window.__got, document.getElementById('content')?.textContent]), [['<p>later</p>'], 'Article']);
+  await q.goto(server.url + '/write-self.html');
+  await h.ready(q);
+  await q.waitForFunction(() => document.getElementById('kept'));
+  assert.equal(await q.evaluate(() => document.getElementById('content')?.textContent), 'Article');
+  await c2.close();
 });
 
 test('a grant taken back in the same task activates nothing', async () => {
