@@ -193,7 +193,21 @@ impl UiTexts {
 // `BUILTIN` and `LOCALE_KEYS`, made by build.rs from pkg-config/locales/.
 include!(concat!(env!("OUT_DIR"), "/locales.rs"));
 
-const RTL: &[&str] = &["ar", "he", "fa", "ur", "ps", "yi", "dv", "ckb"];
+/// Languages written right to left by default (`iw` and `ji` are the old
+/// codes of Hebrew and Yiddish).
+const RTL: &[&str] = &["ar", "he", "iw", "fa", "ur", "ps", "yi", "ji", "dv", "ckb", "sd", "ug", "syr", "nqo", "arc", "mzn", "lrc", "glk", "bqi", "ks"];
+/// Scripts written right to left: a script subtag (`pa-Arab`, `sd-Deva`)
+/// says more than the language.
+const RTL_SCRIPTS: &[&str] = &["arab", "hebr", "syrc", "thaa", "nkoo", "adlm", "rohg", "mand", "samr", "mend", "yezi"];
+
+/// Whether a language tag is written right to left.
+pub fn is_rtl(tag: &str) -> bool {
+    let script = tag.split(['-', '_']).skip(1).find(|s| s.len() == 4 && s.chars().all(|c| c.is_ascii_alphabetic()));
+    match script {
+        Some(s) => RTL_SCRIPTS.iter().any(|r| s.eq_ignore_ascii_case(r)),
+        None => RTL.iter().any(|r| primary(tag).eq_ignore_ascii_case(r)),
+    }
+}
 
 /// The built-in strings for `lang` (a primary language subtag).
 pub fn builtin(lang: &str) -> Option<UiTexts> {
@@ -287,7 +301,7 @@ impl Resolved {
     pub fn site_texts(&self) -> Option<Foreign> {
         let site = primary(&self.site_lang);
         (!self.plain.is_empty() && !site.eq_ignore_ascii_case(primary(&self.lang)))
-            .then(|| Foreign { lang: self.site_lang.clone(), rtl: RTL.contains(&site), texts: self.plain.clone() })
+            .then(|| Foreign { lang: self.site_lang.clone(), rtl: is_rtl(&self.site_lang), texts: self.plain.clone() })
     }
 }
 
@@ -341,7 +355,7 @@ fn fills(template: &str, s: &str) -> bool {
 /// with whether that language is written right to left.
 pub fn other_language<'a>(tag: Option<&'a str>, lang: &str) -> Option<(&'a str, bool)> {
     let tag = tag?;
-    (!primary(tag).eq_ignore_ascii_case(primary(lang))).then(|| (tag, RTL.iter().any(|r| primary(tag).eq_ignore_ascii_case(r))))
+    (!primary(tag).eq_ignore_ascii_case(primary(lang))).then(|| (tag, is_rtl(tag)))
 }
 
 /// Picks the language and resolves every UI string.
@@ -398,13 +412,13 @@ pub fn resolve(config: &Config, navigator_languages: &[String]) -> Resolved {
     }
     let foreign = (!ui_lang.eq_ignore_ascii_case(primary(&lang))).then(|| Foreign {
         lang: ui_lang.to_string(),
-        rtl: RTL.contains(&ui_lang),
+        rtl: is_rtl(ui_lang),
         texts: ui.entries().filter(|(k, _)| !overridden.contains(k)).map(|(_, v)| v.to_string()).collect(),
     });
     // A fixed `language` is what the site writes in; with "auto", its
     // `default_language` (the shell puts the page's `lang` first).
     let site_lang = if config.language == "auto" { config.default_language.clone() } else { config.language.clone() };
-    Resolved { rtl: RTL.contains(&primary(&lang)), lang, chain: text_chain, ui, foreign, site_lang, plain }
+    Resolved { rtl: is_rtl(&lang), lang, chain: text_chain, ui, foreign, site_lang, plain }
 }
 
 #[cfg(test)]
@@ -587,5 +601,15 @@ mod tests {
         assert!(!fills("You can allow {purposes}. Again: {purposes}.", "You can allow , ."));
         assert!(!fills("{purposes} are on", "Stats are on"), "a template leading with a placeholder is not matched");
         assert!(!fills("Kept for {days} days.", "Kept for days."[..9].trim()));
+    }
+
+    #[test]
+    fn right_to_left_by_language_or_script() {
+        for t in ["ar", "he", "iw", "sd", "ug", "syr", "nqo", "pa-Arab", "az-Arab", "ku-Arab", "ar-EG", "fa-IR"] {
+            assert!(super::is_rtl(t), "{t}");
+        }
+        for t in ["en", "de", "sd-Deva", "pa", "pa-Guru", "az", "tr", "ar-Latn"] {
+            assert!(!super::is_rtl(t), "{t}");
+        }
     }
 }

@@ -487,59 +487,76 @@ function qaApi(sdk) {
 // runs, document.write and writeln collect what it writes instead, which
 // goes after the script (its <script>s run, as written ones would), with a
 // warning; a page that replaced document.write itself keeps its own.
+var headWrites = null;
 function runInline(anchor, script) {
   var written = [];
   var own = Object.prototype.hasOwnProperty.call(document, 'write') || Object.prototype.hasOwnProperty.call(document, 'writeln');
   if (own) return Element.prototype.after.call(anchor, script);
-  function collect(end) {
-    return function () { written.push(Array.prototype.join.call(arguments, '') + end); };
-  }
-  var write = collect(''), writeln = collect('\n');
-  Object.defineProperty(document, 'write', { value: write, configurable: true, writable: true });
-  Object.defineProperty(document, 'writeln', { value: writeln, configurable: true, writable: true });
+  var running = true;
   var what = 'a gated <script data-candor-purpose=' + JSON.stringify(anchor.getAttribute('data-candor-purpose')) +
     '> called document.write after the page was parsed, which would have replaced the whole page: ';
-  var said = false;
-  // What it writes goes before this marker, put in before the script runs
-  // (a script that removes itself keeps its place). Written from <head>, it
-  // goes at the start of <body>, as the parser would have put it.
-  var marker = document.createTextNode('');
+  // What it writes goes before `marker`, put in before the script runs (a
+  // script that removes itself keeps its place). Written from <head>, it
+  // goes at the start of <body>, as the parser would have put it, in order.
+  var marker = Document.prototype.createTextNode.call(document, '');
   var head = docGet('head'), body = docGet('body');
+  var fromHead = head && body && head.contains(anchor);
+  // Node by node, so what a written script writes in turn comes right
+  // after it, before the rest (an ad chain), as the parser would place it.
+  function put(html, before, depth) {
+    var range = document.createRange();
+    range.setStartBefore(before);
+    var fragment = range.createContextualFragment(html);
+    while (fragment.firstChild) {
+      // A written script that took the insertion point out of the page: the rest has nowhere to go.
+      if (!before.parentNode) throw new Error('the script it wrote moved the place it writes to');
+      before.before(fragment.firstChild);
+      if (written.length && depth < 20) {
+        var more = written.join('');
+        written = [];
+        put(more, before, depth + 1);
+      }
+    }
+  }
+  function place(html, before) {
+    try {
+      put(html, before, 0);
+      console.warn('candor: ' + what + 'what it wrote was put after the script instead');
+    } catch (e) {
+      console.warn('candor: ' + what + 'what it wrote could not be put in (' + (e && e.message || e) + ') and was left out');
+    }
+  }
+  function collect(end) {
+    return function () {
+      var html = Array.prototype.join.call(arguments, '') + end;
+      if (running) return written.push(html);
+      // Called later, through a wrapper the script kept of it: after the
+      // script, or at the end of <body>, never over the page.
+      var late = Document.prototype.createTextNode.call(document, '');
+      if (script.parentNode) script.after(late); else if (docGet('body')) docGet('body').append(late); else return;
+      place(html, late);
+      late.remove();
+    };
+  }
+  var write = collect(''), writeln = collect('\n');
   try {
-    if (head && body && head.contains(anchor)) {
-      body.prepend(marker);
+    Object.defineProperty(document, 'write', { value: write, configurable: true, writable: true });
+    Object.defineProperty(document, 'writeln', { value: writeln, configurable: true, writable: true });
+    if (fromHead) {
+      if (!headWrites || !headWrites.parentNode) { headWrites = marker; body.prepend(marker); }
       Element.prototype.after.call(anchor, script);
     } else {
       Element.prototype.after.call(anchor, marker);
       marker.before(script);
     }
-    // Node by node, so what a written script writes in turn comes right
-    // after it, before the rest (an ad chain), as the parser would place it.
-    var put = function (html, depth) {
-      var range = document.createRange();
-      range.setStartBefore(marker);
-      var fragment = range.createContextualFragment(html);
-      while (fragment.firstChild) {
-        marker.before(fragment.firstChild);
-        if (written.length && depth < 20) {
-          var more = written.join('');
-          written = [];
-          put(more, depth + 1);
-        }
-      }
-    };
     if (written.length) {
       var html = written.join('');
       written = [];
-      try {
-        put(html, 0);
-        console.warn('candor: ' + what + 'what it wrote was put after the script instead');
-      } catch (e) {
-        console.warn('candor: ' + what + 'what it wrote could not be put in (' + (e && e.message || e) + ') and was left out');
-      }
+      place(html, fromHead ? headWrites : marker);
     }
   } finally {
-    marker.remove();
+    running = false;
+    if (!fromHead) marker.remove();
     // A script that put its own document.write in place keeps it (async ad
     // loaders do); only Candor's collectors go.
     if (document.write === write) delete document.write;

@@ -70,6 +70,21 @@ pub fn mark_languages(root: &Element, texts: &crate::texts::Resolved) {
     }
 }
 
+/// Gives `e`, about to show (or be named by) `text`, the language of that
+/// text: a borrowed built-in string's, a plain override's (the site's), or
+/// the prompt's, inherited (a live region or the × says one text, then
+/// another).
+pub fn mark_text(e: &Element, text: &str, texts: &crate::texts::Resolved) {
+    let site = texts.site_texts();
+    match texts.foreign.as_ref().filter(|f| f.has(text)).or(site.as_ref().filter(|f| f.has(text))) {
+        Some(f) => set_lang(e, &f.lang, f.rtl),
+        None => {
+            let _ = e.remove_attribute("lang");
+            let _ = e.remove_attribute("dir");
+        }
+    }
+}
+
 /// Shows or hides an element with the `hidden` attribute.
 pub fn set_hidden(e: &Element, hidden: bool) {
     let _ = if hidden { e.set_attribute("hidden", "") } else { e.remove_attribute("hidden") };

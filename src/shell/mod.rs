@@ -604,8 +604,8 @@ impl App {
             let key = e.dyn_ref::<web_sys::StorageEvent>().and_then(|s| s.key());
             // `None`: another tab cleared localStorage altogether.
             if key.as_deref() == Some(storage::ERASED) {
-                if e.dyn_ref::<web_sys::StorageEvent>().and_then(|s| s.new_value()).is_some() {
-                    App::later(&weak, Intent::Erased);
+                if let Some(mark) = e.dyn_ref::<web_sys::StorageEvent>().and_then(|s| s.new_value()) {
+                    App::later(&weak, Intent::Erased(mark.trim().parse().ok()));
                 }
             } else if key.is_none() || key.as_deref() == Some(storage::CONSENT) {
                 let value = e.dyn_ref::<web_sys::StorageEvent>().and_then(|s| s.new_value());
@@ -1167,6 +1167,12 @@ impl App {
                 let changed = |(id, on): &&(String, bool)| !shown.decided || shown.granted(id) != *on;
                 let grant: Vec<&str> = choices.iter().filter(changed).filter(|(_, on)| *on).map(|(id, _)| id.as_str()).collect();
                 let deny: Vec<&str> = choices.iter().filter(changed).filter(|(_, on)| !*on).map(|(id, _)| id.as_str()).collect();
+                // Nothing changed, and the decision it showed was erased in
+                // another tab meanwhile: no choice to record; asked again.
+                if shown.decided && grant.is_empty() && deny.is_empty() && storage::get(storage::CONSENT).is_none() && self.stored_once.get() {
+                    self.reload_consent();
+                    return;
+                }
                 self.decided_in_prompt(&grant, &deny);
             }
             Intent::Customize => self.open_preferences(),
@@ -1175,9 +1181,15 @@ impl App {
                 let (gpc, reopen) = (self.gpc_applies(), self.reopen());
                 self.with_view(|p| p.back(decided, gpc, reopen));
             }
-            Intent::Reload => self.reload_consent(),
+            Intent::Reload => {
+                // Back from the back/forward cache, or resumed: an erase may
+                // have happened unheard; receipts this page made that the
+                // list no longer holds are not put back.
+                records::keep_listed_mine();
+                self.reload_consent();
+            }
             Intent::Theirs(value) => self.theirs(value),
-            Intent::Erased => self.erased_in_another_tab(),
+            Intent::Erased(mark) => self.erased_in_another_tab(mark),
             Intent::Allow(ids) => {
                 let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
                 if self.decide(&ids, &[], self.button()).is_err() {
@@ -1264,16 +1276,19 @@ impl App {
         if let Some(last) = last.filter(|l| stored != value && stored.as_deref() == Some(l.text.as_str()) && l.base != value) {
             // Taken over in memory only; the decision made over it is the
             // one write other tabs hear of, and its receipt the one kept.
-            if let Some(id) = &last.receipt {
-                self.retract_receipt(id);
-            }
-            self.take_over(value.clone());
+            let adopted = self.take_over(value.clone());
             let grant: Vec<&str> = last.grant.iter().map(String::as_str).collect();
             let deny: Vec<&str> = last.deny.iter().map(String::as_str).collect();
             // Ids were checked when first decided.
-            let _ = self.decide_here(&grant, &deny, last.method);
-            if let Some(made) = self.last_decision.borrow_mut().as_mut() {
-                made.base = value;
+            if self.decide_here(&grant, &deny, last.method) == Ok(true) {
+                if let Some(id) = &last.receipt {
+                    self.retract_receipt(id);
+                }
+                if let Some(made) = self.last_decision.borrow_mut().as_mut() {
+                    made.base = value;
+                }
+            } else if adopted {
+                self.consent_changed();
             }
             return;
         }
@@ -1284,26 +1299,32 @@ impl App {
     /// older than a decision of this page that storage refused; but a
     /// removed one (an erase elsewhere) always.
     fn reload_consent(&self) {
-        self.take_over(storage::get(storage::CONSENT));
+        if self.take_over(storage::get(storage::CONSENT)) {
+            self.consent_changed();
+        }
     }
 
-    /// [`App::reload_consent`] of `stored`, the record another tab wrote.
-    fn take_over(&self, stored: Option<String>) {
+    /// Takes `stored`, the record another tab wrote, into this page's
+    /// memory; whether it changed the consent. Nothing follows it yet (the
+    /// prompt, gated content, signals, `candor:consent`): the caller
+    /// publishes it, or the decision it makes over it ([`App::decide`]), so
+    /// a state in between is never acted on.
+    fn take_over(&self, stored: Option<String>) -> bool {
         let (fresh, _) = Consent::load(&self.config, stored.as_deref(), self.now());
         if let (Some(ours), Some(_)) = (self.unstored_at.get(), &stored) {
             if fresh.updated_at.is_none_or(|theirs| theirs <= ours) {
-                return;
+                return false;
             }
         }
         // No record, and this page never managed to store one: nothing was
         // erased, storage is refusing (full or blocked). Keep the decision.
         if stored.is_none() && self.unstored_at.get().is_some() && !self.stored_once.get() {
-            return;
+            return false;
         }
         {
             let mut st = self.state.borrow_mut();
             if st.consent == fresh {
-                return;
+                return false;
             }
             if stored.is_none() && st.consent.decided {
                 self.withdrawn.borrow_mut().clear();
@@ -1312,7 +1333,7 @@ impl App {
             st.consent = fresh;
         }
         self.unstored_at.set(None);
-        self.consent_changed();
+        true
     }
 
     /// After the consent changed without a decision here (another tab's,
@@ -1429,12 +1450,18 @@ impl App {
         // first) is taken over before this one is made on top of it: a
         // grant of one purpose never writes back another that the visitor
         // just withdrew, or a decision they just erased, elsewhere.
-        self.reload_consent();
-        self.decide_here(grant, deny, method)
+        let adopted = self.take_over(storage::get(storage::CONSENT));
+        let made = self.decide_here(grant, deny, method);
+        // Nothing to decide (a repeated grant): what was taken over still shows.
+        if adopted && made != Ok(true) {
+            self.consent_changed();
+        }
+        made.map(|_| ())
     }
 
-    /// [`App::decide`] over this page's consent as it stands.
-    fn decide_here(&self, grant: &[&str], deny: &[&str], method: Method) -> Result<(), crate::consent::Undecidable> {
+    /// [`App::decide`] over this page's consent as it stands; `true` when a
+    /// decision was made (`false`: page code repeated a grant).
+    fn decide_here(&self, grant: &[&str], deny: &[&str], method: Method) -> Result<bool, crate::consent::Undecidable> {
         // Page code repeating a grant the visitor already made (on every page
         // load, in a callback) changes nothing: no event, no receipt. A
         // visitor's own click always counts (a page script's click on the
@@ -1448,7 +1475,7 @@ impl App {
                 probe.decide(&self.config, grant, deny, method, self.now())?;
                 let (stored, _) = Consent::load(&self.config, storage::get(storage::CONSENT).as_deref(), self.now());
                 if probe.purposes == st.consent.purposes && stored.decided && stored.purposes == st.consent.purposes {
-                    return Ok(());
+                    return Ok(false);
                 }
             }
         }
@@ -1490,7 +1517,7 @@ impl App {
         self.activate();
         self.publish_signals();
         dom::dispatch("consent", &self.consent_js());
-        Ok(())
+        Ok(true)
     }
 
     /// The cookie and the Consent Mode cache follow the decision (`signals.rs`).

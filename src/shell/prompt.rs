@@ -47,8 +47,9 @@ pub enum Intent {
     /// Another tab wrote the stored decision (`Some`, the `storage` event's
     /// new value) or removed it (`None`).
     Theirs(Option<String>),
-    /// Another tab erased everything (its `candor.erased` mark).
-    Erased,
+    /// Another tab erased everything (its `candor.erased` mark: its Unix
+    /// seconds, when readable).
+    Erased(Option<u64>),
     /// A placeholder's button: grant just these purposes.
     Allow(Vec<String>),
     /// Open the "Your data" view.
@@ -425,10 +426,18 @@ impl Prompt {
                     if by > 0.0 {
                         w.scroll_by_with_x_and_y(0.0, by);
                         // The end of the page: no room to scroll it up. The
-                        // page gets that much more room at its bottom.
+                        // page gets that much more room at its bottom; a page
+                        // shorter than the window, the gap below it too (its
+                        // first pixels of padding make nothing scrollable).
                         let left = under(&c);
                         if left > 0.0 {
-                            room.borrow_mut().grow(left);
+                            if let Some(root) = super::dom::document().document_element() {
+                                let (height, view) = (root.get_bounding_client_rect().height(), f64::from(root.client_height()));
+                                let need = w.scroll_y().unwrap_or(0.0) + left + view - height;
+                                if need > 0.0 {
+                                    room.borrow_mut().grow(need);
+                                }
+                            }
                             w.scroll_by_with_x_and_y(0.0, left);
                         }
                         return;
@@ -561,12 +570,14 @@ impl Prompt {
     /// Says on the banner (a live region) that the erase the visitor asked
     /// for in "Your data" is done.
     pub fn erased(&self) {
+        super::dom::mark_text(&self.status, self.texts.ui.data_erased(), &self.texts);
         say_later(&self.status, self.texts.ui.data_erased());
     }
 
     /// Tells screen readers the decision the visitor made here is saved
     /// (focus moves to "Your choices" as the dialog closes; this says why).
     pub fn saved(&self) {
+        super::dom::mark_text(&self.announce, self.texts.ui.saved(), &self.texts);
         say_later(&self.announce, self.texts.ui.saved());
     }
 
@@ -575,7 +586,9 @@ impl Prompt {
     /// they hold what the visitor switched and has not saved yet.
     pub fn reflect(&self, consent: &Consent) {
         // Once decided, closing keeps the decision: the × says "Close".
-        let _ = self.close.set_attribute("aria-label", if consent.decided { self.texts.ui.close_decided() } else { self.texts.ui.close() });
+        let label = if consent.decided { self.texts.ui.close_decided() } else { self.texts.ui.close() };
+        let _ = self.close.set_attribute("aria-label", label);
+        super::dom::mark_text(&self.close, label, &self.texts);
         if self.dialog.open() && !self.prefs.has_attribute("hidden") {
             return;
         }

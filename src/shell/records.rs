@@ -73,7 +73,8 @@ pub fn merge_mine() {
     if mine.is_empty() {
         return;
     }
-    let mut all = receipts();
+    let read = receipts();
+    let mut all = read.clone();
     let mut changed = false;
     for k in mine {
         match all.iter_mut().find(|x| x.receipt.receipt_id == k.receipt.receipt_id) {
@@ -91,20 +92,51 @@ pub fn merge_mine() {
         }
     }
     if changed {
-        all.sort_by_key(|k| k.receipt.timestamp);
+        // One order for every tab (ties by id), so two full lists trim alike.
+        all.sort_by(|a, b| (a.receipt.timestamp, &a.receipt.receipt_id).cmp(&(b.receipt.timestamp, &b.receipt.receipt_id)));
         if all.len() > RECEIPTS_MAX {
             all.drain(..all.len() - RECEIPTS_MAX);
         }
-        write(RECEIPTS, &all, Kept::to_json_value);
+        // Written only when it says something new: two tabs never answer
+        // each other's writes for ever.
+        if all != read {
+            write(RECEIPTS, &all, Kept::to_json_value);
+        }
     }
 }
 
-/// Another tab erased everything: the list this page may have written from
-/// an out-of-date view after that goes (the receipts another page made since
-/// are put back by that page, [`merge_mine`]).
-pub fn drop_listed() {
+/// This page's receipts and those only it knows of (see [`MINE`]).
+pub fn receipts_and_mine() -> Vec<Kept> {
+    let mut all = receipts();
+    for k in MINE.with_borrow(Clone::clone) {
+        if !all.iter().any(|x| x.receipt.receipt_id == k.receipt.receipt_id) {
+            all.push(k);
+        }
+    }
+    all
+}
+
+/// After a back/forward-cache restore or a resume: only the receipts the
+/// list still holds stay this page's to put back (an erase meanwhile, which
+/// this page did not hear of, dropped the others).
+pub fn keep_listed_mine() {
+    let listed: Vec<String> = receipts().into_iter().map(|k| k.receipt.receipt_id).collect();
+    MINE.with_borrow_mut(|m| m.retain(|k| listed.contains(&k.receipt.receipt_id)));
+}
+
+/// Another tab erased everything at `mark` (Unix seconds): receipts from
+/// before it that this page's out-of-date write may have put back go (those
+/// another page made since are kept, and put back by that page,
+/// [`merge_mine`]).
+pub fn drop_listed(mark: Option<u64>) {
     MINE.with_borrow_mut(Vec::clear);
-    remove(RECEIPTS);
+    let Some(mark) = mark else { return };
+    let mut all = receipts();
+    let n = all.len();
+    all.retain(|k| k.receipt.timestamp >= mark);
+    if all.len() != n {
+        write(RECEIPTS, &all, Kept::to_json_value);
+    }
 }
 
 fn mine(id: &str, f: impl FnOnce(&mut Kept)) {

@@ -71,7 +71,7 @@ impl App {
     /// is deleted here and at the collector (once it lands, if on its way),
     /// so one action leaves one receipt.
     pub(super) fn retract_receipt(&self, id: &str) {
-        let kept = records::receipts().into_iter().find(|k| k.receipt.receipt_id == id);
+        let kept = records::receipts_and_mine().into_iter().find(|k| k.receipt.receipt_id == id);
         records::forget(id);
         let (Some(url), Some(k)) = (self.receipts_url(), kept) else { return };
         if k.refused {
@@ -222,7 +222,7 @@ impl App {
     /// Deletes every Candor key and declared cookie, asks the collector to
     /// delete this browser's receipts, forgets the decision and asks again.
     pub(super) fn erase(&self) -> JsValue {
-        let kept = records::receipts();
+        let kept = records::receipts_and_mine();
         // Deletions an earlier erase could not get confirmed are still owed.
         let owed = records::to_forget();
         // Other tabs hear this write before the removals: they drop what
@@ -277,9 +277,9 @@ impl App {
     /// per-window bounds, reports only its memory held), nor its tab id,
     /// nor the decision (asked again). Receipts on their way are deleted
     /// once they land.
-    pub(super) fn erased_in_another_tab(&self) {
+    pub(super) fn erased_in_another_tab(&self, mark: Option<u64>) {
         erased_elsewhere(self.receipts_url());
-        records::drop_listed();
+        records::drop_listed(mark);
         self.forget_here();
         self.consent_changed();
     }

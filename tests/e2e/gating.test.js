@@ -59,6 +59,9 @@ test.before(async () => {
     'write-shim.html': h.html({ body: `<div id="content">Article</div>
 <script type="text/plain" data-candor-purpose="stats">window.__got = []; document.write = function (h) { window.__got.push(h); };
 setTimeout(function () { document.write('<p>later</p>'); }, 50);</script>` }),
+    // A written script that replaces the container it was written into (ad slots do): the rest has nowhere to go.
+    'write-slot.html': h.html({ body: `<div id="content">Article</div><div id="slot"><script type="text/plain" data-candor-purpose="stats">
+document.writeln('<div id="ad"></div><script>document.getElementById("slot").innerHTML = "<p id=replaced>x</p>";<' + '/script>');</script></div>` }),
     'write-self.html': h.html({ body: `<div id="content">Article</div>
 <script type="text/plain" data-candor-purpose="stats">document.write('<i id="kept">ad</i>'); document.currentScript.remove();</script>` }),
     // An ad or pixel snippet written for the parser: document.write.
@@ -486,6 +489,13 @@ test('a gated inline script that calls document.write after parsing does not rep
   await h.ready(q);
   await q.waitForFunction(() => document.getElementById('kept'));
   assert.equal(await q.evaluate(() => document.getElementById('content')?.textContent), 'Article');
+  // The page does not hang when a written script takes away the place it writes to.
+  const logs = q.logs.length;
+  await q.goto(server.url + '/write-slot.html');
+  await h.ready(q);
+  await q.waitForFunction(() => document.getElementById('replaced'));
+  assert.equal(await q.evaluate(() => document.getElementById('content')?.textContent), 'Article');
+  assert.ok(q.logs.slice(logs).some((l) => /could not be put in \(the script it wrote moved the place it writes to\)/.test(l.text)), JSON.stringify(q.logs.slice(logs)));
   await c2.close();
 });
 

@@ -977,3 +977,40 @@ test('a site text naming {purposes} more than once has each filled in', async ()
   assert.equal(asks, 'You can allow Count visits, Show videos. Again: Count visits, Show videos.');
   await context.close();
 });
+
+test('WCAG 2.4.11 on a page shorter than the window (a phone held sideways): a focused page button is scrolled above the banner', async () => {
+  for (const viewport of [{ width: 812, height: 375 }, { width: 568, height: 320 }]) {
+    const { context, p } = await open('/', { viewport });
+    let seen = null;
+    for (let i = 0; i < 6 && !seen; i++) {
+      await p.keyboard.press('Tab');
+      seen = await p.evaluate(() => {
+        const a = document.activeElement;
+        if (!a || a.id !== 'page-button') return null;
+        const c = document.querySelector('candor-consent').shadowRoot.querySelector('[data-testid="candor-prompt"]').getBoundingClientRect();
+        const e = a.getBoundingClientRect();
+        return { top: e.top, bottom: e.bottom, banner: c.top };
+      });
+    }
+    assert.ok(seen, 'the page button got focus');
+    assert.ok(seen.bottom <= seen.banner && seen.top >= 0, `${JSON.stringify(viewport)}: ${JSON.stringify(seen)}`);
+    await context.close();
+  }
+});
+
+test('WCAG 3.1.2: the live regions and the × say in which language their text is (a borrowed English line in an Arabic prompt)', async () => {
+  const { context, p } = await open('/parts.html');
+  const langs = async () => p.evaluate(() => {
+    const root = document.querySelector('candor-consent').shadowRoot;
+    const of = (e) => [e.getAttribute('lang'), e.getAttribute('dir')];
+    return { announce: of(root.querySelector('[data-testid="candor-announce"]')), close: of(root.querySelector('[data-testid="candor-close"]')),
+      closeLabel: root.querySelector('[data-testid="candor-close"]').getAttribute('aria-label') };
+  });
+  await byId(p, 'candor-reject-all').click();
+  await p.waitForFunction(() => document.querySelector('candor-consent').shadowRoot.querySelector('[data-testid="candor-announce"]').textContent !== '');
+  const after = await langs();
+  assert.deepEqual(after.announce, ['en', 'ltr'], 'the English "saved" line in an Arabic prompt');
+  assert.equal(after.closeLabel, 'Close');
+  assert.deepEqual(after.close, ['en', 'ltr'], 'the × named in English once decided');
+  await context.close();
+});
