@@ -296,20 +296,20 @@ pub fn keep(receipt: &Receipt) {
 
 /// Marks a receipt acknowledged by the collector.
 pub fn acknowledge(id: &str) {
-    mine(id, |k| k.acknowledged = true);
-    let mut all = receipts();
-    if let Some(k) = all.iter_mut().find(|k| k.receipt.receipt_id == id) {
-        k.acknowledged = true;
-        write(RECEIPTS, &all, Kept::to_json_value);
-    }
+    mark(id, |k| k.acknowledged = true);
 }
 
 /// Marks a receipt the collector refused for good: kept, not sent again.
 pub fn refuse(id: &str) {
-    mine(id, |k| k.refused = true);
+    mark(id, |k| k.refused = true);
+}
+
+/// Applies `f` to receipt `id`, in the stored list and among this page's own.
+fn mark(id: &str, f: impl Fn(&mut Kept)) {
+    mine(id, &f);
     let mut all = receipts();
     if let Some(k) = all.iter_mut().find(|k| k.receipt.receipt_id == id) {
-        k.refused = true;
+        f(k);
         write(RECEIPTS, &all, Kept::to_json_value);
     }
 }
