@@ -695,7 +695,14 @@ function configText() {
     if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', both);
     return fetchWithin(new URL(url, document.baseURI), { credentials: 'same-origin', cache: 'no-cache' }, CONFIG_WAIT_MS, function (r) {
       if (!r.ok) throw new Error('HTTP ' + r.status);
-      return r.text();
+      return r.text().then(function (text) {
+        // A page where the config should be (a server's catch-all for a
+        // wrong path): said as such, with its URL, not as broken JSON.
+        if (/^\s*</.test(text)) {
+          throw new Error('the answer is ' + (r.headers.get('content-type') || 'markup') + ', not JSON (a page the server shows for a wrong path?)');
+        }
+        return text;
+      });
     }).catch(function (e) {
       return refusedNote(new URL(url, document.baseURI)).then(function (note) {
         // The URL fetched, resolved against the page (and its <base href>).

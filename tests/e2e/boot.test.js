@@ -6,6 +6,9 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const h = require('./harness');
 
+// The README's snippet, verbatim.
+const WHEN = require('node:fs').readFileSync(require('node:path').join(h.ROOT, 'README.md'), 'utf8').match(/function whenCandor\(run\) \{[\s\S]*?\n\}/)[0];
+
 let server, chrome, www;
 
 test.before(async () => {
@@ -14,6 +17,13 @@ test.before(async () => {
     'index.html': h.html(),
     // A policy that refuses every fetch: the config by URL, or (inline config) the wasm.
     'no-wasm-eval.html': h.html({ head: `<meta http-equiv="Content-Security-Policy" content="script-src 'self'">` }),
+    // README's whenCandor, run by page code before the async candor.js (also when the boot fails).
+    'when.html': h.html({ head: `<script>${WHEN}
+whenCandor(function (c) { window.__when = c.error ? 'error ' + c.error.code : c.consent().revision; });</script>` }),
+    'when-broken.html': h.html({ attrs: 'data-config="/nowhere.json" async', head: `<script>${WHEN}
+whenCandor(function (c) { window.__when = c.error ? 'error ' + c.error.code : c.consent().revision; });</script>` }),
+    'html-config.html': h.html({ attrs: 'data-config="/plain-page.html" async' }),
+    'plain-page.html': '<!doctype html><title>Not found</title><p>Sorry',
     'based.html': h.html({ attrs: 'data-config="missing.json" async', head: '<base href="/sub/dir/">' }).replace('src="/candor/candor.js"', 'src="/candor/candor.js"'),
     'xhtml-nobody.xhtml': `<?xml version="1.0" encoding="UTF-8"?>
 <html xmlns="http://www.w3.org/1999/xhtml" lang="en"><head><title>t</title><script src="/candor/candor.js" data-config="/candor.config.json" async="async"></script></head>
@@ -342,6 +352,22 @@ test('a CSP without \'wasm-unsafe-eval\' is named as such; a config URL is named
   assert.equal(err.code, 'config-fetch');
   assert.ok(err.message.startsWith(`could not load config from ${server.url}/sub/dir/missing.json (from "missing.json"): HTTP 404`), err.message);
   await context.close();
+  // A page where the config should be (a server's catch-all answers 200 with HTML).
+  ({ context, p } = await fresh('/html-config.html'));
+  err = await p.evaluate(() => window.candor.error);
+  assert.equal(err.code, 'config-fetch');
+  assert.equal(err.message, `could not load config from ${server.url}/plain-page.html (from "/plain-page.html"): ` +
+    'the answer is text/html, not JSON (a page the server shows for a wrong path?)');
+  await context.close();
+});
+
+test("README's whenCandor: page code run before an async candor.js gets window.candor once it is ready, or its error", async () => {
+  for (const [file, want] of [['/when.html', 'r1'], ['/when-broken.html', 'error config-fetch']]) {
+    const { context, p } = await fresh(file);
+    await p.waitForFunction(() => window.__when !== undefined);
+    assert.equal(await p.evaluate(() => window.__when), want, file);
+    await context.close();
+  }
 });
 
 test('an XHTML page without <body>, and a <frameset> page: the prompt shows on the root element, and ready settles', async () => {
