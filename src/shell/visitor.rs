@@ -83,7 +83,8 @@ impl App {
         if k.acknowledged || !INFLIGHT.with(|f| f.borrow().iter().any(|x| x == id)) {
             let ids = vec![id.to_string()];
             records::forget_later(&ids);
-            wasm_bindgen_futures::spawn_local(delete_all(url, ids, true));
+            // Not an erase: a failure is not said as one (the id stays owed).
+            wasm_bindgen_futures::spawn_local(delete_all(url, ids, false));
         }
     }
 
