@@ -110,6 +110,26 @@ async function settled(get, expected, message) {
   require('node:assert/strict').deepEqual(seen, expected, message);
 }
 
+/**
+ * Waits until the decision's durable copy (IndexedDB `candor`) holds what
+ * localStorage holds: a page left within milliseconds of a decision can
+ * lose the copy's write (README, known gaps), and a test that navigates
+ * right after deciding must not depend on that race.
+ */
+const copied = (p) => settled(() => p.evaluate(() => new Promise((resolve) => {
+  const open = indexedDB.open('candor', 1);
+  open.onupgradeneeded = () => open.result.createObjectStore('kv');
+  open.onerror = () => resolve(false);
+  open.onsuccess = () => {
+    const get = open.result.transaction('kv').objectStore('kv').get('candor.consent');
+    get.onsuccess = () => {
+      open.result.close();
+      resolve(Array.isArray(get.result) && get.result.at(-1) === localStorage.getItem('candor.consent'));
+    };
+    get.onerror = () => resolve(false);
+  };
+})), true, 'the decision\'s durable copy is written');
+
 const prompt = (p) => p.locator('[data-testid="candor-prompt"]');
 const consent = (p) => p.evaluate(() => window.candor.consent());
 const events = (p, name) => p.evaluate((n) => window.__events.filter((e) => e.name === n), name);
@@ -140,4 +160,4 @@ function html({ head = '', body = '', attrs = 'data-config="/candor.config.json"
 <button id="page-button" type="button">Page button</button></main>${body}</body></html>`;
 }
 
-module.exports = { ROOT, CHROMIUM, ARGS, site, write, collector, browser, page, ready, settled, prompt, consent, events, config, html };
+module.exports = { ROOT, CHROMIUM, ARGS, site, write, collector, browser, page, ready, settled, copied, prompt, consent, events, config, html };
