@@ -31,17 +31,7 @@ test.before(async () => {
 });
 test.after(async () => { await chrome?.close(); await server?.stop(); });
 
-/** The copy as the page's IndexedDB holds it: the last records written, oldest first (null: none). */
-const copy = (p) => p.evaluate(() => new Promise((resolve, reject) => {
-  const open = indexedDB.open('candor', 1);
-  open.onupgradeneeded = () => open.result.createObjectStore('kv');
-  open.onerror = () => reject(open.error);
-  open.onsuccess = () => {
-    const get = open.result.transaction('kv').objectStore('kv').get('candor.consent');
-    get.onsuccess = () => { open.result.close(); resolve(get.result === undefined ? null : get.result); };
-    get.onerror = () => reject(get.error);
-  };
-}));
+const copy = h.durableCopy;
 const stored = (p) => p.evaluate(() => localStorage.getItem('candor.consent'));
 const last = async (p) => ((await copy(p)) || []).at(-1);
 /** Puts `written` in the copy, from a page without Candor. */
@@ -84,11 +74,7 @@ async function decide(context, how) {
 const eraseCopied = (p) => until('the erase copied', async () => /^erased:\d+$/.test(await last(p)));
 
 /** The record localStorage holds, once the copy's last write is that record too. */
-async function copied(p) {
-  const text = await stored(p);
-  await until('the decision copied', async () => (await last(p)) === text);
-  return text;
-}
+const copied = h.copied;
 
 /** The browser lost the last write: localStorage holds `text` again (from a page without Candor). */
 async function lose(p, text) {

@@ -110,25 +110,29 @@ async function settled(get, expected, message) {
   require('node:assert/strict').deepEqual(seen, expected, message);
 }
 
-/**
- * Waits until the decision's durable copy (IndexedDB `candor`) holds what
- * localStorage holds: a page left within milliseconds of a decision can
- * lose the copy's write (README, known gaps), and a test that navigates
- * right after deciding must not depend on that race.
- */
-const copied = (p) => settled(() => p.evaluate(() => new Promise((resolve) => {
+/** The decision's durable copy as the page's IndexedDB holds it: the last records written, oldest first (null: none). */
+const durableCopy = (p) => p.evaluate(() => new Promise((resolve, reject) => {
   const open = indexedDB.open('candor', 1);
   open.onupgradeneeded = () => open.result.createObjectStore('kv');
-  open.onerror = () => resolve(false);
+  open.onerror = () => reject(open.error);
   open.onsuccess = () => {
     const get = open.result.transaction('kv').objectStore('kv').get('candor.consent');
-    get.onsuccess = () => {
-      open.result.close();
-      resolve(Array.isArray(get.result) && get.result.at(-1) === localStorage.getItem('candor.consent'));
-    };
-    get.onerror = () => resolve(false);
+    get.onsuccess = () => { open.result.close(); resolve(get.result === undefined ? null : get.result); };
+    get.onerror = () => reject(get.error);
   };
-})), true, 'the decision\'s durable copy is written');
+}));
+
+/**
+ * The record localStorage holds, once the durable copy's last write is that
+ * record too: a page left within milliseconds of a decision can lose the
+ * copy's write (README, known gaps), and a test that navigates right after
+ * deciding must not depend on that race.
+ */
+async function copied(p) {
+  const text = await p.evaluate(() => localStorage.getItem('candor.consent'));
+  await settled(async () => ((await durableCopy(p)) || []).at(-1) === text, true, "the decision's durable copy is written");
+  return text;
+}
 
 const prompt = (p) => p.locator('[data-testid="candor-prompt"]');
 const consent = (p) => p.evaluate(() => window.candor.consent());
@@ -160,4 +164,4 @@ function html({ head = '', body = '', attrs = 'data-config="/candor.config.json"
 <button id="page-button" type="button">Page button</button></main>${body}</body></html>`;
 }
 
-module.exports = { ROOT, CHROMIUM, ARGS, site, write, collector, browser, page, ready, settled, copied, prompt, consent, events, config, html };
+module.exports = { ROOT, CHROMIUM, ARGS, site, write, collector, browser, page, ready, settled, durableCopy, copied, prompt, consent, events, config, html };
