@@ -1276,19 +1276,16 @@ impl App {
         if let Some(last) = last.filter(|l| stored != value && stored.as_deref() == Some(l.text.as_str()) && l.base != value) {
             // Taken over in memory only; the decision made over it is the
             // one write other tabs hear of, and its receipt the one kept.
-            let adopted = self.take_over(value.clone());
             let grant: Vec<&str> = last.grant.iter().map(String::as_str).collect();
             let deny: Vec<&str> = last.deny.iter().map(String::as_str).collect();
             // Ids were checked when first decided.
-            if self.decide_here(&grant, &deny, last.method) == Ok(true) {
+            if self.decide_over(value.clone(), &grant, &deny, last.method) == Ok(true) {
                 if let Some(id) = &last.receipt {
                     self.retract_receipt(id);
                 }
                 if let Some(made) = self.last_decision.borrow_mut().as_mut() {
                     made.base = value;
                 }
-            } else if adopted {
-                self.consent_changed();
             }
             return;
         }
@@ -1450,13 +1447,18 @@ impl App {
         // first) is taken over before this one is made on top of it: a
         // grant of one purpose never writes back another that the visitor
         // just withdrew, or a decision they just erased, elsewhere.
-        let adopted = self.take_over(storage::get(storage::CONSENT));
+        self.decide_over(storage::get(storage::CONSENT), grant, deny, method).map(|_| ())
+    }
+
+    /// Takes `stored` over in memory, then decides over it ([`App::decide_here`]);
+    /// nothing to decide (a repeated grant), what was taken over still shows.
+    fn decide_over(&self, stored: Option<String>, grant: &[&str], deny: &[&str], method: Method) -> Result<bool, crate::consent::Undecidable> {
+        let adopted = self.take_over(stored);
         let made = self.decide_here(grant, deny, method);
-        // Nothing to decide (a repeated grant): what was taken over still shows.
         if adopted && made != Ok(true) {
             self.consent_changed();
         }
-        made.map(|_| ())
+        made
     }
 
     /// [`App::decide`] over this page's consent as it stands; `true` when a
