@@ -64,18 +64,24 @@ thread_local! {
     /// that wrote the list from an out-of-date view (a long task held back
     /// its `storage` event) may have left them out, and they are put back.
     static MINE: std::cell::RefCell<Vec<Kept>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// Receipts this page dropped ([`forget`]): another tab that puts its
+    /// own back writes the list it read, which may still hold them.
+    static GONE: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Puts back into the stored list the receipts this page made that another
-/// tab's write left out (called on its `storage` event), and their state.
+/// tab's write left out (called on its `storage` event), and their state;
+/// takes out again those this page dropped that such a write brought back.
 pub fn merge_mine() {
     let mine = MINE.with_borrow(Clone::clone);
-    if mine.is_empty() {
+    let gone = GONE.with_borrow(Clone::clone);
+    if mine.is_empty() && gone.is_empty() {
         return;
     }
     let read = receipts();
     let mut all = read.clone();
-    let mut changed = false;
+    all.retain(|k| !gone.contains(&k.receipt.receipt_id));
+    let mut changed = all.len() != read.len();
     for k in mine {
         match all.iter_mut().find(|x| x.receipt.receipt_id == k.receipt.receipt_id) {
             Some(x) => {
@@ -317,6 +323,11 @@ fn mark(id: &str, f: impl Fn(&mut Kept)) {
 /// Drops a receipt (erased before the collector stored it).
 pub fn forget(id: &str) {
     MINE.with_borrow_mut(|m| m.retain(|k| k.receipt.receipt_id != id));
+    GONE.with_borrow_mut(|g| {
+        if !g.iter().any(|x| x == id) {
+            g.push(id.to_string());
+        }
+    });
     let mut all = receipts();
     all.retain(|k| k.receipt.receipt_id != id);
     write(RECEIPTS, &all, Kept::to_json_value);
